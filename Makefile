@@ -1,0 +1,55 @@
+# Yunying: `make demo` installs everything and serves the demo chain; `make test` runs the whole suite.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/yunying
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: demo test install uv python-deps assets browser lint typecheck test-sqlite test-postgres clean bench
+
+demo: install
+	$(BIN)/yunying demo
+
+test: install browser lint typecheck test-sqlite test-postgres
+
+install: python-deps assets
+
+uv:
+	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || python3 -m pip install --quiet --user uv
+
+python-deps: uv
+	$(UV) sync --frozen --quiet
+
+assets: node_modules/.package-lock.json
+	npm run --silent build
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Debian's Chromium and CJK fonts for the browser tests (Playwright drives /usr/bin/chromium).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck:
+	$(BIN)/mypy
+
+test-sqlite:
+	env -u DATABASE_URL -u REDIS_URL YUNYING_DATA_DIR=var/test-sqlite $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres:
+	YUNYING_DATA_DIR=var/test-postgres DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules src/yunying/web/static/dist var/test-sqlite var/test-postgres

@@ -1,0 +1,55 @@
+"""Shared test set-up: the shipped defaults and a small chain built with factories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from yunying.accounts.models import User
+from yunying.org.factories import StoreFactory, UnitFactory, person_with_login
+from yunying.org.models import OrgUnit, UnitKind
+
+
+@dataclass
+class Chain:
+    company: OrgUnit
+    mgmt: OrgUnit
+    region_a: OrgUnit
+    region_b: OrgUnit
+    stores_a: list[OrgUnit]
+    stores_b: list[OrgUnit]
+    direct: OrgUnit
+    users: dict[str, User] = field(default_factory=dict)
+
+
+@pytest.fixture
+def seeded(db: Any) -> None:
+    from yunying.seed.services import seed_defaults
+
+    seed_defaults()
+
+
+@pytest.fixture
+def chain(seeded: None) -> Chain:
+    """company → center → 运营管理部 → region A (4 stores, 浦东), region B (5 stores, 闵行) + 1 direct store."""
+    company = UnitFactory(kind=UnitKind.COMPANY, code="C01", name="测试连锁")
+    center = UnitFactory(kind=UnitKind.CENTER, code="CTR", name="运营中心", parent=company)
+    mgmt = UnitFactory(kind=UnitKind.DEPARTMENT, code="D-MGMT", name="运营管理部", parent=center)
+    region_a = UnitFactory(kind=UnitKind.REGION, code="RA", name="浦东区域", area="浦东", parent=mgmt)
+    region_b = UnitFactory(kind=UnitKind.REGION, code="RB", name="闵行区域", area="闵行", parent=mgmt)
+    stores_a = [StoreFactory(code=f"A{i}", area="浦东", parent=region_a) for i in range(1, 5)]
+    stores_b = [StoreFactory(code=f"B{i}", area="闵行", parent=region_b) for i in range(1, 6)]
+    direct = StoreFactory(code="D1", area="杭州", parent=mgmt)
+    users = {
+        "gm": person_with_login("gm", "GM", company),
+        "mgmt": person_with_login("mgmt", "MGMT-HEAD", mgmt),
+        "supervisor": person_with_login("supervisor", "SUPERVISOR", mgmt),
+        "area_a": person_with_login("area_a", "AREA-MGR", region_a),
+        "area_b": person_with_login("area_b", "AREA-MGR", region_b),
+        "store_a1": person_with_login("store_a1", "STORE-MGR", stores_a[0]),
+        "staff_a1": person_with_login("staff_a1", "WAITER", stores_a[0]),
+        "nobody": User.objects.create_user("nobody", password="pass-word-1"),
+    }
+    return Chain(company, mgmt, region_a, region_b, stores_a, stores_b, direct, users)

@@ -1,0 +1,53 @@
+"""The HTTP API: each app's router assembled under /api/, OpenAPI at /api/openapi.json."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from yunying.core.api_auth import API_AUTH
+from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from yunying.org.api import router as org_router
+
+api = NinjaAPI(
+    title="Yunying API",
+    version="1",
+    description="运营中台 HTTP API. Authenticate with the browser session or `Authorization: Bearer <token>`.",
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(NotFound)
+def _not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc), "code": exc.code}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc), "code": exc.code}, status=403)
+
+
+@api.exception_handler(Conflict)
+def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc), "code": exc.code}, status=409)
+
+
+@api.exception_handler(ValidationFailed)
+def _invalid_rows(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc), "errors": exc.errors}, status=422)
+
+
+@api.exception_handler(DomainError)
+def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    body = {"detail": str(exc), "code": exc.code, "field": exc.field}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "Authentication required"}, status=401)
+
+
+api.add_router("/org/", org_router)

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from yunying.core.errors import DomainError
+from yunying.org.imports import import_file
+from yunying.org.models import Appointment, Employee, Store
+
+pytestmark = pytest.mark.django_db
+
+STORE_HEADER = "门店编码,门店名称,所在地区,区域编码,开业日期,地址,电话\n"
+
+
+def _csv(text: str, encoding: str = "utf-8") -> bytes:
+    return text.encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_store_csv_in_every_encoding(chain, encoding):
+    content = _csv(STORE_HEADER + "N1,南京新店,南京,,2024-05-01,中山路1号,025-1\n", encoding)
+    report = import_file(actor=chain.users["mgmt"], kind="stores", filename="s.csv", content=content)
+    assert report.ok and report.written == 1
+    store = Store.objects.get(code="N1")
+    assert store.name == "南京新店" and store.parent == chain.mgmt
+
+
+def test_bad_row_in_the_middle_writes_nothing_and_is_reported(chain):
+    content = _csv(
+        STORE_HEADER
+        + "N1,店一,浦东,RA,2024-05-01,,\n"
+        + "N2,店二,南京,RA,2024-13-01,,\n"  # wrong area for RA and a bad date
+        + "N3,店三,浦东,RX,,,\n"  # unknown region
+        + "N4,店四,浦东,RA,,,\n"
+    )
+    report = import_file(actor=chain.users["mgmt"], kind="stores", filename="s.csv", content=content)
+    assert not report.ok
+    assert report.written == 0
+    rows = {(e.row, e.column) for e in report.errors}
+    assert (3, "开业日期") in rows
+    assert (4, "区域编码") in rows
+    assert not Store.objects.filter(code__in=["N1", "N2", "N3", "N4"]).exists()
+
+
+def test_empty_file_and_missing_columns_are_refused(chain):
+    with pytest.raises(DomainError, match="空"):
+        import_file(actor=chain.users["mgmt"], kind="stores", filename="s.csv", content=b"")
+    with pytest.raises(DomainError, match="缺少必需的列"):
+        import_file(actor=chain.users["mgmt"], kind="stores", filename="s.csv", content=_csv("门店编码\nX\n"))
+
+
+def test_employees_from_xlsx_with_appointments(chain):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["工号", "姓名", "手机", "入职日期", "岗位", "单位编码", "任职日期"])
+    sheet.append(["N001", "周新", "13800000000", "2024-01-02", "服务员", "A2", "2024-01-02"])
+    sheet.append(["N002", "吴新", "", None, "CASHIER", "A2", None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = import_file(
+        actor=chain.users["mgmt"], kind="employees", filename="e.xlsx", content=buffer.getvalue()
+    )
+    assert report.ok, report.errors
+    assert Employee.objects.filter(employee_no__in=["N001", "N002"]).count() == 2
+    assert Appointment.objects.filter(employee__employee_no="N001", unit__code="A2").exists()
+
+
+def test_reimporting_stores_updates_them(chain):
+    content = _csv(STORE_HEADER + "A1,陆家嘴新名,浦东,RA,,,021-888\n")
+    report = import_file(actor=chain.users["mgmt"], kind="stores", filename="s.csv", content=content)
+    assert report.ok
+    assert Store.objects.get(code="A1").name == "陆家嘴新名"
+    assert Store.objects.filter(code="A1").count() == 1
+
+
+def test_import_respects_scope_and_rules(chain):
+    content = _csv(STORE_HEADER + "B1,闵行一店,闵行,,,,\n")  # moving B1 out: region B keeps 4, allowed for mgmt
+    report = import_file(actor=chain.users["area_a"], kind="stores", filename="s.csv", content=content)
+    assert not report.ok  # an area manager of region A cannot touch region B's store

@@ -1,0 +1,70 @@
+"""Role × resource: pages and API answer 200 inside the caller's scope and 404 outside it."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+# role → the stores (by code) it may see among A1 (region A), B1 (region B) and D1 (direct)
+VISIBLE = {
+    "gm": {"A1", "B1", "D1"},
+    "mgmt": {"A1", "B1", "D1"},
+    "supervisor": {"A1", "B1", "D1"},
+    "area_a": {"A1"},
+    "area_b": {"B1"},
+    "store_a1": {"A1"},
+    "staff_a1": {"A1"},
+    "nobody": set(),
+}
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("role", sorted(VISIBLE))
+def test_store_pages_and_api_follow_scope(chain, role):
+    client = _client(chain.users[role])
+    for code in ("A1", "B1", "D1"):
+        expected = 200 if code in VISIBLE[role] else 404
+        assert client.get(f"/org/stores/{code}/").status_code == expected, (role, code, "page")
+        assert client.get(f"/api/org/stores/{code}").status_code == expected, (role, code, "api")
+    listed = {row["code"] for row in client.get("/api/org/stores").json()}
+    assert listed & {"A1", "B1", "D1"} == VISIBLE[role]
+
+
+@pytest.mark.parametrize("role", sorted(VISIBLE))
+def test_people_follow_scope(chain, role):
+    client = _client(chain.users[role])
+    # The store manager of A1 is visible exactly to those who see A1.
+    employee_no = chain.users["store_a1"].employee.employee_no
+    expected = 200 if "A1" in VISIBLE[role] else 404
+    assert client.get(f"/org/people/{employee_no}/").status_code == expected
+    assert client.get(f"/api/org/people/{employee_no}").status_code == expected
+    listed = {row["employee_no"] for row in client.get("/api/org/people").json()}
+    assert (employee_no in listed) == (expected == 200)
+
+
+@pytest.mark.parametrize("role", sorted(VISIBLE))
+def test_units_follow_scope(chain, role):
+    client = _client(chain.users[role])
+    region_b_visible = "B1" in VISIBLE[role]
+    assert client.get("/api/org/units/RB").status_code == (200 if region_b_visible else 404)
+    units = {row["code"] for row in client.get("/api/org/units").json()}
+    assert ("RB" in units) == region_b_visible
+
+
+def test_anonymous_gets_login_or_401(chain):
+    client = Client()
+    assert client.get("/org/stores/A1/").status_code == 302
+    assert client.get("/api/org/stores").status_code == 401
+
+
+def test_store_list_query_count_is_bounded(chain, django_assert_max_num_queries):
+    client = _client(chain.users["mgmt"])
+    with django_assert_max_num_queries(12):
+        client.get("/api/org/stores")

@@ -1,0 +1,46 @@
+"""What the home page shows a user, by their scope and positions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yunying.org import selectors as org_selectors
+from yunying.org.models import Appointment, Employee, Position, UnitKind
+from yunying.org.scope import scope_for, stores_visible_to, units_visible_to
+
+
+def home_for(*, user: Any) -> dict[str, Any]:
+    scope = scope_for(user)
+    appointments = list(
+        Appointment.objects.active().filter(employee__user=user).select_related("position", "unit")
+    )
+    stores = list(stores_visible_to(user).select_related("parent").order_by("code"))
+    standard = Position.objects.filter(is_store_standard=True).count()
+    filled = {
+        (unit_id, position_id)
+        for unit_id, position_id in Appointment.objects.active()
+        .filter(unit__in=[s.pk for s in stores], position__is_store_standard=True)
+        .values_list("unit_id", "position_id")
+    }
+    vacancies_by_store = {s.pk: standard - sum(1 for u, _p in filled if u == s.pk) for s in stores}
+    regions = list(units_visible_to(user).filter(kind=UnitKind.REGION).order_by("sort_order", "code"))
+    my_store = None
+    seats = []
+    if len(stores) == 1:
+        my_store = stores[0]
+        seats = org_selectors.unit_seats(my_store)
+    employees = org_selectors.employee_list(user=user).count() if (scope.everything or scope.unit_ids) else 0
+    return {
+        "appointments": appointments,
+        "everything": scope.everything,
+        "stores": stores,
+        "regions": regions,
+        "store_count": len(stores),
+        "region_count": len(regions),
+        "employee_count": employees if scope.everything or stores else Employee.objects.none().count(),
+        "vacancy_count": sum(vacancies_by_store.values()),
+        "vacancies_by_store": vacancies_by_store,
+        "stores_with_vacancies": [s for s in stores if vacancies_by_store[s.pk] > 0],
+        "my_store": my_store,
+        "seats": seats,
+    }
