@@ -1,0 +1,479 @@
+"""Yunying's BPMN/DMN engine facade over SpiffWorkflow 3.x (the only module family importing it).
+
+Typical use by the Django layer::
+
+    defn = parse_definition(xml_bytes, dmn_files=[dmn_bytes])   # once per uploaded version
+    stored = defn.to_dict()                                     # JSON-able; keep it with the version
+    defn = load_definition(stored)                              # later, without the XML
+
+    inst = start_instance(defn, {"amount": 250})                # runs until it waits
+    for t in inst.ready_user_tasks(): ...
+    inst.complete_task(task_id, {"approved": True})
+    state = dump_state(inst)                                    # JSON-able, spec not embedded
+    inst = load_state(defn, state)
+
+Expressions anywhere in a diagram are evaluated by ``yunying.core.expressions``; Python is never run.
+No Django imports.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from yunying.core.expressions import Clock
+from yunying.workflow.engine_support import RestrictedScriptEngine, YunyingBpmnParser, make_serializer
+from yunying.workflow.engine_validate import (
+    BPMN_NS,
+    COLLABORATION_UNSUPPORTED,
+    Findings,
+    check_dmn,
+    check_process,
+    element_properties,
+    iter_flow_nodes,
+    local,
+)
+
+__all__ = [
+    "EngineError",
+    "EngineInstance",
+    "InvalidExpressions",
+    "ParsedDefinition",
+    "RestrictedScriptEngine",
+    "TaskInfo",
+    "UnsupportedElements",
+    "UserTaskDef",
+    "dump_state",
+    "load_definition",
+    "load_state",
+    "parse_definition",
+    "start_instance",
+]
+
+STATE_FORMAT = 1
+_SERIALIZER = make_serializer()
+
+
+class EngineError(Exception):
+    """Anything the engine refuses or cannot do. ``details`` lists ``(element_id, element_type)`` if known."""
+
+    def __init__(self, message: str, details: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = list(details)
+
+
+class UnsupportedElements(EngineError):
+    """The diagram uses elements the engine cannot execute; ``elements`` lists all of them."""
+
+    def __init__(
+        self,
+        elements: list[tuple[str, str]],
+        reasons: dict[str, str] | None = None,
+        expressions: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.elements = elements
+        self.reasons = reasons or {}
+        self.expressions = expressions or []  # invalid expressions found in the same pass, if any
+        listing = ", ".join(f"{eid} ({etype})" for eid, etype in elements)
+        super().__init__(f"the engine cannot execute: {listing}", elements)
+
+
+class InvalidExpressions(EngineError):
+    """Conditions, timers, scripts or DMN cells the evaluator refuses: ``(element_id, message)``."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        listing = "; ".join(f"{eid}: {msg}" for eid, msg in problems)
+        super().__init__(f"invalid expressions: {listing}", [(eid, "expression") for eid, _ in problems])
+
+
+@dataclass(frozen=True)
+class UserTaskDef:
+    id: str
+    name: str | None
+    process_id: str
+    properties: dict[str, str]
+    multi_instance: bool = False
+    lane: str | None = None
+
+
+@dataclass
+class ParsedDefinition:
+    """A deployable process: the parsed spec plus its JSON-able serialisation (store it once per version)."""
+
+    process_id: str
+    process_name: str | None
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    spec_dict: dict[str, Any]  # {"spec": ..., "subprocess_specs": {...}}; JSON-able
+    user_tasks: list[UserTaskDef] = field(default_factory=list)
+    properties: dict[str, dict[str, str]] = field(default_factory=dict)  # element id -> extension properties
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": STATE_FORMAT,
+            "process_id": self.process_id,
+            "process_name": self.process_name,
+            "spec": self.spec_dict["spec"],
+            "subprocess_specs": self.spec_dict["subprocess_specs"],
+            "user_tasks": [vars(t) for t in self.user_tasks],
+            "properties": self.properties,
+        }
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    id: str  # task uuid, as text
+    element_id: str  # the BPMN element id (spec bpmn_id)
+    name: str | None
+    properties: dict[str, str]
+    data: dict[str, Any]
+    lane: str | None = None
+    instance_index: int | None = None  # position in a multi-instance (countersign) activity, if any
+
+    def prop(self, key: str) -> str | None:
+        """Look up ``yunying:<key>``, then ``<key>``, then the Camunda/Zeebe spelling of form/assignee/due."""
+        aliases = {
+            "form": ("camunda:formKey", "zeebe:formKey"),
+            "assignee": ("camunda:assignee", "zeebe:assignee"),
+            "due": ("camunda:dueDate", "zeebe:dueDate"),
+        }
+        for k in (f"yunying:{key}", key, *aliases.get(key, ())):
+            if k in self.properties:
+                return self.properties[k]
+        return None
+
+
+# --------------------------------------------------------------------------- parsing
+def _xml(data: bytes, what: str) -> Any:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise EngineError(f"malformed {what} XML: {exc.msg} (line {exc.lineno})") from None
+    except (ValueError, TypeError) as exc:
+        raise EngineError(f"malformed {what} XML: {exc}") from None
+    return root
+
+
+def _pick_process(processes: dict[str, Any], process_id: str | None) -> str:
+    if process_id is not None:
+        if process_id not in processes:
+            raise EngineError(
+                f"process '{process_id}' not found; the file has: {', '.join(processes) or 'none'}",
+                [(p, "process") for p in processes],
+            )
+        return process_id
+    if not processes:
+        raise EngineError("the file contains no bpmn:process")
+    executable = [p for p, node in processes.items() if node.get("isExecutable") == "true"]
+    if len(executable) == 1:
+        return executable[0]
+    if len(processes) == 1:
+        return next(iter(processes))
+    if not executable and all(node.get("isExecutable") == "false" for node in processes.values()):
+        raise EngineError(
+            f"none of the {len(processes)} processes is marked executable (diagram only): "
+            + ", ".join(processes),
+            [(p, "process") for p in processes],
+        )
+    candidates = executable or list(processes)
+    raise EngineError(
+        f"the file has {len(candidates)} candidate processes; choose one of: {', '.join(candidates)}",
+        [(p, "process") for p in candidates],
+    )
+
+
+def parse_definition(
+    bpmn_xml: bytes,
+    *,
+    dmn_files: Sequence[bytes] = (),
+    process_id: str | None = None,
+    bpmn_files: Sequence[bytes] = (),
+) -> ParsedDefinition:
+    """Parse, check and build a deployable definition; raises EngineError (or a subclass) with details.
+
+    ``bpmn_files`` may hold further BPMN documents whose processes are targets of call activities.
+    """
+    roots = [_xml(bpmn_xml, "BPMN")] + [_xml(b, "BPMN") for b in bpmn_files]
+    for root in roots:
+        if root.tag != f"{{{BPMN_NS}}}definitions":
+            raise EngineError(f"not a BPMN 2.0 document: root element is '{local(root.tag)}'")
+    dmn_roots = [_xml(d, "DMN") for d in dmn_files]
+    decisions = {d.get("id"): d for r in dmn_roots for d in r.iter("{*}decision") if d.get("id")}
+
+    processes = {p.get("id"): p for p in roots[0].iter(f"{{{BPMN_NS}}}process") if p.get("id")}
+    all_processes = {p.get("id"): p for r in roots for p in r.iter(f"{{{BPMN_NS}}}process") if p.get("id")}
+    chosen = _pick_process(processes, process_id)
+
+    # The chosen process and, transitively, the processes its call activities name.
+    findings = Findings()
+    used, todo = [], [chosen]
+    while todo:
+        pid = todo.pop()
+        if pid in used:
+            continue
+        used.append(pid)
+        for call in all_processes[pid].iter(f"{{{BPMN_NS}}}callActivity"):
+            target = call.get("calledElement")
+            if target in all_processes:
+                todo.append(target)
+            else:
+                findings.refuse(
+                    call.get("id") or "?",
+                    "callActivity",
+                    f"called process '{target}' is not in the uploaded files",
+                )
+    for root in roots:  # choreographies and conversations live outside processes
+        for node in root.iter(*(f"{{{BPMN_NS}}}{tag}" for tag in COLLABORATION_UNSUPPORTED)):
+            findings.refuse(node.get("id") or "?", local(node.tag), f"{local(node.tag)} is not executed")
+    for pid in used:
+        check_process(all_processes[pid], findings, decisions)
+        for node in all_processes[pid].iter():
+            if node.get("isForCompensation") == "true":
+                findings.refuse(node.get("id") or "?", local(node.tag), "compensation is not supported")
+    check_dmn(decisions, findings)
+    if findings.unsupported:
+        raise UnsupportedElements(findings.unsupported, findings.reasons, findings.expressions)
+    if findings.expressions:
+        raise InvalidExpressions(findings.expressions)
+    if processes[chosen].get("isExecutable") == "false":  # checked last: the element report is more useful
+        raise EngineError(
+            f"process '{chosen}' is marked isExecutable=\"false\" (diagram only)", [(chosen, "process")]
+        )
+
+    parser = YunyingBpmnParser()
+    try:
+        for i, root in enumerate(roots):
+            parser.add_bpmn_xml(root, filename=f"document-{i}.bpmn")
+        for i, root in enumerate(dmn_roots):
+            parser.add_dmn_xml(root, filename=f"decision-{i}.dmn")
+        spec = parser.get_spec(chosen)
+        subprocess_specs = parser.get_subprocess_specs(chosen)
+    except ValidationException as exc:
+        details = [(exc.id, exc.tag.replace("bpmn:", ""))] if getattr(exc, "id", "") else []
+        where = f" at {exc.id} ({exc.tag})" if getattr(exc, "id", "") else ""
+        raise EngineError(f"cannot build the process{where}: {exc}", details) from None
+    except (SpiffWorkflowException, KeyError, ValueError, AttributeError, TypeError, AssertionError) as exc:
+        raise EngineError(f"cannot build the process: {type(exc).__name__}: {exc}") from None
+
+    props: dict[str, dict[str, str]] = {}
+    user_tasks: list[UserTaskDef] = []
+    for pid in used:
+        for node in iter_flow_nodes(all_processes[pid]):
+            p = element_properties(node)
+            if p:
+                props[node.get("id")] = p
+            if local(node.tag) == "userTask":
+                user_tasks.append(
+                    UserTaskDef(
+                        id=node.get("id"),
+                        name=node.get("name"),
+                        process_id=pid,
+                        properties=p,
+                        multi_instance=node.find(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics")
+                        is not None,
+                    )
+                )
+    for s in [spec, *subprocess_specs.values()]:
+        if s is None:
+            continue
+        for ts in s.task_specs.values():
+            if getattr(ts, "bpmn_id", None) in props:
+                ts.extensions = dict(props[ts.bpmn_id])
+    spec_dict = {
+        "spec": _SERIALIZER.to_dict(spec),
+        "subprocess_specs": {k: _SERIALIZER.to_dict(v) for k, v in subprocess_specs.items() if v is not None},
+    }
+    json.dumps(spec_dict)  # fail here, not in the Django layer, if anything is not JSON-able
+    return ParsedDefinition(
+        chosen,
+        processes[chosen].get("name"),
+        spec,
+        {k: v for k, v in subprocess_specs.items() if v is not None},
+        spec_dict,
+        user_tasks,
+        props,
+    )
+
+
+def load_definition(stored: dict[str, Any]) -> ParsedDefinition:
+    """Rebuild a :class:`ParsedDefinition` from :meth:`ParsedDefinition.to_dict` output (no XML needed)."""
+    spec_dict = {"spec": stored["spec"], "subprocess_specs": stored.get("subprocess_specs", {})}
+    spec = _SERIALIZER.from_dict(copy.deepcopy(spec_dict["spec"]))
+    subs = {k: _SERIALIZER.from_dict(copy.deepcopy(v)) for k, v in spec_dict["subprocess_specs"].items()}
+    return ParsedDefinition(
+        stored["process_id"],
+        stored.get("process_name"),
+        spec,
+        subs,
+        spec_dict,
+        [UserTaskDef(**t) for t in stored.get("user_tasks", [])],
+        stored.get("properties", {}),
+    )
+
+
+# --------------------------------------------------------------------------- running
+_STATE_PRIORITY = ["ERROR", "READY", "WAITING", "COMPLETED", "CANCELLED"]
+
+
+class EngineInstance:
+    """One running process instance (a BpmnWorkflow with the restricted script engine)."""
+
+    def __init__(self, defn: ParsedDefinition, workflow: BpmnWorkflow, clock: Clock | None = None) -> None:
+        self.defn = defn
+        self.workflow = workflow
+        workflow.script_engine = RestrictedScriptEngine(clock)
+
+    # -- stepping
+    def run(self) -> None:
+        """Do engine steps (gateways, scripts, rules, due timers) until only people or events can go on."""
+        try:
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+        except SpiffWorkflowException as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: SpiffWorkflowException) -> EngineError:
+        spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
+        eid = getattr(spec, "bpmn_id", None) or getattr(spec, "name", "?")
+        etype = type(spec).__name__ if spec is not None else "task"
+        return EngineError(f"error at '{eid}': {exc}", [(str(eid), etype)])
+
+    def _tasks(self, **kwargs: Any) -> list[Any]:
+        return list(self.workflow.get_tasks(**kwargs))
+
+    def ready_user_tasks(self) -> list[TaskInfo]:
+        out = []
+        for task in self._tasks(state=TaskState.READY, manual=True):
+            spec = task.task_spec
+            out.append(
+                TaskInfo(
+                    id=str(task.id),
+                    element_id=spec.bpmn_id,
+                    name=spec.bpmn_name,
+                    properties=dict(getattr(spec, "extensions", None) or {}),
+                    data=dict(task.data),
+                    lane=spec.lane,
+                    instance_index=(task.internal_data or {}).get("key_or_index"),
+                )
+            )
+        return out
+
+    def complete_task(self, task_id: str, data: dict[str, Any]) -> None:
+        """Merge ``data`` into a READY user/manual task, complete it and run on."""
+        try:
+            task = self.workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, SpiffWorkflowException, KeyError):
+            raise EngineError(f"task '{task_id}' not found") from None
+        if task is None:
+            raise EngineError(f"task '{task_id}' not found")
+        if not isinstance(task.task_spec, (UserTask, ManualTask)):
+            raise EngineError(f"task '{task_id}' ({task.task_spec.bpmn_id}) is not a user task")
+        if task.state != TaskState.READY:
+            raise EngineError(
+                f"task '{task_id}' is not waiting for input (it is {TaskState.get_name(task.state)})"
+            )
+        task.data.update(data)
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise self._error(exc) from None
+        self.run()
+
+    def is_completed(self) -> bool:
+        return bool(self.workflow.is_completed())
+
+    def task_states(self) -> dict[str, str]:
+        """Element id -> COMPLETED / READY / WAITING / ERROR / CANCELLED, for colouring a diagram."""
+        states: dict[str, str] = {}
+        for task in self._tasks():
+            eid = getattr(task.task_spec, "bpmn_id", None)
+            if not eid:
+                continue
+            name = TaskState.get_name(task.state)
+            name = {"STARTED": "WAITING"}.get(name, name)
+            if name not in _STATE_PRIORITY:
+                continue  # predicted (MAYBE / LIKELY / FUTURE) paths are not shown
+            if eid not in states or _STATE_PRIORITY.index(name) < _STATE_PRIORITY.index(states[eid]):
+                states[eid] = name
+        return states
+
+    def cancel(self) -> None:
+        self.workflow.cancel()
+
+    def reset_to(self, element_id: str, data: dict[str, Any] | None = None) -> None:
+        """Go back to the latest finished run of ``element_id`` (e.g. "return to an earlier step").
+
+        Everything after it is discarded; its data is reset to what it received (plus ``data``).
+        """
+        candidates = [
+            t
+            for t in self._tasks()
+            if getattr(t.task_spec, "bpmn_id", None) == element_id
+            and t.has_state(TaskState.FINISHED_MASK | TaskState.READY | TaskState.STARTED)
+        ]
+        if not candidates:
+            raise EngineError(f"'{element_id}' has not been reached in this instance", [(element_id, "task")])
+        # For a multi-instance activity reset the activity itself, not one of its instances.
+        outer = [t for t in candidates if not t.task_spec.name.endswith("[child]")]
+        task = max(outer or candidates, key=lambda t: t.last_state_change)
+        try:
+            self.workflow.reset_from_task_id(task.id)
+            if data:
+                task.data.update(data)
+        except SpiffWorkflowException as exc:
+            raise self._error(exc) from None
+        self.run()
+
+
+def start_instance(
+    defn: ParsedDefinition, data: dict[str, Any], *, clock: Clock | None = None
+) -> EngineInstance:
+    """Create an instance with ``data`` as its initial process data and run it until it waits."""
+    workflow = BpmnWorkflow(defn.spec, defn.subprocess_specs)
+    inst = EngineInstance(defn, workflow, clock)
+    workflow.task_tree.data.update(copy.deepcopy(data))  # root data flows down to the start event
+    for task in workflow.get_tasks():
+        task.data.update(copy.deepcopy(data))
+    inst.run()
+    return inst
+
+
+def dump_state(inst: EngineInstance) -> dict[str, Any]:
+    """JSON-able state of an instance WITHOUT the spec (store the spec once per version)."""
+    dct = _SERIALIZER.to_dict(inst.workflow)
+    dct.pop("spec", None)
+    dct.pop("subprocess_specs", None)
+    dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+    dct["yunying_state_format"] = STATE_FORMAT
+    return json.loads(json.dumps(dct))  # detach from live objects; proves it is JSON-able
+
+
+def load_state(
+    defn: ParsedDefinition, state: dict[str, Any], *, clock: Clock | None = None
+) -> EngineInstance:
+    """Rebuild an instance from :func:`dump_state` output and the definition it was started from."""
+    dct = copy.deepcopy(state)
+    dct.pop("yunying_state_format", None)
+    dct["spec"] = copy.deepcopy(defn.spec_dict["spec"])
+    dct["subprocess_specs"] = copy.deepcopy(defn.spec_dict["subprocess_specs"])
+    try:
+        _SERIALIZER.migrate(dct)
+        workflow = _SERIALIZER.from_dict(dct)
+    except (SpiffWorkflowException, KeyError, ValueError, TypeError) as exc:
+        raise EngineError(f"cannot restore the instance state: {type(exc).__name__}: {exc}") from None
+    return EngineInstance(defn, workflow, clock)

@@ -1,0 +1,197 @@
+"""SpiffWorkflow plumbing for :mod:`yunying.workflow.engine`: restricted script engine, parser, serializer.
+
+Together with ``engine.py`` and ``engine_validate.py`` this is the only place that imports SpiffWorkflow.
+No Django imports.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+from collections import ChainMap
+from collections.abc import Mapping
+from copy import deepcopy
+from decimal import Decimal
+from typing import Any
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
+from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
+
+from yunying.core.expressions import Clock, ExpressionError, evaluate, parse_expression
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+YUNYING_NS = "http://yunying.dev/schema/bpmn/1.0"
+
+MAX_SCRIPT_LINES = 100
+
+
+class ScriptRefused(ValueError):
+    """A script task body that is not a list of ``name = <restricted expression>`` lines."""
+
+
+# --------------------------------------------------------------------------- restricted scripts
+def parse_assignments(script: str | None) -> list[tuple[str, str]]:
+    """Split a script into ``(name, expression source)`` pairs; refuse anything else.
+
+    Blank lines and ``#`` comments are allowed. Each right-hand side is checked statically with the
+    restricted expression parser.
+    """
+    if not script or not script.strip():
+        return []
+    if len(script) > 20_000:
+        raise ScriptRefused("script is too long")
+    try:
+        module = ast.parse(script, mode="exec")
+    except SyntaxError as exc:
+        raise ScriptRefused(f"invalid syntax on line {exc.lineno}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ScriptRefused("script is too deeply nested") from None
+    if len(module.body) > MAX_SCRIPT_LINES:
+        raise ScriptRefused(f"script has more than {MAX_SCRIPT_LINES} statements")
+    result: list[tuple[str, str]] = []
+    for stmt in module.body:
+        if not (
+            isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+        ):
+            raise ScriptRefused(
+                f"line {stmt.lineno}: only 'name = expression' assignments are allowed in scripts"
+            )
+        name = stmt.targets[0].id
+        if name.startswith("__"):
+            raise ScriptRefused(f"line {stmt.lineno}: name '{name}' is not allowed")
+        segment = ast.get_source_segment(script, stmt.value)
+        if segment is None:  # pragma: no cover - only for synthetic trees
+            raise ScriptRefused(f"line {stmt.lineno}: cannot read the expression")
+        try:
+            parse_expression(segment)
+        except ExpressionError as exc:
+            raise ScriptRefused(f"line {stmt.lineno}: {exc.message}") from None
+        result.append((name, segment))
+    return result
+
+
+def run_assignments(
+    script: str | None, data: dict[str, Any], extra: Mapping[str, Any], clock: Clock | None
+) -> None:
+    """Evaluate each assignment in order and store it in ``data`` (later lines see earlier results)."""
+    for name, source in parse_assignments(script):
+        data[name] = evaluate(source, ChainMap(data, dict(extra)), clock=clock)
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """Spiff's environment hook, routed to the restricted evaluator (some Spiff code calls it directly)."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        super().__init__({})
+        self.clock = clock
+
+    def evaluate(
+        self, expression: str, context: Mapping[str, Any], external_context: Mapping[str, Any] | None = None
+    ) -> Any:
+        scope: Mapping[str, Any] = ChainMap(dict(context), dict(external_context or {}))
+        return evaluate(expression, scope, clock=self.clock)
+
+    def execute(
+        self, script: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
+    ) -> bool:
+        run_assignments(script, context, external_context or {}, self.clock)
+        return True
+
+    def call_service(self, context: Mapping[str, Any], **kwargs: Any) -> Any:
+        raise ScriptRefused("service calls from diagrams are not available")
+
+
+class RestrictedScriptEngine(PythonScriptEngine):
+    """A script engine that never runs Python: every expression goes to ``yunying.core.expressions``.
+
+    Covers gateway conditions, timer values, multi-instance cardinality / completion conditions, loop
+    conditions, conditional events, message correlation and DMN cells (Spiff's DMN engine calls
+    ``evaluate``). Script tasks (and pre/post scripts) may only contain ``name = <expression>`` lines.
+    """
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        super().__init__(environment=RestrictedEnvironment(clock))
+
+    def validate(self, expression: str) -> None:
+        # Spiff's DMN engine relies on SyntaxError here to decide between "x == entry" and "x entry".
+        ast.parse(expression, mode="eval")
+
+    def evaluate(self, task: Any, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except ExpressionError as exc:
+            raise WorkflowTaskException(
+                f"Error evaluating expression '{expression}': {exc.message}", task=task, exception=exc
+            ) from None
+
+    def execute(self, task: Any, script: str, external_context: Mapping[str, Any] | None = None) -> bool:
+        try:
+            return bool(self.environment.execute(script, task.data, external_context))
+        except (ExpressionError, ScriptRefused) as exc:
+            message = exc.message if isinstance(exc, ExpressionError) else str(exc)
+            raise WorkflowTaskException(
+                f"Script refused or failed: {message}", task=task, exception=exc
+            ) from None
+
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        raise WorkflowTaskException("service calls from diagrams are not available", task=task)
+
+
+# --------------------------------------------------------------------------- parser
+class _BusinessRuleTaskParser(TaskParser):
+    """businessRuleTask naming its decision in camunda:decisionRef, yunying:decisionRef,
+    spiffworkflow:calledDecisionId or zeebe:calledDecision/@decisionId."""
+
+    def create_task(self) -> Any:
+        decision_ref = self.get_decision_ref(self.node)
+        if not decision_ref:
+            raise ValidationException("Business rule task has no decision reference", node=self.node)
+        engine = self.process_parser.parser.get_engine(decision_ref, self.node)
+        return BusinessRuleTask(self.spec, self.bpmn_id, dmnEngine=engine, **self.bpmn_attributes)
+
+    @staticmethod
+    def get_decision_ref(node: Any) -> str | None:
+        for attr in (f"{{{CAMUNDA_NS}}}decisionRef", f"{{{YUNYING_NS}}}decisionRef"):
+            if node.get(attr):
+                return str(node.get(attr))
+        for child in node.iter(f"{{{SPIFF_NS}}}calledDecisionId"):
+            if child.text and child.text.strip():
+                return child.text.strip()
+        for child in node.iter(f"{{{ZEEBE_NS}}}calledDecision"):
+            if child.get("decisionId"):
+                return str(child.get("decisionId"))
+        return None
+
+
+class YunyingBpmnParser(BpmnDmnParser):
+    """Standard BPMN semantics (no Spiff/Camunda script extensions), plus DMN business rule tasks."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        full_tag("businessRuleTask"): (_BusinessRuleTaskParser, BusinessRuleTask),
+    }
+
+    def _add_data_stores(self, bpmn: Any) -> None:
+        # Data stores need a server-side implementation; engine_validate refuses the ones tasks use.
+        return None
+
+
+# --------------------------------------------------------------------------- serializer
+def make_serializer() -> BpmnWorkflowSerializer:
+    config = deepcopy(DEFAULT_CONFIG)
+    config[BusinessRuleTask] = BaseBusinessRuleTaskConverter
+    registry = BpmnWorkflowSerializer.configure(config)
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    registry.register(
+        dt.date, lambda v: {"value": v.isoformat()}, lambda v: dt.date.fromisoformat(v["value"])
+    )
+    return BpmnWorkflowSerializer(registry)
