@@ -46,9 +46,7 @@ SECRET_KEY = _secret_key()
 DEBUG = _env_flag("YUNYING_DEBUG")
 TESTING = _env_flag("YUNYING_TESTING") or "pytest" in sys.modules
 ALLOWED_HOSTS = os.environ.get("YUNYING_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("YUNYING_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("YUNYING_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -110,7 +108,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("YUNYING_SQLITE_PATH") or DATA_DIR / "yunying.sqlite3",
+            "NAME": os.environ.get("YUNYING_SQLITE_PATH") or str(DATA_DIR / "yunying.sqlite3"),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

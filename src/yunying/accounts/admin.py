@@ -6,7 +6,7 @@ from yunying.accounts.models import ApiToken, LoginFailure, User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Yunying", {"fields": ("language",)}))  # type: ignore[operator]
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Yunying", {"fields": ("language",)}))  # type: ignore[operator,misc]
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "last_login")
 
 

@@ -21,7 +21,11 @@ class ThrottledModelBackend(ModelBackend):
     """Username + password, refused outright while the username is locked after repeated failures."""
 
     def authenticate(  # type: ignore[override]
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> Any:
         if not username:
             return None

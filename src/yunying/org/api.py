@@ -23,8 +23,11 @@ class UnitOut(Schema):
     @staticmethod
     def from_unit(unit: OrgUnit) -> UnitOut:
         return UnitOut(
-            code=unit.code, name=unit.name, kind=unit.kind,
-            parent_code=unit.parent.code if unit.parent else None, area=unit.area,
+            code=unit.code,
+            name=unit.name,
+            kind=unit.kind,
+            parent_code=unit.parent.code if unit.parent else None,
+            area=unit.area,
         )
 
 
@@ -81,21 +84,32 @@ class EmployeeOut(Schema):
 def _store_out(store: OrgUnit) -> dict[str, object]:
     region = store.parent if store.parent and store.parent.kind == "region" else None
     return {
-        "code": store.code, "name": store.name, "area": store.area,
-        "region_code": region.code if region else None, "region_name": region.name if region else None,
-        "opened_on": store.opened_on, "closed_on": store.closed_on, "address": store.address,
+        "code": store.code,
+        "name": store.name,
+        "area": store.area,
+        "region_code": region.code if region else None,
+        "region_name": region.name if region else None,
+        "opened_on": store.opened_on,
+        "closed_on": store.closed_on,
+        "address": store.address,
         "phone": store.phone,
     }
 
 
 def _employee_out(employee: Employee, appointments: list) -> dict[str, object]:  # type: ignore[type-arg]
     return {
-        "employee_no": employee.employee_no, "name": employee.name, "phone": employee.phone,
+        "employee_no": employee.employee_no,
+        "name": employee.name,
+        "phone": employee.phone,
         "is_active": employee.is_active,
         "positions": [
             {
-                "position_code": a.position.code, "position_name": a.position.name, "unit_code": a.unit.code,
-                "unit_name": a.unit.name, "started_on": a.started_on, "ended_on": a.ended_on,
+                "position_code": a.position.code,
+                "position_name": a.position.name,
+                "unit_code": a.unit.code,
+                "unit_name": a.unit.name,
+                "started_on": a.started_on,
+                "ended_on": a.ended_on,
             }
             for a in appointments
         ],
@@ -113,7 +127,9 @@ def read_unit(request: HttpRequest, code: str) -> UnitOut:
 
 
 @router.get("/stores", response=list[StoreOut], summary="List stores in scope")
-def list_stores(request: HttpRequest, region: str | None = None, q: str | None = None) -> list[dict[str, object]]:
+def list_stores(
+    request: HttpRequest, region: str | None = None, q: str | None = None
+) -> list[dict[str, object]]:
     return [_store_out(s) for s in selectors.store_list(user=request.user, region=region, q=q)]
 
 
@@ -122,8 +138,10 @@ def read_store(request: HttpRequest, code: str) -> dict[str, object]:
     store = selectors.store_get(user=request.user, code=code)
     seats = [
         {
-            "position_code": seat.position.code, "position_name": seat.position.name,
-            "people": [a.employee.name for a in seat.appointments], "vacant": seat.vacant,
+            "position_code": seat.position.code,
+            "position_name": seat.position.name,
+            "people": [a.employee.name for a in seat.appointments],
+            "vacant": seat.vacant,
         }
         for seat in selectors.unit_seats(store)
     ]
@@ -134,16 +152,22 @@ def read_store(request: HttpRequest, code: str) -> dict[str, object]:
 def list_positions(request: HttpRequest) -> list[dict[str, object]]:
     return [
         {
-            "code": p.code, "name": p.name, "name_en": p.name_en, "unit_kind": p.unit_kind,
+            "code": p.code,
+            "name": p.name,
+            "name_en": p.name_en,
+            "unit_kind": p.unit_kind,
             "superior_code": p.superior.code if p.superior else None,
-            "is_store_standard": p.is_store_standard, "holders": p.holders,  # type: ignore[attr-defined]
+            "is_store_standard": p.is_store_standard,
+            "holders": p.holders,  # type: ignore[attr-defined]
         }
         for p in selectors.position_list()
     ]
 
 
 @router.get("/people", response=list[EmployeeOut], summary="List people in scope")
-def list_people(request: HttpRequest, q: str | None = None, unit: str | None = None) -> list[dict[str, object]]:
+def list_people(
+    request: HttpRequest, q: str | None = None, unit: str | None = None
+) -> list[dict[str, object]]:
     return [
         _employee_out(e, e.active_appointments)  # type: ignore[attr-defined]
         for e in selectors.employee_list(user=request.user, q=q, unit=unit)

@@ -41,8 +41,13 @@ def export_xlsx(*, user: Any, kind: str) -> bytes:
             for a in appointments:
                 rows.append(
                     [
-                        e.employee_no, e.name, e.phone, e.hired_on or "",
-                        a.position.code if a else "", a.unit.code if a else "", a.started_on if a else "",
+                        e.employee_no,
+                        e.name,
+                        e.phone,
+                        e.hired_on or "",
+                        a.position.code if a else "",
+                        a.unit.code if a else "",
+                        a.started_on if a else "",
                     ]
                 )
         return _workbook(HEADINGS["employees"], rows)

@@ -56,7 +56,7 @@ def appoint(employee: Employee, position_code: str, unit: OrgUnit, **kwargs: Any
 
 
 def person_with_login(username: str, position_code: str, unit: OrgUnit) -> User:
-    user = UserFactory(username=username)
-    employee = EmployeeFactory(user=user, name=username)
+    user: User = UserFactory(username=username)  # type: ignore[assignment]
+    employee: Employee = EmployeeFactory(user=user, name=username)  # type: ignore[assignment]
     appoint(employee, position_code, unit)
     return user

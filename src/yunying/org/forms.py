@@ -42,7 +42,7 @@ class StoreForm(_Bootstrap, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = _region_choices(user)
+        self.fields["region"].choices = _region_choices(user)  # type: ignore[attr-defined]
         self._style()
 
 
@@ -51,7 +51,7 @@ class MoveStoreForm(_Bootstrap, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = _region_choices(user)
+        self.fields["region"].choices = _region_choices(user)  # type: ignore[attr-defined]
         self._style()
 
 
@@ -110,7 +110,9 @@ class EndAppointmentForm(_Bootstrap, forms.Form):
 
 
 class ImportForm(_Bootstrap, forms.Form):
-    kind = forms.ChoiceField(label=_("导入内容"), choices=[("stores", _("门店")), ("employees", _("员工及任职"))])
+    kind = forms.ChoiceField(
+        label=_("导入内容"), choices=[("stores", _("门店")), ("employees", _("员工及任职"))]
+    )
     file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
 
     def __init__(self, *args: Any, **kwargs: Any):

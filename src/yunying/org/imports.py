@@ -149,9 +149,10 @@ def _employee_row(actor: Any, values: dict[str, Any]) -> None:
         return
     if not position_text or not unit_code:
         raise _CellError("position" if not position_text else "unit_code", _("岗位和单位编码需同时填写"))
-    position = Position.objects.filter(code=position_text).first() or Position.objects.filter(
-        name=position_text
-    ).first()
+    position = (
+        Position.objects.filter(code=position_text).first()
+        or Position.objects.filter(name=position_text).first()
+    )
     if position is None:
         raise _CellError("position", _("岗位“%(p)s”不存在") % {"p": position_text})
     unit = OrgUnit.objects.filter(code=unit_code).first()

@@ -28,10 +28,16 @@ class OrgUnit(TimeStampedModel):
     code = models.CharField(_("编码"), max_length=30, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
-    area = models.CharField(_("所在地区"), max_length=50, blank=True, help_text=_("区域和门店：同一地区的门店才能组成区域"))
+    area = models.CharField(
+        _("所在地区"), max_length=50, blank=True, help_text=_("区域和门店：同一地区的门店才能组成区域")
+    )
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
     opened_on = models.DateField(_("开业日期"), null=True, blank=True)
@@ -87,14 +93,20 @@ class Position(TimeStampedModel):
     name_en = models.CharField(_("英文名称"), max_length=80, blank=True)
     unit_kind = models.CharField(_("所在单位类型"), max_length=20, choices=UnitKind.choices)
     superior = models.ForeignKey(
-        "self", verbose_name=_("直接上级"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("直接上级"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="subordinates",
     )
     is_head = models.BooleanField(_("单位负责人"), default=False)
     is_store_standard = models.BooleanField(_("门店标准岗位"), default=False)
     max_per_unit = models.PositiveIntegerField(_("每单位人数上限"), null=True, blank=True)
     min_stores_setting = models.CharField(
-        _("最少门店数设置项"), max_length=100, blank=True,
+        _("最少门店数设置项"),
+        max_length=100,
+        blank=True,
         help_text=_("设置项的键；所在区域的门店数不少于该值时才可任命此岗位"),
     )
     duties = models.TextField(_("岗位职责"), blank=True)
@@ -124,8 +136,12 @@ class Employee(TimeStampedModel):
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("手机"), max_length=30, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("登录账号"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="employee",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="employee",
     )
     hired_on = models.DateField(_("入职日期"), null=True, blank=True)
     is_external_hire = models.BooleanField(_("外聘干部"), default=False)

@@ -7,6 +7,7 @@ and the company's officers everything. Superusers see everything. Every selector
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -77,9 +78,9 @@ def _compute(user: User) -> Scope:
     if user.is_superuser:
         return Scope(everything=True)
     unit_ids = list(
-        Appointment.objects.active().filter(employee__user=user, employee__is_active=True).values_list(
-            "unit_id", flat=True
-        )
+        Appointment.objects.active()
+        .filter(employee__user=user, employee__is_active=True)
+        .values_list("unit_id", flat=True)
     )
     if not unit_ids:
         return Scope(everything=False)
@@ -101,10 +102,8 @@ def scope_for(user: Any) -> Scope:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         cached = _compute(user)
-        try:
+        with contextlib.suppress(AttributeError):  # AnonymousUser and friends
             setattr(user, _CACHE_ATTR, cached)
-        except AttributeError:  # AnonymousUser and friends
-            pass
     return cached
 
 

@@ -22,8 +22,10 @@ def _active_appointments() -> Prefetch[Any]:
 
 
 def store_list(*, user: Any, region: str | None = None, q: str | None = None) -> QuerySet[Store]:
-    qs = stores_visible_to(user).select_related("parent").annotate(
-        staff_count=Count("appointments", filter=Q(appointments__ended_on__isnull=True))
+    qs = (
+        stores_visible_to(user)
+        .select_related("parent")
+        .annotate(staff_count=Count("appointments", filter=Q(appointments__ended_on__isnull=True)))
     )
     if region == "-":
         qs = qs.exclude(parent__kind=UnitKind.REGION)
@@ -161,8 +163,8 @@ def org_chart(*, user: Any) -> list[ChartNode]:
     standard_ids = set(Position.objects.filter(is_store_standard=True).values_list("pk", flat=True))
     nodes = {u.pk: ChartNode(unit=u, context_only=not scope.sees_unit(u.pk)) for u in units}
     filled: dict[int, set[int]] = {}
-    for appointment in Appointment.objects.active().filter(unit_id__in=visible_ids).select_related(
-        "employee", "position"
+    for appointment in (
+        Appointment.objects.active().filter(unit_id__in=visible_ids).select_related("employee", "position")
     ):
         node = nodes[appointment.unit_id]
         if node.context_only:
@@ -188,16 +190,18 @@ def direct_superiors(employee: Employee) -> list[Appointment]:
     """Who the employee reports to: holders of each of their positions' superior position, looking
     from the employee's unit upwards through the tree."""
     found: list[Appointment] = []
-    for appointment in Appointment.objects.active().filter(employee=employee).select_related("position", "unit"):
+    for appointment in (
+        Appointment.objects.active().filter(employee=employee).select_related("position", "unit")
+    ):
         superior = appointment.position.superior
         if superior is None:
             continue
         unit: OrgUnit | None = appointment.unit
         while unit is not None:
             holders = list(
-                Appointment.objects.active().filter(unit=unit, position=superior).select_related(
-                    "employee", "position", "unit"
-                )
+                Appointment.objects.active()
+                .filter(unit=unit, position=superior)
+                .select_related("employee", "position", "unit")
             )
             if holders:
                 found.extend(holders)

@@ -26,7 +26,9 @@ def management_department() -> OrgUnit:
     code = setting_get("org.management_department_code")
     unit = OrgUnit.objects.filter(code=code, kind=UnitKind.DEPARTMENT).first()
     if unit is None:
-        raise DomainError(_("未找到管理部（设置项 org.management_department_code = %(code)s）。") % {"code": code})
+        raise DomainError(
+            _("未找到管理部（设置项 org.management_department_code = %(code)s）。") % {"code": code}
+        )
     return unit
 
 

@@ -142,7 +142,9 @@ def _end(request: HttpRequest) -> bool:
         messages.error(request, _("请检查离任信息。"))
         return False
     scope = scope_for(request.user)
-    appointment = Appointment.objects.filter(pk=form.cleaned_data["appointment"]).select_related("unit").first()
+    appointment = (
+        Appointment.objects.filter(pk=form.cleaned_data["appointment"]).select_related("unit").first()
+    )
     if appointment is None or not scope.sees_unit(appointment.unit_id):
         messages.error(request, _("找不到该任职。"))
         return False
@@ -273,5 +275,3 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="yunying-{kind}-template.xlsx"'
     return response
-
-

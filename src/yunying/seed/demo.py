@@ -15,8 +15,12 @@ from yunying.seed.services import seed_defaults
 
 DEMO_PASSWORD = "yunying-demo"
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬斌宇浩凯健俊帆帅旭宁欣雪琳晨辉鹏"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+)
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬斌宇浩凯健俊帆帅旭宁欣雪琳晨辉鹏"
+)
 
 # region code, name, area, number of stores, has assistant
 REGIONS = [
@@ -32,8 +36,13 @@ STORE_NAMES = {
 }
 # position code → how many people a standard store has in it
 STORE_STAFFING = [
-    ("STORE-MGR", 1), ("FOH-LEAD", 1), ("KITCHEN-LEAD", 1), ("EXPEDITOR", 2),
-    ("CASHIER", 1), ("WAITER", 3), ("DELIVERY", 1),
+    ("STORE-MGR", 1),
+    ("FOH-LEAD", 1),
+    ("KITCHEN-LEAD", 1),
+    ("EXPEDITOR", 2),
+    ("CASHIER", 1),
+    ("WAITER", 3),
+    ("DELIVERY", 1),
 ]
 # (store number, position code): seats left vacant in the demo
 VACANCIES = {(7, "KITCHEN-LEAD"), (12, "DELIVERY"), (16, "CASHIER")}
@@ -136,23 +145,32 @@ def demo_load(*, seed: int = 2026) -> DemoSummary:
                     login = f"staff{number:02d}"
                 hired = opened + timedelta(days=rng.randint(0, 400))
                 hired = min(hired, date(2026, 10, 1))
-                employee = people.hire(hired_on=hired, login=login, external=code == "STORE-MGR" and number == 17)
+                employee = people.hire(
+                    hired_on=hired, login=login, external=code == "STORE-MGR" and number == 17
+                )
                 _appoint(employee, pos[code], store, hired)
 
     # A little history: a former store manager of S02, moved on last year.
     former = people.hire(hired_on=date(2019, 5, 1))
     Appointment.objects.create(
-        employee=former, position=pos["STORE-MGR"], unit=stores[1][1],
-        started_on=date(2019, 5, 1), ended_on=date(2021, 4, 30), end_reason="调任",
+        employee=former,
+        position=pos["STORE-MGR"],
+        unit=stores[1][1],
+        started_on=date(2019, 5, 1),
+        ended_on=date(2021, 4, 30),
+        end_reason="调任",
     )
 
     logins = [
-        ("gm", "总经理"), ("ops", "运营经理"), ("mgmt", "管理部主任"), ("supervisor", "督导专员"),
-        ("area1", "区域经理（浦东区域）"), ("store01", "店长（S01）"), ("staff01", "服务员（S01）"),
+        ("gm", "总经理"),
+        ("ops", "运营经理"),
+        ("mgmt", "管理部主任"),
+        ("supervisor", "督导专员"),
+        ("area1", "区域经理（浦东区域）"),
+        ("store01", "店长（S01）"),
+        ("staff01", "服务员（S01）"),
     ]
-    return DemoSummary(
-        created=True, stores=len(stores), employees=Employee.objects.count(), logins=logins
-    )
+    return DemoSummary(created=True, stores=len(stores), employees=Employee.objects.count(), logins=logins)
 
 
 def _store(number: int, name: str, area: str, parent: OrgUnit, rng: random.Random) -> OrgUnit:

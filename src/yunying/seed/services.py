@@ -47,8 +47,8 @@ def seed_defaults() -> dict[str, int]:
             position.permissions.set(_permissions(perms))
         created["positions"] += int(was_created)
         by_code[code] = position
-    for code, *_rest in POSITIONS:
-        superior_code = _rest[3]
+    for row in POSITIONS:
+        code, superior_code = row[0], row[4]
         position = by_code[code]
         if superior_code and position.superior_id is None:
             position.superior = by_code[superior_code]

@@ -76,6 +76,8 @@ def test_reimporting_stores_updates_them(chain):
 
 
 def test_import_respects_scope_and_rules(chain):
-    content = _csv(STORE_HEADER + "B1,闵行一店,闵行,,,,\n")  # moving B1 out: region B keeps 4, allowed for mgmt
+    content = _csv(
+        STORE_HEADER + "B1,闵行一店,闵行,,,,\n"
+    )  # moving B1 out: region B keeps 4, allowed for mgmt
     report = import_file(actor=chain.users["area_a"], kind="stores", filename="s.csv", content=content)
     assert not report.ok  # an area manager of region A cannot touch region B's store

@@ -34,7 +34,9 @@ def test_store_joins_region_of_same_area_only(chain):
 def test_region_needs_four_stores_of_one_area(chain):
     stores = [StoreFactory(area="苏州", parent=chain.mgmt) for _ in range(3)]
     with pytest.raises(DomainError, match="至少需要同一地区的 4 家门店"):
-        services.region_create(actor=chain.users["mgmt"], code="RS", name="苏州区域", area="苏州", stores=stores)
+        services.region_create(
+            actor=chain.users["mgmt"], code="RS", name="苏州区域", area="苏州", stores=stores
+        )
     assert not OrgUnit.objects.filter(code="RS").exists()
     stores.append(StoreFactory(area="苏州", parent=chain.mgmt))
     region = services.region_create(
@@ -46,7 +48,9 @@ def test_region_needs_four_stores_of_one_area(chain):
 def test_region_minimum_is_a_setting(chain):
     setting_set(key="org.region_min_stores", value=2)
     stores = [StoreFactory(area="苏州", parent=chain.mgmt) for _ in range(2)]
-    region = services.region_create(actor=chain.users["mgmt"], code="RS", name="苏州", area="苏州", stores=stores)
+    region = services.region_create(
+        actor=chain.users["mgmt"], code="RS", name="苏州", area="苏州", stores=stores
+    )
     assert region.kind == UnitKind.REGION
 
 

@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("YUNYING_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("YUNYING_PORT", "8000")))
-        parser.add_argument("--web-workers", type=int, default=int(os.environ.get("YUNYING_WEB_WORKERS", "2")))
+        parser.add_argument(
+            "--web-workers", type=int, default=int(os.environ.get("YUNYING_WEB_WORKERS", "2"))
+        )
         parser.add_argument("--no-worker", action="store_true", help="run the web server only")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,9 +31,20 @@ class Command(BaseCommand):
             env.setdefault("YUNYING_INSECURE_COOKIES", "1")  # plain HTTP on the loopback
         bind = f"{options['host']}:{options['port']}"
         web = [
-            sys.executable, "-m", "gunicorn", "yunying.wsgi:application", "--bind", bind,
-            "--workers", str(options["web_workers"]), "--threads", "4", "--access-logfile", "-",
-            "--timeout", "120",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "yunying.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["web_workers"]),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
         ]
         processes = [subprocess.Popen(web, env=env)]
         if not options["no_worker"]:

@@ -29,5 +29,12 @@ class Command(BaseCommand):
 
 
 def _default_logins() -> list[tuple[str, str]]:
-    return [("gm", "总经理"), ("ops", "运营经理"), ("mgmt", "管理部主任"), ("supervisor", "督导专员"),
-            ("area1", "区域经理"), ("store01", "店长"), ("staff01", "服务员")]
+    return [
+        ("gm", "总经理"),
+        ("ops", "运营经理"),
+        ("mgmt", "管理部主任"),
+        ("supervisor", "督导专员"),
+        ("area1", "区域经理"),
+        ("store01", "店长"),
+        ("staff01", "服务员"),
+    ]

@@ -10,4 +10,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = seed_defaults()
-        self.stdout.write(f"seed: {created['settings']} settings and {created['positions']} positions created")
+        self.stdout.write(
+            f"seed: {created['settings']} settings and {created['positions']} positions created"
+        )

@@ -1,0 +1,69 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live server on the loopback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+CHROMIUM = os.environ.get("YUNYING_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("YUNYING_TEST_ARTIFACTS", "var/test-artifacts"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(transactional_db: Any) -> None:
+    """The demo chain (deterministic) as the data every browser test starts from."""
+    from yunying.seed.demo import demo_load
+
+    demo_load()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, demo: None) -> Iterator[Any]:
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 1400, "height": 900}
+    )
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def login(page: Any, username: str, password: str = "yunying-demo") -> None:
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
