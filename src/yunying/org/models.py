@@ -101,6 +101,11 @@ class Position(TimeStampedModel):
         related_name="subordinates",
     )
     is_head = models.BooleanField(_("单位负责人"), default=False)
+    sees_everything = models.BooleanField(
+        _("可见全部组织"),
+        default=False,
+        help_text=_("任职者可查看整个组织（如总经理、管理部），否则只看本单位及下级"),
+    )
     is_store_standard = models.BooleanField(_("门店标准岗位"), default=False)
     max_per_unit = models.PositiveIntegerField(_("每单位人数上限"), null=True, blank=True)
     min_stores_setting = models.CharField(

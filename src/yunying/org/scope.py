@@ -1,8 +1,8 @@
 """Who sees what: the one place that turns a user into the set of org units they may see.
 
 A person sees the subtree of every unit they hold an active appointment in: the 店长 their store,
-the 区域经理 their region's stores, the 管理部 (whose subtree holds every region and unassigned store)
-and the company's officers everything. Superusers see everything. Every selector starts here.
+the 区域经理 their region's stores. Positions marked `sees_everything` (data: 总经理, 运营经理, 管理部)
+see the whole organisation, as do superusers. Every selector starts here.
 """
 
 from __future__ import annotations
@@ -77,11 +77,14 @@ def _compute(user: User) -> Scope:
         return Scope(everything=False)
     if user.is_superuser:
         return Scope(everything=True)
-    unit_ids = list(
+    rows = list(
         Appointment.objects.active()
         .filter(employee__user=user, employee__is_active=True)
-        .values_list("unit_id", flat=True)
+        .values_list("unit_id", "position__sees_everything")
     )
+    if any(sees_all for _unit, sees_all in rows):
+        return Scope(everything=True)
+    unit_ids = [unit_id for unit_id, _sees_all in rows]
     if not unit_ids:
         return Scope(everything=False)
     tree = UnitTree.load()

@@ -139,6 +139,14 @@ class ChartNode:
     children: list[ChartNode] = field(default_factory=list)
     context_only: bool = False
 
+    @property
+    def store_children(self) -> list[ChartNode]:
+        return [c for c in self.children if c.unit.kind == UnitKind.STORE]
+
+    @property
+    def branch_children(self) -> list[ChartNode]:
+        return [c for c in self.children if c.unit.kind != UnitKind.STORE]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.unit.code,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 # key: (value, description)
@@ -12,7 +13,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "org.default_time_zone": ("Asia/Shanghai", "门店默认时区"),
 }
 
-_ORG_MANAGE = [
+_ORG_MANAGE = (
     "org.add_store",
     "org.change_store",
     "org.view_store",
@@ -26,42 +27,83 @@ _ORG_MANAGE = [
     "org.add_appointment",
     "org.change_appointment",
     "org.view_appointment",
-]
-_AREA_MANAGE = ["org.add_employee", "org.add_appointment", "org.change_appointment", "org.change_employee"]
+)
+_AREA_MANAGE = ("org.add_employee", "org.add_appointment", "org.change_appointment", "org.change_employee")
 
-# code, name, English name, unit kind, superior code, is head, store standard, max per unit,
-# min-stores setting, permissions
-POSITIONS: list[tuple[str, str, str, str, str | None, bool, bool, int | None, str, list[str]]] = [
-    ("GM", "总经理", "General manager", "company", None, True, False, 1, "", _ORG_MANAGE),
-    ("OPS-MGR", "运营经理", "Operations manager", "center", "GM", True, False, 1, "", _ORG_MANAGE),
-    ("MKT-HEAD", "营销部经理", "Head of marketing", "department", "OPS-MGR", True, False, 1, "", []),
-    (
+
+@dataclass(frozen=True)
+class PositionSeed:
+    code: str
+    name: str
+    name_en: str
+    unit_kind: str
+    superior: str | None = None
+    is_head: bool = False
+    is_store_standard: bool = False
+    max_per_unit: int | None = None
+    min_stores_setting: str = ""
+    sees_everything: bool = False
+    permissions: tuple[str, ...] = ()
+
+
+POSITIONS: list[PositionSeed] = [
+    PositionSeed(
+        "GM",
+        "总经理",
+        "General manager",
+        "company",
+        None,
+        True,
+        max_per_unit=1,
+        sees_everything=True,
+        permissions=_ORG_MANAGE,
+    ),
+    PositionSeed(
+        "OPS-MGR",
+        "运营经理",
+        "Operations manager",
+        "center",
+        "GM",
+        True,
+        max_per_unit=1,
+        sees_everything=True,
+        permissions=_ORG_MANAGE,
+    ),
+    PositionSeed(
+        "MKT-HEAD", "营销部经理", "Head of marketing", "department", "OPS-MGR", True, max_per_unit=1
+    ),
+    PositionSeed(
         "MGMT-HEAD",
         "管理部主任",
         "Head of management department",
         "department",
         "OPS-MGR",
         True,
-        False,
-        1,
-        "",
-        _ORG_MANAGE,
+        max_per_unit=1,
+        sees_everything=True,
+        permissions=_ORG_MANAGE,
     ),
-    ("SUPERVISOR", "督导专员", "Supervisor", "department", "MGMT-HEAD", False, False, None, "", []),
-    ("AREA-MGR", "区域经理", "Area manager", "region", "MGMT-HEAD", True, False, 1, "", _AREA_MANAGE),
-    (
+    PositionSeed("SUPERVISOR", "督导专员", "Supervisor", "department", "MGMT-HEAD", sees_everything=True),
+    PositionSeed(
+        "AREA-MGR",
+        "区域经理",
+        "Area manager",
+        "region",
+        "MGMT-HEAD",
+        True,
+        max_per_unit=1,
+        permissions=_AREA_MANAGE,
+    ),
+    PositionSeed(
         "AREA-ASST",
         "区域经理助理",
         "Assistant area manager",
         "region",
         "AREA-MGR",
-        False,
-        False,
-        1,
-        "org.region_assistant_min_stores",
-        [],
+        max_per_unit=1,
+        min_stores_setting="org.region_assistant_min_stores",
     ),
-    (
+    PositionSeed(
         "STORE-MGR",
         "店长",
         "Store manager",
@@ -69,14 +111,13 @@ POSITIONS: list[tuple[str, str, str, str, str | None, bool, bool, int | None, st
         "AREA-MGR",
         True,
         True,
-        1,
-        "",
-        ["org.change_appointment"],
+        max_per_unit=1,
+        permissions=("org.change_appointment",),
     ),
-    ("FOH-LEAD", "前厅主管", "Front-of-house lead", "store", "STORE-MGR", False, True, None, "", []),
-    ("KITCHEN-LEAD", "厨房主管", "Kitchen lead", "store", "STORE-MGR", False, True, None, "", []),
-    ("EXPEDITOR", "出品员", "Expeditor", "store", "KITCHEN-LEAD", False, True, None, "", []),
-    ("CASHIER", "收银员", "Cashier", "store", "FOH-LEAD", False, True, None, "", []),
-    ("WAITER", "服务员", "Waiter", "store", "FOH-LEAD", False, True, None, "", []),
-    ("DELIVERY", "外卖员", "Delivery rider", "store", "FOH-LEAD", False, True, None, "", []),
+    PositionSeed("FOH-LEAD", "前厅主管", "Front-of-house lead", "store", "STORE-MGR", is_store_standard=True),
+    PositionSeed("KITCHEN-LEAD", "厨房主管", "Kitchen lead", "store", "STORE-MGR", is_store_standard=True),
+    PositionSeed("EXPEDITOR", "出品员", "Expeditor", "store", "KITCHEN-LEAD", is_store_standard=True),
+    PositionSeed("CASHIER", "收银员", "Cashier", "store", "FOH-LEAD", is_store_standard=True),
+    PositionSeed("WAITER", "服务员", "Waiter", "store", "FOH-LEAD", is_store_standard=True),
+    PositionSeed("DELIVERY", "外卖员", "Delivery rider", "store", "FOH-LEAD", is_store_standard=True),
 ]

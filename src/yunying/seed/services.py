@@ -27,30 +27,28 @@ def seed_defaults() -> dict[str, int]:
         )
         created["settings"] += int(was_created)
     by_code: dict[str, Position] = {}
-    for order, (code, name, name_en, kind, _sup, is_head, standard, max_n, min_key, perms) in enumerate(
-        POSITIONS
-    ):
+    for order, seed in enumerate(POSITIONS, start=1):
         position, was_created = Position.objects.get_or_create(
-            code=code,
+            code=seed.code,
             defaults={
-                "name": name,
-                "name_en": name_en,
-                "unit_kind": kind,
-                "is_head": is_head,
-                "is_store_standard": standard,
-                "max_per_unit": max_n,
-                "min_stores_setting": min_key,
-                "sort_order": (order + 1) * 10,
+                "name": seed.name,
+                "name_en": seed.name_en,
+                "unit_kind": seed.unit_kind,
+                "is_head": seed.is_head,
+                "is_store_standard": seed.is_store_standard,
+                "max_per_unit": seed.max_per_unit,
+                "min_stores_setting": seed.min_stores_setting,
+                "sees_everything": seed.sees_everything,
+                "sort_order": order * 10,
             },
         )
         if was_created:
-            position.permissions.set(_permissions(perms))
+            position.permissions.set(_permissions(list(seed.permissions)))
         created["positions"] += int(was_created)
-        by_code[code] = position
-    for row in POSITIONS:
-        code, superior_code = row[0], row[4]
-        position = by_code[code]
-        if superior_code and position.superior_id is None:
-            position.superior = by_code[superior_code]
+        by_code[seed.code] = position
+    for seed in POSITIONS:
+        position = by_code[seed.code]
+        if seed.superior and position.superior_id is None:
+            position.superior = by_code[seed.superior]
             position.save(update_fields=["superior"])
     return created
