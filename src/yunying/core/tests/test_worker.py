@@ -49,7 +49,12 @@ def test_task_from_web_process_runs_in_worker_process(real_queue, tmp_path: Path
     token = uuid.uuid4().hex
     result = worker_probe(token)  # enqueued, not run here
     assert not TaskProbe.objects.filter(token=token).exists()
-    log = open(tmp_path / "worker.log", "w")
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        _run_worker_until_done(result, token, log)
+
+
+def _run_worker_until_done(result, token: str, log) -> None:  # type: ignore[no-untyped-def]
     worker = subprocess.Popen(
         [sys.executable, "-m", "yunying.cli", "worker", "--workers", "1"],
         env=_worker_env(),
@@ -65,6 +70,5 @@ def test_task_from_web_process_runs_in_worker_process(real_queue, tmp_path: Path
     finally:
         worker.terminate()
         worker.wait(timeout=20)
-        log.close()
     assert pid == worker.pid == probe.worker_pid
     assert pid != os.getpid()
