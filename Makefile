@@ -7,14 +7,17 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/yunying
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: demo test install uv python-deps assets browser lint typecheck test-sqlite test-postgres clean bench
+.PHONY: demo test install uv python-deps assets translations messages browser lint typecheck test-sqlite test-postgres clean bench
 
 demo: install
 	$(BIN)/yunying demo
 
 test: install browser lint typecheck test-sqlite test-postgres
 
-install: python-deps assets
+install: python-deps assets translations
+
+translations: python-deps
+	cd src/yunying && YUNYING_DATA_DIR=../../var ../../$(BIN)/yunying compilemessages -v0
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || python3 -m pip install --quiet --user uv
@@ -50,6 +53,10 @@ test-postgres:
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# Refresh the message catalogue after changing user-facing strings (zh-Hans source, English catalogue).
+messages: python-deps
+	cd src/yunying && YUNYING_DATA_DIR=../../var ../../$(BIN)/yunying makemessages -l en --ignore "*/tests/*" --ignore "static/*" -v0
 
 clean:
 	rm -rf $(VENV) node_modules src/yunying/web/static/dist var/test-sqlite var/test-postgres
