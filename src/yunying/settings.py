@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "yunying.core",
     "yunying.accounts",
     "yunying.org",
+    "yunying.forms",
     "yunying.web",
     "yunying.seed",
 ]

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from yunying.core.models import Setting
+from yunying.forms.seed import seed_forms
 from yunying.org.models import Position
 from yunying.seed.defaults import POSITIONS, SETTINGS
 
@@ -51,4 +52,5 @@ def seed_defaults() -> dict[str, int]:
         if seed.superior and position.superior_id is None:
             position.superior = by_code[seed.superior]
             position.save(update_fields=["superior"])
+    created.update(seed_forms())
     return created
