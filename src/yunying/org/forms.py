@@ -46,6 +46,19 @@ class StoreForm(_Bootstrap, forms.Form):
         self._style()
 
 
+class StoreEditForm(_Bootstrap, forms.Form):
+    name = forms.CharField(label=_("门店名称"), max_length=100)
+    area = forms.CharField(label=_("所在地区"), max_length=50)
+    opened_on = forms.DateField(label=_("开业日期"), required=False, widget=DateInput)
+    closed_on = forms.DateField(label=_("停业日期"), required=False, widget=DateInput)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    phone = forms.CharField(label=_("电话"), max_length=30, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
 class MoveStoreForm(_Bootstrap, forms.Form):
     region = forms.ChoiceField(label=_("调整到区域"), required=False)
 

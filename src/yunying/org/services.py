@@ -121,8 +121,13 @@ def store_update(*, actor: Any, store: Store, **fields: Any) -> Store:
     unknown = set(fields) - allowed
     if unknown:
         raise DomainError(_("不能修改这些字段：%(f)s") % {"f": ", ".join(sorted(unknown))})
+    store = Store.objects.select_for_update().get(pk=store.pk)
     for key, value in fields.items():
-        setattr(store, key, value)
+        setattr(store, key, value.strip() if isinstance(value, str) else value)
+    if not store.name:
+        raise DomainError(_("门店名称不能为空。"), field="name")
+    if store.opened_on and store.closed_on and store.closed_on < store.opened_on:
+        raise DomainError(_("停业日期不能早于开业日期。"), field="closed_on")
     if store.region is not None:
         _check_same_area(store, store.region)
     store.save()

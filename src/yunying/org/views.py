@@ -20,6 +20,7 @@ from yunying.org.forms import (
     ImportForm,
     MoveStoreForm,
     RegionForm,
+    StoreEditForm,
     StoreForm,
 )
 from yunying.org.models import Appointment, OrgUnit
@@ -90,9 +91,22 @@ def store(request: HttpRequest, code: str) -> HttpResponse:
         initial={"region": the_store.region.code if the_store.region else ""}, user=request.user
     )
     appoint_form = AppointmentForm(user=request.user, unit=the_store)
+    edit_form = StoreEditForm(
+        initial={
+            f: getattr(the_store, f) for f in ("name", "area", "opened_on", "closed_on", "address", "phone")
+        }
+    )
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "move":
+        if action == "edit":
+            edit_form = StoreEditForm(request.POST)
+            if edit_form.is_valid() and _attempt(
+                request,
+                lambda: services.store_update(actor=request.user, store=the_store, **edit_form.cleaned_data),
+                _("门店信息已保存。"),
+            ):
+                return redirect("org:store", code=code)
+        elif action == "move":
             move_form = MoveStoreForm(request.POST, user=request.user)
             if move_form.is_valid():
                 region = _region_or_none(request.user, move_form.cleaned_data["region"])
@@ -112,6 +126,7 @@ def store(request: HttpRequest, code: str) -> HttpResponse:
         "store": the_store,
         "seats": selectors.unit_seats(the_store),
         "move_form": move_form,
+        "edit_form": edit_form,
         "appoint_form": appoint_form,
         "can_move": request.user.has_perm("org.change_store"),
         "can_appoint": request.user.has_perm("org.add_appointment"),

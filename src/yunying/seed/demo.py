@@ -161,6 +161,10 @@ def demo_load(*, seed: int = 2026) -> DemoSummary:
         end_reason="调任",
     )
 
+    admin = User.objects.create(username="admin", password=people.hash, is_staff=True, is_superuser=True)
+    admin.first_name = "系统管理员"
+    admin.save(update_fields=["first_name"])
+
     logins = [
         ("gm", "总经理"),
         ("ops", "运营经理"),
@@ -169,6 +173,7 @@ def demo_load(*, seed: int = 2026) -> DemoSummary:
         ("area1", "区域经理（浦东区域）"),
         ("store01", "店长（S01）"),
         ("staff01", "服务员（S01）"),
+        ("admin", "系统管理员（Django 管理后台）"),
     ]
     return DemoSummary(created=True, stores=len(stores), employees=Employee.objects.count(), logins=logins)
 

@@ -138,3 +138,17 @@ def test_area_manager_cannot_touch_other_regions(chain):
 def test_staff_cannot_change_the_organisation(chain):
     with pytest.raises(PermissionDenied):
         services.store_move(actor=chain.users["store_a1"], store=chain.stores_a[0], region=chain.region_b)
+
+
+def test_store_update_checks_its_rules_and_changes_nothing_when_broken(chain):
+    store = Store.objects.get(code="A1")
+    with pytest.raises(DomainError, match="不属于区域"):
+        services.store_update(actor=chain.users["mgmt"], store=store, area="苏州")
+    with pytest.raises(DomainError, match="停业日期不能早于开业日期"):
+        services.store_update(actor=chain.users["mgmt"], store=store, closed_on=date(2019, 1, 1))
+    store.refresh_from_db()
+    assert store.area == "浦东" and store.closed_on is None
+    updated = services.store_update(
+        actor=chain.users["mgmt"], store=store, name=" 陆家嘴旗舰店 ", phone="021-1"
+    )
+    assert updated.name == "陆家嘴旗舰店"
