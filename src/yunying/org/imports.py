@@ -80,10 +80,13 @@ def _run(
                     with transaction.atomic():
                         handle(actor, values)
                 except DomainError as exc:
-                    column = columns.get(exc.field or "", (exc.field or "",))[0] if exc.field else ""
+                    key = FIELD_COLUMNS.get(exc.field or "", exc.field or "")
+                    column = columns[key][0] if key in columns else ""
                     report.errors.append(RowError(number, column, str(exc)))
-                except _CellError as exc:
-                    report.errors.append(RowError(number, columns[exc.key][0], exc.message))
+                except _CellErrors as exc:
+                    report.errors.extend(
+                        RowError(number, columns[key][0], message) for key, message in exc.errors
+                    )
                 else:
                     report.written += 1
             if report.errors:
@@ -95,33 +98,59 @@ def _run(
     return report
 
 
-class _CellError(Exception):
-    def __init__(self, key: str, message: str):
-        self.key, self.message = key, message
+# A service error's field → the import column it came from.
+FIELD_COLUMNS = {"region": "region_code", "unit": "unit_code"}
 
 
-def _date(values: dict[str, Any], key: str) -> Any:
-    try:
-        return cell_date(values.get(key))
-    except ValueError as exc:
-        raise _CellError(key, str(exc))
+class _CellErrors(Exception):
+    """Every problem found in one row's cells: (column key, message)."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        self.errors = errors
+
+
+class _RowCells:
+    def __init__(self, values: dict[str, Any]):
+        self.values = values
+        self.errors: list[tuple[str, str]] = []
+
+    def date(self, key: str) -> Any:
+        try:
+            return cell_date(self.values.get(key))
+        except ValueError as exc:
+            self.errors.append((key, str(exc)))
+            return None
+
+    def fail(self, key: str, message: str) -> None:
+        self.errors.append((key, message))
+
+    def check(self) -> None:
+        if self.errors:
+            raise _CellErrors(self.errors)
 
 
 def _store_row(actor: Any, values: dict[str, Any]) -> None:
+    cells = _RowCells(values)
     code = cell_text(values["code"])
     region_code = cell_text(values.get("region_code"))
+    fields = {
+        "name": cell_text(values["name"]),
+        "area": cell_text(values["area"]),
+        "opened_on": cells.date("opened_on"),
+        "address": cell_text(values.get("address")),
+        "phone": cell_text(values.get("phone")),
+    }
     region = None
     if region_code:
         region = OrgUnit.objects.filter(code=region_code, kind=UnitKind.REGION).first()
         if region is None:
-            raise _CellError("region_code", _("区域“%(code)s”不存在") % {"code": region_code})
-    fields = {
-        "name": cell_text(values["name"]),
-        "area": cell_text(values["area"]),
-        "opened_on": _date(values, "opened_on"),
-        "address": cell_text(values.get("address")),
-        "phone": cell_text(values.get("phone")),
-    }
+            cells.fail("region_code", _("区域“%(code)s”不存在") % {"code": region_code})
+        else:
+            try:
+                services.check_same_area(OrgUnit(name=fields["name"], area=fields["area"]), region)
+            except DomainError as exc:
+                cells.fail("region_code", str(exc))
+    cells.check()
     existing = Store.objects.filter(code=code).first()
     if existing is None:
         services.store_create(actor=actor, code=code, region=region, **fields)
@@ -132,9 +161,12 @@ def _store_row(actor: Any, values: dict[str, Any]) -> None:
 
 
 def _employee_row(actor: Any, values: dict[str, Any]) -> None:
+    cells = _RowCells(values)
     employee_no = cell_text(values["employee_no"])
     employee = Employee.objects.filter(employee_no=employee_no).first()
-    hired_on = _date(values, "hired_on")
+    hired_on = cells.date("hired_on")
+    started_on = cells.date("started_on")
+    cells.check()
     if employee is None:
         employee = services.employee_create(
             actor=actor,
@@ -148,16 +180,19 @@ def _employee_row(actor: Any, values: dict[str, Any]) -> None:
     if not position_text and not unit_code:
         return
     if not position_text or not unit_code:
-        raise _CellError("position" if not position_text else "unit_code", _("岗位和单位编码需同时填写"))
+        cells.fail("position" if not position_text else "unit_code", _("岗位和单位编码需同时填写"))
+        cells.check()
     position = (
         Position.objects.filter(code=position_text).first()
         or Position.objects.filter(name=position_text).first()
     )
     if position is None:
-        raise _CellError("position", _("岗位“%(p)s”不存在") % {"p": position_text})
+        cells.fail("position", _("岗位“%(p)s”不存在") % {"p": position_text})
     unit = OrgUnit.objects.filter(code=unit_code).first()
     if unit is None:
-        raise _CellError("unit_code", _("单位“%(code)s”不存在") % {"code": unit_code})
+        cells.fail("unit_code", _("单位“%(code)s”不存在") % {"code": unit_code})
+    cells.check()
+    assert position is not None and unit is not None
     services.appointment_create(
-        actor=actor, employee=employee, position=position, unit=unit, started_on=_date(values, "started_on")
+        actor=actor, employee=employee, position=position, unit=unit, started_on=started_on
     )

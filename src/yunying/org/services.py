@@ -57,7 +57,8 @@ def _check_region_keeps_rules(region: OrgUnit, *, leaving: OrgUnit) -> None:
             )
 
 
-def _check_same_area(store: OrgUnit, region: OrgUnit) -> None:
+def check_same_area(store: OrgUnit, region: OrgUnit) -> None:
+    """Only stores of the region's area may belong to it."""
     if (store.area or "") != (region.area or ""):
         raise DomainError(
             _("门店“%(store)s”位于“%(store_area)s”，不属于区域“%(region)s”所在的“%(region_area)s”。")
@@ -109,7 +110,7 @@ def store_create(
     if region is not None:
         if region.kind != UnitKind.REGION:
             raise DomainError(_("所选上级不是区域。"), field="region")
-        _check_same_area(store, region)
+        check_same_area(store, region)
     store.save()
     return store
 
@@ -129,7 +130,7 @@ def store_update(*, actor: Any, store: Store, **fields: Any) -> Store:
     if store.opened_on and store.closed_on and store.closed_on < store.opened_on:
         raise DomainError(_("停业日期不能早于开业日期。"), field="closed_on")
     if store.region is not None:
-        _check_same_area(store, store.region)
+        check_same_area(store, store.region)
     store.save()
     return store
 
@@ -146,7 +147,7 @@ def store_move(*, actor: Any, store: Store, region: OrgUnit | None) -> Store:
     if store.parent_id == target.pk:
         return store
     if region is not None:
-        _check_same_area(store, region)
+        check_same_area(store, region)
     current = store.region
     if current is not None:
         _check_region_keeps_rules(current, leaving=store)
@@ -176,7 +177,7 @@ def region_create(
     region = OrgUnit(kind=UnitKind.REGION, code=_unique_code(code), name=name.strip(), area=area.strip())
     region.parent = parent
     for store in distinct.values():
-        _check_same_area(store, region)
+        check_same_area(store, region)
         if store.region is not None:
             _check_region_keeps_rules(store.region, leaving=store)
     region.save()
