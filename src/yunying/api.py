@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError
 from yunying.core.api_auth import API_AUTH
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from yunying.org.api import router as org_router
+from yunying.workflow.api import router as workflow_router
 
 api = NinjaAPI(
     title="Yunying API",
@@ -51,3 +52,4 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 
 api.add_router("/org/", org_router)
+api.add_router("/workflow/", workflow_router)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "yunying.accounts",
     "yunying.org",
     "yunying.forms",
+    "yunying.workflow",
     "yunying.web",
     "yunying.seed",
 ]

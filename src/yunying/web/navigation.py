@@ -17,6 +17,7 @@ class NavItem:
     url: str
     icon: str
     key: str
+    badge: int | None = None
 
 
 def navigation_for(user: Any) -> list[NavItem]:
@@ -31,8 +32,22 @@ def navigation_for(user: Any) -> list[NavItem]:
     if scope.everything:
         items.append(NavItem(_("区域"), reverse("org:regions"), "map", "regions"))
     items.append(NavItem(_("岗位"), reverse("org:positions"), "id-badge", "positions"))
+    items.extend(_workflow_items(user))
     if user.has_perm("org.add_store") or user.has_perm("org.add_employee"):
         items.append(NavItem(_("导入导出"), reverse("org:import"), "file-spreadsheet", "import"))
     if user.is_staff:
         items.append(NavItem(_("系统管理"), reverse("admin:index"), "settings", "admin"))
+    return items
+
+
+def _workflow_items(user: Any) -> list[NavItem]:
+    from yunying.workflow.inbox import todo_count
+    from yunying.workflow.monitor import can_monitor
+
+    items = [
+        NavItem(_("流程信箱"), reverse("workflow:inbox"), "inbox", "wf-inbox", todo_count(user) or None),
+        NavItem(_("发起流程"), reverse("workflow:definitions"), "send", "wf-start"),
+    ]
+    if can_monitor(user):
+        items.append(NavItem(_("流程监控"), reverse("workflow:monitor"), "activity", "wf-monitor"))
     return items

@@ -1,0 +1,395 @@
+"""Actions on a task (审批动作). Each is one transaction that locks the instance row, then the task
+row (always in that order), checks, changes the engine state and the task rows together, and writes
+the history. Two people acting on the same task: the second finds it handled and gets a Conflict."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunying.accounts.models import User
+from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from yunying.workflow import runtime, selectors
+from yunying.workflow.engine import EngineError
+from yunying.workflow.forms_bridge import StepForm, to_json
+from yunying.workflow.models import (
+    OPEN_STATUSES,
+    InstanceStatus,
+    ProcessInstance,
+    SignerMode,
+    TaskKind,
+    TaskStatus,
+    WorkTask,
+)
+from yunying.workflow.start import save_attachments
+
+
+def already_handled() -> Conflict:
+    return Conflict(_("该任务已被处理，无需重复操作。"), code="already_handled")
+
+
+@contextmanager
+def locked(actor: Any, task_id: int) -> Iterator[tuple[ProcessInstance, WorkTask]]:
+    """Lock instance then task; NotFound outside the actor's sight, Conflict when no longer open."""
+    instance_id = WorkTask.objects.filter(pk=task_id).values_list("instance_id", flat=True).first()
+    if instance_id is None or not selectors.instances_visible_to(actor).filter(pk=instance_id).exists():
+        raise NotFound(_("找不到任务 #%(id)s。") % {"id": task_id})
+    with transaction.atomic():
+        instance = (
+            ProcessInstance.objects.select_for_update()
+            .select_related("version", "definition", "requester", "unit")
+            .get(pk=instance_id)
+        )
+        task = WorkTask.objects.select_for_update().get(pk=task_id)
+        if task.status not in OPEN_STATUSES or instance.status != InstanceStatus.RUNNING:
+            raise already_handled()
+        yield instance, task
+
+
+def may_act(user: Any, task: WorkTask) -> bool:
+    if task.status != TaskStatus.OPEN:
+        return False
+    if task.assignee_id is not None:
+        return bool(task.assignee_id == user.pk)
+    return task.candidate_users.filter(pk=user.pk).exists()
+
+
+def may_claim(user: Any, task: WorkTask) -> bool:
+    if task.status != TaskStatus.OPEN or task.assignee_id is not None:
+        return False
+    return WorkTask.objects.filter(selectors.tasks_for_user_q(user), pk=task.pk).exists()
+
+
+def _require_act(actor: Any, task: WorkTask) -> None:
+    if may_act(actor, task):
+        return
+    if may_claim(actor, task):
+        raise PermissionDenied(_("这是共享队列中的任务，请先接收。"))
+    raise PermissionDenied(_("您不是该任务的处理人。"))
+
+
+def _finish(task: WorkTask, actor: Any, outcome: str, comment: str, data: dict[str, Any] | None = None) -> None:
+    task.status = TaskStatus.COMPLETED
+    task.outcome = outcome
+    task.acted_by = actor
+    task.completed_at = timezone.now()
+    task.comment = comment or ""
+    if task.assignee_id is None:
+        task.assignee = actor
+    if data:
+        task.data = to_json(data)
+    task.save()
+
+
+def _step_props(instance: ProcessInstance, task: WorkTask) -> dict[str, str]:
+    return instance.version.properties.get(task.element_id, {})
+
+
+def _group_done(task: WorkTask) -> bool:
+    """No part of this engine step (the task itself, added signers) is still waiting."""
+    return not WorkTask.objects.filter(
+        instance_id=task.instance_id, engine_task_id=task.engine_task_id, status__in=OPEN_STATUSES
+    ).exists()
+
+
+def _typed(instance: ProcessInstance, row: WorkTask) -> dict[str, Any]:
+    """The typed values of a stored step submission (validated again from its JSON)."""
+    if not row.data:
+        return {}
+    try:
+        return StepForm.of(_step_props(instance, row)).validate(dict(row.data), user=row.acted_by).values
+    except DomainError:
+        return dict(row.data)
+
+
+def _complete_engine_step(
+    instance: ProcessInstance, task: WorkTask, actor: Any, values: dict[str, Any] | None = None
+) -> None:
+    """Complete the engine task behind ``task`` with the step's submitted values, and run on."""
+    merged: dict[str, Any] = {}
+    if task.kind == TaskKind.ENGINE and values is not None:
+        merged.update(values)
+    else:
+        main = WorkTask.objects.filter(
+            instance_id=instance.pk, engine_task_id=task.engine_task_id, kind=TaskKind.ENGINE
+        ).first()
+        if main is not None:
+            merged.update(_typed(instance, main))
+    merged["approved"] = True
+    eng = runtime.engine_load(instance)
+    try:
+        eng.complete_task(task.engine_task_id, merged)
+    except EngineError as exc:
+        raise runtime.engine_error(exc) from None
+    runtime.copy_to(instance, _step_props(instance, task).get("yunying:cc", ""), task.name)
+    runtime.sync(instance, eng, actor=actor)
+    runtime.engine_save(instance, eng)
+
+
+def _save(instance: ProcessInstance) -> None:
+    runtime.refresh_current(instance)
+    instance.save()
+
+
+# --------------------------------------------------------------------------- the actions
+def task_claim(*, actor: Any, task_id: int) -> WorkTask:
+    """接收: take a task from a shared queue; it leaves the queue for everyone else."""
+    with locked(actor, task_id) as (instance, task):
+        if task.assignee_id == actor.pk:
+            raise already_handled()
+        if not may_claim(actor, task):
+            if task.assignee_id is not None:
+                raise Conflict(_("该任务已被 %(name)s 接收。") % {"name": task.assignee.display_name})
+            raise PermissionDenied(_("您不在该任务的候选人中。"))
+        task.assignee = actor
+        task.claimed_at = timezone.now()
+        task.save(update_fields=["assignee", "claimed_at"])
+        runtime.event(instance, "claim", actor=actor, task=task)
+        return task
+
+
+def task_approve(
+    *,
+    actor: Any,
+    task_id: int,
+    data: dict[str, Any] | None = None,
+    comment: str = "",
+    files: Any = None,
+    attachments: Any = (),
+) -> WorkTask:
+    """同意: submit the step's form; the process goes on once every part of the step is done."""
+    with locked(actor, task_id) as (instance, task):
+        _require_act(actor, task)
+        submission = StepForm.of(_step_props(instance, task)).validate(dict(data or {}), files=files, user=actor)
+        submission.store_files()
+        _finish(task, actor, "approved", comment, submission.data)
+        save_attachments(instance, attachments, user=actor, task=task)
+        runtime.event(
+            instance, "approve", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment
+        )
+        if task.kind == TaskKind.SIGNER and task.signer_mode == SignerMode.BEFORE and task.parent_id:
+            parent = WorkTask.objects.select_for_update().get(pk=task.parent_id)
+            if parent.status == TaskStatus.ON_HOLD:
+                parent.status = TaskStatus.OPEN
+                parent.save(update_fields=["status"])
+        elif task.kind != TaskKind.RESUBMIT and _group_done(task):
+            _complete_engine_step(instance, task, actor, values=submission.values)
+        _save(instance)
+        return task
+
+
+def task_reject(*, actor: Any, task_id: int, comment: str = "") -> WorkTask:
+    """驳回: the request is refused and the instance ends (every open task is cancelled)."""
+    with locked(actor, task_id) as (instance, task):
+        _require_act(actor, task)
+        _finish(task, actor, "rejected", comment, {"approved": False})
+        eng = runtime.engine_load(instance)
+        eng.cancel()
+        runtime.cancel_all(instance)
+        instance.status = InstanceStatus.REJECTED
+        instance.ended_at = timezone.now()
+        runtime.engine_save(instance, eng)
+        runtime.event(
+            instance, "reject", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment,
+            from_state="running", to_state="rejected",
+        )
+        _save(instance)
+        return task
+
+
+def return_targets(instance: ProcessInstance, task: WorkTask) -> list[tuple[str, str]]:
+    """Earlier steps this task may be returned to: (element id, name), oldest first."""
+    rows = (
+        instance.tasks.filter(kind=TaskKind.ENGINE, status=TaskStatus.COMPLETED, outcome="approved")
+        .exclude(element_id=task.element_id)
+        .order_by("completed_at")
+        .values_list("element_id", "name")
+    )
+    return list(dict(rows).items())
+
+
+def task_return(*, actor: Any, task_id: int, to: str, comment: str = "") -> WorkTask:
+    """退回: to an earlier step (``to`` = its element id) or to the requester (``to="requester"``).
+
+    The engine rewinds to the latest run of that step; what came after it is discarded. Inside a
+    parallel branch only that branch rewinds (unless the step lies before the split); from one part of
+    a countersign (multi-instance) the whole countersign restarts. Returning to the requester rewinds
+    to the first step and waits until the requester resubmits."""
+    with locked(actor, task_id) as (instance, task):
+        _require_act(actor, task)
+        if task.kind != TaskKind.ENGINE:
+            raise DomainError(_("加签任务不能退回，请直接提出意见。"))
+        targets = dict(return_targets(instance, task))
+        first = next(iter(targets), None)
+        if to == "requester":
+            target = first or task.element_id
+        elif to in targets:
+            target = to
+        else:
+            raise DomainError(_("只能退回到已经办理过的步骤。"), field="to")
+        _finish(task, actor, "returned", comment)
+        eng = runtime.engine_load(instance)
+        try:
+            eng.reset_to(target)
+        except EngineError as exc:
+            raise runtime.engine_error(exc) from None
+        if to == "requester":
+            instance.waiting_for_requester = True
+        runtime.sync(instance, eng, actor=actor, dedup=False)
+        runtime.engine_save(instance, eng)
+        if to == "requester":
+            WorkTask.objects.create(
+                instance=instance,
+                kind=TaskKind.RESUBMIT,
+                element_id="__requester__",
+                name=_("退回修改"),
+                assignee=instance.requester,
+                due_at=runtime.due_from({}, timezone.now()),
+            )
+        runtime.event(
+            instance, "return", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment,
+            data={"to": to, "step": targets.get(target, target)},
+        )
+        _save(instance)
+        return task
+
+
+def task_resubmit(*, actor: Any, task_id: int, data: dict[str, Any] | None = None, comment: str = "") -> WorkTask:
+    """The requester, after a return to them, corrects the start form and sends the request again."""
+    from yunying.workflow.start import RESERVED, start_form
+
+    with locked(actor, task_id) as (instance, task):
+        if task.kind != TaskKind.RESUBMIT:
+            raise DomainError(_("该任务不是退回修改。"))
+        _require_act(actor, task)
+        submission = start_form(instance.version).validate(dict(data or instance.data), user=actor)
+        cleaned = {k: v for k, v in submission.values.items() if k not in RESERVED}
+        _finish(task, actor, "resubmitted", comment)
+        instance.data = {k: v for k, v in to_json(submission.store_files()).items() if k not in RESERVED}
+        instance.waiting_for_requester = False
+        eng = runtime.engine_load(instance)
+        for info in eng.ready_user_tasks():
+            try:
+                eng.reset_to(info.element_id, dict(cleaned))
+            except EngineError as exc:
+                raise runtime.engine_error(exc) from None
+        runtime.sync(instance, eng, actor=actor, dedup=False)
+        runtime.engine_save(instance, eng)
+        runtime.event(instance, "resubmit", actor=actor, task=task, comment=comment)
+        _save(instance)
+        return task
+
+
+def _user(username_or_user: Any) -> User:
+    if isinstance(username_or_user, User):
+        return username_or_user
+    found = User.objects.filter(username=str(username_or_user), is_active=True).first()
+    if found is None:
+        raise DomainError(_("找不到用户“%(u)s”。") % {"u": username_or_user}, field="user")
+    return found
+
+
+def task_transfer(*, actor: Any, task_id: int, to_user: Any, comment: str = "") -> WorkTask:
+    """转交: hand the task to someone else; they act in their own name."""
+    target = _user(to_user)
+    with locked(actor, task_id) as (instance, task):
+        _require_act(actor, task)
+        if target.pk == actor.pk:
+            raise DomainError(_("不能转交给自己。"), field="user")
+        previous = task.assignee
+        task.assignee = target
+        task.on_behalf_of = None
+        task.save(update_fields=["assignee", "on_behalf_of"])
+        task.candidate_users.clear()
+        runtime.event(
+            instance, "transfer", actor=actor, task=task, comment=comment,
+            from_state=previous.username if previous else "", to_state=target.username,
+        )
+        _save(instance)
+        return task
+
+
+def task_add_signer(
+    *, actor: Any, task_id: int, user: Any, mode: str = SignerMode.AFTER, comment: str = ""
+) -> WorkTask:
+    """加签: ``before`` — the signer acts first, then the task returns to the actor; ``after`` — the
+    actor approves now and the step waits for the signer; ``parallel`` — both, in any order. Only
+    this step (this branch, this countersign part) waits; a signer's rejection rejects the request."""
+    signer = _user(user)
+    if mode not in SignerMode.values:
+        raise DomainError(_("加签方式无效。"), field="mode")
+    with locked(actor, task_id) as (instance, task):
+        _require_act(actor, task)
+        if task.kind != TaskKind.ENGINE:
+            raise DomainError(_("只能在流程步骤上加签。"))
+        if signer.pk == actor.pk:
+            raise DomainError(_("不能给自己加签。"), field="user")
+        row = WorkTask.objects.create(
+            instance=instance,
+            kind=TaskKind.SIGNER,
+            engine_task_id=task.engine_task_id,
+            element_id=task.element_id,
+            name=f"{task.name}（{SignerMode(mode).label}）",
+            assignee=signer,
+            parent=task,
+            signer_mode=mode,
+            due_at=task.due_at,
+        )
+        runtime.event(
+            instance, "add_signer", actor=actor, task=task, comment=comment,
+            to_state=signer.username, data={"mode": mode, "signer_task": row.pk},
+        )
+        if mode == SignerMode.BEFORE:
+            task.status = TaskStatus.ON_HOLD
+            task.save(update_fields=["status"])
+        elif mode == SignerMode.AFTER:
+            _finish(task, actor, "approved", comment)
+            runtime.event(instance, "approve", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment)
+        _save(instance)
+        return row
+
+
+def task_complete(*, actor: Any, task_id: int, action: str, **kwargs: Any) -> WorkTask:
+    """One entry for every action (the API's ``POST /tasks/{id}/complete``)."""
+    handlers = {
+        "approve": lambda: task_approve(
+            actor=actor, task_id=task_id, data=kwargs.get("data"), comment=kwargs.get("comment", "")
+        ),
+        "reject": lambda: task_reject(actor=actor, task_id=task_id, comment=kwargs.get("comment", "")),
+        "return": lambda: task_return(
+            actor=actor, task_id=task_id, to=kwargs.get("to") or "requester", comment=kwargs.get("comment", "")
+        ),
+        "transfer": lambda: task_transfer(
+            actor=actor, task_id=task_id, to_user=kwargs.get("user") or "", comment=kwargs.get("comment", "")
+        ),
+        "add_signer": lambda: task_add_signer(
+            actor=actor, task_id=task_id, user=kwargs.get("user") or "",
+            mode=kwargs.get("mode") or SignerMode.AFTER, comment=kwargs.get("comment", ""),
+        ),
+        "resubmit": lambda: task_resubmit(
+            actor=actor, task_id=task_id, data=kwargs.get("data"), comment=kwargs.get("comment", "")
+        ),
+        "claim": lambda: task_claim(actor=actor, task_id=task_id),
+    }
+    if action not in handlers:
+        raise DomainError(
+            _("未知的操作“%(a)s”，可用：%(list)s") % {"a": action, "list": ", ".join(handlers)}, field="action"
+        )
+    return handlers[action]()
+
+
+def tasks_bulk_approve(*, actor: Any, task_ids: list[int], comment: str = "") -> list[dict[str, Any]]:
+    """批量同意: each task in its own transaction; one failure does not stop the others."""
+    results = []
+    for task_id in task_ids[:200]:
+        try:
+            task_approve(actor=actor, task_id=task_id, comment=comment)
+            results.append({"id": task_id, "ok": True, "detail": ""})
+        except DomainError as exc:
+            results.append({"id": task_id, "ok": False, "detail": str(exc)})
+    return results

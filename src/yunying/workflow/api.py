@@ -1,0 +1,345 @@
+"""Workflow endpoints: deploy, start, my tasks, act on a task, read an instance with its history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from yunying.workflow import inbox, selectors, services
+from yunying.workflow.errors import DeployRefused
+from yunying.workflow.models import InstanceEvent, ProcessInstance, ProcessVersion, WorkTask
+
+router = Router(tags=["workflow"])
+
+
+# --------------------------------------------------------------------------- schemas
+class ElementOut(Schema):
+    id: str
+    type: str
+    reason: str = ""
+
+
+class ProblemOut(Schema):
+    id: str
+    message: str
+
+
+class DeployRefusedOut(Schema):
+    detail: str
+    code: str
+    elements: list[ElementOut]
+    problems: list[ProblemOut]
+
+
+class VersionOut(Schema):
+    key: str
+    name: str
+    number: int
+    process_id: str
+    deployed_at: datetime
+    user_tasks: list[str]
+
+
+class DefinitionOut(Schema):
+    key: str
+    name: str
+    category: str
+    description: str
+    latest_version: int | None
+
+
+class StartIn(Schema):
+    key: str
+    data: dict[str, Any] = {}
+    title: str = ""
+    unit: str = ""
+    cc: list[str] = []
+
+
+class TaskOut(Schema):
+    id: int
+    instance_id: int
+    instance_title: str
+    process: str
+    step: str
+    element_id: str
+    kind: str
+    status: str
+    assignee: str | None
+    queue: bool
+    on_behalf_of: str | None
+    requester: str
+    created_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    outcome: str
+
+
+class TaskListOut(Schema):
+    count: int
+    counts: dict[str, int]
+    items: list[TaskOut]
+
+
+class CompleteIn(Schema):
+    action: Literal["approve", "reject", "return", "transfer", "add_signer", "resubmit", "claim", "comment"]
+    data: dict[str, Any] = {}
+    comment: str = ""
+    to: str = ""
+    user: str = ""
+    mode: Literal["before", "after", "parallel", ""] = ""
+
+
+class CommentIn(Schema):
+    comment: str = ""
+
+
+class BulkIn(Schema):
+    task_ids: list[int]
+    comment: str = ""
+
+
+class BulkResultOut(Schema):
+    id: int
+    ok: bool
+    detail: str
+
+
+class EventOut(Schema):
+    at: datetime
+    action: str
+    step: str
+    actor: str | None
+    on_behalf_of: str | None
+    comment: str
+    from_state: str
+    to_state: str
+    data: dict[str, Any]
+
+
+class InstanceOut(Schema):
+    id: int
+    key: str
+    version: int
+    title: str
+    status: str
+    requester: str
+    unit: str | None
+    data: dict[str, Any]
+    current_steps: str
+    started_at: datetime
+    ended_at: datetime | None
+    open_tasks: list[TaskOut]
+    history: list[EventOut]
+    task_states: dict[str, str]
+
+
+class NotificationCountOut(Schema):
+    notified: int
+
+
+# --------------------------------------------------------------------------- mapping
+def _task_out(t: WorkTask) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "instance_id": t.instance_id,
+        "instance_title": t.instance.title,
+        "process": t.instance.definition.key,
+        "step": t.name,
+        "element_id": t.element_id,
+        "kind": t.kind,
+        "status": t.status,
+        "assignee": t.assignee.username if t.assignee else None,
+        "queue": t.assignee_id is None,
+        "on_behalf_of": t.on_behalf_of.username if t.on_behalf_of_id and t.on_behalf_of else None,
+        "requester": t.instance.requester.username,
+        "created_at": t.created_at,
+        "due_at": t.due_at,
+        "overdue": t.is_overdue,
+        "outcome": t.outcome,
+    }
+
+
+def _event_out(e: InstanceEvent) -> dict[str, Any]:
+    return {
+        "at": e.at,
+        "action": e.action,
+        "step": e.step,
+        "actor": e.actor.username if e.actor else None,
+        "on_behalf_of": e.on_behalf_of.username if e.on_behalf_of else None,
+        "comment": e.comment,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "data": e.data,
+    }
+
+
+def _instance_out(i: ProcessInstance) -> dict[str, Any]:
+    return {
+        "id": i.pk,
+        "key": i.definition.key,
+        "version": i.version.number,
+        "title": i.title,
+        "status": i.status,
+        "requester": i.requester.username,
+        "unit": i.unit.code if i.unit else None,
+        "data": i.data,
+        "current_steps": i.current_steps,
+        "started_at": i.started_at,
+        "ended_at": i.ended_at,
+        "open_tasks": [_task_out(t) for t in selectors.instance_open_tasks(i).select_related("instance__definition", "instance__requester")],
+        "history": [_event_out(e) for e in selectors.instance_events(i)],
+        "task_states": selectors.instance_task_states(i),
+    }
+
+
+def _version_out(v: ProcessVersion) -> dict[str, Any]:
+    return {
+        "key": v.definition.key,
+        "name": v.definition.name,
+        "number": v.number,
+        "process_id": v.process_id,
+        "deployed_at": v.deployed_at,
+        "user_tasks": [t["id"] for t in v.user_tasks],
+    }
+
+
+# --------------------------------------------------------------------------- endpoints
+@router.post(
+    "/definitions",
+    response={201: VersionOut, 422: DeployRefusedOut},
+    summary="Deploy a BPMN diagram (new definition or new version)",
+)
+def deploy(
+    request: HttpRequest,
+    key: Form[str],
+    name: Form[str],
+    bpmn: File[UploadedFile],
+    category: Form[str] = "",
+    description: Form[str] = "",
+    dmn: File[list[UploadedFile]] | None = None,
+) -> Any:
+    try:
+        version = services.definition_deploy(
+            actor=request.user,
+            key=key,
+            name=name,
+            bpmn_xml=bpmn.read(),
+            category=category,
+            description=description,
+            dmn_files=[f.read() for f in (dmn or [])],
+        )
+    except DeployRefused as exc:
+        return 422, exc.as_dict()
+    return 201, _version_out(version)
+
+
+@router.get("/definitions", response=list[DefinitionOut], summary="Processes I may start")
+def definitions(request: HttpRequest) -> list[dict[str, Any]]:
+    out = []
+    for d in selectors.definition_list(user=request.user).prefetch_related("versions"):
+        numbers = [v.number for v in d.versions.all()]
+        out.append(
+            {
+                "key": d.key,
+                "name": d.name,
+                "category": d.category,
+                "description": d.description,
+                "latest_version": max(numbers) if numbers else None,
+            }
+        )
+    return out
+
+
+@router.post("/instances", response={201: InstanceOut}, summary="Start an instance with its form data")
+def start(request: HttpRequest, payload: StartIn) -> Any:
+    instance = services.instance_start(
+        actor=request.user,
+        key=payload.key,
+        data=payload.data,
+        title=payload.title,
+        unit=payload.unit or None,
+        cc=payload.cc,
+    )
+    return 201, _instance_out(selectors.instance_get(user=request.user, instance_id=instance.pk))
+
+
+@router.get("/instances/{instance_id}", response=InstanceOut, summary="An instance with its history")
+def instance(request: HttpRequest, instance_id: int) -> dict[str, Any]:
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+
+
+@router.get("/tasks", response=TaskListOut, summary="My tasks (to-do, or done)")
+def tasks(
+    request: HttpRequest,
+    tab: Literal["todo", "done"] = "todo",
+    q: str = "",
+    process: str = "",
+    overdue: bool = False,
+    order: Literal["due", "new"] = "due",
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    filters = inbox.InboxFilters(q=q, process=process, overdue=overdue, order=order)
+    rows, total = inbox.inbox_tasks(
+        user=request.user, tab=tab, filters=filters, limit=max(1, min(limit, 200)), offset=max(0, offset)
+    )
+    return {"count": total, "counts": {"todo": total} if tab == "todo" else {"done": total}, "items": [_task_out(t) for t in rows]}
+
+
+def _task_result(request: HttpRequest, task_id: int) -> dict[str, Any]:
+    task = selectors.task_get(user=request.user, task_id=task_id)
+    return _task_out(task)
+
+
+@router.post("/tasks/{task_id}/complete", response=TaskOut, summary="Act on a task")
+def complete(request: HttpRequest, task_id: int, payload: CompleteIn) -> dict[str, Any]:
+    if payload.action == "comment":
+        task = selectors.task_get(user=request.user, task_id=task_id)
+        services.instance_comment(actor=request.user, instance_id=task.instance_id, comment=payload.comment)
+        return _task_out(task)
+    done = services.task_complete(
+        actor=request.user,
+        task_id=task_id,
+        action=payload.action,
+        data=payload.data,
+        comment=payload.comment,
+        to=payload.to,
+        user=payload.user,
+        mode=payload.mode or "after",
+    )
+    return _task_result(request, done.pk)
+
+
+@router.post("/tasks/{task_id}/claim", response=TaskOut, summary="Claim a task from a shared queue (接收)")
+def claim(request: HttpRequest, task_id: int) -> dict[str, Any]:
+    services.task_claim(actor=request.user, task_id=task_id)
+    return _task_result(request, task_id)
+
+
+@router.post("/tasks/bulk-approve", response=list[BulkResultOut], summary="Approve several tasks")
+def bulk(request: HttpRequest, payload: BulkIn) -> list[dict[str, Any]]:
+    return services.tasks_bulk_approve(actor=request.user, task_ids=payload.task_ids, comment=payload.comment)
+
+
+@router.post("/instances/{instance_id}/withdraw", response=InstanceOut, summary="Withdraw my request (撤回)")
+def withdraw(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
+    services.instance_withdraw(actor=request.user, instance_id=instance_id, comment=payload.comment)
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+
+
+@router.post("/instances/{instance_id}/remind", response=NotificationCountOut, summary="Remind the assignees (催办)")
+def remind(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
+    rows = services.instance_remind(actor=request.user, instance_id=instance_id, comment=payload.comment)
+    return {"notified": len(rows)}
+
+
+@router.post("/instances/{instance_id}/comments", response=EventOut, summary="Comment on an instance")
+def comment(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
+    return _event_out(services.instance_comment(actor=request.user, instance_id=instance_id, comment=payload.comment))
+
+

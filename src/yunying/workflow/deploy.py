@@ -1,0 +1,165 @@
+"""Deploying a BPMN diagram: check everything first, then store a new version — or nothing at all."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yunying.core.errors import DomainError, PermissionDenied
+from yunying.workflow import assignment, forms_bridge
+from yunying.workflow.engine import (
+    EngineError,
+    InvalidExpressions,
+    ParsedDefinition,
+    UnsupportedElements,
+    parse_definition,
+)
+from yunying.workflow.errors import DeployRefused
+from yunying.workflow.models import ProcessDefinition, ProcessVersion
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
+MAX_BPMN_BYTES = 2 * 1024 * 1024
+DEPLOY_PERMISSION = "workflow.deploy_process"
+
+
+def can_deploy(user: Any) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or user.has_perm(DEPLOY_PERMISSION)))
+
+
+def _decode(data: bytes | str) -> tuple[bytes, str]:
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    try:
+        return raw, raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DeployRefused(_("BPMN 文件不是 UTF-8 编码的 XML。")) from None
+
+
+def _parse(bpmn: bytes, dmn_files: list[bytes]) -> ParsedDefinition:
+    try:
+        return parse_definition(bpmn, dmn_files=dmn_files)
+    except UnsupportedElements as exc:
+        raise DeployRefused(
+            _("流程图包含引擎无法执行的元素：%(list)s")
+            % {"list": ", ".join(f"{eid} ({etype})" for eid, etype in exc.elements)},
+            elements=exc.elements,
+            problems=exc.expressions,
+            reasons=exc.reasons,
+        ) from None
+    except InvalidExpressions as exc:
+        raise DeployRefused(
+            _("流程图中的表达式无法通过检查：%(list)s")
+            % {"list": "; ".join(f"{eid}: {msg}" for eid, msg in exc.problems)},
+            problems=exc.problems,
+        ) from None
+    except EngineError as exc:
+        raise DeployRefused(
+            _("流程图无法部署：%(msg)s") % {"msg": exc.message}, elements=exc.details
+        ) from None
+
+
+def _start_event_id(raw: bytes, process_id: str) -> str:
+    """The id of the chosen process's plain start event (its properties carry the start form)."""
+    from lxml import etree
+
+    from yunying.workflow.engine_validate import BPMN_NS
+
+    root = etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True))
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        if process.get("id") != process_id:
+            continue
+        for start in process.findall(f"{{{BPMN_NS}}}startEvent"):
+            if not [c for c in start if isinstance(c.tag, str) and c.tag.endswith("EventDefinition")]:
+                return str(start.get("id") or "")
+    return ""
+
+
+def definition_check(defn: ParsedDefinition) -> list[tuple[str, str]]:
+    """Yunying-level checks the engine does not know: assignee rules and form keys of each step."""
+    problems: list[tuple[str, str]] = []
+    for element_id, props in defn.properties.items():
+        for key in ("yunying:assignee", "assignee", "yunying:cc", "cc"):
+            if key in props:
+                problem = assignment.check_rule(props[key])
+                if problem:
+                    problems.append((element_id, f"{key} '{props[key]}': {problem}"))
+        for key in ("yunying:form", "form"):
+            if key in props:
+                problem = forms_bridge.check_form_key(props[key])
+                if problem:
+                    problems.append((element_id, problem))
+        for key in ("yunying:fields", "fields"):
+            if key in props:
+                problem = forms_bridge.check_inline_fields(props[key])
+                if problem:
+                    problems.append((element_id, problem))
+        if_empty = props.get("yunying:ifEmpty") or props.get("ifEmpty")
+        if if_empty and if_empty not in assignment.EMPTY_RULES:
+            problems.append(
+                (element_id, f"ifEmpty '{if_empty}' must be one of {', '.join(assignment.EMPTY_RULES)}")
+            )
+    return problems
+
+
+def definition_deploy(
+    *,
+    actor: Any,
+    key: str,
+    name: str,
+    bpmn_xml: bytes,
+    category: str = "",
+    description: str = "",
+    dmn_files: list[bytes] | None = None,
+) -> ProcessVersion:
+    """Check the diagram (and DMN tables) and store it as the next version of ``key``.
+
+    Raises :class:`DeployRefused` with the engine's precise lists; nothing is stored on failure."""
+    if not can_deploy(actor):
+        raise PermissionDenied(_("您没有部署流程的权限。"))
+    key = (key or "").strip()
+    name = (name or "").strip()
+    if not KEY_RE.match(key):
+        raise DomainError(
+            _("流程标识只能包含小写字母、数字、- 和 _，长度 2–64，以字母或数字开头。"), field="key"
+        )
+    if not name:
+        raise DomainError(_("请填写流程名称。"), field="name")
+    if not bpmn_xml:
+        raise DeployRefused(_("没有上传 BPMN 文件。"))
+    if len(bpmn_xml) > MAX_BPMN_BYTES:
+        raise DeployRefused(_("BPMN 文件过大（上限 2 MB）。"))
+    raw, text = _decode(bpmn_xml)
+    dmn_raw = [_decode(d) for d in (dmn_files or [])]
+    defn = _parse(raw, [r for r, _t in dmn_raw])
+    problems = definition_check(defn)
+    if problems:
+        raise DeployRefused(
+            _("流程图的设置有误：%(list)s") % {"list": "; ".join(f"{eid}: {msg}" for eid, msg in problems)},
+            problems=problems,
+        )
+    spec = defn.to_dict()
+    spec["start_event"] = _start_event_id(raw, defn.process_id)
+    with transaction.atomic():
+        definition, created = ProcessDefinition.objects.select_for_update().get_or_create(
+            key=key,
+            defaults={"name": name, "category": category, "description": description, "created_by": actor},
+        )
+        if not created:
+            definition.name = name
+            if category:
+                definition.category = category
+            if description:
+                definition.description = description
+            definition.save(update_fields=["name", "category", "description", "updated_at"])
+        last = definition.versions.order_by("-number").values_list("number", flat=True).first() or 0
+        return ProcessVersion.objects.create(
+            definition=definition,
+            number=last + 1,
+            process_id=defn.process_id,
+            bpmn_xml=text,
+            dmn_xml=[t for _r, t in dmn_raw],
+            spec=spec,
+            deployed_by=actor,
+        )

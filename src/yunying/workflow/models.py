@@ -1,0 +1,420 @@
+"""The workflow's data: definitions and their versions, instances, work tasks, the append-only history,
+attachments, delegations (委托), carbon copies (抄送), reminders and the authority matrix (审批权限表).
+
+The engine state of an instance is stored WITHOUT its process spec: the spec lives once per version
+(``ProcessVersion.spec``) and is re-attached on load (see ``yunying.workflow.engine``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yunying.core.models import TimeStampedModel
+
+USER = settings.AUTH_USER_MODEL
+
+
+class ProcessDefinition(TimeStampedModel):
+    key = models.SlugField(_("标识"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    category = models.CharField(_("分类"), max_length=50, blank=True)
+    icon = models.CharField(_("图标"), max_length=40, blank=True, default="git-branch")
+    description = models.TextField(_("说明"), blank=True)
+    starter_positions = models.ManyToManyField(
+        "org.Position", verbose_name=_("可发起岗位"), blank=True, related_name="+"
+    )
+    starter_units = models.ManyToManyField(
+        "org.OrgUnit", verbose_name=_("可发起单位"), blank=True, related_name="+"
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(
+        USER, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("流程类型")
+        verbose_name_plural = _("流程类型")
+        ordering = ["category", "key"]
+        permissions = [
+            ("deploy_process", _("可以部署流程")),
+            ("monitor_process", _("可以监控流程")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.key}）"
+
+
+class ProcessVersion(models.Model):
+    definition = models.ForeignKey(
+        ProcessDefinition, verbose_name=_("流程类型"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("版本号"))
+    process_id = models.CharField(_("BPMN 流程标识"), max_length=200)
+    bpmn_xml = models.TextField(_("BPMN"))
+    dmn_xml = models.JSONField(_("DMN"), default=list, blank=True)
+    spec: models.JSONField[Any, Any] = models.JSONField(_("解析后的流程"))
+    deployed_by = models.ForeignKey(
+        USER, verbose_name=_("部署人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deployed_at = models.DateTimeField(_("部署时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("流程版本")
+        verbose_name_plural = _("流程版本")
+        ordering = ["definition", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["definition", "number"], name="workflow_version_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition.key} v{self.number}"
+
+    @property
+    def properties(self) -> dict[str, dict[str, str]]:
+        return dict(self.spec.get("properties", {}))
+
+    @property
+    def user_tasks(self) -> list[dict[str, Any]]:
+        return list(self.spec.get("user_tasks", []))
+
+
+class InstanceStatus(models.TextChoices):
+    RUNNING = "running", _("进行中")
+    COMPLETED = "completed", _("已通过")
+    REJECTED = "rejected", _("已驳回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    CANCELLED = "cancelled", _("已取消")
+    ERROR = "error", _("已停止")
+
+
+class ProcessInstance(models.Model):
+    version = models.ForeignKey(
+        ProcessVersion, verbose_name=_("流程版本"), on_delete=models.PROTECT, related_name="instances"
+    )
+    definition = models.ForeignKey(
+        ProcessDefinition, verbose_name=_("流程类型"), on_delete=models.PROTECT, related_name="instances"
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    requester = models.ForeignKey(
+        USER, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="workflow_instances"
+    )
+    unit = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="workflow_instances",
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING
+    )
+    state: models.JSONField[Any, Any] = models.JSONField(_("引擎状态"), default=dict)
+    data: models.JSONField[Any, Any] = models.JSONField(_("表单数据"), default=dict)
+    current_steps = models.CharField(_("当前步骤"), max_length=300, blank=True)
+    waiting_for_requester = models.BooleanField(_("退回发起人"), default=False)
+    has_timers = models.BooleanField(default=False)
+    error = models.TextField(_("错误"), blank=True)
+    last_reminded_at = models.DateTimeField(_("最近催办"), null=True, blank=True)
+    started_at = models.DateTimeField(_("发起时间"), default=timezone.now)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("流程实例")
+        verbose_name_plural = _("流程实例")
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(fields=["requester", "status"]),
+            models.Index(fields=["status", "started_at"]),
+            models.Index(fields=["unit", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == InstanceStatus.RUNNING
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("待办")
+    ON_HOLD = "on_hold", _("等待加签")
+    COMPLETED = "completed", _("已办")
+    CANCELLED = "cancelled", _("已取消")
+    SKIPPED = "skipped", _("已跳过")
+
+
+class TaskKind(models.TextChoices):
+    ENGINE = "engine", _("流程步骤")
+    SIGNER = "signer", _("加签")
+    RESUBMIT = "resubmit", _("退回发起人")
+
+
+class SignerMode(models.TextChoices):
+    BEFORE = "before", _("前加签")
+    AFTER = "after", _("后加签")
+    PARALLEL = "parallel", _("并加签")
+
+
+OPEN_STATUSES = (TaskStatus.OPEN, TaskStatus.ON_HOLD)
+
+
+class WorkTask(models.Model):
+    """A piece of work in someone's inbox. ``kind=engine`` rows mirror a READY engine user task."""
+
+    instance = models.ForeignKey(
+        ProcessInstance, verbose_name=_("流程实例"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=TaskKind.choices, default=TaskKind.ENGINE)
+    engine_task_id = models.CharField(max_length=36, blank=True, db_index=True)
+    element_id = models.CharField(_("步骤标识"), max_length=200)
+    name = models.CharField(_("步骤"), max_length=200)
+    form_key = models.CharField(_("表单"), max_length=60, blank=True)
+    sequence = models.IntegerField(_("会签序号"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        USER, verbose_name=_("处理人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    candidate_position = models.ForeignKey(
+        "org.Position", verbose_name=_("候选岗位"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    candidate_unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("候选单位"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    candidate_group = models.ForeignKey(
+        "auth.Group", verbose_name=_("候选组"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    candidate_users = models.ManyToManyField(
+        USER, verbose_name=_("候选人（或签）"), blank=True, related_name="workflow_candidate_tasks"
+    )
+    on_behalf_of = models.ForeignKey(
+        USER,
+        verbose_name=_("代谁处理"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("委托：原处理人"),
+    )
+    claimed_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("加签于"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="signers",
+    )
+    signer_mode = models.CharField(_("加签方式"), max_length=10, choices=SignerMode.choices, blank=True)
+    due_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("到达时间"), default=timezone.now)
+    completed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    acted_by = models.ForeignKey(
+        USER, verbose_name=_("实际处理人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(_("结果"), max_length=20, blank=True)
+    comment = models.TextField(_("意见"), blank=True)
+    data: models.JSONField[Any, Any] = models.JSONField(_("提交数据"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("待办任务")
+        verbose_name_plural = _("待办任务")
+        ordering = ["due_at", "created_at", "pk"]
+        indexes = [
+            models.Index(fields=["assignee", "status", "due_at"]),
+            models.Index(fields=["candidate_position", "candidate_unit", "status"]),
+            models.Index(fields=["instance", "status"]),
+            models.Index(fields=["acted_by", "completed_at"]),
+            models.Index(fields=["status", "due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · #{self.instance_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TaskStatus.OPEN
+
+    @property
+    def is_queue(self) -> bool:
+        return self.assignee_id is None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status in OPEN_STATUSES and self.due_at is not None and self.due_at < timezone.now()
+
+
+class InstanceEvent(models.Model):
+    """One line of an instance's history. Append-only: rows are never changed or deleted."""
+
+    instance = models.ForeignKey(
+        ProcessInstance, verbose_name=_("流程实例"), on_delete=models.CASCADE, related_name="events"
+    )
+    task = models.ForeignKey(
+        WorkTask, verbose_name=_("任务"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        USER, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        USER, verbose_name=_("代谁"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    action = models.CharField(_("动作"), max_length=30)
+    step = models.CharField(_("步骤"), max_length=200, blank=True)
+    from_state = models.CharField(_("原状态"), max_length=30, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=30, blank=True)
+    comment = models.TextField(_("意见"), blank=True)
+    data: models.JSONField[Any, Any] = models.JSONField(_("数据"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("流程记录")
+        verbose_name_plural = _("流程记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.instance_id} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("instance events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("instance events are append-only")
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    return f"workflow/{instance.instance_id}/{filename}"
+
+
+class Attachment(models.Model):
+    instance = models.ForeignKey(
+        ProcessInstance, verbose_name=_("流程实例"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    task = models.ForeignKey(
+        WorkTask, verbose_name=_("任务"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(_("文件"), upload_to=_attachment_path, max_length=300)
+    name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(
+        USER, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delegation(models.Model):
+    """委托: while active, tasks assigned to ``from_user`` go to ``to_user`` (on ``from_user``'s behalf)."""
+
+    from_user = models.ForeignKey(USER, verbose_name=_("委托人"), on_delete=models.CASCADE, related_name="+")
+    to_user = models.ForeignKey(USER, verbose_name=_("受托人"), on_delete=models.CASCADE, related_name="+")
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    definition = models.ForeignKey(
+        ProcessDefinition,
+        verbose_name=_("仅限流程"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("委托")
+        verbose_name_plural = _("委托")
+        ordering = ["-starts_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_user} → {self.to_user}"
+
+
+class CarbonCopy(models.Model):
+    """抄送: the user may read the instance and sees it under "copied to me"."""
+
+    instance = models.ForeignKey(
+        ProcessInstance, verbose_name=_("流程实例"), on_delete=models.CASCADE, related_name="copies"
+    )
+    user = models.ForeignKey(USER, verbose_name=_("抄送人"), on_delete=models.CASCADE, related_name="+")
+    step = models.CharField(_("步骤"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("抄送")
+        verbose_name_plural = _("抄送")
+        ordering = ["-created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["instance", "user"], name="workflow_cc_unique")]
+
+
+class Notification(models.Model):
+    """A message for a person (reminders, overdue, alerts); delivered by a background task."""
+
+    recipient = models.ForeignKey(USER, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="+")
+    instance = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    task = models.ForeignKey(WorkTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(_("类型"), max_length=20)
+    message = models.CharField(_("内容"), max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+
+class AuthorityRule(models.Model):
+    """One cell of the authority matrix (审批权限表): category × amount tier × store/region → approver.
+
+    The most specific unit wins (store, then region, then the whole chain), then the latest
+    ``effective_from``. ``approver`` uses the assignee syntax (``position:GM``, ``region:AREA-MGR`` …)."""
+
+    category = models.CharField(_("业务类别"), max_length=50)
+    name = models.CharField(_("档位"), max_length=100)
+    unit = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("适用门店/区域"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    min_amount = models.DecimalField(_("金额下限"), max_digits=14, decimal_places=2, null=True, blank=True)
+    min_inclusive = models.BooleanField(_("含下限"), default=True)
+    max_amount = models.DecimalField(_("金额上限"), max_digits=14, decimal_places=2, null=True, blank=True)
+    max_inclusive = models.BooleanField(_("含上限"), default=False)
+    approver = models.CharField(_("审批人"), max_length=200)
+    effective_from = models.DateField(_("生效日期"))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("审批权限")
+        verbose_name_plural = _("审批权限")
+        ordering = ["category", "min_amount", "pk"]
+        indexes = [models.Index(fields=["category", "effective_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.name} → {self.approver}"

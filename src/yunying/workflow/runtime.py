@@ -1,0 +1,297 @@
+"""The bridge between stored instances and the engine: load, save, and keep the task rows in step
+with the engine's READY user tasks (creating inbox tasks through the assignment rules).
+
+Every function here runs inside the caller's transaction, with the instance row locked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunying.workflow.policy import policy as setting_get
+from yunying.workflow import assignment
+from yunying.workflow.engine import (
+    EngineError,
+    EngineInstance,
+    ParsedDefinition,
+    TaskInfo,
+    dump_state,
+    load_definition,
+    load_state,
+)
+from yunying.workflow.errors import ProcessError
+from yunying.workflow.models import (
+    OPEN_STATUSES,
+    CarbonCopy,
+    InstanceEvent,
+    InstanceStatus,
+    ProcessInstance,
+    ProcessVersion,
+    TaskKind,
+    TaskStatus,
+    WorkTask,
+)
+
+_CACHE: OrderedDict[int, ParsedDefinition] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 64
+
+
+def definition_of(version: ProcessVersion) -> ParsedDefinition:
+    """The parsed definition of a version (immutable; cached per process)."""
+    with _CACHE_LOCK:
+        found = _CACHE.get(version.pk)
+        if found is not None:
+            _CACHE.move_to_end(version.pk)
+            return found
+    defn = load_definition(version.spec)
+    with _CACHE_LOCK:
+        _CACHE[version.pk] = defn
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return defn
+
+
+def engine_load(instance: ProcessInstance) -> EngineInstance:
+    try:
+        return load_state(definition_of(instance.version), instance.state)
+    except EngineError as exc:
+        raise ProcessError(_("流程状态无法读取：%(msg)s") % {"msg": exc.message}) from None
+
+
+def engine_save(instance: ProcessInstance, eng: EngineInstance) -> None:
+    instance.state = dump_state(eng)
+    instance.has_timers = instance.is_running and "WAITING" in eng.task_states().values()
+
+
+def engine_error(exc: EngineError) -> ProcessError:
+    element = exc.details[0][0] if exc.details else ""
+    return ProcessError(_("流程无法继续：%(msg)s") % {"msg": exc.message}, element_id=element)
+
+
+def event(
+    instance: ProcessInstance,
+    action: str,
+    *,
+    actor: Any = None,
+    task: WorkTask | None = None,
+    on_behalf_of: Any = None,
+    comment: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    data: dict[str, Any] | None = None,
+) -> InstanceEvent:
+    return InstanceEvent.objects.create(
+        instance=instance,
+        task=task,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        action=action,
+        step=task.name if task is not None else "",
+        comment=comment,
+        from_state=from_state,
+        to_state=to_state,
+        data=data or {},
+    )
+
+
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
+
+
+def due_from(props: dict[str, str], now: dt.datetime) -> dt.datetime | None:
+    raw = props.get("yunying:due") or props.get("due") or props.get("camunda:dueDate") or ""
+    m = _DURATION.match(raw.strip()) if raw else None
+    if m and any(m.groups()):
+        days, hours, minutes = (int(g or 0) for g in m.groups())
+        return now + dt.timedelta(days=days, hours=hours, minutes=minutes)
+    hours_default = setting_get("workflow.default_due_hours")
+    return now + dt.timedelta(hours=int(hours_default)) if hours_default else None
+
+
+def _previous(instance: ProcessInstance) -> WorkTask | None:
+    return (
+        instance.tasks.filter(status__in=(TaskStatus.COMPLETED, TaskStatus.SKIPPED))
+        .exclude(completed_at__isnull=True)
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+
+
+def _context(instance: ProcessInstance, info: TaskInfo) -> assignment.Context:
+    return assignment.Context(
+        requester=instance.requester,
+        unit=instance.unit,
+        data=info.data,
+        definition_id=instance.definition_id,
+        today=timezone.localdate(),
+    )
+
+
+def _new_task(instance: ProcessInstance, info: TaskInfo, now: dt.datetime) -> WorkTask:
+    from yunying.workflow.forms_bridge import StepForm
+
+    return WorkTask(
+        instance=instance,
+        kind=TaskKind.ENGINE,
+        engine_task_id=info.id,
+        element_id=info.element_id,
+        name=(info.name or info.element_id)[:200],
+        form_key=StepForm.of(info.properties).form_key[:60],
+        sequence=info.instance_index if isinstance(info.instance_index, int) else None,
+        due_at=due_from(info.properties, now),
+        created_at=now,
+    )
+
+
+def _assign(
+    instance: ProcessInstance, info: TaskInfo, *, dedup: bool, multi: bool
+) -> tuple[WorkTask, str]:
+    """Create the inbox task for a READY engine task; returns it and "" or an automatic outcome
+    ("dedup", "skip") meaning the engine task must be completed right away, or "stop"."""
+    now = timezone.now()
+    task = _new_task(instance, info, now)
+    rule = info.prop("assignee") or ""
+    res = assignment.resolve(rule, _context(instance, info)) if rule else assignment.Resolution()
+    how = ""
+    if res.empty:
+        how = assignment.empty_rule(info.properties)
+        if how == "head":
+            res = assignment.Resolution(users=assignment.department_head(), rule="head")
+            how = "" if not res.empty else "stop"
+    if res.users and multi and len(res.users) > 1 and task.sequence is not None:
+        res.users = [res.users[task.sequence % len(res.users)]]
+    if not how and len(res.users) == 1 and dedup and info.prop("dedup") != "false":
+        previous = _previous(instance)
+        if (
+            previous is not None
+            and previous.outcome in ("approved", "dedup")
+            and previous.kind == TaskKind.ENGINE
+            and previous.acted_by_id == res.users[0].pk
+            and setting_get("workflow.auto_dedup")
+        ):
+            how = "dedup"
+    if how:
+        task.status = TaskStatus.SKIPPED if how != "stop" else TaskStatus.CANCELLED
+        task.outcome = {"skip": "skipped", "dedup": "dedup", "stop": "stopped"}[how]
+        task.completed_at = now
+        if how == "dedup":
+            task.assignee = task.acted_by = res.users[0]
+        task.save()
+        return task, how
+    if len(res.users) == 1:
+        user = res.users[0]
+        delegate = assignment.delegate_for(user, definition_id=instance.definition_id, on=now.date())
+        task.assignee = delegate or user
+        task.on_behalf_of = user if delegate else None
+        task.save()
+    else:
+        task.candidate_position, task.candidate_unit, task.candidate_group = res.position, res.unit, res.group
+        task.save()
+        if res.users:
+            users = []
+            for u in res.users:
+                users.append(assignment.delegate_for(u, definition_id=instance.definition_id) or u)
+            task.candidate_users.set(users)
+    return task, ""
+
+
+def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
+    """抄送: resolve ``rule`` and give those people read access plus the "copied to me" entry."""
+    if not rule:
+        return
+    res = assignment.resolve(
+        rule,
+        assignment.Context(requester=instance.requester, unit=instance.unit, data=instance.data),
+    )
+    for user in res.users:
+        CarbonCopy.objects.get_or_create(instance=instance, user=user, defaults={"step": step})
+
+
+def sync(instance: ProcessInstance, eng: EngineInstance, *, actor: Any = None, dedup: bool = True) -> None:
+    """Make the open engine tasks match the engine's READY user tasks; finish the instance when the
+    engine completes. Automatic completions (skip, dedup) loop until the engine waits for people."""
+    for _round in range(100):
+        ready = {t.id: t for t in eng.ready_user_tasks()}
+        open_rows = list(instance.tasks.filter(status__in=OPEN_STATUSES, kind=TaskKind.ENGINE))
+        gone = [t for t in open_rows if t.engine_task_id not in ready]
+        for row in gone:
+            _cancel(row, instance)
+        if instance.waiting_for_requester:
+            break
+        have = {t.engine_task_id for t in open_rows if t.engine_task_id in ready}
+        multi = {u["id"] for u in instance.version.user_tasks if u.get("multi_instance")}
+        advanced = False
+        for info in ready.values():
+            if info.id in have:
+                continue
+            row, how = _assign(instance, info, dedup=dedup, multi=info.element_id in multi)
+            if how == "stop":
+                instance.status = InstanceStatus.ERROR
+                instance.error = _("步骤“%(step)s”找不到处理人（规则：%(rule)s），流程已停止。") % {
+                    "step": row.name,
+                    "rule": info.prop("assignee") or "—",
+                }
+                instance.ended_at = None
+                event(instance, "stopped", task=row, comment=instance.error, to_state="error")
+                _alert(instance, row)
+                return
+            if how:
+                event(
+                    instance,
+                    "auto_" + how,
+                    task=row,
+                    actor=row.acted_by if how == "dedup" else None,
+                    data={"rule": info.prop("assignee") or ""},
+                )
+                try:
+                    eng.complete_task(info.id, {"approved": True})
+                except EngineError as exc:
+                    raise engine_error(exc) from None
+                advanced = True
+                break
+            event(instance, "assigned", task=row, to_state="open", data={"rule": info.prop("assignee") or ""})
+        if not advanced:
+            break
+    if eng.is_completed() and instance.status == InstanceStatus.RUNNING:
+        instance.status = InstanceStatus.COMPLETED
+        instance.ended_at = timezone.now()
+        event(instance, "completed", actor=None, from_state="running", to_state="completed")
+    refresh_current(instance)
+
+
+def _cancel(row: WorkTask, instance: ProcessInstance) -> None:
+    row.status = TaskStatus.CANCELLED
+    row.completed_at = timezone.now()
+    row.save(update_fields=["status", "completed_at"])
+    row.signers.filter(status__in=OPEN_STATUSES).update(status=TaskStatus.CANCELLED, completed_at=timezone.now())
+
+
+def cancel_all(instance: ProcessInstance) -> None:
+    now = timezone.now()
+    instance.tasks.filter(status__in=OPEN_STATUSES).update(status=TaskStatus.CANCELLED, completed_at=now)
+
+
+def refresh_current(instance: ProcessInstance) -> None:
+    names = list(
+        dict.fromkeys(instance.tasks.filter(status__in=OPEN_STATUSES).values_list("name", flat=True))
+    )
+    instance.current_steps = "、".join(names)[:300]
+
+
+def _alert(instance: ProcessInstance, row: WorkTask) -> None:
+    from yunying.workflow.notify import notify
+
+    people = [instance.requester, *assignment.department_head()]
+    notify(
+        list({u.pk: u for u in people}.values()),
+        kind="alert",
+        instance=instance,
+        task=row,
+        message=str(instance.error)[:300],
+    )

@@ -1,0 +1,227 @@
+"""Reads of the workflow, always through the caller's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from yunying.core.errors import NotFound
+from yunying.org.models import Appointment
+from yunying.org.scope import scope_for
+from yunying.workflow.deploy import can_deploy
+from yunying.workflow.engine_validate import BPMN_NS, element_properties, iter_flow_nodes, local
+from yunying.workflow.models import (
+    OPEN_STATUSES,
+    CarbonCopy,
+    InstanceEvent,
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessVersion,
+    WorkTask,
+)
+
+
+# --------------------------------------------------------------------------- definitions
+def _seats(user: Any) -> list[tuple[int, int]]:
+    """(position id, unit id) of the user's active appointments (cached on the user object)."""
+    cached = getattr(user, "_yunying_wf_seats", None)
+    if cached is None:
+        cached = list(
+            Appointment.objects.active()
+            .filter(employee__user=user, employee__is_active=True)
+            .values_list("position_id", "unit_id")
+        )
+        try:
+            user._yunying_wf_seats = cached
+        except AttributeError:
+            pass
+    return cached
+
+
+def can_start(user: Any, definition: ProcessDefinition) -> bool:
+    if not user.is_authenticated or not definition.is_active:
+        return False
+    positions = {p.pk for p in definition.starter_positions.all()}
+    units = {u.pk for u in definition.starter_units.all()}
+    if not positions and not units:
+        return True
+    seats = _seats(user)
+    return any((not positions or p in positions) and (not units or u in units) for p, u in seats)
+
+
+def definition_list(*, user: Any) -> QuerySet[ProcessDefinition]:
+    """Definitions the user may start (every one for those who may deploy), with a latest version."""
+    qs = (
+        ProcessDefinition.objects.filter(versions__isnull=False)
+        .distinct()
+        .prefetch_related("starter_positions", "starter_units")
+        .order_by("category", "name")
+    )
+    if can_deploy(user):
+        return qs
+    seats = _seats(user)
+    allowed = Q(starter_positions__isnull=True, starter_units__isnull=True)
+    for position_id, unit_id in seats:
+        allowed |= Q(starter_positions=position_id, starter_units__isnull=True)
+        allowed |= Q(starter_positions__isnull=True, starter_units=unit_id)
+        allowed |= Q(starter_positions=position_id, starter_units=unit_id)
+    ids = ProcessDefinition.objects.filter(allowed, is_active=True).values("pk")
+    return qs.filter(pk__in=ids)
+
+
+def definition_get(*, user: Any, key: str) -> ProcessDefinition:
+    found = definition_list(user=user).filter(key=key).first()
+    if found is None:
+        raise NotFound(_("找不到流程“%(key)s”。") % {"key": key})
+    return found
+
+
+def version_list(definition: ProcessDefinition) -> list[ProcessVersion]:
+    return list(definition.versions.select_related("deployed_by").defer("spec").order_by("-number"))
+
+
+def version_get(*, user: Any, key: str, version: int | None = None) -> ProcessVersion:
+    definition = definition_get(user=user, key=key)
+    qs = definition.versions.select_related("definition").order_by("-number")
+    found = qs.first() if version is None else qs.filter(number=version).first()
+    if found is None:
+        raise NotFound(_("找不到流程“%(key)s”的版本 %(n)s。") % {"key": key, "n": version})
+    return found
+
+
+# --------------------------------------------------------------------------- instances and tasks
+def _is_manager(user: Any) -> bool:
+    """Managers (heads of a unit, or whoever sees the whole organisation) read instances in scope."""
+    if user.is_superuser or scope_for(user).everything:
+        return True
+    return Appointment.objects.active().filter(employee__user=user, position__is_head=True).exists()
+
+
+def tasks_for_user_q(user: Any) -> Q:
+    """Open work the user may do: assigned, offered to them (或签), or in a queue they belong to."""
+    cond = Q(assignee=user) | Q(
+        assignee__isnull=True,
+        pk__in=WorkTask.candidate_users.through.objects.filter(user_id=user.pk).values("worktask_id"),
+    )
+    for position_id, unit_id in _seats(user):
+        cond |= Q(assignee__isnull=True, candidate_position_id=position_id, candidate_unit_id=unit_id)
+        cond |= Q(assignee__isnull=True, candidate_position_id=position_id, candidate_unit__isnull=True)
+    group_ids = list(user.groups.values_list("pk", flat=True))
+    if group_ids:
+        cond |= Q(assignee__isnull=True, candidate_group_id__in=group_ids)
+    return cond
+
+
+def instances_visible_to(user: Any) -> QuerySet[ProcessInstance]:
+    if not user.is_authenticated:
+        return ProcessInstance.objects.none()
+    scope = scope_for(user)
+    if user.is_superuser or scope.everything:
+        return ProcessInstance.objects.all()
+    involved = (
+        Q(requester=user)
+        | Q(pk__in=WorkTask.objects.filter(Q(acted_by=user) | Q(on_behalf_of=user)).values("instance_id"))
+        | Q(pk__in=WorkTask.objects.filter(tasks_for_user_q(user)).values("instance_id"))
+        | Q(pk__in=CarbonCopy.objects.filter(user=user).values("instance_id"))
+    )
+    if scope.unit_ids and _is_manager(user):
+        involved |= Q(unit_id__in=scope.unit_ids)
+    return ProcessInstance.objects.filter(involved)
+
+
+def instance_get(*, user: Any, instance_id: int) -> ProcessInstance:
+    found = (
+        instances_visible_to(user)
+        .select_related("definition", "version", "requester", "unit")
+        .filter(pk=instance_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("找不到流程实例 #%(id)s。") % {"id": instance_id})
+    return found
+
+
+def task_get(*, user: Any, task_id: int) -> WorkTask:
+    task = (
+        WorkTask.objects.select_related("instance", "instance__definition", "instance__requester", "assignee")
+        .filter(pk=task_id)
+        .first()
+    )
+    if task is None or not instances_visible_to(user).filter(pk=task.instance_id).exists():
+        raise NotFound(_("找不到任务 #%(id)s。") % {"id": task_id})
+    return task
+
+
+def instance_events(instance: ProcessInstance) -> QuerySet[InstanceEvent]:
+    return instance.events.select_related("actor", "on_behalf_of").order_by("at", "pk")
+
+
+def instance_open_tasks(instance: ProcessInstance) -> QuerySet[WorkTask]:
+    return instance.tasks.filter(status__in=OPEN_STATUSES).select_related(
+        "assignee", "candidate_position", "candidate_unit", "candidate_group", "on_behalf_of"
+    )
+
+
+def instance_task_states(instance: ProcessInstance) -> dict[str, str]:
+    """Element id → COMPLETED / READY / WAITING / ERROR / CANCELLED, for colouring the diagram."""
+    from yunying.workflow.runtime import engine_load
+
+    if not instance.state:
+        return {}
+    states = engine_load(instance).task_states()
+    for task in instance.tasks.filter(status__in=OPEN_STATUSES, kind="engine"):
+        states[task.element_id] = "READY"
+    if instance.status == "error":
+        for task in instance.tasks.filter(outcome="stopped"):
+            states[task.element_id] = "ERROR"
+    return states
+
+
+# --------------------------------------------------------------------------- versions
+def _steps(version: ProcessVersion) -> dict[str, dict[str, Any]]:
+    root = etree.fromstring(version.bpmn_xml.encode("utf-8"))
+    steps: dict[str, dict[str, Any]] = {}
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        for node in iter_flow_nodes(process):
+            if node.get("id"):
+                steps[node.get("id")] = {
+                    "type": local(node.tag),
+                    "name": node.get("name") or "",
+                    "properties": element_properties(node),
+                }
+        for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+            cond = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+            steps[flow.get("id") or "?"] = {
+                "type": "sequenceFlow",
+                "name": flow.get("name") or "",
+                "properties": {
+                    "from": flow.get("sourceRef") or "",
+                    "to": flow.get("targetRef") or "",
+                    "condition": (cond.text or "").strip() if cond is not None else "",
+                },
+            }
+    return steps
+
+
+def version_diff(a: ProcessVersion, b: ProcessVersion) -> dict[str, Any]:
+    """Steps (and flows) added, removed and changed from ``a`` to ``b``, by element id."""
+    old, new = _steps(a), _steps(b)
+    added = [{"id": k, **{x: new[k][x] for x in ("type", "name")}} for k in new if k not in old]
+    removed = [{"id": k, **{x: old[k][x] for x in ("type", "name")}} for k in old if k not in new]
+    changed = []
+    for k in old.keys() & new.keys():
+        o, n = old[k], new[k]
+        changes: dict[str, list[Any]] = {}
+        for attr in ("type", "name"):
+            if o[attr] != n[attr]:
+                changes[attr] = [o[attr], n[attr]]
+        for prop in sorted(set(o["properties"]) | set(n["properties"])):
+            if o["properties"].get(prop) != n["properties"].get(prop):
+                changes[prop] = [o["properties"].get(prop), n["properties"].get(prop)]
+        if changes:
+            changed.append({"id": k, "type": n["type"], "name": n["name"] or o["name"], "changes": changes})
+    changed.sort(key=lambda c: c["id"])
+    return {"from": a.number, "to": b.number, "added": added, "removed": removed, "changed": changed}

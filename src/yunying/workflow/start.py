@@ -1,0 +1,130 @@
+"""Starting an instance (启动): validate the start form, run the engine to the first people, store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunying.core.errors import NotFound, PermissionDenied
+from yunying.org.models import Appointment, OrgUnit, UnitKind
+from yunying.org.scope import scope_for
+from yunying.workflow import runtime, selectors
+from yunying.workflow.engine import EngineError, start_instance
+from yunying.workflow.forms_bridge import StepForm, to_json
+from yunying.workflow.models import Attachment, ProcessInstance, ProcessVersion
+
+RESERVED = ("approved", "requester", "unit", "outcome")
+
+
+def start_form(version: ProcessVersion) -> StepForm:
+    start_id = version.spec.get("start_event", "")
+    return StepForm.of(version.properties.get(start_id, {}))
+
+
+def _unit_for(requester: Any, unit: OrgUnit | str | None) -> OrgUnit | None:
+    if isinstance(unit, str) and unit:
+        found = OrgUnit.objects.filter(code=unit).select_related("parent").first()
+        if found is None:
+            raise NotFound(_("找不到单位 %(code)s。") % {"code": unit})
+        unit = found
+    if isinstance(unit, OrgUnit):
+        own = set(
+            Appointment.objects.active().filter(employee__user=requester).values_list("unit_id", flat=True)
+        )
+        if unit.pk not in own and not scope_for(requester).sees_unit(unit.pk):
+            raise NotFound(_("找不到单位 %(code)s。") % {"code": unit.code})
+        return unit
+    seats = list(
+        Appointment.objects.active()
+        .filter(employee__user=requester)
+        .select_related("unit", "unit__parent")
+        .order_by("-position__is_head", "pk")
+    )
+    stores = [a.unit for a in seats if a.unit.kind == UnitKind.STORE]
+    if stores:
+        return stores[0]
+    return seats[0].unit if seats else None
+
+
+def save_attachments(
+    instance: ProcessInstance, files: Iterable[Any], *, user: Any, task: Any = None
+) -> list[Attachment]:
+    rows = []
+    for f in files or ():
+        name = str(getattr(f, "name", "file"))[-200:]
+        rows.append(
+            Attachment.objects.create(
+                instance=instance,
+                task=task,
+                file=f,
+                name=name,
+                size=int(getattr(f, "size", 0) or 0),
+                content_type=str(getattr(f, "content_type", "") or "")[:100],
+                uploaded_by=user,
+            )
+        )
+    return rows
+
+
+def instance_start(
+    *,
+    actor: Any,
+    key: str,
+    data: dict[str, Any] | None = None,
+    files: Any = None,
+    attachments: Iterable[Any] = (),
+    title: str = "",
+    unit: OrgUnit | str | None = None,
+    cc: Iterable[str] = (),
+    version: int | None = None,
+) -> ProcessInstance:
+    """Start ``key`` (its latest version unless ``version``) with the start form's ``data`` (``files``:
+    uploads of the form's file fields; ``attachments``: documents attached to the request).
+
+    The form is validated and the engine runs to the first people before anything is stored; a form
+    or expression error raises (ValidationFailed / ProcessError) and stores nothing."""
+    definition = selectors.definition_get(user=actor, key=key)
+    if not selectors.can_start(actor, definition):
+        raise PermissionDenied(_("您不能发起该流程。"))
+    the_version = selectors.version_get(user=actor, key=key, version=version)
+    form = start_form(the_version)
+    submission = form.validate(dict(data or {}), files=files, user=actor)
+    cleaned = {k: v for k, v in submission.values.items() if k not in RESERVED}
+    if unit is None and isinstance(cleaned.get("store"), str) and cleaned["store"]:
+        unit = cleaned["store"]  # the form's store picker names the store concerned
+    concerned = _unit_for(actor, unit)
+    process_data = {
+        "store": concerned.code if concerned and concerned.kind == UnitKind.STORE else "",
+        **cleaned,
+        "requester": actor.username,
+        "unit": concerned.code if concerned else "",
+    }
+    try:
+        eng = start_instance(runtime.definition_of(the_version), process_data, clock=timezone.now)
+    except EngineError as exc:
+        raise runtime.engine_error(exc) from None
+    now = timezone.now()
+    with transaction.atomic():
+        instance = ProcessInstance.objects.create(
+            version=the_version,
+            definition=definition,
+            title=(title or str(cleaned.get("title") or "")).strip()[:200]
+            or f"{definition.name} · {actor.display_name} · {timezone.localdate(now):%m-%d}",
+            requester=actor,
+            unit=concerned,
+            data={},
+            started_at=now,
+        )
+        runtime.event(instance, "start", actor=actor, to_state="running", data={"version": the_version.number})
+        instance.data = {k: v for k, v in to_json(submission.store_files()).items() if k not in RESERVED}
+        save_attachments(instance, attachments, user=actor)
+        for username in cc:
+            runtime.copy_to(instance, f"user:{username}", _("发起"))
+        runtime.sync(instance, eng, actor=actor)
+        runtime.engine_save(instance, eng)
+        instance.save()
+    return instance

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from yunying.workflow import designer_views, views
+
+app_name = "workflow"
+
+urlpatterns = [
+    path("", views.definitions, name="definitions"),
+    path("processes/<slug:key>/", views.definition, name="definition"),
+    path("processes/<slug:key>/start/", views.start, name="start"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/bulk/", views.bulk_approve, name="bulk"),
+    path("tasks/<int:task_id>/", views.task, name="task"),
+    path("instances/<int:instance_id>/", views.instance, name="instance"),
+    path("instances/<int:instance_id>/act/", views.instance_act, name="instance-act"),
+    path("monitor/", views.monitor, name="monitor"),
+    path("delegations/", views.delegations, name="delegations"),
+    path("authority/", views.authority, name="authority"),
+    # designer routes
+    path("designer/", designer_views.designer_list, name="designer-list"),
+    path("designer/new/", designer_views.designer_new, name="designer-new"),
+    path("designer/preview/", designer_views.designer_preview, name="designer-preview"),
+    path("designer/<slug:key>/edit/", designer_views.designer_edit, name="designer-edit"),
+    path("designer/<slug:key>/versions/", designer_views.designer_versions, name="designer-versions"),
+    path(
+        "designer/<slug:key>/v<int:number>.bpmn",
+        designer_views.designer_download,
+        name="designer-download",
+    ),
+]

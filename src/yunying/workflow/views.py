@@ -1,0 +1,321 @@
+"""Workflow pages (HTMX + Tabler): thin adapters over selectors/services."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yunying.accounts.models import User
+from yunying.core.errors import DomainError, ValidationFailed
+from yunying.workflow import authority as authority_mod
+from yunying.workflow import inbox as inbox_mod
+from yunying.workflow import monitor as monitor_mod
+from yunying.workflow import selectors, services
+from yunying.workflow.actions import may_act, may_claim, return_targets
+from yunying.workflow.actions_instance import can_withdraw, is_requester_turn
+from yunying.workflow.deploy import can_deploy
+from yunying.workflow.forms_bridge import StepForm, render_plain
+from yunying.workflow.models import AuthorityRule, Delegation, SignerMode, TaskKind
+from yunying.workflow.start import start_form
+
+
+def _attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> tuple[bool, Any]:
+    try:
+        action()
+    except ValidationFailed as exc:
+        messages.error(request, str(exc))
+        return False, exc.errors
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return False, None
+    messages.success(request, success)
+    return True, None
+
+
+def _form_data(request: HttpRequest, prefix: str = "f_") -> dict[str, Any]:
+    return {k[len(prefix) :]: v for k, v in request.POST.items() if k.startswith(prefix)}
+
+
+@login_required
+def definitions(request: HttpRequest) -> HttpResponse:
+    items = selectors.definition_list(user=request.user)
+    return render(
+        request,
+        "workflow/definitions.html",
+        {"definitions": items, "can_deploy": can_deploy(request.user), "nav_active": "wf-start"},
+    )
+
+
+@login_required
+def definition(request: HttpRequest, key: str) -> HttpResponse:
+    the_definition = selectors.definition_get(user=request.user, key=key)
+    versions = selectors.version_list(the_definition)
+    diff = None
+    if len(versions) > 1:
+        diff = selectors.version_diff(versions[1], versions[0])
+    context = {
+        "definition": the_definition,
+        "versions": versions,
+        "diff": diff,
+        "can_start": selectors.can_start(request.user, the_definition),
+        "nav_active": "wf-start",
+    }
+    return render(request, "workflow/definition.html", context)
+
+
+@login_required
+def start(request: HttpRequest, key: str) -> HttpResponse:
+    the_definition = selectors.definition_get(user=request.user, key=key)
+    version = selectors.version_get(user=request.user, key=key)
+    form = start_form(version)
+    data: dict[str, Any] = {}
+    errors: Any = None
+    if request.method == "POST":
+        data = _form_data(request)
+        created: list[Any] = []
+        ok, errors = _attempt(
+            request,
+            lambda: created.append(
+                services.instance_start(
+                    actor=request.user,
+                    key=key,
+                    data=data,
+                    files=request.FILES.getlist("attachments"),
+                    title=request.POST.get("title", ""),
+                )
+            ),
+            _("已发起。"),
+        )
+        if ok:
+            return redirect("workflow:instance", instance_id=created[0].pk)
+    context = {
+        "definition": the_definition,
+        "version": version,
+        "form_html": form.render(data, errors, prefix="f_"),
+        "nav_active": "wf-start",
+    }
+    return render(request, "workflow/start.html", context)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    tab = request.GET.get("tab", "todo")
+    filters = inbox_mod.InboxFilters.from_query(request.GET)
+    page = inbox_mod.inbox_page(user=request.user, tab=tab, filters=filters)
+    context = {
+        "page": page,
+        "tab": page.tab,
+        "filters": filters,
+        "definitions": selectors.definition_list(user=request.user),
+        "nav_active": "wf-inbox",
+        "now": timezone.now(),
+    }
+    template = "workflow/_inbox_list.html" if request.headers.get("HX-Request") else "workflow/inbox.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def bulk_approve(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("task") if i.isdigit()]
+    results = services.tasks_bulk_approve(actor=request.user, task_ids=ids, comment=request.POST.get("comment", ""))
+    ok = sum(1 for r in results if r["ok"])
+    if ok:
+        messages.success(request, _("已同意 %(n)d 项。") % {"n": ok})
+    for r in results:
+        if not r["ok"]:
+            messages.error(request, f"#{r['id']}：{r['detail']}")
+    return redirect(f"{request.path.rsplit('/bulk/', 1)[0]}/?tab=todo")
+
+
+def _task_action(request: HttpRequest, task_id: int) -> tuple[bool, Any]:
+    action = request.POST.get("action", "")
+    comment = request.POST.get("comment", "")
+    user = request.user
+    if action == "approve":
+        call: Callable[[], Any] = lambda: services.task_approve(  # noqa: E731
+            actor=user, task_id=task_id, data=_form_data(request), comment=comment,
+            files=request.FILES.getlist("attachments"),
+        )
+        done = _("已同意。")
+    elif action == "resubmit":
+        call = lambda: services.task_resubmit(actor=user, task_id=task_id, data=_form_data(request), comment=comment)  # noqa: E731
+        done = _("已重新提交。")
+    else:
+        call = lambda: services.task_complete(  # noqa: E731
+            actor=user, task_id=task_id, action=action, comment=comment,
+            to=request.POST.get("to", ""), user=request.POST.get("user", ""), mode=request.POST.get("mode", ""),
+        )
+        done = {
+            "reject": _("已驳回。"), "return": _("已退回。"), "transfer": _("已转交。"),
+            "add_signer": _("已加签。"), "claim": _("已接收。"),
+        }.get(action, _("已处理。"))
+    return _attempt(request, call, done)
+
+
+@login_required
+def task(request: HttpRequest, task_id: int) -> HttpResponse:
+    the_task = selectors.task_get(user=request.user, task_id=task_id)
+    instance = the_task.instance
+    errors: Any = None
+    posted: dict[str, Any] = {}
+    if request.method == "POST":
+        ok, errors = _task_action(request, task_id)
+        if ok:
+            if request.POST.get("action") == "claim":
+                return redirect("workflow:task", task_id=task_id)
+            return redirect(f"{request.build_absolute_uri('/')[:-1]}{_inbox_url()}?tab=todo")
+        posted = _form_data(request)
+    the_task.refresh_from_db()
+    props = instance.version.properties.get(the_task.element_id, {})
+    form = start_form(instance.version) if the_task.kind == TaskKind.RESUBMIT else StepForm.of(props)
+    initial = posted or (instance.data if the_task.kind == TaskKind.RESUBMIT else {})
+    context = {
+        "task": the_task,
+        "instance": instance,
+        "can_act": may_act(request.user, the_task),
+        "can_claim": may_claim(request.user, the_task),
+        "form_html": form.render(initial, errors, prefix="f_"),
+        "data_html": start_form(instance.version).render_readonly(instance.data),
+        "events": selectors.instance_events(instance),
+        "attachments": instance.attachments.all(),
+        "targets": return_targets(instance, the_task),
+        "signer_modes": SignerMode.choices,
+        "users": User.objects.filter(is_active=True).exclude(pk=request.user.pk).order_by("username")[:500],
+        "nav_active": "wf-inbox",
+    }
+    return render(request, "workflow/task.html", context)
+
+
+def _inbox_url() -> str:
+    from django.urls import reverse
+
+    return reverse("workflow:inbox")
+
+
+@login_required
+def instance(request: HttpRequest, instance_id: int) -> HttpResponse:
+    the_instance = selectors.instance_get(user=request.user, instance_id=instance_id)
+    context = {
+        "instance": the_instance,
+        "data_html": start_form(the_instance.version).render_readonly(the_instance.data),
+        "events": selectors.instance_events(the_instance),
+        "open_tasks": selectors.instance_open_tasks(the_instance),
+        "attachments": the_instance.attachments.all(),
+        "can_withdraw": can_withdraw(request.user, the_instance),
+        "can_remind": the_instance.is_running
+        and (the_instance.requester_id == request.user.pk or request.user.has_perm("workflow.monitor_process")),
+        "requester_turn": is_requester_turn(the_instance),
+        "task_states_json": json.dumps(selectors.instance_task_states(the_instance)),
+        "my_tasks": [t for t in selectors.instance_open_tasks(the_instance) if may_act(request.user, t) or may_claim(request.user, t)],
+        "nav_active": "wf-inbox",
+    }
+    return render(request, "workflow/instance.html", context)
+
+
+@login_required
+@require_POST
+def instance_act(request: HttpRequest, instance_id: int) -> HttpResponse:
+    action = request.POST.get("action", "")
+    comment = request.POST.get("comment", "")
+    user = request.user
+    calls: dict[str, tuple[Callable[[], Any], str]] = {
+        "withdraw": (lambda: services.instance_withdraw(actor=user, instance_id=instance_id, comment=comment), _("已撤回。")),
+        "remind": (lambda: services.instance_remind(actor=user, instance_id=instance_id, comment=comment), _("已催办。")),
+        "comment": (lambda: services.instance_comment(actor=user, instance_id=instance_id, comment=comment), _("已评论。")),
+        "attach": (
+            lambda: services.instance_attach(actor=user, instance_id=instance_id, files=request.FILES.getlist("attachments")),
+            _("已上传。"),
+        ),
+    }
+    if action in calls:
+        _attempt(request, *calls[action])
+    return redirect("workflow:instance", instance_id=instance_id)
+
+
+@login_required
+def monitor(request: HttpRequest) -> HttpResponse:
+    if not monitor_mod.can_monitor(request.user):
+        raise DjangoPermissionDenied(_("您没有流程监控的权限。"))
+    report = monitor_mod.monitor_report(user=request.user, key=request.GET.get("process") or None)
+    context = {
+        "report": report,
+        "definitions": selectors.definition_list(user=request.user),
+        "process": request.GET.get("process", ""),
+        "nav_active": "wf-monitor",
+    }
+    return render(request, "workflow/monitor.html", context)
+
+
+@login_required
+def delegations(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        from datetime import date
+
+        to_user = User.objects.filter(username=request.POST.get("to_user", "")).first()
+        if to_user is None:
+            messages.error(request, _("找不到受托人。"))
+        else:
+            _attempt(
+                request,
+                lambda: services.delegation_create(
+                    actor=request.user,
+                    to_user=to_user,
+                    starts_on=date.fromisoformat(request.POST.get("starts_on") or timezone.localdate().isoformat()),
+                    ends_on=date.fromisoformat(request.POST["ends_on"]) if request.POST.get("ends_on") else None,
+                    definition_key=request.POST.get("definition", ""),
+                ),
+                _("委托已设置。"),
+            )
+        return redirect("workflow:delegations")
+    context = {
+        "delegations": Delegation.objects.filter(from_user=request.user).select_related("to_user", "definition"),
+        "users": User.objects.filter(is_active=True).exclude(pk=request.user.pk).order_by("username")[:500],
+        "definitions": selectors.definition_list(user=request.user),
+        "nav_active": "wf-inbox",
+    }
+    return render(request, "workflow/delegations.html", context)
+
+
+@login_required
+def authority(request: HttpRequest) -> HttpResponse:
+    """The authority matrix and the "who would approve this?" simulator."""
+    sim = None
+    key = request.GET.get("process", "")
+    sample: dict[str, Any] = {}
+    if key:
+        version = selectors.version_get(user=request.user, key=key)
+        sample = {k[2:]: v for k, v in request.GET.items() if k.startswith("f_")}
+        form = start_form(version)
+        try:
+            data = form.validate(sample, user=request.user)
+        except ValidationFailed as exc:
+            messages.error(request, str(exc))
+            data = None
+        if data is not None:
+            from yunying.org.models import OrgUnit
+
+            unit = OrgUnit.objects.filter(code=request.GET.get("unit", "")).first()
+            sim = authority_mod.simulate(version=version, requester=request.user, unit=unit, data=data)
+    rules = AuthorityRule.objects.select_related("unit").order_by("category", "effective_from", "min_amount")
+    context = {
+        "rules": rules,
+        "simulation": sim,
+        "process": key,
+        "sample": sample,
+        "sample_html": render_plain(sample) if sample else "",
+        "definitions": selectors.definition_list(user=request.user),
+        "unit_code": request.GET.get("unit", ""),
+        "nav_active": "wf-monitor",
+    }
+    return render(request, "workflow/authority.html", context)
