@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
+from yunying.analytics.api import analytics_router, sales_router
 from yunying.core.api_auth import API_AUTH
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from yunying.org.api import router as org_router
@@ -52,4 +53,6 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 
 api.add_router("/org/", org_router)
+api.add_router("/sales/", sales_router)
+api.add_router("/analytics/", analytics_router)
 api.add_router("/workflow/", workflow_router)

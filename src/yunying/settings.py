@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "yunying.org",
     "yunying.forms",
     "yunying.workflow",
+    "yunying.analytics",
     "yunying.web",
     "yunying.seed",
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -138,3 +140,100 @@ def map_header(header: list[str], columns: dict[str, tuple[str, ...]]) -> dict[s
                 positions[key] = lowered.index(name.lower())
                 break
     return positions
+
+
+# ---- streaming reads of large files (sales imports): from a path, with the share of the file read so far ----
+
+
+@dataclass
+class RowStream:
+    """A file read row by row: `fraction()` tells how much of it has been read (0..1) for progress bars."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, list[Any]]]
+    fraction: Callable[[], float]
+
+
+def detect_file_encoding(path: Path, *, chunk_size: int = 1 << 20) -> str:
+    """UTF-8 (with or without BOM) when every byte decodes as UTF-8, else GB18030; read in chunks."""
+    for encoding in CSV_ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(chunk_size):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise DomainError(_("无法识别文件编码：请使用 UTF-8 或 GB18030（GBK）编码的 CSV。"))
+
+
+def open_rows(*, path: Path, filename: str, encoding: str | None = None) -> RowStream:
+    """Like `read_rows`, but streams from a file on disk so a file of any size fits in memory."""
+    name = filename.lower()
+    if not path.exists() or path.stat().st_size == 0:
+        raise DomainError(_("文件是空的。"))
+    if name.endswith((".xlsx", ".xlsm")):
+        return _open_xlsx(path)
+    if name.endswith((".csv", ".txt")):
+        return _open_csv(path, encoding or detect_file_encoding(path))
+    raise DomainError(_("不支持的文件类型：请上传 .xlsx 或 .csv 文件。"))
+
+
+def _open_csv(path: Path, encoding: str) -> RowStream:
+    size = max(path.stat().st_size, 1)
+    raw = path.open("rb")
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    reader = csv.reader(text)
+    try:
+        header = _clean_header(next(reader))
+    except StopIteration:
+        raw.close()
+        raise DomainError(_("文件是空的。"))
+    except UnicodeDecodeError:
+        raw.close()
+        raise DomainError(_("文件编码与所选编码（%(enc)s）不符。") % {"enc": encoding})
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0].lstrip("\ufeff")
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if not _is_blank(cells):
+                    yield number, cells
+        except UnicodeDecodeError:
+            raise DomainError(_("文件编码与所选编码（%(enc)s）不符。") % {"enc": encoding})
+        finally:
+            raw.close()
+
+    return RowStream(header, rows(), lambda: 0.0 if raw.closed else min(raw.tell() / size, 1.0))
+
+
+def _open_xlsx(path: Path) -> RowStream:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        raise DomainError(_("无法读取该 Excel 文件，请确认是 .xlsx 格式。"))
+    sheet = workbook.worksheets[0]
+    total = max(sheet.max_row or 1, 1)
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        header = _clean_header(list(next(iterator)))
+    except StopIteration:
+        workbook.close()
+        raise DomainError(_("文件是空的。"))
+    position = [1]
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, cells in enumerate(iterator, start=2):
+                position[0] = number
+                if not _is_blank(list(cells)):
+                    yield number, list(cells)
+        finally:
+            workbook.close()
+
+    return RowStream(header, rows(), lambda: min(position[0] / total, 1.0))

@@ -29,6 +29,7 @@ def navigation_for(user: Any) -> list[NavItem]:
     if scope.everything or scope.unit_ids:
         items.append(NavItem(_("门店"), reverse("org:stores"), "building-store", "stores"))
         items.append(NavItem(_("人员"), reverse("org:people"), "users", "people"))
+        items.append(NavItem(_("业绩分析"), reverse("analytics:monthly"), "chart-bar", "analytics"))
     if scope.everything:
         items.append(NavItem(_("区域"), reverse("org:regions"), "map", "regions"))
     items.append(NavItem(_("岗位"), reverse("org:positions"), "id-badge", "positions"))

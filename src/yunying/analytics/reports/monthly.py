@@ -1,0 +1,234 @@
+"""月业绩分析: per store and region — sales, tickets, average ticket, month-on-month, year-on-year (none for a
+store not open for the whole of last year's month), target attainment, rank; with the month's daily trend,
+weekday pattern and channel mix. Reads SalesStoreMonth (and SalesDay for the one month's daily figures)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from yunying.analytics.models import SalesDay, SalesStoreMonth, StoreTarget
+from yunying.analytics.periods import add_months, month_days
+from yunying.analytics.reports import charts
+from yunying.analytics.reports.common import ZERO, money, num, only_stores, pct_change, pct_of, rank, ratio
+from yunying.analytics.selectors import StoreInfo, report_stores
+
+WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
+
+
+@dataclass
+class Figures:
+    sales: Decimal = ZERO
+    tickets: int = 0
+    customers: int = 0
+    last_month: Decimal | None = None
+    last_year: Decimal | None = None
+    target: Decimal | None = None
+    dine_in: Decimal = ZERO
+    takeaway: Decimal = ZERO
+    delivery: Decimal = ZERO
+    days: int = 0
+    yoy_sales: Decimal | None = None
+    """For a group: this month's sales of only the stores that have last year's month."""
+
+    @property
+    def avg_ticket(self) -> Decimal | None:
+        return ratio(self.sales, self.tickets)
+
+    @property
+    def mom_pct(self) -> float | None:
+        return pct_change(self.sales, self.last_month) if self.days else None
+
+    @property
+    def yoy_pct(self) -> float | None:
+        current = self.yoy_sales if self.yoy_sales is not None else self.sales
+        return pct_change(current, self.last_year) if self.days else None
+
+    @property
+    def attainment_pct(self) -> float | None:
+        return pct_of(self.sales, self.target)
+
+
+@dataclass
+class StoreLine(Figures):
+    store: StoreInfo | None = None
+    rank: int | None = None
+
+
+@dataclass
+class RegionLine(Figures):
+    code: str = ""
+    name: str = ""
+    stores: list[StoreLine] = field(default_factory=list)
+    rank: int | None = None
+
+
+@dataclass
+class MonthlyReport:
+    month: date
+    stores: list[StoreLine]
+    regions: list[RegionLine]
+    total: Figures
+    charts: dict[str, str] = field(default_factory=dict)
+
+
+def _comparable_last_year(store: StoreInfo, month: date) -> bool:
+    """Year-on-year only for stores open on the first day of last year's month (new stores have none)."""
+    return store.opened_on is None or store.opened_on <= add_months(month, -12)
+
+
+def store_lines(*, user: Any, month: date, region: str | None = None) -> tuple[list[StoreLine], Any]:
+    store_set = report_stores(user=user, region=region)
+    ids = store_set.filter_ids()
+    wanted = [month, add_months(month, -1), add_months(month, -12)]
+    rows = only_stores(SalesStoreMonth.objects.filter(month__in=wanted), ids).values_list(
+        "store_id",
+        "month",
+        "net_sales",
+        "tickets",
+        "customers",
+        "sales_dine_in",
+        "sales_takeaway",
+        "sales_delivery",
+        "days",
+    )
+    by_key = {(r[0], r[1]): r for r in rows}
+    targets = dict(
+        only_stores(StoreTarget.objects.filter(month=month), ids).values_list("store_id", "amount")
+    )
+    lines = []
+    for store in store_set.stores:
+        line = StoreLine(store=store, target=money(targets[store.pk]) if store.pk in targets else None)
+        current = by_key.get((store.pk, month))
+        if current:
+            line.sales, line.tickets, line.customers = money(current[2]), current[3], current[4]
+            line.dine_in, line.takeaway, line.delivery = (
+                money(current[5]),
+                money(current[6]),
+                money(current[7]),
+            )
+            line.days = current[8]
+        previous = by_key.get((store.pk, wanted[1]))
+        line.last_month = money(previous[2]) if previous else None
+        year_ago = by_key.get((store.pk, wanted[2]))
+        line.last_year = money(year_ago[2]) if year_ago and _comparable_last_year(store, month) else None
+        lines.append(line)
+    rank(lines, lambda s: s.sales if s.days else None, lambda s, r: setattr(s, "rank", r))
+    return lines, store_set
+
+
+def _add(into: Figures, line: Figures) -> None:
+    into.sales += line.sales
+    into.tickets += line.tickets
+    into.customers += line.customers
+    into.dine_in += line.dine_in
+    into.takeaway += line.takeaway
+    into.delivery += line.delivery
+    into.days = max(into.days, line.days)
+    for name in ("last_month", "last_year", "target"):
+        value = getattr(line, name)
+        if value is not None:
+            setattr(into, name, (getattr(into, name) or ZERO) + value)
+
+
+def _like_for_like_year(into: Figures, lines: list[StoreLine]) -> None:
+    """A group's year-on-year compares only stores that have last year's month, on both sides."""
+    comparable = [s for s in lines if s.last_year is not None and s.days]
+    if not comparable:
+        into.last_year = None
+        return
+    into.last_year = sum((s.last_year or ZERO for s in comparable), ZERO)
+    into.yoy_sales = sum((s.sales for s in comparable), ZERO)
+
+
+def monthly_report(
+    *, user: Any, month: date, region: str | None = None, with_charts: bool = True
+) -> MonthlyReport:
+    lines, store_set = store_lines(user=user, month=month, region=region)
+    regions: dict[str, RegionLine] = {}
+    total = Figures()
+    for line in lines:
+        assert line.store is not None
+        group = regions.setdefault(
+            line.store.region_code, RegionLine(code=line.store.region_code, name=line.store.region_name)
+        )
+        group.stores.append(line)
+        _add(group, line)
+        _add(total, line)
+    for group in regions.values():
+        _like_for_like_year(group, group.stores)
+    _like_for_like_year(total, lines)
+    region_lines = list(regions.values())
+    rank(region_lines, lambda r: r.sales if r.days else None, lambda r, n: setattr(r, "rank", n))
+    report = MonthlyReport(month=month, stores=lines, regions=region_lines, total=total)
+    if with_charts:
+        report.charts = _charts(report, store_set.filter_ids())
+    return report
+
+
+def daily_series(*, ids: list[int] | None, month: date) -> dict[date, Decimal]:
+    rows = only_stores(SalesDay.objects.filter(month=month), ids).values("date").annotate(s=Sum("net_sales"))
+    return {r["date"]: money(r["s"]) for r in rows}
+
+
+def trend_months(*, ids: list[int] | None, month: date, count: int = 13) -> dict[date, Decimal]:
+    first = add_months(month, -(count - 1))
+    rows = only_stores(SalesStoreMonth.objects.filter(month__gte=first, month__lte=month), ids)
+    totals = rows.values("month").annotate(s=Sum("net_sales"))
+    return {r["month"]: money(r["s"]) for r in totals}
+
+
+def _charts(report: MonthlyReport, ids: list[int] | None) -> dict[str, str]:
+    month = report.month
+    this = daily_series(ids=ids, month=month)
+    last = daily_series(ids=ids, month=add_months(month, -1))
+    days = month_days(month)
+    last_by_day = {d.day: v for d, v in last.items()}
+    daily = charts.line(
+        [f"{d.day}" for d in days],
+        {
+            _("本月"): [num(this.get(d)) if d in this else None for d in days],
+            _("上月同日"): [num(last_by_day.get(d.day)) if d.day in last_by_day else None for d in days],
+        },
+        area=True,
+    )
+    weekday_sum: dict[int, list[Decimal]] = defaultdict(list)
+    for day, value in this.items():
+        weekday_sum[day.weekday()].append(value)
+    weekday = charts.bar(
+        [_("周") + w for w in WEEKDAYS],
+        {
+            _("日均销售额"): [
+                round(num(sum(v) / len(v)), 2) if v else 0 for i in range(7) for v in [weekday_sum[i]]
+            ]
+        },
+    )
+    total = report.total
+    mix = charts.pie(
+        {_("堂食"): num(total.dine_in), _("外带"): num(total.takeaway), _("外卖"): num(total.delivery)}
+    )
+    months = trend_months(ids=ids, month=month)
+    axis = [add_months(month, -i) for i in range(12, -1, -1)]
+    trend = charts.bar([m.strftime("%Y-%m") for m in axis], {_("销售额"): [num(months.get(m)) for m in axis]})
+    stores_sorted = sorted((s for s in report.stores if s.days), key=lambda s: s.sales, reverse=True)
+    ranking = charts.bar(
+        [s.store.name for s in stores_sorted if s.store],
+        {
+            _("销售额"): [num(s.sales) for s in stores_sorted],
+            _("指标"): [num(s.target) for s in stores_sorted],
+        },
+        horizontal=True,
+    )
+    return {
+        "daily": charts.to_json(daily),
+        "weekday": charts.to_json(weekday),
+        "mix": charts.to_json(mix),
+        "trend": charts.to_json(trend),
+        "stores": charts.to_json(ranking),
+    }

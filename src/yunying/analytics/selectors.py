@@ -1,0 +1,117 @@
+"""Reads of analytics basics, always through the caller's scope (org.scope): which stores a report covers,
+the latest month with data, imports and sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Max, QuerySet
+from django.utils.translation import gettext as _
+
+from yunying.analytics.models import ImportSource, SalesImport, SalesStoreMonth, SalesStoreWeek
+from yunying.analytics.periods import add_months, week_start
+from yunying.core.errors import NotFound
+from yunying.org.models import OrgUnit, UnitKind
+from yunying.org.scope import regions_visible_to, scope_for, stores_visible_to
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    pk: int
+    code: str
+    name: str
+    region_code: str
+    region_name: str
+    opened_on: date | None
+    closed_on: date | None
+
+
+@dataclass(frozen=True)
+class StoreSet:
+    """The stores a report covers; `all_stores` when nothing is filtered (no IN list needed)."""
+
+    stores: list[StoreInfo]
+    all_stores: bool
+    region: OrgUnit | None = None
+
+    @property
+    def ids(self) -> list[int]:
+        return [s.pk for s in self.stores]
+
+    def filter_ids(self) -> list[int] | None:
+        return None if self.all_stores else self.ids
+
+
+def report_stores(*, user: Any, region: str | None = None) -> StoreSet:
+    """The stores the user may see, optionally one region's ("-" = those the department runs directly)."""
+    qs = stores_visible_to(user).select_related("parent")
+    region_unit = None
+    if region == "-":
+        qs = qs.exclude(parent__kind=UnitKind.REGION)
+    elif region:
+        region_unit = regions_visible_to(user).filter(code=region).first()
+        if region_unit is None:
+            raise NotFound(_("找不到区域 %(code)s。") % {"code": region})
+        qs = qs.filter(parent=region_unit)
+    stores = []
+    for store in qs.order_by("sort_order", "code"):
+        parent = store.parent
+        in_region = parent is not None and parent.kind == UnitKind.REGION
+        stores.append(
+            StoreInfo(
+                pk=store.pk,
+                code=store.code,
+                name=store.name,
+                region_code=parent.code if in_region and parent else "-",
+                region_name=parent.name if in_region and parent else _("管理部直管"),
+                opened_on=store.opened_on,
+                closed_on=store.closed_on,
+            )
+        )
+    everything = scope_for(user).everything and not region
+    return StoreSet(stores=stores, all_stores=everything, region=region_unit)
+
+
+def region_choices(*, user: Any) -> QuerySet[OrgUnit]:
+    return regions_visible_to(user).order_by("sort_order", "code")
+
+
+def latest_month(*, user: Any) -> date:
+    """The latest month with sales among the user's stores (this month when there are none)."""
+    qs = SalesStoreMonth.objects.all()
+    if not scope_for(user).everything:
+        qs = qs.filter(store__in=stores_visible_to(user))
+    found = qs.aggregate(m=Max("month"))["m"]
+    return found or date.today().replace(day=1)
+
+
+def latest_complete_week(*, user: Any) -> date:
+    qs = SalesStoreWeek.objects.filter(days__gte=7)
+    if not scope_for(user).everything:
+        qs = qs.filter(store__in=stores_visible_to(user))
+    found = qs.aggregate(w=Max("week"))["w"]
+    return found or week_start(date.today())
+
+
+def month_options(*, latest: date, count: int = 24) -> list[date]:
+    return [add_months(latest, -i) for i in range(count)]
+
+
+def import_list(*, user: Any) -> QuerySet[SalesImport]:
+    qs = SalesImport.objects.select_related("source", "created_by")
+    if not scope_for(user).everything:
+        qs = qs.filter(created_by=user)
+    return qs.order_by("-created_at")
+
+
+def import_get(*, user: Any, pk: int) -> SalesImport:
+    found = import_list(user=user).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("找不到该导入记录。"))
+    return found
+
+
+def source_list() -> QuerySet[ImportSource]:
+    return ImportSource.objects.order_by("name")

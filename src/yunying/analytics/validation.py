@@ -1,0 +1,223 @@
+"""Check one sales row at a time and turn it into a fact tuple, or into row errors (row, column, message).
+
+Lookups (stores in the actor's scope, products, dates) are cached: a 13-million-row file costs one dict hit
+per cell, not one query per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from yunying.analytics.columns import LABELS, PRODUCT, channel_code
+from yunying.analytics.models import Product, ProductCategory
+from yunying.analytics.writer import ProductRow, StoreRow
+from yunying.core.tabular import RowError
+from yunying.org.scope import stores_visible_to
+
+MAX_REPORTED_ERRORS = 1000
+_LIMIT = Decimal("1e10")
+
+
+class CellError(Exception):
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key, self.message = key, message
+
+
+@dataclass
+class StoreInfo:
+    pk: int
+    opened_on: date | None
+    closed_on: date | None
+
+
+@dataclass
+class RowValidator:
+    """Validates rows of one kind whose cells sit at `positions`; errors name the file's own headings."""
+
+    actor: Any
+    kind: str
+    positions: dict[str, int]
+    headings: dict[str, str] = field(default_factory=dict)
+    today: date = field(default_factory=date.today)
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    _stores: dict[str, StoreInfo] = field(default_factory=dict)
+    _products: dict[str, int] = field(default_factory=dict)
+    _dates: dict[Any, date] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        stores = stores_visible_to(self.actor) if self.actor is not None else None
+        if stores is None:
+            from yunying.org.models import Store
+
+            stores = Store.objects.all()
+        for pk, code, opened, closed in stores.values_list("pk", "code", "opened_on", "closed_on"):
+            self._stores[code] = StoreInfo(pk, opened, closed)
+        if self.kind == PRODUCT:
+            self._products = dict(Product.objects.values_list("code", "pk"))
+
+    def error(self, row: int, key: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(RowError(row, self.headings.get(key) or str(LABELS.get(key, key)), message))
+
+    def check(self, number: int, cells: list[Any]) -> StoreRow | ProductRow | None:
+        """The fact tuple, or None when the row has errors (recorded in `errors`)."""
+        pos = self.positions
+        size = len(cells)
+        values = {key: (cells[i] if i < size else None) for key, i in pos.items()}
+        failed = False
+        try:
+            store = self._store(values.get("store_code"))
+        except CellError as exc:
+            self.error(number, exc.key, exc.message)
+            failed, store = True, None
+        try:
+            day = self._date(values.get("date"), store)
+        except CellError as exc:
+            self.error(number, exc.key, exc.message)
+            failed, day = True, None
+        try:
+            rest = self._product(values) if self.kind == PRODUCT else self._store_values(values)
+        except CellError as exc:
+            self.error(number, exc.key, exc.message)
+            return None
+        if failed or store is None or day is None:
+            return None
+        return (store.pk, day, *rest)  # type: ignore[return-value]
+
+    # ---- cells --------------------------------------------------------------------------------------------
+
+    def _store(self, value: Any) -> StoreInfo:
+        code = _text(value)
+        if not code:
+            raise CellError("store_code", _("不能为空"))
+        store = self._stores.get(code)
+        if store is None:
+            raise CellError("store_code", _("门店“%(code)s”不存在或不在您的管辖范围") % {"code": code})
+        return store
+
+    def _date(self, value: Any, store: StoreInfo | None) -> date:
+        day = self._dates.get(value) if isinstance(value, str) else None
+        if day is None:
+            day = _parse_date(value)
+            if day > self.today:
+                raise CellError("date", _("日期 %(d)s 在今天之后") % {"d": day.isoformat()})
+            if isinstance(value, str):
+                self._dates[value] = day
+        if store is not None:
+            if store.opened_on and day < store.opened_on:
+                raise CellError("date", _("早于门店开业日期 %(d)s") % {"d": store.opened_on.isoformat()})
+            if store.closed_on and day >= store.closed_on:
+                raise CellError("date", _("门店已于 %(d)s 停业") % {"d": store.closed_on.isoformat()})
+        return day
+
+    def _product(self, values: dict[str, Any]) -> tuple[int, str, str]:
+        code = _text(values.get("product_code"))
+        if not code:
+            raise CellError("product_code", _("不能为空"))
+        product_id = self._products.get(code)
+        if product_id is None:
+            product_id = self._create_product(code, values)
+        qty = _decimal(values.get("qty"), "qty", places=3)
+        amount = _decimal(values.get("amount"), "amount", places=2)
+        return product_id, qty, amount
+
+    def _create_product(self, code: str, values: dict[str, Any]) -> int:
+        name = _text(values.get("product_name"))
+        if not name:
+            raise CellError(
+                "product_code", _("商品“%(code)s”不存在（文件中加“商品名称”列可自动建档）") % {"code": code}
+            )
+        category = None
+        category_name = _text(values.get("category"))
+        if category_name:
+            category = ProductCategory.objects.filter(name=category_name).first()
+            if category is None:
+                category = ProductCategory.objects.create(code=category_name[:30], name=category_name)
+        product = Product.objects.create(code=code, name=name, category=category)
+        self._products[code] = product.pk
+        return product.pk
+
+    def _store_values(self, values: dict[str, Any]) -> tuple[str, str, int, int, str]:
+        net_sales = _decimal(values.get("net_sales"), "net_sales", places=2, minimum=Decimal(0))
+        tickets = _integer(values.get("tickets"), "tickets")
+        customers = _integer(values.get("customers"), "customers", default=0)
+        discounts = _decimal(values.get("discounts"), "discounts", places=2, default="0")
+        channel_text = _text(values.get("channel"))
+        channel = channel_code(channel_text) if channel_text else "dine_in"
+        if channel is None:
+            raise CellError("channel", _("渠道“%(v)s”无效：应为 堂食、外带 或 外卖") % {"v": channel_text})
+        return channel, net_sales, tickets, customers, discounts
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _parse_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    if not text:
+        raise CellError("date", _("不能为空"))
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    for fmt in ("%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise CellError("date", _("“%(v)s”不是有效日期（例如 2026-03-01）") % {"v": text})
+
+
+def _decimal(
+    value: Any, key: str, *, places: int, minimum: Decimal | None = None, default: str | None = None
+) -> str:
+    text = _text(value).replace(",", "")
+    if not text:
+        if default is not None:
+            return default
+        raise CellError(key, _("不能为空"))
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise CellError(key, _("“%(v)s”不是数字") % {"v": text})
+    if not number.is_finite() or abs(number) >= _LIMIT:
+        raise CellError(key, _("“%(v)s”超出范围") % {"v": text})
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        raise CellError(key, _("最多 %(n)d 位小数") % {"n": places})
+    if minimum is not None and number < minimum:
+        raise CellError(key, _("不能为负数"))
+    return text if isinstance(value, str) else str(number)
+
+
+def _integer(value: Any, key: str, *, default: int | None = None) -> int:
+    text = _text(value).replace(",", "")
+    if not text:
+        if default is not None:
+            return default
+        raise CellError(key, _("不能为空"))
+    try:
+        number = int(text)
+    except ValueError:
+        raise CellError(key, _("“%(v)s”不是整数") % {"v": text})
+    if number < 0 or number > 10_000_000:
+        raise CellError(key, _("“%(v)s”超出范围") % {"v": text})
+    return number
