@@ -1,0 +1,521 @@
+// The process designer: the bpmn-js modeler plus a small properties panel for what Yunying needs
+// (the form, assignee and due time of user tasks; conditions and the default flow of gateways).
+//
+// Everything the user reads comes from the Django template (translatable); this file holds no
+// user-facing text. Values are written as yunying:* attributes (see yunying-moddle.json) and as
+// standard bpmn:conditionExpression / gateway default, so diagrams round-trip through any modeler.
+import BpmnModeler from "bpmn-js/lib/Modeler";
+import yunyingModdle from "./yunying-moddle.json";
+import { readJson } from "./bpmn-viewer.js";
+
+const TASK_TYPES = ["bpmn:UserTask", "bpmn:ManualTask"];
+const FORM_TYPES = [...TASK_TYPES, "bpmn:StartEvent"];
+const SPLIT_GATEWAYS = ["bpmn:ExclusiveGateway", "bpmn:InclusiveGateway"];
+
+// ----------------------------------------------------------------------------- assignee strings
+// position:GM · store:STORE-MGR · region:AREA-MGR · superior · superior:2 · user:<name>
+// queue:position:SUPERVISOR@D-MGMT · chosen:<field> · anything else is kept as a custom expression.
+export function parseAssignee(text) {
+  const s = (text || "").trim();
+  const base = { kind: "custom", position: "", levels: 1, user: "", unit: "", field: "", category: "" };
+  let m;
+  if (!s) return { ...base, kind: "" };
+  if (s.includes("|")) return base; // alternatives: edited as text
+  if ((m = /^position:([^\s:@|]+)(?:@([^\s|]+))?$/.exec(s))) return { ...base, kind: "position", position: m[1], unit: m[2] || "" };
+  if ((m = /^(store|region|unit):([^\s:@|]+)$/.exec(s))) return { ...base, kind: m[1], position: m[2] };
+  if (s === "superior") return { ...base, kind: "superior", levels: 1 };
+  if ((m = /^superior:(\d+)$/.exec(s))) return { ...base, kind: "superior", levels: Number(m[1]) };
+  if (s === "requester") return { ...base, kind: "requester" };
+  if ((m = /^user:(\S+)$/.exec(s))) return { ...base, kind: "user", user: m[1] };
+  if ((m = /^queue:position:([^\s@]+)@(\S+)$/.exec(s))) return { ...base, kind: "queue", position: m[1], unit: m[2] };
+  if ((m = /^chosen:(\S+)$/.exec(s))) return { ...base, kind: "chosen", field: m[1] };
+  if ((m = /^authority:([^\s:]+)(?::(\S+))?$/.exec(s))) return { ...base, kind: "authority", category: m[1], field: m[2] || "" };
+  return base;
+}
+
+export function buildAssignee(p) {
+  const t = (v) => String(v || "").trim();
+  switch (p.kind) {
+    case "":
+      return "";
+    case "position":
+      return p.position ? `position:${p.position}${t(p.unit) ? `@${t(p.unit)}` : ""}` : "";
+    case "store":
+    case "region":
+    case "unit":
+      return p.position ? `${p.kind}:${p.position}` : "";
+    case "superior":
+      return !p.levels || Number(p.levels) <= 1 ? "superior" : `superior:${Number(p.levels)}`;
+    case "requester":
+      return "requester";
+    case "user":
+      return t(p.user) ? `user:${t(p.user)}` : "";
+    case "queue":
+      return p.position && t(p.unit) ? `queue:position:${p.position}@${t(p.unit)}` : "";
+    case "chosen":
+      return t(p.field) ? `chosen:${t(p.field)}` : "";
+    case "authority":
+      return t(p.category) ? `authority:${t(p.category)}${t(p.field) ? `:${t(p.field)}` : ""}` : "";
+    default:
+      return null; // custom: keep what is typed
+  }
+}
+
+// ----------------------------------------------------------------------------- due times
+export function parseDue(text) {
+  const s = (text || "").trim();
+  let m;
+  if ((m = /^PT(\d+)H$/.exec(s))) return { amount: m[1], unit: "H" };
+  if ((m = /^PT(\d+)M$/.exec(s))) return { amount: m[1], unit: "M" };
+  if ((m = /^P(\d+)D$/.exec(s))) return { amount: m[1], unit: "D" };
+  return { amount: "", unit: s ? "custom" : "H" };
+}
+
+export function buildDue(amount, unit) {
+  const n = parseInt(amount, 10);
+  if (!n || n < 0) return "";
+  if (unit === "H") return `PT${n}H`;
+  if (unit === "M") return `PT${n}M`;
+  if (unit === "D") return `P${n}D`;
+  return null;
+}
+
+// ----------------------------------------------------------------------------- the designer
+function $(root, sel) {
+  return root.querySelector(sel);
+}
+
+function field(root, name) {
+  return root.querySelector(`[data-field="${name}"]`);
+}
+
+function attr(bo, name) {
+  const v = bo.get ? bo.get(name) : bo[name];
+  return v == null ? "" : String(v);
+}
+
+export async function mountDesigner(root) {
+  const cfg = readJson(root.dataset.configId) || {};
+  const panel = $(root, "[data-role=panel]");
+  const status = $(root, "[data-role=status]");
+  const container = $(root, "[data-role=canvas]");
+  const modeler = new BpmnModeler({ container, moddleExtensions: { yunying: yunyingModdle } });
+  const modeling = modeler.get("modeling");
+  const factory = modeler.get("bpmnFactory");
+  const canvas = modeler.get("canvas");
+  const registry = modeler.get("elementRegistry");
+  const selection = modeler.get("selection");
+  const typeNames = cfg.typeNames || {};
+  const positions = cfg.positions || [];
+  let current = null; // the element shown in the panel
+  let refused = (cfg.highlight || []).slice();
+
+  const say = (key, extra) => {
+    if (!status) return;
+    const text = status.dataset[key] || "";
+    status.textContent = extra ? `${text}${extra}` : text;
+    status.className = `small ${key.startsWith("error") ? "text-danger" : "text-secondary"}`;
+  };
+
+  // --- importing ------------------------------------------------------------------------------
+  async function open(xml) {
+    try {
+      const { warnings } = await modeler.importXML(xml);
+      root.dataset.importState = "ok";
+      root.dataset.warningCount = String(warnings.length);
+      if (warnings.length) console.warn("bpmn import warnings", warnings);
+    } catch (err) {
+      root.dataset.importState = "error";
+      say("errorImport", ` ${err.message || err}`);
+      return false;
+    }
+    canvas.zoom("fit-viewport", "auto");
+    if (canvas.zoom() > 1.1) canvas.zoom(1.1, "auto");
+    markRefused();
+    showPanel(null);
+    return true;
+  }
+
+  function markRefused() {
+    for (const id of refused) {
+      if (!registry.get(id)) continue;
+      canvas.addMarker(id, "yy-refused");
+    }
+  }
+
+  function clearRefused() {
+    for (const id of refused) if (registry.get(id)) canvas.removeMarker(id, "yy-refused");
+    refused = [];
+    const box = document.querySelector("[data-role=refusal]");
+    if (box) box.hidden = true;
+  }
+
+  // --- the panel --------------------------------------------------------------------------------
+  function section(name, visible) {
+    const node = panel.querySelector(`[data-section="${name}"]`);
+    if (node) node.hidden = !visible;
+  }
+
+  function rootProcess() {
+    const rootEl = canvas.getRootElement();
+    const bo = rootEl && rootEl.businessObject;
+    if (!bo) return null;
+    if (bo.$type === "bpmn:Process") return rootEl;
+    return null;
+  }
+
+  function showPanel(element) {
+    current = element || null;
+    const el = current;
+    const bo = el && el.businessObject;
+    const isRoot = !el || el === canvas.getRootElement();
+    const type = bo ? bo.$type : "";
+    panel.dataset.elementType = isRoot ? "process" : type;
+    panel.dataset.elementId = el ? el.id : "";
+    section("empty", isRoot && !rootProcess());
+    section("process", isRoot && !!rootProcess());
+    section("general", !isRoot);
+    section("form", !isRoot && FORM_TYPES.includes(type));
+    section("task", !isRoot && TASK_TYPES.includes(type));
+    const isFlow = !isRoot && type === "bpmn:SequenceFlow";
+    section("flow", isFlow);
+    if (isRoot) {
+      const proc = rootProcess();
+      if (proc) {
+        field(panel, "process-id").value = proc.businessObject.id || "";
+        field(panel, "process-name").value = attr(proc.businessObject, "name");
+        field(panel, "process-executable").checked = !!proc.businessObject.isExecutable;
+      }
+      return;
+    }
+    field(panel, "type").textContent = typeNames[type] || type.replace("bpmn:", "");
+    field(panel, "id").value = bo.id || "";
+    field(panel, "name").value = attr(bo, "name");
+    if (FORM_TYPES.includes(type)) fillForm(bo);
+    if (TASK_TYPES.includes(type)) fillTask(bo);
+    if (isFlow) fillFlow(el);
+  }
+
+  function fillForm(bo) {
+    field(panel, "form").value = attr(bo, "yunying:form");
+    field(panel, "fields").value = attr(bo, "yunying:fields");
+  }
+
+  function fillTask(bo) {
+    field(panel, "assignee").value = attr(bo, "yunying:assignee");
+    field(panel, "due").value = attr(bo, "yunying:due");
+    field(panel, "cc").value = attr(bo, "yunying:cc");
+    field(panel, "if-empty").value = attr(bo, "yunying:ifEmpty");
+    // Values written by another modeler (Camunda): shown, the yunying:* attribute wins when set.
+    const foreign = [];
+    const attrs = bo.$attrs || {};
+    for (const [k, v] of Object.entries(attrs)) {
+      if (/^(camunda|zeebe):(formKey|assignee|candidateGroups|candidateUsers|dueDate)$/.test(k)) {
+        foreign.push(`${k}=${v}`);
+      }
+    }
+    const hint = field(panel, "foreign");
+    hint.hidden = !foreign.length;
+    $(hint, "[data-role=values]").textContent = foreign.join(" · ");
+    syncAssigneePicker();
+    syncDuePicker();
+  }
+
+  function fillFlow(el) {
+    const bo = el.businessObject;
+    const src = bo.sourceRef;
+    const fromSplit = !!src && SPLIT_GATEWAYS.includes(src.$type);
+    const cond = bo.conditionExpression;
+    field(panel, "condition").value = cond ? cond.body || "" : "";
+    const isDefault = fromSplit && src.default === bo;
+    const defaultBox = field(panel, "is-default");
+    defaultBox.checked = isDefault;
+    defaultBox.closest("[data-role=default-row]").hidden = !fromSplit;
+    field(panel, "condition").disabled = isDefault;
+    field(panel, "condition-hint").hidden = fromSplit;
+  }
+
+  function update(props) {
+    if (!current) return;
+    modeling.updateProperties(current, props);
+  }
+
+  // general
+  field(panel, "name").addEventListener("input", (e) => update({ name: e.target.value || undefined }));
+  field(panel, "process-name").addEventListener("input", (e) => {
+    const proc = rootProcess();
+    if (proc) modeling.updateProperties(proc, { name: e.target.value || undefined });
+  });
+  field(panel, "process-executable").addEventListener("change", (e) => {
+    const proc = rootProcess();
+    if (proc) modeling.updateProperties(proc, { isExecutable: e.target.checked });
+  });
+
+  // the form of a task
+  field(panel, "form").addEventListener("change", (e) => update({ "yunying:form": e.target.value.trim() || undefined }));
+  field(panel, "fields").addEventListener("change", (e) => update({ "yunying:fields": e.target.value.trim() || undefined }));
+  field(panel, "if-empty").addEventListener("change", (e) => update({ "yunying:ifEmpty": e.target.value || undefined }));
+  field(panel, "cc").addEventListener("change", (e) => update({ "yunying:cc": e.target.value.trim() || undefined }));
+
+  // the assignee picker builds the expression string; the raw field stays editable
+  const kindSel = field(panel, "assignee-kind");
+  const posSel = field(panel, "assignee-position");
+  const levelsIn = field(panel, "assignee-levels");
+  const userIn = field(panel, "assignee-user");
+  const unitSel = field(panel, "assignee-unit");
+  const fieldIn = field(panel, "assignee-field");
+  const categoryIn = field(panel, "assignee-category");
+  const rawIn = field(panel, "assignee");
+
+  function fillPositions(kind, selected) {
+    const want = kind === "store" ? "store" : kind === "region" ? "region" : null;
+    posSel.innerHTML = "";
+    const blank = document.createElement("option");
+    blank.value = "";
+    blank.textContent = posSel.dataset.placeholder || "";
+    posSel.appendChild(blank);
+    let found = !selected;
+    for (const p of positions) {
+      if (want && p.unit_kind !== want) continue;
+      const opt = document.createElement("option");
+      opt.value = p.code;
+      opt.textContent = `${p.name}（${p.code}）`;
+      if (p.code === selected) found = true;
+      posSel.appendChild(opt);
+    }
+    if (!found) {
+      const opt = document.createElement("option");
+      opt.value = selected;
+      opt.textContent = selected;
+      posSel.appendChild(opt);
+    }
+    posSel.value = selected || "";
+  }
+
+  function showAssigneeParts(kind) {
+    for (const part of panel.querySelectorAll("[data-assignee-part]")) {
+      part.hidden = !part.dataset.assigneePart.split(" ").includes(kind);
+    }
+  }
+
+  function syncAssigneePicker() {
+    const p = parseAssignee(rawIn.value);
+    kindSel.value = p.kind;
+    fillPositions(p.kind, p.position);
+    levelsIn.value = p.levels || 1;
+    userIn.value = p.user;
+    unitSel.value = p.unit;
+    if (p.unit && unitSel.value !== p.unit) {
+      const opt = document.createElement("option");
+      opt.value = opt.textContent = p.unit;
+      unitSel.appendChild(opt);
+      unitSel.value = p.unit;
+    }
+    fieldIn.value = p.field;
+    categoryIn.value = p.category;
+    showAssigneeParts(p.kind);
+  }
+
+  function assigneeFromPicker() {
+    const built = buildAssignee({
+      kind: kindSel.value,
+      position: posSel.value,
+      levels: levelsIn.value,
+      user: userIn.value,
+      unit: unitSel.value,
+      field: fieldIn.value,
+      category: categoryIn.value,
+    });
+    if (built === null) return; // custom: raw field is the truth
+    rawIn.value = built;
+    update({ "yunying:assignee": built || undefined });
+  }
+
+  kindSel.addEventListener("change", () => {
+    fillPositions(kindSel.value, "");
+    showAssigneeParts(kindSel.value);
+    assigneeFromPicker();
+  });
+  for (const input of [posSel, levelsIn, userIn, unitSel, fieldIn, categoryIn]) {
+    input.addEventListener("change", assigneeFromPicker);
+  }
+  rawIn.addEventListener("change", () => {
+    update({ "yunying:assignee": rawIn.value.trim() || undefined });
+    syncAssigneePicker();
+  });
+
+  // due time
+  const dueAmount = field(panel, "due-amount");
+  const dueUnit = field(panel, "due-unit");
+  const dueRaw = field(panel, "due");
+  function syncDuePicker() {
+    const d = parseDue(dueRaw.value);
+    dueAmount.value = d.amount;
+    dueUnit.value = d.unit;
+  }
+  function dueFromPicker() {
+    const built = buildDue(dueAmount.value, dueUnit.value);
+    if (built === null) return;
+    dueRaw.value = built;
+    update({ "yunying:due": built || undefined });
+  }
+  dueAmount.addEventListener("change", dueFromPicker);
+  dueUnit.addEventListener("change", dueFromPicker);
+  dueRaw.addEventListener("change", () => {
+    update({ "yunying:due": dueRaw.value.trim() || undefined });
+    syncDuePicker();
+  });
+
+  // conditions on sequence flows, the default flow of a gateway
+  field(panel, "condition").addEventListener("change", (e) => {
+    const body = e.target.value.trim();
+    update({
+      conditionExpression: body ? factory.create("bpmn:FormalExpression", { body }) : undefined,
+    });
+  });
+  field(panel, "is-default").addEventListener("change", (e) => {
+    if (!current) return;
+    const bo = current.businessObject;
+    const gateway = registry.get(bo.sourceRef.id);
+    if (e.target.checked) {
+      if (bo.conditionExpression) modeling.updateProperties(current, { conditionExpression: undefined });
+      modeling.updateProperties(gateway, { default: bo });
+    } else if (gateway.businessObject.default === bo) {
+      modeling.updateProperties(gateway, { default: undefined });
+    }
+    fillFlow(current);
+  });
+
+  // Typing in the panel while a label is being edited on the canvas: finish that edit first.
+  panel.addEventListener("focusin", () => {
+    const directEditing = modeler.get("directEditing");
+    if (directEditing.isActive()) directEditing.complete();
+  });
+
+  modeler.on("selection.changed", ({ newSelection }) => {
+    showPanel(newSelection.length === 1 ? newSelection[0] : null);
+  });
+  modeler.on("element.changed", ({ element }) => {
+    if (current && element === current && document.activeElement && !panel.contains(document.activeElement)) {
+      showPanel(current);
+    }
+  });
+  modeler.on("root.set", () => {
+    if (!current) showPanel(null);
+  });
+
+  // --- forms offered in the form field (published forms, if the forms API answers) -------------
+  const formList = document.getElementById(field(panel, "form").getAttribute("list") || "");
+  const addForms = (items) => {
+    for (const f of items || []) {
+      const key = f.key || f.code || f.slug;
+      if (!key || !formList) continue;
+      const opt = document.createElement("option");
+      opt.value = key;
+      opt.label = f.name || f.title || key;
+      opt.textContent = f.name || f.title || key;
+      formList.appendChild(opt);
+    }
+  };
+  addForms(cfg.forms);
+  if (formList && cfg.formsUrl) {
+    fetch(cfg.formsUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : []))
+      .then((data) => addForms(Array.isArray(data) ? data : data.items || data.results || []))
+      .catch(() => {});
+  }
+
+  // --- toolbar: upload, download, deploy --------------------------------------------------------
+  const upload = $(root, "[data-role=upload]");
+  if (upload) {
+    upload.addEventListener("change", () => {
+      const file = upload.files && upload.files[0];
+      if (!file) return;
+      const reader = new FileReader();
+      reader.onload = async () => {
+        clearRefused();
+        if (await open(String(reader.result))) {
+          say("loaded", ` ${file.name}`);
+          prefillFromProcess();
+        }
+      };
+      reader.readAsText(file, "utf-8");
+    });
+  }
+
+  function prefillFromProcess() {
+    const key = document.querySelector("[name=key]");
+    const name = document.querySelector("[name=name]");
+    const defs = modeler.getDefinitions();
+    const processes = (defs.rootElements || []).filter((e) => e.$type === "bpmn:Process");
+    const proc = processes.find((p) => p.isExecutable) || processes[0];
+    if (!proc) return;
+    if (key && !key.readOnly && !key.value) {
+      key.value = String(proc.id).toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^[-_]+/, "").slice(0, 64);
+    }
+    if (name && !name.value && proc.name) name.value = proc.name;
+  }
+
+  const download = $(root, "[data-role=download]");
+  if (download) {
+    download.addEventListener("click", async (e) => {
+      e.preventDefault();
+      const { xml } = await modeler.saveXML({ format: true });
+      const key = (document.querySelector("[name=key]") || {}).value || "process";
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(new Blob([xml], { type: "application/xml" }));
+      a.download = `${key}.bpmn`;
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(() => {
+        URL.revokeObjectURL(a.href);
+        a.remove();
+      }, 0);
+    });
+  }
+
+  const form = document.getElementById(root.dataset.formId || "");
+  if (form) {
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const { xml } = await modeler.saveXML({ format: true });
+      form.querySelector("[name=bpmn_xml]").value = xml;
+      for (const b of form.querySelectorAll("button[type=submit]")) b.disabled = true;
+      form.submit();
+    });
+  }
+
+  // clicking a refused element in the list selects it in the canvas
+  document.querySelectorAll("[data-element-id]").forEach((node) => {
+    node.addEventListener("click", (e) => {
+      const el = registry.get(node.dataset.elementId);
+      if (!el) return;
+      e.preventDefault();
+      selection.select(el);
+      canvas.scrollToElement ? canvas.scrollToElement(el) : null;
+    });
+  });
+
+  const api = {
+    modeler,
+    open,
+    select(id) {
+      const el = registry.get(id);
+      if (el) selection.select(el);
+      return !!el;
+    },
+    async xml() {
+      return (await modeler.saveXML({ format: true })).xml;
+    },
+  };
+  root.yunyingDesigner = api;
+  window.yunyingModeler = modeler;
+  window.yunyingDesigner = api;
+  const ok = await open(readJson(root.dataset.xmlId) || cfg.xml || "");
+  root.dataset.ready = ok ? "1" : "error";
+  return api;
+}
+
+export function mountAllDesigners() {
+  document.querySelectorAll("[data-bpmn-designer]").forEach((root) => mountDesigner(root));
+}
