@@ -86,3 +86,11 @@ def test_passwords_are_hashed_with_argon2_in_production(settings):
     from django.conf import settings as live
 
     assert "Argon2PasswordHasher" in "".join(live.PASSWORD_HASHERS)
+
+
+def test_chinese_by_default_whatever_the_browser_says(chain):
+    client = Client()
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录您的账号" in page
+    client.cookies["django_language"] = "en"
+    assert "Log in to your account" in client.get("/login/").content.decode()
