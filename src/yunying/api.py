@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError
 from yunying.analytics.api import analytics_router, sales_router
 from yunying.core.api_auth import API_AUTH
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from yunying.forms.api import router as forms_router
 from yunying.org.api import router as org_router
 from yunying.workflow.api import router as workflow_router
 
@@ -53,6 +54,7 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 
 api.add_router("/org/", org_router)
+api.add_router("/forms/", forms_router)
 api.add_router("/sales/", sales_router)
 api.add_router("/analytics/", analytics_router)
 api.add_router("/workflow/", workflow_router)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("healthz", views.healthz, name="healthz"),
     path("org/", include("yunying.org.urls")),
+    path("forms/", include("yunying.forms.urls")),
     path("analytics/", include("yunying.analytics.urls")),
     path("workflow/", include("yunying.workflow.urls")),
     path("api/", api.urls),

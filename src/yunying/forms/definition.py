@@ -284,7 +284,8 @@ def _check_expressions(fields: list[dict[str, Any]], errors: _Errors) -> None:
 
 
 def _check_columns(table: dict[str, Any], inputs: list[str], errors: _Errors) -> None:
-    columns = _usable(table.get("columns") if isinstance(table.get("columns"), list) else [])
+    raw = table.get("columns")
+    columns = _usable(raw if isinstance(raw, list) else [])
     siblings = [c["key"] for c in columns]
     computed = {c["key"] for c in columns if c["type"] == s.COMPUTED}
     deps: dict[str, set[str]] = {}

@@ -63,6 +63,16 @@ def _extension(name: str) -> str:
     return os.path.splitext(name)[1].lower()
 
 
+def _check_limits(spec: FieldSpec, name: str, size: int | None) -> None:
+    allowed = spec.allowed_extensions
+    if _extension(name) not in allowed:
+        raise InvalidValue(
+            _("不支持文件“%(name)s”的类型；允许：%(types)s。") % {"name": name, "types": " ".join(allowed)}
+        )
+    if size is not None and size > int(spec.max_size_mb * 1024 * 1024):
+        raise InvalidValue(_("文件“%(name)s”超过 %(n)s MB。") % {"name": name, "n": f"{spec.max_size_mb:g}"})
+
+
 def clean_files(
     spec: FieldSpec, kept: Any, uploads: list[UploadedFile]
 ) -> tuple[list[dict[str, Any]], list[PendingUpload]]:
@@ -75,21 +85,12 @@ def clean_files(
         ref = file_from_token(token) if isinstance(token, str) else None
         if ref is None:
             raise InvalidValue(_("附件无效或已过期，请重新上传。"))
+        _check_limits(spec, ref["name"], ref.get("size"))
         refs.append(ref)
     pending: list[PendingUpload] = []
-    limit = int(spec.max_size_mb * 1024 * 1024)
-    allowed = spec.allowed_extensions
     for upload in uploads:
         name = os.path.basename(upload.name or "file")[:200]
-        if _extension(name) not in allowed:
-            raise InvalidValue(
-                _("不支持文件“%(name)s”的类型；允许：%(types)s。")
-                % {"name": name, "types": " ".join(allowed)}
-            )
-        if upload.size is not None and upload.size > limit:
-            raise InvalidValue(
-                _("文件“%(name)s”超过 %(n)s MB。") % {"name": name, "n": f"{spec.max_size_mb:g}"}
-            )
+        _check_limits(spec, name, upload.size)
         if spec.type == PHOTO and not _looks_like_image(upload):
             raise InvalidValue(_("文件“%(name)s”不是图片。") % {"name": name})
         ref = {"name": name, "size": upload.size, "content_type": upload.content_type or "", "path": None}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
 
-def cycle_in(deps: dict[str, set[str]]) -> list[str]:
+
+def cycle_in(deps: Mapping[str, Set[str]]) -> list[str]:
     """A cycle as a path `[a, b, a]`, or [] when there is none."""
     state: dict[str, int] = {}  # 1: on the stack, 2: done
     stack: list[str] = []
@@ -30,7 +32,7 @@ def cycle_in(deps: dict[str, set[str]]) -> list[str]:
     return []
 
 
-def evaluation_order(keys: list[str], deps: dict[str, set[str]]) -> list[str]:
+def evaluation_order(keys: list[str], deps: Mapping[str, Set[str]]) -> list[str]:
     """`keys` ordered so that each comes after what it depends on (acyclic input assumed)."""
     done: set[str] = set()
     order: list[str] = []

@@ -151,6 +151,10 @@ class FieldSpec:
         return 2 if self.is_money else self.decimals
 
     @property
+    def has_totals(self) -> bool:
+        return any(c.total for c in self.columns)
+
+    @property
     def allowed_extensions(self) -> tuple[str, ...]:
         if self.type == PHOTO:
             return PHOTO_ACCEPT

@@ -8,6 +8,7 @@ checks person and store pickers against the submitting user's scope, evaluates c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +25,7 @@ from yunying.forms.models import FormVersion
 from yunying.forms.pickers import check_codes
 from yunying.forms.schema import FieldSpec, FormSchema, schema_of
 from yunying.forms.values import InvalidValue, clean_scalar, coerce_result, empty_value, is_empty, to_json
+from yunying.forms.visibility import condition_holds
 
 
 @dataclass
@@ -49,12 +51,11 @@ def _files_for(files: Any, path: str) -> list[Any]:
     return [f for f in (found if isinstance(found, (list, tuple)) else [found]) if f]
 
 
-def _truthy(source: str, context: Mapping[str, Any]) -> bool:
-    """A display condition; one that cannot be evaluated (e.g. a blank number compared) is false."""
-    try:
-        return bool(parse_expression(source).evaluate(context))
-    except ExpressionError:
-        return False
+def _file_rows(files: Any, table: str) -> int:
+    """How many rows of `table` the uploads reach (a row may hold nothing but a photo)."""
+    pattern = re.compile(rf"^{re.escape(table)}\[(\d+)\]\.")
+    indexes = [int(m.group(1)) for m in map(pattern.match, files or ()) if m]
+    return min(max(indexes) + 1, s.MAX_TABLE_ROWS + 1) if indexes else 0
 
 
 def _column_totals(table: FieldSpec, rows: list[dict[str, Any]]) -> dict[str, int | Decimal]:
@@ -83,7 +84,7 @@ class _Validation:
     def run(self) -> None:
         for spec in self.schema:
             context = {k: v for k, v in self.values.items()}
-            visible = not spec.visible_if or _truthy(spec.visible_if, context)
+            visible = not spec.visible_if or condition_holds(spec.visible_if, context)
             self.visible[spec.key] = visible
             if not visible or spec.is_computed:
                 self.values[spec.key] = empty_value(spec)
@@ -135,6 +136,7 @@ class _Validation:
             return []
         rows: list[dict[str, Any]] = []
         inputs = [c for c in spec.columns if not c.is_computed]
+        raw = raw + [{}] * (_file_rows(self.files, spec.key) - len(raw))
         for index, row in enumerate(raw[: s.MAX_TABLE_ROWS + 1]):
             paths = {c.key: f"{spec.key}[{index}].{c.key}" for c in spec.columns}
             blank = all(is_empty(row.get(c.key)) and not _files_for(self.files, paths[c.key]) for c in inputs)
@@ -171,7 +173,7 @@ class _Validation:
                 continue
             computed = [c for c in table.columns if c.is_computed]
             deps = {c.key: parse_expression(c.expression).names & {x.key for x in computed} for c in computed}
-            order = evaluation_order([c.key for c in computed], dict(deps))
+            order = evaluation_order([c.key for c in computed], deps)
             by_key = {c.key: c for c in computed}
             for row in self.values[table.key]:
                 index = row.pop("__index")
@@ -182,7 +184,7 @@ class _Validation:
     def compute_top(self) -> None:
         computed = {f.key: f for f in self.schema if f.is_computed}
         deps = {k: parse_expression(f.expression).names & set(computed) for k, f in computed.items()}
-        for key in evaluation_order(list(computed), dict(deps)):
+        for key in evaluation_order(list(computed), deps):
             if self.visible[key]:
                 self.values[key] = self.evaluate(computed[key], self.values, key)
 

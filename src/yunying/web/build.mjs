@@ -13,6 +13,8 @@ await esbuild.build({
     app: join(here, "static_src", "app.js"),
     charts: join(here, "static_src", "charts.js"),
     bpmn: join(here, "static_src", "bpmn.js"),
+    form_runtime: join(here, "static_src", "form_runtime.js"),
+    form_designer: join(here, "static_src", "form_designer.js"),
     "app-style": join(here, "static_src", "app.css"),
   },
   bundle: true,

@@ -33,6 +33,8 @@ def navigation_for(user: Any) -> list[NavItem]:
     if scope.everything:
         items.append(NavItem(_("区域"), reverse("org:regions"), "map", "regions"))
     items.append(NavItem(_("岗位"), reverse("org:positions"), "id-badge", "positions"))
+    if user.has_perm("yyforms.design_form"):
+        items.append(NavItem(_("表单设计"), reverse("yyforms:list"), "forms", "forms"))
     items.extend(_workflow_items(user))
     if user.has_perm("org.add_store") or user.has_perm("org.add_employee"):
         items.append(NavItem(_("导入导出"), reverse("org:import"), "file-spreadsheet", "import"))
