@@ -53,4 +53,7 @@ def seed_defaults() -> dict[str, int]:
             position.superior = by_code[seed.superior]
             position.save(update_fields=["superior"])
     created.update(seed_forms())
+    from yunying.workflow.seed import seed_workflow
+
+    created.update(seed_workflow())
     return created

@@ -126,7 +126,8 @@ def _complete_engine_step(
         eng.complete_task(task.engine_task_id, merged)
     except EngineError as exc:
         raise runtime.engine_error(exc) from None
-    runtime.copy_to(instance, _step_props(instance, task).get("yunying:cc", ""), task.name)
+    props = _step_props(instance, task)
+    runtime.copy_to(instance, props.get("yunying:cc") or props.get("cc") or "", task.name)
     runtime.sync(instance, eng, actor=actor)
     runtime.engine_save(instance, eng)
 

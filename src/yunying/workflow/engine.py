@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,8 @@ __all__ = [
 
 STATE_FORMAT = 1
 _SERIALIZER = make_serializer()
+_STATE_SERIALIZER = make_serializer()  # used by dump_state only, under _STATE_LOCK (encoder mode is global)
+_STATE_LOCK = threading.Lock()
 
 
 class EngineError(Exception):
@@ -342,8 +345,19 @@ class EngineInstance:
     def run(self) -> None:
         """Do engine steps (gateways, scripts, rules, due timers) until only people or events can go on."""
         try:
-            self.workflow.refresh_timers()
-            self.workflow.do_engine_steps()
+            for _round in range(1000):
+                self.workflow.refresh_timers()
+                self.workflow.do_engine_steps()
+                # A plain bpmn:task (no type) is a system step here: it completes by itself.
+                plain = [
+                    t
+                    for t in self._tasks(state=TaskState.READY, manual=True)
+                    if not isinstance(t.task_spec, (UserTask, ManualTask))
+                ]
+                if not plain:
+                    break
+                for task in plain:
+                    task.run()
         except SpiffWorkflowException as exc:
             raise self._error(exc) from None
 
@@ -360,6 +374,8 @@ class EngineInstance:
         out = []
         for task in self._tasks(state=TaskState.READY, manual=True):
             spec = task.task_spec
+            if not isinstance(spec, (UserTask, ManualTask)):
+                continue
             out.append(
                 TaskInfo(
                     id=str(task.id),
@@ -455,12 +471,19 @@ def start_instance(
 
 def dump_state(inst: EngineInstance) -> dict[str, Any]:
     """JSON-able state of an instance WITHOUT the spec (store the spec once per version)."""
-    dct = _SERIALIZER.to_dict(inst.workflow)
-    dct.pop("spec", None)
-    dct.pop("subprocess_specs", None)
-    dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
-    dct["yunying_state_format"] = STATE_FORMAT
-    return json.loads(json.dumps(dct))  # detach from live objects; proves it is JSON-able
+    ser = _STATE_SERIALIZER
+    with _STATE_LOCK:
+        ser.registry._encoder_mode = True  # as serialize_json: data values (Decimal, date…) typed in JSON
+        try:
+            dct = ser.to_dict(inst.workflow)
+            dct.pop("spec", None)
+            dct.pop("subprocess_specs", None)
+            dct[ser.VERSION_KEY] = ser.VERSION
+            dct["yunying_state_format"] = STATE_FORMAT
+            text = json.dumps(dct, cls=ser._encoder_cls)
+        finally:
+            ser.registry._encoder_mode = False
+    return json.loads(text)  # detach from live objects; proves it is JSON-able
 
 
 def load_state(

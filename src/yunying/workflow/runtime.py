@@ -38,21 +38,22 @@ from yunying.workflow.models import (
     WorkTask,
 )
 
-_CACHE: OrderedDict[int, ParsedDefinition] = OrderedDict()
+_CACHE: OrderedDict[tuple[int, str], ParsedDefinition] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 64
 
 
 def definition_of(version: ProcessVersion) -> ParsedDefinition:
     """The parsed definition of a version (immutable; cached per process)."""
+    key = (version.pk, version.deployed_at.isoformat())  # a reused pk (tests, restores) is a new key
     with _CACHE_LOCK:
-        found = _CACHE.get(version.pk)
+        found = _CACHE.get(key)
         if found is not None:
-            _CACHE.move_to_end(version.pk)
+            _CACHE.move_to_end(key)
             return found
     defn = load_definition(version.spec)
     with _CACHE_LOCK:
-        _CACHE[version.pk] = defn
+        _CACHE[key] = defn
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return defn
@@ -218,7 +219,8 @@ def sync(instance: ProcessInstance, eng: EngineInstance, *, actor: Any = None, d
     engine completes. Automatic completions (skip, dedup) loop until the engine waits for people."""
     for _round in range(100):
         ready = {t.id: t for t in eng.ready_user_tasks()}
-        open_rows = list(instance.tasks.filter(status__in=OPEN_STATUSES, kind=TaskKind.ENGINE))
+        # Any open part of a step (its task, or a signer added to it) covers the engine task.
+        open_rows = list(instance.tasks.filter(status__in=OPEN_STATUSES).exclude(kind=TaskKind.RESUBMIT))
         gone = [t for t in open_rows if t.engine_task_id not in ready]
         for row in gone:
             _cancel(row, instance)
@@ -249,6 +251,7 @@ def sync(instance: ProcessInstance, eng: EngineInstance, *, actor: Any = None, d
                     actor=row.acted_by if how == "dedup" else None,
                     data={"rule": info.prop("assignee") or ""},
                 )
+                copy_to(instance, info.prop("cc") or "", row.name)
                 try:
                     eng.complete_task(info.id, {"approved": True})
                 except EngineError as exc:

@@ -40,3 +40,33 @@ def deploy(deployer: Any) -> Any:
         )
 
     return _deploy
+
+
+def open_tasks(instance: Any) -> list[Any]:
+    from yunying.workflow.models import OPEN_STATUSES
+
+    return list(instance.tasks.filter(status__in=OPEN_STATUSES).order_by("pk"))
+
+
+def task_for(instance: Any, username: str) -> Any:
+    [task] = [
+        t
+        for t in open_tasks(instance)
+        if (t.assignee and t.assignee.username == username)
+        or t.candidate_users.filter(username=username).exists()
+    ]
+    return task
+
+
+def single_xml(assignee: str, extra: str = "") -> bytes:
+    return (
+        read("single.bpmn").decode().replace('yunying:assignee="ASSIGNEE"', f'yunying:assignee="{assignee}"{extra}').encode()
+    )
+
+
+@pytest.fixture
+def ops(chain: Any) -> Any:
+    from yunying.org.factories import person_with_login
+    from yunying.org.models import OrgUnit
+
+    return person_with_login("ops", "OPS-MGR", OrgUnit.objects.get(code="CTR"))

@@ -20,16 +20,16 @@ def _counts() -> tuple[int, int]:
 
 
 def test_deploy_creates_definition_then_versions(deploy: Any, deployer: Any) -> None:
-    v1 = deploy("purchase.bpmn", key="purchase", title="物料申购")
-    assert v1.number == 1 and v1.definition.key == "purchase" and v1.definition.name == "物料申购"
+    v1 = deploy("purchase.bpmn", key="purchase-b", title="物料申购")
+    assert v1.number == 1 and v1.definition.key == "purchase-b" and v1.definition.name == "物料申购"
     assert "mgmt_review" in v1.bpmn_xml and v1.spec["process_id"] == "purchase"
     assert v1.spec["start_event"] == "start"
-    v2 = deploy("purchase.bpmn", key="purchase", title="物料申购（新）")
+    v2 = deploy("purchase.bpmn", key="purchase-b", title="物料申购（新）")
     assert v2.number == 2 and v2.definition_id == v1.definition_id
     assert [v.number for v in selectors.version_list(v1.definition)] == [2, 1]
-    assert selectors.version_get(user=deployer, key="purchase").number == 2
-    assert selectors.version_get(user=deployer, key="purchase", version=1).pk == v1.pk
-    assert selectors.definition_get(user=deployer, key="purchase").name == "物料申购（新）"
+    assert selectors.version_get(user=deployer, key="purchase-b").number == 2
+    assert selectors.version_get(user=deployer, key="purchase-b", version=1).pk == v1.pk
+    assert selectors.definition_get(user=deployer, key="purchase-b").name == "物料申购（新）"
 
 
 @pytest.mark.parametrize(
@@ -68,12 +68,13 @@ def test_deploy_refuses_bad_assignee_rules(deploy: Any) -> None:
 
 
 def test_deploy_refuses_malformed_xml_and_bad_keys(deploy: Any, deployer: Any) -> None:
+    before = _counts()
     with pytest.raises(DeployRefused, match="malformed BPMN XML"):
         deploy("x.bpmn", key="broken", xml=b"<bpmn:definitions")
     with pytest.raises(DomainError) as info:
         definition_deploy(actor=deployer, key="Bad Key!", name="x", bpmn_xml=read("purchase.bpmn"))
     assert info.value.field == "key"
-    assert _counts() == (0, 0)
+    assert _counts() == before
 
 
 def test_deploy_needs_permission(chain: Any) -> None:
@@ -82,7 +83,7 @@ def test_deploy_needs_permission(chain: Any) -> None:
 
 
 def test_version_diff(deploy: Any) -> None:
-    v1 = deploy("purchase.bpmn", key="purchase")
+    v1 = deploy("purchase.bpmn", key="purchase-c")
     xml = (
         read("purchase.bpmn")
         .decode()
@@ -90,7 +91,7 @@ def test_version_diff(deploy: Any) -> None:
         .replace('<bpmn:endEvent id="end"', '<bpmn:task id="archive" name="归档"/><bpmn:endEvent id="end"')
         .encode()
     )
-    v2 = deploy("purchase.bpmn", key="purchase", xml=xml)
+    v2 = deploy("purchase.bpmn", key="purchase-c", xml=xml)
     diff = selectors.version_diff(v1, v2)
     assert diff["added"] == [{"id": "archive", "type": "task", "name": "归档"}]
     assert diff["removed"] == []

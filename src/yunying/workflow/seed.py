@@ -1,0 +1,71 @@
+"""Shipped defaults of the workflow (idempotent, called by ``yunying.seed.services.seed_defaults``):
+policy settings, who may deploy and monitor, the 物料申购 authority tiers and the 物料申购 process."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+
+from yunying.core.models import Setting
+from yunying.org.models import Position
+from yunying.workflow.models import AuthorityRule, ProcessDefinition
+from yunying.workflow.policy import DEFAULTS
+
+PROCESSES = Path(__file__).parent / "processes"
+MANAGER_POSITIONS = ("GM", "OPS-MGR", "MGMT-HEAD")
+
+# DOMAIN.md "Approval rules": < 200 管理部 finally; 200 ≤ x ≤ 300 运营经理; > 300 总经理.
+# (name, min, min inclusive, max, max inclusive, approver)
+PURCHASE_TIERS = [
+    ("低于 200 元：管理部终审", None, True, Decimal(200), False, "position:MGMT-HEAD"),
+    ("200–300 元：运营经理审批", Decimal(200), True, Decimal(300), True, "position:OPS-MGR"),
+    ("高于 300 元：总经理审批", Decimal(300), False, None, False, "position:GM"),
+]
+
+SHIPPED = [
+    # key, name, category, icon, file, description
+    ("purchase", "物料申购", "采购", "shopping-cart", "purchase.bpmn", "门店物料申购：管理部审核后按金额分级审批。"),
+]
+
+
+@transaction.atomic
+def seed_workflow() -> dict[str, int]:
+    from yunying.workflow.deploy import definition_deploy
+
+    created = {"workflow_settings": 0, "authority_rules": 0, "processes": 0}
+    for key, (value, description) in DEFAULTS.items():
+        _row, was_created = Setting.objects.get_or_create(key=key, defaults={"value": value, "description": description})
+        created["workflow_settings"] += int(was_created)
+    if not AuthorityRule.objects.filter(category="purchase").exists():
+        for name, lo, lo_inc, hi, hi_inc, approver in PURCHASE_TIERS:
+            AuthorityRule.objects.create(
+                category="purchase",
+                name=name,
+                min_amount=lo,
+                min_inclusive=lo_inc,
+                max_amount=hi,
+                max_inclusive=hi_inc,
+                approver=approver,
+                effective_from=date(2020, 1, 1),
+            )
+            created["authority_rules"] += 1
+    for key, name, category, icon, filename, description in SHIPPED:
+        if ProcessDefinition.objects.filter(key=key).exists():
+            continue
+        version = definition_deploy(
+            actor=None, key=key, name=name, category=category, description=description,
+            bpmn_xml=(PROCESSES / filename).read_bytes(),
+        )
+        ProcessDefinition.objects.filter(pk=version.definition_id).update(icon=icon)
+        created["processes"] += 1
+    if created["processes"]:
+        permissions = Permission.objects.filter(
+            content_type__app_label="workflow", codename__in=("deploy_process", "monitor_process")
+        )
+        for position in Position.objects.filter(code__in=MANAGER_POSITIONS):
+            position.permissions.add(*permissions)
+    return created
