@@ -68,3 +68,10 @@ def test_store_list_query_count_is_bounded(chain, django_assert_max_num_queries)
     client = _client(chain.users["mgmt"])
     with django_assert_max_num_queries(12):
         client.get("/api/org/stores")
+
+
+def test_out_of_scope_page_is_a_friendly_404(chain):
+    client = _client(chain.users["area_a"])
+    response = client.get("/org/stores/B1/")
+    assert response.status_code == 404
+    assert "不在您的查看范围内" in response.content.decode()
