@@ -3,6 +3,8 @@ header is matched to them (a source's saved mapping first, then the known headin
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,10 +43,10 @@ LABELS = {
 ALIASES: dict[str, tuple[str, ...]] = {
     "store_code": ("门店编码", "门店编号", "门店代码", "店号", "分店编码"),
     "date": ("日期", "营业日期", "销售日期", "业务日期"),
-    "product_code": ("商品编码", "商品编号", "菜品编码", "品项编码"),
+    "product_code": ("商品编码", "商品编号", "菜品编码", "菜品编号", "品项编码"),
     "product_name": ("商品名称", "菜品名称", "品项名称"),
     "category": ("商品类别", "菜品类别", "类别"),
-    "qty": ("数量", "销售数量", "销量"),
+    "qty": ("数量", "销售数量", "销量", "销售份数", "份数"),
     "amount": ("金额", "销售金额", "实收金额"),
     "net_sales": ("净销售额", "营业额", "销售额", "实收"),
     "tickets": ("单数", "账单数", "订单数", "交易笔数"),
@@ -76,8 +78,13 @@ def resolve(header: list[str], kind: str, mapping: dict[str, str] | None = None)
         if key in COLUMNS[kind] and heading and heading.strip() in stripped:
             positions[key] = stripped.index(heading.strip())
     rest = {k: ALIASES[k] for k in COLUMNS[kind] if k not in positions}
-    positions.update(map_header(stripped, rest))
+    positions.update(map_header([_plain(h) for h in stripped], rest))
     return positions
+
+
+def _plain(heading: str) -> str:
+    """'实收金额(元)' → '实收金额': units in brackets do not change what a column is."""
+    return re.sub(r"[(（\[【].*?[)）\]】]", "", heading).replace(" ", "").strip() or heading
 
 
 def detect_kind(header: list[str], mappings: dict[str, dict[str, str]] | None = None) -> str | None:

@@ -3,6 +3,7 @@ month from each store's history, and the back-test of that suggestion."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -55,7 +56,7 @@ def _data_version() -> str:
 
 def suggestions(*, month: date, stores: list[StoreInfo]) -> dict[int, Decimal]:
     """Suggested targets (cached until the next import)."""
-    key = f"analytics:suggest:{month}:{_data_version()}"
+    key = "analytics:suggest:" + hashlib.sha1(f"{month}:{_data_version()}".encode()).hexdigest()
     cached: dict[int, Decimal] | None = cache.get(key)
     if cached is None:
         series = daily_series(store_ids=None, since=month - timedelta(days=HISTORY_DAYS), before=month)

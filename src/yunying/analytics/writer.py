@@ -144,16 +144,17 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     if not rows:
         return
     names = ", ".join(columns)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
     connection.ensure_connection()
-    placeholders = ", ".join(["?"] * len(columns))
-    raw = connection.connection
-    assert raw is not None
-    raw.executemany(
-        f"INSERT INTO {table} ({names}) VALUES ({placeholders})",
-        [tuple(v.isoformat() if isinstance(v, date) else v for v in row) for row in rows],
-    )
+    with connection.wrap_database_errors:  # driver errors become django.db errors (IntegrityError …)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["?"] * len(columns))
+        raw = connection.connection
+        assert raw is not None
+        raw.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({placeholders})",
+            [tuple(v.isoformat() if isinstance(v, date) else v for v in row) for row in rows],
+        )
