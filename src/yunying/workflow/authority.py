@@ -54,6 +54,19 @@ def authority_rule_for(
     return None
 
 
+def sample_values(sample: dict[str, str]) -> dict[str, Any]:
+    """Sample form values typed for the engine: numbers become Decimals, the rest stays text."""
+    from decimal import InvalidOperation
+
+    out: dict[str, Any] = {}
+    for key, raw in sample.items():
+        try:
+            out[key] = Decimal(raw.strip())
+        except (InvalidOperation, AttributeError):
+            out[key] = raw
+    return out
+
+
 @dataclass
 class SimulatedStep:
     element_id: str

@@ -218,12 +218,14 @@ class StepForm:
         plain = _plain(data)
         return Submission(plain, to_json(plain))
 
-    def render(self, data: dict[str, Any] | None = None, errors: Any = None, prefix: str = "") -> SafeString:
+    def render(
+        self, data: dict[str, Any] | None = None, errors: Any = None, prefix: str = "", *, user: Any = None
+    ) -> SafeString:
         if self.form_key:
             version = form_version(self.form_key)
             render = _forms_api("render_form")
             if version is not None and render is not None:
-                return mark_safe(render(version, data=data, errors=errors, prefix=prefix))  # noqa: S308
+                return mark_safe(render(version, data=data, errors=errors, prefix=prefix, user=user))  # noqa: S308
         if self.inline:
             return _render_inline(parse_inline_fields(self.inline), data or {}, errors or {}, prefix)
         return mark_safe("")

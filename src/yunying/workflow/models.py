@@ -163,6 +163,37 @@ class SignerMode(models.TextChoices):
 
 OPEN_STATUSES = (TaskStatus.OPEN, TaskStatus.ON_HOLD)
 
+OUTCOME_LABELS = {
+    "approved": _("同意"),
+    "rejected": _("驳回"),
+    "returned": _("退回"),
+    "resubmitted": _("重新提交"),
+    "dedup": _("自动通过（同一审批人）"),
+    "skipped": _("跳过（无处理人）"),
+    "stopped": _("停止（无处理人）"),
+}
+ACTION_LABELS = {
+    "start": _("发起"),
+    "assigned": _("到达"),
+    "claim": _("接收"),
+    "approve": _("同意"),
+    "reject": _("驳回"),
+    "return": _("退回"),
+    "resubmit": _("重新提交"),
+    "transfer": _("转交"),
+    "add_signer": _("加签"),
+    "comment": _("评论"),
+    "attach": _("上传附件"),
+    "withdraw": _("撤回"),
+    "remind": _("催办"),
+    "cancel": _("取消"),
+    "completed": _("流程结束"),
+    "stopped": _("流程停止"),
+    "error": _("出错"),
+    "auto_dedup": _("自动去重"),
+    "auto_skip": _("自动跳过"),
+}
+
 
 class WorkTask(models.Model):
     """A piece of work in someone's inbox. ``kind=engine`` rows mirror a READY engine user task."""
@@ -242,6 +273,10 @@ class WorkTask(models.Model):
         return self.status == TaskStatus.OPEN
 
     @property
+    def outcome_label(self) -> str:
+        return str(OUTCOME_LABELS.get(self.outcome, self.outcome or self.get_status_display()))
+
+    @property
     def is_queue(self) -> bool:
         return self.assignee_id is None
 
@@ -280,6 +315,10 @@ class InstanceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.instance_id} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -42,10 +41,6 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> t
     return True, None
 
 
-def _form_data(request: HttpRequest, prefix: str = "f_") -> dict[str, Any]:
-    return {k[len(prefix) :]: v for k, v in request.POST.items() if k.startswith(prefix)}
-
-
 @login_required
 def definitions(request: HttpRequest) -> HttpResponse:
     items = selectors.definition_list(user=request.user)
@@ -81,7 +76,7 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     data: dict[str, Any] = {}
     errors: Any = None
     if request.method == "POST":
-        data = _form_data(request)
+        data, files = form.posted(request.POST, request.FILES)
         created: list[Any] = []
         ok, errors = _attempt(
             request,
@@ -90,7 +85,8 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
                     actor=request.user,
                     key=key,
                     data=data,
-                    files=request.FILES.getlist("attachments"),
+                    files=files,
+                    attachments=request.FILES.getlist("attachments"),
                     title=request.POST.get("title", ""),
                 )
             ),
@@ -101,7 +97,7 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     context = {
         "definition": the_definition,
         "version": version,
-        "form_html": form.render(data, errors, prefix="f_"),
+        "form_html": form.render(data, errors, prefix="f_", user=request.user),
         "nav_active": "wf-start",
     }
     return render(request, "workflow/start.html", context)
@@ -138,18 +134,19 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
     return redirect(f"{request.path.rsplit('/bulk/', 1)[0]}/?tab=todo")
 
 
-def _task_action(request: HttpRequest, task_id: int) -> tuple[bool, Any]:
+def _task_action(request: HttpRequest, task_id: int, form: StepForm) -> tuple[bool, Any]:
     action = request.POST.get("action", "")
     comment = request.POST.get("comment", "")
     user = request.user
+    data, files = form.posted(request.POST, request.FILES)
     if action == "approve":
         call: Callable[[], Any] = lambda: services.task_approve(  # noqa: E731
-            actor=user, task_id=task_id, data=_form_data(request), comment=comment,
-            files=request.FILES.getlist("attachments"),
+            actor=user, task_id=task_id, data=data, comment=comment, files=files,
+            attachments=request.FILES.getlist("attachments"),
         )
         done = _("已同意。")
     elif action == "resubmit":
-        call = lambda: services.task_resubmit(actor=user, task_id=task_id, data=_form_data(request), comment=comment)  # noqa: E731
+        call = lambda: services.task_resubmit(actor=user, task_id=task_id, data=data, comment=comment)  # noqa: E731
         done = _("已重新提交。")
     else:
         call = lambda: services.task_complete(  # noqa: E731
@@ -167,25 +164,25 @@ def _task_action(request: HttpRequest, task_id: int) -> tuple[bool, Any]:
 def task(request: HttpRequest, task_id: int) -> HttpResponse:
     the_task = selectors.task_get(user=request.user, task_id=task_id)
     instance = the_task.instance
+    props = instance.version.properties.get(the_task.element_id, {})
+    form = start_form(instance.version) if the_task.kind == TaskKind.RESUBMIT else StepForm.of(props)
     errors: Any = None
     posted: dict[str, Any] = {}
     if request.method == "POST":
-        ok, errors = _task_action(request, task_id)
+        ok, errors = _task_action(request, task_id, form)
         if ok:
             if request.POST.get("action") == "claim":
                 return redirect("workflow:task", task_id=task_id)
-            return redirect(f"{request.build_absolute_uri('/')[:-1]}{_inbox_url()}?tab=todo")
-        posted = _form_data(request)
+            return redirect(f"{_inbox_url()}?tab=todo")
+        posted = form.posted(request.POST)[0]
     the_task.refresh_from_db()
-    props = instance.version.properties.get(the_task.element_id, {})
-    form = start_form(instance.version) if the_task.kind == TaskKind.RESUBMIT else StepForm.of(props)
     initial = posted or (instance.data if the_task.kind == TaskKind.RESUBMIT else {})
     context = {
         "task": the_task,
         "instance": instance,
         "can_act": may_act(request.user, the_task),
         "can_claim": may_claim(request.user, the_task),
-        "form_html": form.render(initial, errors, prefix="f_"),
+        "form_html": form.render(initial, errors, prefix="f_", user=request.user),
         "data_html": start_form(instance.version).render_readonly(instance.data),
         "events": selectors.instance_events(instance),
         "attachments": instance.attachments.all(),
@@ -195,6 +192,17 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
         "nav_active": "wf-inbox",
     }
     return render(request, "workflow/task.html", context)
+
+
+def _template_exists(name: str) -> bool:
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
 
 
 def _inbox_url() -> str:
@@ -216,7 +224,9 @@ def instance(request: HttpRequest, instance_id: int) -> HttpResponse:
         "can_remind": the_instance.is_running
         and (the_instance.requester_id == request.user.pk or request.user.has_perm("workflow.monitor_process")),
         "requester_turn": is_requester_turn(the_instance),
-        "task_states_json": json.dumps(selectors.instance_task_states(the_instance)),
+        "task_states": selectors.instance_task_states(the_instance),
+        "bpmn_xml": the_instance.version.bpmn_xml,
+        "has_viewer": _template_exists("workflow/_diagram_viewer.html"),
         "my_tasks": [t for t in selectors.instance_open_tasks(the_instance) if may_act(request.user, t) or may_claim(request.user, t)],
         "nav_active": "wf-inbox",
     }
@@ -295,18 +305,13 @@ def authority(request: HttpRequest) -> HttpResponse:
     sample: dict[str, Any] = {}
     if key:
         version = selectors.version_get(user=request.user, key=key)
-        sample = {k[2:]: v for k, v in request.GET.items() if k.startswith("f_")}
-        form = start_form(version)
-        try:
-            data = form.validate(sample, user=request.user)
-        except ValidationFailed as exc:
-            messages.error(request, str(exc))
-            data = None
-        if data is not None:
-            from yunying.org.models import OrgUnit
+        sample = {k[2:]: v for k, v in request.GET.items() if k.startswith("f_") and v.strip()}
+        from yunying.org.models import OrgUnit
 
-            unit = OrgUnit.objects.filter(code=request.GET.get("unit", "")).first()
-            sim = authority_mod.simulate(version=version, requester=request.user, unit=unit, data=data)
+        unit = OrgUnit.objects.filter(code=request.GET.get("unit", "")).first()
+        sim = authority_mod.simulate(
+            version=version, requester=request.user, unit=unit, data=authority_mod.sample_values(sample)
+        )
     rules = AuthorityRule.objects.select_related("unit").order_by("category", "effective_from", "min_amount")
     context = {
         "rules": rules,

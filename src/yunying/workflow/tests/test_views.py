@@ -1,0 +1,105 @@
+"""Workflow pages through the test client: inbox, start, task actions, instance, monitor, simulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from yunying.workflow import services
+from yunying.workflow.tests.conftest import open_tasks, task_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(client: Any, user: Any) -> Any:
+    client.force_login(user)
+    return client
+
+
+def test_start_then_approve_through_pages(client: Any, deploy: Any, chain: Any) -> None:
+    deploy("review.bpmn", key="review", title="费用申请")
+    c = _client(client, chain.users["store_a1"])
+    page = c.get(reverse("workflow:definitions"))
+    assert page.status_code == 200 and "费用申请" in page.content.decode()
+    form_page = c.get(reverse("workflow:start", args=["review"]))
+    assert 'name="f_amount"' in form_page.content.decode()
+    bad = c.post(reverse("workflow:start", args=["review"]), {"f_amount": "abc", "f_reason": "x"})
+    assert bad.status_code == 200 and "请输入数字" in bad.content.decode()
+    done = c.post(reverse("workflow:start", args=["review"]), {"f_amount": "88", "f_reason": "灯管"})
+    assert done.status_code == 302
+    instance_url = done["Location"]
+    assert "费用申请" in c.get(instance_url).content.decode()
+
+    c.force_login(chain.users["area_a"])
+    inbox = c.get(reverse("workflow:inbox"))
+    body = inbox.content.decode()
+    assert inbox.status_code == 200 and "区域经理审批" in body and 'data-testid="nav-badge-wf-inbox">1<' in body
+    [task] = open_tasks(chain.users["store_a1"].workflow_instances.get())
+    page = c.get(reverse("workflow:task", args=[task.pk]))
+    assert 'data-testid="approve"' in page.content.decode()
+    resp = c.post(reverse("workflow:task", args=[task.pk]), {"action": "approve", "comment": "同意", "f_opinion": "ok"})
+    assert resp.status_code == 302
+    again = c.post(reverse("workflow:task", args=[task.pk]), {"action": "approve"}, follow=True)
+    assert "已被处理" in again.content.decode()
+    hist = c.get(instance_url).content.decode()
+    assert "已通过" in hist and "同意" in hist
+
+
+def test_inbox_tabs_search_and_htmx(client: Any, deploy: Any, chain: Any) -> None:
+    deploy("review.bpmn", key="review")
+    for reason in ("冰柜", "灯管"):
+        services.instance_start(actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": reason})
+    c = _client(client, chain.users["store_a1"])
+    started = c.get(reverse("workflow:inbox"), {"tab": "started"}).content.decode()
+    assert started.count('data-testid="inbox-item"') == 2
+    c.force_login(chain.users["area_a"])
+    partial = c.get(reverse("workflow:inbox"), {"tab": "todo", "q": "#1"}, HTTP_HX_REQUEST="true")
+    text = partial.content.decode()
+    assert "<html" not in text and text.count('data-testid="inbox-item"') == 1
+
+
+def test_bulk_approve_page(client: Any, deploy: Any, chain: Any) -> None:
+    deploy("review.bpmn", key="review")
+    insts = [
+        services.instance_start(actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": "r"})
+        for _ in range(2)
+    ]
+    c = _client(client, chain.users["area_a"])
+    ids = [task_for(i, "area_a").pk for i in insts]
+    c.post(reverse("workflow:bulk"), {"task": ids})
+    for i in insts:
+        i.refresh_from_db()
+        assert i.status == "completed"
+
+
+def test_outsiders_get_404_and_monitor_needs_rights(client: Any, deploy: Any, chain: Any) -> None:
+    deploy("review.bpmn", key="review")
+    inst = services.instance_start(actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": "r"})
+    c = _client(client, chain.users["area_b"])
+    assert c.get(reverse("workflow:instance", args=[inst.pk])).status_code == 404
+    assert c.get(reverse("workflow:task", args=[task_for(inst, "area_a").pk])).status_code == 404
+    assert c.get(reverse("workflow:monitor")).status_code == 403
+    c.force_login(chain.users["mgmt"])
+    page = c.get(reverse("workflow:monitor"))
+    assert page.status_code == 200 and "区域经理审批" in page.content.decode()
+
+
+def test_simulator_page(client: Any, chain: Any) -> None:
+    c = _client(client, chain.users["mgmt"])
+    page = c.get(reverse("workflow:authority"), {"process": "purchase", "unit": "A1", "f_total": "500"})
+    body = page.content.decode()
+    assert page.status_code == 200 and "分级审批" in body and "gm" in body and "高于 300 元" in body
+
+
+def test_withdraw_and_remind_buttons(client: Any, deploy: Any, chain: Any) -> None:
+    deploy("review.bpmn", key="review")
+    inst = services.instance_start(actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": "r"})
+    c = _client(client, chain.users["store_a1"])
+    body = c.get(reverse("workflow:instance", args=[inst.pk])).content.decode()
+    assert 'data-testid="withdraw"' in body and 'data-testid="remind"' in body
+    c.post(reverse("workflow:instance-act", args=[inst.pk]), {"action": "remind"})
+    c.post(reverse("workflow:instance-act", args=[inst.pk]), {"action": "withdraw"})
+    inst.refresh_from_db()
+    assert inst.status == "withdrawn" and inst.events.filter(action="remind").exists()
