@@ -55,17 +55,20 @@ function computeAll(fields, ctx, show) {
 }
 
 function register(Alpine) {
-  Alpine.data("yyForm", () => ({
+  Alpine.data("yyForm", () => {
+    let root = null; // the form's element, kept out of Alpine's reactive state
+    return {
     config: null,
     init() {
-      const script = this.$el.querySelector(":scope > script[type='application/json']");
+      root = this.$el;
+      const script = root.querySelector(":scope > script[type='application/json']");
       this.config = JSON.parse(script.textContent);
       const again = () => this.recalc();
-      this.$el.addEventListener("input", again);
-      this.$el.addEventListener("change", again);
+      root.addEventListener("input", again);
+      root.addEventListener("change", again);
       this.recalc();
     },
-    fieldBox(key) { return this.$el.querySelector(`[data-yy-field="${key}"]`); },
+    fieldBox(key) { return root.querySelector(`[data-yy-field="${key}"]`); },
     tableBody(key) { return this.fieldBox(key).querySelector("tbody[data-yy-rows]"); },
     addRow(key) {
       const box = this.fieldBox(key);
@@ -153,7 +156,8 @@ function register(Alpine) {
         cell.textContent = format(c, total);
       }
     },
-  }));
+    };
+  });
 }
 
 if (!window.yyFormRuntime) {
