@@ -40,7 +40,7 @@ def demo(transactional_db: Any) -> None:
     """The demo chain (deterministic) as the data every browser test starts from."""
     from yunying.seed.demo import demo_load
 
-    demo_load()
+    demo_load(with_sales=False)  # the analytics browser tests load the sales themselves
 
 
 @pytest.fixture

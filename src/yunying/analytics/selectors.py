@@ -4,14 +4,14 @@ the latest month with data, imports and sources."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 
-from yunying.analytics.models import ImportSource, SalesImport, SalesStoreMonth, SalesStoreWeek
-from yunying.analytics.periods import add_months, week_start
+from yunying.analytics.models import ImportSource, SalesDay, SalesImport, SalesStoreWeek
+from yunying.analytics.periods import add_months, month_start, week_start
 from yunying.core.errors import NotFound
 from yunying.org.models import OrgUnit, UnitKind
 from yunying.org.scope import regions_visible_to, scope_for, stores_visible_to
@@ -78,13 +78,27 @@ def region_choices(*, user: Any) -> QuerySet[OrgUnit]:
     return regions_visible_to(user).order_by("sort_order", "code")
 
 
-def latest_month(*, user: Any) -> date:
-    """The latest month with sales among the user's stores (this month when there are none)."""
-    qs = SalesStoreMonth.objects.all()
+def data_end(*, user: Any) -> date | None:
+    """The last day with sales among the user's stores."""
+    qs = SalesDay.objects.all()
     if not scope_for(user).everything:
         qs = qs.filter(store__in=stores_visible_to(user))
-    found = qs.aggregate(m=Max("month"))["m"]
-    return found or date.today().replace(day=1)
+    return qs.aggregate(d=Max("date"))["d"]
+
+
+def latest_month(*, user: Any) -> date:
+    """The latest month whose sales are complete (the month before the one still running); the reports open
+    on it. This month when there are no sales yet."""
+    end = data_end(user=user)
+    if end is None:
+        return date.today().replace(day=1)
+    return add_months(month_start(end + timedelta(days=1)), -1)
+
+
+def current_month(*, user: Any) -> date:
+    """The month of the last day with sales (possibly still running)."""
+    end = data_end(user=user)
+    return month_start(end) if end else date.today().replace(day=1)
 
 
 def latest_complete_week(*, user: Any) -> date:

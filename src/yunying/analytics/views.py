@@ -28,7 +28,7 @@ def _region(request: HttpRequest) -> str | None:
 
 
 def _context(request: HttpRequest, tab: str, **extra: Any) -> dict[str, Any]:
-    latest = selectors.latest_month(user=request.user)
+    latest = selectors.current_month(user=request.user)
     return {
         "nav_active": "analytics",
         "tab": tab,

@@ -108,7 +108,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def targets(request: HttpRequest) -> HttpResponse:
-    latest = selectors.latest_month(user=request.user)
+    latest = selectors.current_month(user=request.user)
     month = parse_month(request.GET.get("month"), default=add_months(latest, 1))
     region = request.GET.get("region") or None
     can_edit = request.user.has_perm(target_service.TARGET_PERM)
@@ -154,8 +154,7 @@ def targets(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def targets_template(request: HttpRequest) -> HttpResponse:
-    latest = selectors.latest_month(user=request.user)
-    month = add_months(latest, 1)
+    month = add_months(selectors.current_month(user=request.user), 1)
     rows = target_service.target_grid(user=request.user, month=month)
     body = [[r.store.code, r.store.name, month.strftime("%Y-%m"), r.target or r.suggestion] for r in rows]
     return excel.response(

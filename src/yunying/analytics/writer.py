@@ -94,33 +94,46 @@ class SalesWriter:
             seen.add(key)
             self._all_days.add(key)
             fresh[store_id].add(day)
+        if not fresh:
+            return
         for store_id, days in fresh.items():
             span = self._ranges.setdefault(store_id, [min(days), max(days)])
             span[0], span[1] = min(span[0], min(days)), max(span[1], max(days))
-            self._delete_existing(table, store_id, sorted(days))
+        existing = self._existing(table, fresh)
+        for store_id, days in existing.items():
+            self._delete(table, store_id, sorted(days))
 
-    def _delete_existing(self, table: str, store_id: int, days: list[date]) -> None:
+    def _existing(self, table: str, fresh: dict[int, set[date]]) -> dict[int, set[date]]:
+        """One probe for the whole chunk: which of its store-days already have rows (most imports: none)."""
+        found: dict[int, set[date]] = defaultdict(set)
+        stores = sorted(fresh)
+        lo = min(min(days) for days in fresh.values())
+        hi = max(max(days) for days in fresh.values())
+        with connection.cursor() as cursor:
+            for start in range(0, len(stores), _PARAMS_PER_QUERY):
+                part = stores[start : start + _PARAMS_PER_QUERY]
+                placeholders = ", ".join(["%s"] * len(part))
+                cursor.execute(
+                    f"SELECT DISTINCT store_id, date FROM {table} "
+                    f"WHERE store_id IN ({placeholders}) AND date >= %s AND date <= %s",
+                    [*part, lo, hi],
+                )
+                for store_id, value in cursor.fetchall():
+                    day = _as_date(value)
+                    if day in fresh[store_id]:
+                        found[store_id].add(day)
+        return found
+
+    def _delete(self, table: str, store_id: int, days: list[date]) -> None:
         with connection.cursor() as cursor:
             for start in range(0, len(days), _PARAMS_PER_QUERY):
                 part = days[start : start + _PARAMS_PER_QUERY]
-                lo, hi = part[0], part[-1]
-                # One cheap probe first: most imports write new days and need no delete at all.
+                placeholders = ", ".join(["%s"] * len(part))
                 cursor.execute(
-                    f"SELECT DISTINCT date FROM {table} WHERE store_id = %s AND date >= %s AND date <= %s",
-                    [store_id, lo, hi],
-                )
-                wanted = set(part)
-                existing = [_as_date(row[0]) for row in cursor.fetchall()]
-                existing = [d for d in existing if d in wanted]
-                if not existing:
-                    continue
-                placeholders = ", ".join(["%s"] * len(existing))
-                cursor.execute(
-                    f"DELETE FROM {table} WHERE store_id = %s AND date IN ({placeholders})",
-                    [store_id, *existing],
+                    f"DELETE FROM {table} WHERE store_id = %s AND date IN ({placeholders})", [store_id, *part]
                 )
                 self.counts.rows_replaced += max(cursor.rowcount, 0)
-                self._replaced_days.update(day_key(store_id, d) for d in existing)
+        self._replaced_days.update(day_key(store_id, d) for d in days)
 
 
 def _as_date(value: Any) -> date:

@@ -92,7 +92,7 @@ def _appoint(employee: Employee, position: Position, unit: OrgUnit, on: date) ->
 
 
 @transaction.atomic
-def demo_load(*, seed: int = 2026) -> DemoSummary:
+def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     seed_defaults()
     if OrgUnit.objects.filter(code="C01").exists():
         return DemoSummary(created=False)
@@ -175,6 +175,10 @@ def demo_load(*, seed: int = 2026) -> DemoSummary:
         ("staff01", "服务员（S01）"),
         ("admin", "系统管理员（Django 管理后台）"),
     ]
+    if with_sales:  # two years of daily sales for the analytics reports (a few seconds)
+        from yunying.analytics.demo import demo_sales_load
+
+        demo_sales_load(seed=seed)
     return DemoSummary(created=True, stores=len(stores), employees=Employee.objects.count(), logins=logins)
 
 

@@ -63,7 +63,7 @@ def _close(a, b, tol=0.011):
 
 
 def test_monthly_matches_pandas(loaded, ops):
-    sdf, _pdf, opened = loaded
+    sdf, _pdf, _opened = loaded
     per = sdf.groupby(["store_code", "month"]).agg(sales=("net_sales", "sum"), tickets=("tickets", "sum"))
     report = monthly_report(user=ops, month=MONTH)
     period = pd.Period(MONTH, "M")
