@@ -24,7 +24,15 @@ from yunying.forms.graph import evaluation_order
 from yunying.forms.models import FormVersion
 from yunying.forms.pickers import check_codes
 from yunying.forms.schema import FieldSpec, FormSchema, schema_of
-from yunying.forms.values import InvalidValue, clean_scalar, coerce_result, empty_value, is_empty, to_json
+from yunying.forms.values import (
+    InvalidValue,
+    clean_scalar,
+    coerce_result,
+    empty_value,
+    from_json,
+    is_empty,
+    to_json,
+)
 from yunying.forms.visibility import condition_holds
 
 
@@ -233,3 +241,19 @@ def form_submission_validate(
         totals=run.totals(),
         uploads=run.uploads,
     )
+
+
+def form_data_values(*, version: FormVersion, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored JSON data back to typed values (Decimal, date…), e.g. for gateway conditions and rules."""
+    out: dict[str, Any] = {}
+    for spec in schema_of(version):
+        value = data.get(spec.key)
+        if spec.type == s.TABLE:
+            columns = {c.key: c for c in spec.columns}
+            out[spec.key] = [
+                {k: from_json(columns[k], v) if k in columns else v for k, v in row.items()}
+                for row in value or []
+            ]
+        else:
+            out[spec.key] = from_json(spec, value)
+    return out
