@@ -25,14 +25,26 @@ CHROMIUM_ARGS = [
 ]
 
 
+_SHARED: dict[str, Any] = {}  # one Chromium per session, also for browser tests outside tests/e2e
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    """Browser tests elsewhere (e.g. src/yunying/workflow/tests) import these fixtures; Playwright's sync
+    API allows one instance per thread, so a second copy of this fixture reuses the running browser."""
+    if "browser" in _SHARED:
+        yield _SHARED["browser"]
+        return
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        _SHARED["browser"] = browser
+        try:
+            yield browser
+        finally:
+            _SHARED.pop("browser", None)
+            browser.close()
 
 
 @pytest.fixture

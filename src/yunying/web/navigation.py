@@ -53,4 +53,6 @@ def _workflow_items(user: Any) -> list[NavItem]:
     ]
     if can_monitor(user):
         items.append(NavItem(_("流程监控"), reverse("workflow:monitor"), "activity", "wf-monitor"))
+    if user.has_perm("workflow.deploy_process") or user.has_perm("workflow.add_processdefinition"):
+        items.append(NavItem(_("流程设计"), reverse("workflow:designer-list"), "git-branch", "designer"))
     return items

@@ -172,8 +172,15 @@ def _element_names(xml: str) -> dict[str, tuple[str, str]]:
 
 def _refusal(exc: Exception, xml: str) -> dict[str, Any]:
     names = _element_names(xml)
+    reasons = getattr(exc, "reasons", {}) or {}
     elements = [
-        {"id": eid, "type": etype, "type_name": _type_name(etype), "name": names.get(eid, ("", ""))[0]}
+        {
+            "id": eid,
+            "type": etype,
+            "type_name": _type_name(etype),
+            "name": names.get(eid, ("", ""))[0],
+            "reason": reasons.get(eid, ""),
+        }
         for eid, etype in getattr(exc, "elements", [])
     ]
     problems = []
@@ -357,6 +364,22 @@ def designer_versions(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "workflow/designer_versions.html", context)
 
 
+# What changed in a step, in the designer's words (keys of ``version_diff``'s "changes").
+CHANGE_NAMES: dict[str, Any] = {
+    "name": gettext_lazy("名称"),
+    "type": gettext_lazy("类型"),
+    "condition": gettext_lazy("条件"),
+    "from": gettext_lazy("起点"),
+    "to": gettext_lazy("终点"),
+    "yunying:form": gettext_lazy("表单"),
+    "yunying:fields": gettext_lazy("简易字段"),
+    "yunying:assignee": gettext_lazy("处理人"),
+    "yunying:due": gettext_lazy("处理时限"),
+    "yunying:cc": gettext_lazy("抄送"),
+    "yunying:ifEmpty": gettext_lazy("找不到处理人时"),
+}
+
+
 def _short(value: Any) -> str:
     text = "—" if value in (None, "") else str(value)
     return text if len(text) <= 60 else text[:57] + "…"
@@ -370,9 +393,9 @@ def _step_label(step: Any) -> dict[str, str]:
     changes = step.get("changes") or {}
     if isinstance(changes, dict):
         described = "；".join(
-            f"{key}: {_short(pair[0])} → {_short(pair[1])}"
+            f"{CHANGE_NAMES.get(key, key)}: {_short(pair[0])} → {_short(pair[1])}"
             if isinstance(pair, list | tuple) and len(pair) == 2
-            else f"{key}: {_short(pair)}"
+            else f"{CHANGE_NAMES.get(key, key)}: {_short(pair)}"
             for key, pair in changes.items()
         )
     else:

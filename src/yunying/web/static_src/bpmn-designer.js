@@ -97,7 +97,9 @@ function attr(bo, name) {
 export async function mountDesigner(root) {
   const cfg = readJson(root.dataset.configId) || {};
   const panel = $(root, "[data-role=panel]");
-  const status = $(root, "[data-role=status]");
+  // The toolbar (upload, download, status) sits in the deploy form, outside the canvas block.
+  const toolbar = document.getElementById(root.dataset.formId || "") || document;
+  const status = $(toolbar, "[data-role=status]");
   const container = $(root, "[data-role=canvas]");
   const modeler = new BpmnModeler({ container, moddleExtensions: { yunying: yunyingModdle } });
   const modeling = modeler.get("modeling");
@@ -129,8 +131,12 @@ export async function mountDesigner(root) {
       say("errorImport", ` ${err.message || err}`);
       return false;
     }
+    // Fit the diagram, leaving room on the left for the palette that floats over the canvas.
     canvas.zoom("fit-viewport", "auto");
-    if (canvas.zoom() > 1.1) canvas.zoom(1.1, "auto");
+    const box = container.getBoundingClientRect();
+    const centre = { x: box.width / 2, y: box.height / 2 };
+    canvas.zoom(Math.min(canvas.zoom() * 0.84, 1.1), centre);
+    canvas.scroll({ dx: 65, dy: 0 });
     markRefused();
     showPanel(null);
     return true;
@@ -426,7 +432,7 @@ export async function mountDesigner(root) {
   }
 
   // --- toolbar: upload, download, deploy --------------------------------------------------------
-  const upload = $(root, "[data-role=upload]");
+  const upload = $(toolbar, "[data-role=upload]");
   if (upload) {
     upload.addEventListener("change", () => {
       const file = upload.files && upload.files[0];
@@ -456,7 +462,7 @@ export async function mountDesigner(root) {
     if (name && !name.value && proc.name) name.value = proc.name;
   }
 
-  const download = $(root, "[data-role=download]");
+  const download = $(toolbar, "[data-role=download]");
   if (download) {
     download.addEventListener("click", async (e) => {
       e.preventDefault();
