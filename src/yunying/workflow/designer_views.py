@@ -14,8 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from lxml import etree
 
@@ -64,6 +64,78 @@ ELEMENT_TYPE_NAMES: dict[str, Any] = {
     "compensateEventDefinition": gettext_lazy("补偿事件"),
     "linkEventDefinition": gettext_lazy("链接事件"),
     "expression": gettext_lazy("表达式"),
+}
+
+
+# The modeler's own texts (palette, context pad, change-element menu), for users reading Chinese.
+BPMN_UI_TEXTS: dict[str, Any] = {
+    "Activate hand tool": gettext_lazy("平移画布"),
+    "Activate lasso tool": gettext_lazy("框选"),
+    "Activate create/remove space tool": gettext_lazy("插入/删除空白"),
+    "Activate global connect tool": gettext_lazy("连线"),
+    "Create start event": gettext_lazy("开始事件"),
+    "Create intermediate/boundary event": gettext_lazy("中间/边界事件"),
+    "Create end event": gettext_lazy("结束事件"),
+    "Create gateway": gettext_lazy("网关"),
+    "Create task": gettext_lazy("任务"),
+    "Create data object reference": gettext_lazy("数据对象"),
+    "Create data store reference": gettext_lazy("数据存储"),
+    "Create expanded sub-process": gettext_lazy("子流程"),
+    "Create pool/participant": gettext_lazy("泳池"),
+    "Create group": gettext_lazy("分组"),
+    "Append end event": gettext_lazy("接结束事件"),
+    "Append gateway": gettext_lazy("接网关"),
+    "Append task": gettext_lazy("接任务"),
+    "Append intermediate/boundary event": gettext_lazy("接中间事件"),
+    "Append receive task": gettext_lazy("接接收任务"),
+    "Append message intermediate catch event": gettext_lazy("接消息捕获事件"),
+    "Append timer intermediate catch event": gettext_lazy("接定时事件"),
+    "Append conditional intermediate catch event": gettext_lazy("接条件事件"),
+    "Append signal intermediate catch event": gettext_lazy("接信号事件"),
+    "Append compensation activity": gettext_lazy("接补偿活动"),
+    "Add text annotation": gettext_lazy("添加注释"),
+    "Add lane above": gettext_lazy("在上方加泳道"),
+    "Add lane below": gettext_lazy("在下方加泳道"),
+    "Divide into two lanes": gettext_lazy("分成两条泳道"),
+    "Divide into three lanes": gettext_lazy("分成三条泳道"),
+    "Change element": gettext_lazy("更改类型"),
+    "Connect to other element": gettext_lazy("连接到其他元素"),
+    "Connect using association": gettext_lazy("用关联连接"),
+    "Connect using data input association": gettext_lazy("用数据输入连接"),
+    "Delete": gettext_lazy("删除"),
+    "Task": gettext_lazy("任务"),
+    "User task": gettext_lazy("用户任务"),
+    "Manual task": gettext_lazy("人工任务"),
+    "Service task": gettext_lazy("服务任务"),
+    "Script task": gettext_lazy("脚本任务"),
+    "Send task": gettext_lazy("发送任务"),
+    "Receive task": gettext_lazy("接收任务"),
+    "Business rule task": gettext_lazy("业务规则任务"),
+    "Call activity": gettext_lazy("调用活动"),
+    "Sub-process (collapsed)": gettext_lazy("子流程（折叠）"),
+    "Sub-process (expanded)": gettext_lazy("子流程（展开）"),
+    "Exclusive gateway": gettext_lazy("排他网关"),
+    "Parallel gateway": gettext_lazy("并行网关"),
+    "Inclusive gateway": gettext_lazy("包容网关"),
+    "Event-based gateway": gettext_lazy("事件网关"),
+    "Complex gateway": gettext_lazy("复杂网关"),
+    "Start event": gettext_lazy("开始事件"),
+    "End event": gettext_lazy("结束事件"),
+    "Terminate end event": gettext_lazy("终止结束事件"),
+    "Timer start event": gettext_lazy("定时开始事件"),
+    "Message start event": gettext_lazy("消息开始事件"),
+    "Timer intermediate catch event": gettext_lazy("定时中间事件"),
+    "Timer boundary event": gettext_lazy("定时边界事件"),
+    "Timer boundary event (non-interrupting)": gettext_lazy("定时边界事件（不中断）"),
+    "Message intermediate catch event": gettext_lazy("消息捕获事件"),
+    "Intermediate throw event": gettext_lazy("中间抛出事件"),
+    "Sequence flow": gettext_lazy("顺序流"),
+    "Default flow": gettext_lazy("默认流向"),
+    "Conditional flow": gettext_lazy("条件流向"),
+    "Parallel multi-instance": gettext_lazy("并行多实例（会签）"),
+    "Sequential multi-instance": gettext_lazy("顺序多实例（依次审批）"),
+    "Loop": gettext_lazy("循环"),
+    "Search in diagram": gettext_lazy("在图中搜索"),
 }
 
 
@@ -213,10 +285,14 @@ def _designer_config(request: HttpRequest, highlight: list[str] | None = None) -
         for u in org_selectors.unit_list(user=request.user).exclude(kind="store")
     ]
     type_names = {f"bpmn:{k[0].upper()}{k[1:]}": str(v) for k, v in ELEMENT_TYPE_NAMES.items()}
+    ui_texts = (
+        {k: str(v) for k, v in BPMN_UI_TEXTS.items()} if (get_language() or "").startswith("zh") else {}
+    )
     return {
         "positions": positions,
         "units": units,
         "typeNames": type_names,
+        "uiTexts": ui_texts,
         "forms": _published_forms(request.user),
         "highlight": highlight or [],
     }

@@ -101,7 +101,22 @@ export async function mountDesigner(root) {
   const toolbar = document.getElementById(root.dataset.formId || "") || document;
   const status = $(toolbar, "[data-role=status]");
   const container = $(root, "[data-role=canvas]");
-  const modeler = new BpmnModeler({ container, moddleExtensions: { yunying: yunyingModdle } });
+  // The modeler's own texts (palette, context pad, menus) in the page's language, when the page gives them.
+  const uiTexts = cfg.uiTexts || {};
+  const translateModule = {
+    translate: [
+      "value",
+      (template, replacements) =>
+        (uiTexts[template] || template).replace(/{([^}]+)}/g, (_, key) =>
+          replacements && key in replacements ? replacements[key] : `{${key}}`,
+        ),
+    ],
+  };
+  const modeler = new BpmnModeler({
+    container,
+    additionalModules: [translateModule],
+    moddleExtensions: { yunying: yunyingModdle },
+  });
   const modeling = modeler.get("modeling");
   const factory = modeler.get("bpmnFactory");
   const canvas = modeler.get("canvas");
