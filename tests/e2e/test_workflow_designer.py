@@ -263,3 +263,45 @@ def test_instance_diagram_is_coloured_by_state(page: Any) -> None:
         assert label in legend
     viewer.scroll_into_view_if_needed()
     screenshot(page, "instance-diagram-states")
+
+
+def test_a_diagram_from_another_modeler_round_trips(page: Any, tmp_path: Path) -> None:
+    """Vendor attributes (Camunda) and Yunying extension elements survive opening and saving in the designer;
+    the panel shows the Yunying values and points at the Camunda ones."""
+    from yunying.workflow.designer_views import starting_diagram
+
+    xml = (
+        starting_diagram()
+        .replace(
+            'xmlns:yunying="http://yunying.dev/schema/bpmn/1.0"',
+            'xmlns:yunying="http://yunying.dev/schema/bpmn/1.0" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
+        )
+        .replace(
+            'yunying:assignee="superior">',
+            'yunying:assignee="queue:position:SUPERVISOR@D-MGMT" yunying:form="material_purchase"'
+            ' camunda:formKey="legacy-form" camunda:assignee="demo">'
+            "<bpmn:extensionElements><yunying:properties>"
+            '<yunying:property name="note" value="保留"/></yunying:properties></bpmn:extensionElements>',
+        )
+    )
+    path = tmp_path / "camunda.bpmn"
+    path.write_text(xml, encoding="utf-8")
+    login(page, "mgmt")
+    page.goto("/workflow/designer/new/")
+    page.locator("[data-bpmn-designer][data-ready='1']").wait_for()
+    page.set_input_files("[data-role=upload]", str(path))
+    page.get_by_text("已打开文件： camunda.bpmn").wait_for()
+    click_shape(page, "Task_1")
+    assert page.get_by_test_id("prop-form").input_value() == "material_purchase"
+    assert page.get_by_test_id("prop-assignee-kind").input_value() == "queue"
+    assert page.get_by_test_id("prop-assignee-position").input_value() == "SUPERVISOR"
+    assert page.get_by_test_id("prop-assignee-unit").input_value() == "D-MGMT"
+    foreign = page.locator("[data-field=foreign]")
+    assert "camunda:formKey=legacy-form" in foreign.inner_text()
+    set_field(page, "prop-assignee", "position:GM|superior")
+    assert page.get_by_test_id("prop-assignee-kind").input_value() == "custom"
+    saved = page.evaluate("() => window.yunyingDesigner.xml()")
+    assert 'camunda:formKey="legacy-form"' in saved
+    assert 'camunda:assignee="demo"' in saved
+    assert 'yunying:assignee="position:GM|superior"' in saved
+    assert '<yunying:property name="note" value="保留" />' in saved
