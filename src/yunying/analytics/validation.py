@@ -6,6 +6,7 @@ per cell, not one query per row.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -52,6 +53,7 @@ class RowValidator:
     _dates: dict[Any, date] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._order = tuple(self.positions.items())
         stores = stores_visible_to(self.actor) if self.actor is not None else None
         if stores is None:
             from yunying.org.models import Store
@@ -69,9 +71,8 @@ class RowValidator:
 
     def check(self, number: int, cells: list[Any]) -> StoreRow | ProductRow | None:
         """The fact tuple, or None when the row has errors (recorded in `errors`)."""
-        pos = self.positions
         size = len(cells)
-        values = {key: (cells[i] if i < size else None) for key, i in pos.items()}
+        values = {key: (cells[i] if i < size else None) for key, i in self._order}
         failed = False
         try:
             store = self._store(values.get("store_code"))
@@ -158,6 +159,8 @@ class RowValidator:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -186,9 +189,16 @@ def _parse_date(value: Any) -> date:
     raise CellError("date", _("“%(v)s”不是有效日期（例如 2026-03-01）") % {"v": text})
 
 
+_PLAIN = {places: re.compile(rf"-?\d{{1,10}}(?:\.\d{{1,{places}}})?") for places in (2, 3)}
+
+
 def _decimal(
     value: Any, key: str, *, places: int, minimum: Decimal | None = None, default: str | None = None
 ) -> str:
+    if isinstance(value, str) and _PLAIN[places].fullmatch(value):  # the common case, without Decimal
+        if minimum is not None and value.startswith("-") and value.strip("-0.") != "":
+            raise CellError(key, _("不能为负数"))
+        return value
     text = _text(value).replace(",", "")
     if not text:
         if default is not None:

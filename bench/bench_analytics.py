@@ -1,0 +1,408 @@
+"""Analytics at scale: import throughput and report latency, each beside a baseline measured in the same run.
+
+    .venv/bin/python bench/bench_analytics.py                       # 300 stores × 730 days × 60 products
+    .venv/bin/python bench/bench_analytics.py --stores 30 --days 365 # smaller
+    .venv/bin/python bench/bench_analytics.py --db sqlite            # one database only
+
+For each database (SQLite file; PostgreSQL at --pg-url) in a fresh child process:
+  raw load    the product rows into a bare table the fastest way (PostgreSQL COPY, SQLite executemany in one
+              transaction) — the floor for any importer;
+  import      the same files through Yunying's importer (validation, idempotent replace, aggregates);
+  latency     /api/analytics/monthly and /api/analytics/products (and the two pages) served by a gunicorn
+              worker: median and p99 over --requests calls, beside DuckDB aggregating the raw rows in memory;
+  memory      the peak RSS (VmHWM) of that web worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHANNELS = ("dine_in", "takeaway", "delivery")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    return {"median_ms": statistics.median(values) * 1000, "p99_ms": _percentile(values, 0.99) * 1000}
+
+
+# ---- data -------------------------------------------------------------------------------------------------
+
+
+def generate(folder: Path, stores: int, days: int, products: int, end: date) -> dict[str, object]:
+    """Write stores.csv (store-day-channel rows) and products.csv (store-day-product rows), store by store."""
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(2026)
+    start = end - timedelta(days=days - 1)
+    dates = [(start + timedelta(days=i)).isoformat() for i in range(days)]
+    codes = [f"P{i:03d}" for i in range(products)]
+    prices = rng.uniform(5, 90, products).round(2)
+    product_path, store_path = folder / "products.csv", folder / "stores.csv"
+    t0 = time.perf_counter()
+    with product_path.open("w") as pf, store_path.open("w") as sf:
+        pf.write("store_code,date,product_code,qty,amount\n")
+        sf.write("store_code,date,net_sales,tickets,customers,channel\n")
+        for s in range(stores):
+            store = f"B{s:04d}"
+            qty = rng.poisson(rng.uniform(3, 30, products), size=(days, products)).astype(np.int64)
+            qty[rng.random((days, products)) < 0.002] = -1  # returns
+            amount = (qty * prices).round(2)
+            lines = []
+            for d, day in enumerate(dates):
+                prefix = f"{store},{day},"
+                lines.extend(f"{prefix}{codes[p]},{qty[d, p]},{amount[d, p]:.2f}\n" for p in range(products))
+            pf.write("".join(lines))
+            totals = amount.sum(axis=1)
+            out = []
+            for d, day in enumerate(dates):
+                for channel, share in zip(CHANNELS, (0.6, 0.12, 0.28), strict=True):
+                    sales = max(totals[d] * share, 0.0)
+                    tickets = max(int(sales / 60), 1)
+                    out.append(f"{store},{day},{sales:.2f},{tickets},{tickets * 2},{channel}\n")
+            sf.write("".join(out))
+    return {
+        "products_csv": str(product_path),
+        "stores_csv": str(store_path),
+        "product_rows": stores * days * products,
+        "store_rows": stores * days * 3,
+        "generate_s": time.perf_counter() - t0,
+        "csv_mb": (product_path.stat().st_size + store_path.stat().st_size) / 1e6,
+    }
+
+
+def duckdb_latency(data: dict[str, object], months: list[str], runs: int) -> dict[str, object]:
+    import duckdb
+
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    con.execute(f"CREATE TABLE p AS SELECT * FROM read_csv_auto('{data['products_csv']}')")
+    con.execute(f"CREATE TABLE s AS SELECT * FROM read_csv_auto('{data['stores_csv']}')")
+    load = time.perf_counter() - t0
+    monthly_sql = """
+        SELECT store_code, date_trunc('month', date) AS m, SUM(net_sales), SUM(tickets), SUM(customers)
+        FROM s WHERE date_trunc('month', date) IN (?::DATE, ?::DATE - INTERVAL 1 MONTH, ?::DATE - INTERVAL 12 MONTH)
+        GROUP BY 1, 2"""
+    products_sql = """
+        SELECT product_code, date_trunc('month', date) AS m, SUM(qty), SUM(amount), COUNT(DISTINCT store_code)
+        FROM p WHERE date_trunc('month', date) IN (?::DATE, ?::DATE - INTERVAL 1 MONTH) GROUP BY 1, 2"""
+    result: dict[str, object] = {"load_s": load}
+    for name, sql, n in (("monthly", monthly_sql, 3), ("products", products_sql, 2)):
+        timings = []
+        for i in range(runs):
+            month = months[i % len(months)] + "-01"
+            t = time.perf_counter()
+            con.execute(sql, [month] * n).fetchall()
+            timings.append(time.perf_counter() - t)
+        result[name] = _summary(timings)
+    return result
+
+
+# ---- the child: one database -------------------------------------------------------------------------------
+
+
+def child(args: argparse.Namespace) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunying.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0, interactive=False)
+    data = json.loads(args.data)
+    _setup_org(data["stores"], data["products"])
+    result: dict[str, object] = {"db": connection.vendor}
+    result["raw_load"] = _raw_load(data["products_csv"], connection, transaction)
+    from yunying.analytics.services import sales_import_file
+
+    for kind in ("stores", "products"):
+        t0 = time.perf_counter()
+        done = sales_import_file(actor=None, path=Path(data[f"{kind}_csv"]))
+        elapsed = time.perf_counter() - t0
+        assert done.status == "done", (done.message, done.errors[:3])
+        result[f"import_{kind}"] = {"rows": done.rows, "seconds": elapsed, "rows_per_s": done.rows / elapsed}
+    result["serve"] = _serve(args, data["months"])
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def _setup_org(stores: int, products: int) -> None:
+    from yunying.analytics.models import Product
+    from yunying.org.models import OrgUnit, UnitKind
+    from yunying.seed.services import seed_defaults
+
+    seed_defaults()
+    company = OrgUnit.objects.create(kind=UnitKind.COMPANY, code="BC", name="压测连锁")
+    mgmt = OrgUnit.objects.create(kind=UnitKind.DEPARTMENT, code="D-MGMT", name="运营管理部", parent=company)
+    regions = [
+        OrgUnit.objects.create(kind=UnitKind.REGION, code=f"BR{r:02d}", name=f"区域{r}", parent=mgmt)
+        for r in range(max(1, stores // 10))
+    ]
+    OrgUnit.objects.bulk_create(
+        OrgUnit(kind=UnitKind.STORE, code=f"B{s:04d}", name=f"门店{s}", parent=regions[s % len(regions)])
+        for s in range(stores)
+    )
+    Product.objects.bulk_create(Product(code=f"P{i:03d}", name=f"商品{i}") for i in range(products))
+
+
+def _raw_load(path: str, connection, transaction) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    import csv
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw")
+        cursor.execute(
+            "CREATE TABLE bench_raw (store_code varchar(30), date date, product_code varchar(40), "
+            "qty numeric(12,3), amount numeric(14,2))"
+        )
+    t0 = time.perf_counter()
+    rows = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with (
+                connection.cursor() as cursor,
+                cursor.copy("COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+                open(path, "rb") as handle,
+            ):
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT COUNT(*) FROM bench_raw")
+                rows = cursor.fetchone()[0]
+        else:
+            raw = connection.connection
+            with open(path, newline="") as handle:
+                reader = csv.reader(handle)
+                next(reader)
+                batch: list[list[str]] = []
+                for row in reader:
+                    batch.append(row)
+                    if len(batch) >= 100_000:
+                        raw.executemany("INSERT INTO bench_raw VALUES (?, ?, ?, ?, ?)", batch)
+                        rows += len(batch)
+                        batch = []
+                raw.executemany("INSERT INTO bench_raw VALUES (?, ?, ?, ?, ?)", batch)
+                rows += len(batch)
+    elapsed = time.perf_counter() - t0
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_raw")
+    return {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed}
+
+
+def _serve(args: argparse.Namespace, months: list[str]) -> dict[str, object]:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from yunying.accounts.models import User
+    from yunying.accounts.services import token_create
+
+    user = User.objects.create_superuser("bench", password="bench-pass-1")
+    _token, secret = token_create(user=user, name="bench", days=1)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "yunying.accounts.backends.ThrottledModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    env = {**os.environ, "YUNYING_INSECURE_COOKIES": "1", "PYTHONPATH": str(ROOT / "src")}
+    port = args.port
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "yunying.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "1",
+            "--timeout",
+            "300",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        api_headers = {"Authorization": f"Bearer {secret}"}
+        page_headers = {"Cookie": f"sessionid={session.session_key}"}
+        targets = {
+            "api_monthly": ("/api/analytics/monthly?month={m}", api_headers),
+            "api_products": ("/api/analytics/products?month={m}", api_headers),
+            "page_monthly": ("/analytics/monthly/?month={m}", page_headers),
+            "page_products": ("/analytics/products/?month={m}", page_headers),
+        }
+        result: dict[str, object] = {}
+        for name, (path, headers) in targets.items():
+            timings = []
+            for i in range(args.requests + 3):
+                request = urllib.request.Request(
+                    base + path.format(m=months[i % len(months)]), headers=headers
+                )
+                t0 = time.perf_counter()
+                with urllib.request.urlopen(request, timeout=300) as response:
+                    response.read()
+                    assert response.status == 200 and "/login" not in response.url, (name, response.url)
+                if i >= 3:  # the first calls warm the worker up
+                    timings.append(time.perf_counter() - t0)
+            result[name] = _summary(timings)
+        result["worker_peak_rss_mb"] = _peak_rss_of_children(server.pid)
+        return result
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _peak_rss_of_children(parent: int) -> float:
+    peak = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(parent):
+            peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]) / 1024)
+    return peak
+
+
+# ---- the parent ------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--stores", type=int, default=300)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--products", type=int, default=60)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the number of stores (e.g. 0.1)")
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+    )
+    parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench-analytics")
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--data", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    stores = max(1, int(args.stores * args.scale))
+    end = date.today() - timedelta(days=1)
+    print(f"dataset: {stores} stores × {args.days} days × {args.products} products", flush=True)
+    data = generate(args.workdir / "data", stores, args.days, args.products, end)
+    print(
+        f"generated {data['product_rows']:,} product rows + {data['store_rows']:,} store rows "
+        f"({data['csv_mb']:.0f} MB CSV) in {data['generate_s']:.1f}s",
+        flush=True,
+    )
+    first = (end - timedelta(days=args.days - 1)).strftime("%Y-%m")
+    current = (end + timedelta(days=1)).replace(day=1)  # the first month not complete
+    months = []
+    for i in range(1, 13):
+        index = current.year * 12 + current.month - 1 - i
+        month = f"{index // 12}-{index % 12 + 1:02d}"
+        if month > first:
+            months.append(month)
+    payload = {**data, "stores": stores, "products": args.products, "months": months}
+    duck = duckdb_latency(data, months, args.requests)
+    print(
+        f"duckdb: load {duck['load_s']:.1f}s; monthly median {duck['monthly']['median_ms']:.1f} ms "  # type: ignore[index]
+        f"p99 {duck['monthly']['p99_ms']:.1f} ms; products median {duck['products']['median_ms']:.1f} ms "  # type: ignore[index]
+        f"p99 {duck['products']['p99_ms']:.1f} ms",
+        flush=True,
+    )  # type: ignore[index]
+    for db in args.db.split(","):
+        env = {**os.environ, "YUNYING_DATA_DIR": str(args.workdir / db), "YUNYING_HUEY_IMMEDIATE": "1"}
+        env.pop("DATABASE_URL", None)
+        env.pop("REDIS_URL", None)
+        if db == "postgres":
+            subprocess.run(
+                ["psql", args.pg_url + "/postgres", "-qc", "DROP DATABASE IF EXISTS yunying_bench"],
+                check=True,
+            )
+            subprocess.run(
+                ["psql", args.pg_url + "/postgres", "-qc", "CREATE DATABASE yunying_bench"], check=True
+            )
+            env["DATABASE_URL"] = args.pg_url + "/yunying_bench"
+        else:
+            sqlite = args.workdir / db / "yunying.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{sqlite}{suffix}").unlink(missing_ok=True)
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            "--data",
+            json.dumps(payload),
+            "--requests",
+            str(args.requests),
+            "--port",
+            str(args.port),
+        ]
+        t0 = time.perf_counter()
+        out = subprocess.run(command, env=env, capture_output=True, text=True)
+        if out.returncode != 0:
+            print(out.stdout[-2000:], out.stderr[-4000:])
+            raise SystemExit(f"{db}: child failed")
+        result = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])
+        _report(db, result, duck, time.perf_counter() - t0)
+
+
+def _report(db: str, r: dict, duck: dict, total: float) -> None:  # type: ignore[type-arg]
+    raw, imp, st = r["raw_load"], r["import_products"], r["import_stores"]
+    print(f"\n== {db} ({total:.0f}s in all)")
+    print(
+        f"raw load (COPY/executemany): {raw['rows']:,} rows in {raw['seconds']:.1f}s = {raw['rows_per_s']:,.0f} rows/s"
+    )
+    print(
+        f"import products:             {imp['rows']:,} rows in {imp['seconds']:.1f}s = {imp['rows_per_s']:,.0f} rows/s"
+        f"  (ratio to raw: {imp['rows_per_s'] / raw['rows_per_s']:.2f})"
+    )
+    print(
+        f"import store-days:           {st['rows']:,} rows in {st['seconds']:.1f}s = {st['rows_per_s']:,.0f} rows/s"
+    )
+    serve = r["serve"]
+    for name, baseline in (
+        ("api_monthly", "monthly"),
+        ("api_products", "products"),
+        ("page_monthly", "monthly"),
+        ("page_products", "products"),
+    ):
+        ours, base = serve[name], duck[baseline]
+        print(
+            f"{name:14s} median {ours['median_ms']:7.1f} ms  p99 {ours['p99_ms']:7.1f} ms   "
+            f"duckdb median {base['median_ms']:6.1f} ms  (ratio {ours['median_ms'] / base['median_ms']:.2f})"
+        )
+    print(f"web worker peak RSS: {serve['worker_peak_rss_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
