@@ -165,6 +165,10 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     admin.first_name = "系统管理员"
     admin.save(update_fields=["first_name"])
 
+    from yunying.workflow.demo import workflow_demo_load
+
+    workflow_demo_load()  # a few running and finished requests for the inbox and the monitor
+
     logins = [
         ("gm", "总经理"),
         ("ops", "运营经理"),

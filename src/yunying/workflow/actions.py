@@ -41,11 +41,11 @@ def locked(actor: Any, task_id: int) -> Iterator[tuple[ProcessInstance, WorkTask
         raise NotFound(_("找不到任务 #%(id)s。") % {"id": task_id})
     with transaction.atomic():
         instance = (
-            ProcessInstance.objects.select_for_update()
+            ProcessInstance.objects.select_for_update(of=("self",))
             .select_related("version", "definition", "requester", "unit")
             .get(pk=instance_id)
         )
-        task = WorkTask.objects.select_for_update().get(pk=task_id)
+        task = WorkTask.objects.select_for_update(of=("self",)).get(pk=task_id)
         if task.status not in OPEN_STATUSES or instance.status != InstanceStatus.RUNNING:
             raise already_handled()
         yield instance, task
@@ -73,7 +73,9 @@ def _require_act(actor: Any, task: WorkTask) -> None:
     raise PermissionDenied(_("您不是该任务的处理人。"))
 
 
-def _finish(task: WorkTask, actor: Any, outcome: str, comment: str, data: dict[str, Any] | None = None) -> None:
+def _finish(
+    task: WorkTask, actor: Any, outcome: str, comment: str, data: dict[str, Any] | None = None
+) -> None:
     task.status = TaskStatus.COMPLETED
     task.outcome = outcome
     task.acted_by = actor
@@ -145,7 +147,7 @@ def task_claim(*, actor: Any, task_id: int) -> WorkTask:
             raise already_handled()
         if not may_claim(actor, task):
             if task.assignee_id is not None:
-                raise Conflict(_("该任务已被 %(name)s 接收。") % {"name": task.assignee.display_name})
+                raise Conflict(_("该任务已被 %(name)s 接收。") % {"name": task.assignee.display_name if task.assignee else ""})
             raise PermissionDenied(_("您不在该任务的候选人中。"))
         task.assignee = actor
         task.claimed_at = timezone.now()
@@ -166,7 +168,9 @@ def task_approve(
     """同意: submit the step's form; the process goes on once every part of the step is done."""
     with locked(actor, task_id) as (instance, task):
         _require_act(actor, task)
-        submission = StepForm.of(_step_props(instance, task)).validate(dict(data or {}), files=files, user=actor)
+        submission = StepForm.of(_step_props(instance, task)).validate(
+            dict(data or {}), files=files, user=actor
+        )
         submission.store_files()
         _finish(task, actor, "approved", comment, submission.data)
         save_attachments(instance, attachments, user=actor, task=task)
@@ -174,7 +178,7 @@ def task_approve(
             instance, "approve", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment
         )
         if task.kind == TaskKind.SIGNER and task.signer_mode == SignerMode.BEFORE and task.parent_id:
-            parent = WorkTask.objects.select_for_update().get(pk=task.parent_id)
+            parent = WorkTask.objects.select_for_update(of=("self",)).get(pk=task.parent_id)
             if parent.status == TaskStatus.ON_HOLD:
                 parent.status = TaskStatus.OPEN
                 parent.save(update_fields=["status"])
@@ -196,8 +200,14 @@ def task_reject(*, actor: Any, task_id: int, comment: str = "") -> WorkTask:
         instance.ended_at = timezone.now()
         runtime.engine_save(instance, eng)
         runtime.event(
-            instance, "reject", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment,
-            from_state="running", to_state="rejected",
+            instance,
+            "reject",
+            actor=actor,
+            task=task,
+            on_behalf_of=task.on_behalf_of,
+            comment=comment,
+            from_state="running",
+            to_state="rejected",
         )
         _save(instance)
         return task
@@ -253,14 +263,21 @@ def task_return(*, actor: Any, task_id: int, to: str, comment: str = "") -> Work
                 due_at=runtime.due_from({}, timezone.now()),
             )
         runtime.event(
-            instance, "return", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment,
+            instance,
+            "return",
+            actor=actor,
+            task=task,
+            on_behalf_of=task.on_behalf_of,
+            comment=comment,
             data={"to": to, "step": targets.get(target, target)},
         )
         _save(instance)
         return task
 
 
-def task_resubmit(*, actor: Any, task_id: int, data: dict[str, Any] | None = None, comment: str = "") -> WorkTask:
+def task_resubmit(
+    *, actor: Any, task_id: int, data: dict[str, Any] | None = None, comment: str = ""
+) -> WorkTask:
     """The requester, after a return to them, corrects the start form and sends the request again."""
     from yunying.workflow.start import RESERVED, start_form
 
@@ -308,8 +325,13 @@ def task_transfer(*, actor: Any, task_id: int, to_user: Any, comment: str = "") 
         task.save(update_fields=["assignee", "on_behalf_of"])
         task.candidate_users.clear()
         runtime.event(
-            instance, "transfer", actor=actor, task=task, comment=comment,
-            from_state=previous.username if previous else "", to_state=target.username,
+            instance,
+            "transfer",
+            actor=actor,
+            task=task,
+            comment=comment,
+            from_state=previous.username if previous else "",
+            to_state=target.username,
         )
         _save(instance)
         return task
@@ -342,15 +364,22 @@ def task_add_signer(
             due_at=task.due_at,
         )
         runtime.event(
-            instance, "add_signer", actor=actor, task=task, comment=comment,
-            to_state=signer.username, data={"mode": mode, "signer_task": row.pk},
+            instance,
+            "add_signer",
+            actor=actor,
+            task=task,
+            comment=comment,
+            to_state=signer.username,
+            data={"mode": mode, "signer_task": row.pk},
         )
         if mode == SignerMode.BEFORE:
             task.status = TaskStatus.ON_HOLD
             task.save(update_fields=["status"])
         elif mode == SignerMode.AFTER:
             _finish(task, actor, "approved", comment)
-            runtime.event(instance, "approve", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment)
+            runtime.event(
+                instance, "approve", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment
+            )
         _save(instance)
         return row
 
@@ -363,14 +392,20 @@ def task_complete(*, actor: Any, task_id: int, action: str, **kwargs: Any) -> Wo
         ),
         "reject": lambda: task_reject(actor=actor, task_id=task_id, comment=kwargs.get("comment", "")),
         "return": lambda: task_return(
-            actor=actor, task_id=task_id, to=kwargs.get("to") or "requester", comment=kwargs.get("comment", "")
+            actor=actor,
+            task_id=task_id,
+            to=kwargs.get("to") or "requester",
+            comment=kwargs.get("comment", ""),
         ),
         "transfer": lambda: task_transfer(
             actor=actor, task_id=task_id, to_user=kwargs.get("user") or "", comment=kwargs.get("comment", "")
         ),
         "add_signer": lambda: task_add_signer(
-            actor=actor, task_id=task_id, user=kwargs.get("user") or "",
-            mode=kwargs.get("mode") or SignerMode.AFTER, comment=kwargs.get("comment", ""),
+            actor=actor,
+            task_id=task_id,
+            user=kwargs.get("user") or "",
+            mode=kwargs.get("mode") or SignerMode.AFTER,
+            comment=kwargs.get("comment", ""),
         ),
         "resubmit": lambda: task_resubmit(
             actor=actor, task_id=task_id, data=kwargs.get("data"), comment=kwargs.get("comment", "")
@@ -379,7 +414,8 @@ def task_complete(*, actor: Any, task_id: int, action: str, **kwargs: Any) -> Wo
     }
     if action not in handlers:
         raise DomainError(
-            _("未知的操作“%(a)s”，可用：%(list)s") % {"a": action, "list": ", ".join(handlers)}, field="action"
+            _("未知的操作“%(a)s”，可用：%(list)s") % {"a": action, "list": ", ".join(handlers)},
+            field="action",
         )
     return handlers[action]()
 

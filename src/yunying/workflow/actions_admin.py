@@ -39,7 +39,9 @@ def instance_cancel(*, actor: Any, instance_id: int, comment: str = "") -> Proce
         instance.ended_at = timezone.now()
         runtime.engine_save(instance, eng)
         runtime.refresh_current(instance)
-        runtime.event(instance, "cancel", actor=actor, comment=comment, from_state=previous, to_state="cancelled")
+        runtime.event(
+            instance, "cancel", actor=actor, comment=comment, from_state=previous, to_state="cancelled"
+        )
         instance.save()
         return instance
 
@@ -88,7 +90,8 @@ def tasks_warn_overdue() -> int:
                     kind="overdue",
                     instance=task.instance,
                     task=task,
-                    message=_("已超时：%(title)s —— %(step)s") % {"title": task.instance.title, "step": task.name},
+                    message=_("已超时：%(title)s —— %(step)s")
+                    % {"title": task.instance.title, "step": task.name},
                 )
                 count += 1
     return count
@@ -101,7 +104,11 @@ def instances_advance_timers() -> int:
         status=InstanceStatus.RUNNING, has_timers=True
     ).values_list("pk", flat=True)[:1000]:
         with transaction.atomic():
-            instance = ProcessInstance.objects.select_for_update().select_related("version").get(pk=instance_id)
+            instance = (
+                ProcessInstance.objects.select_for_update(of=("self",))
+                .select_related("version")
+                .get(pk=instance_id)
+            )
             if instance.status != InstanceStatus.RUNNING:
                 continue
             eng = runtime.engine_load(instance)

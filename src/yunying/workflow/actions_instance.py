@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from yunying.workflow.policy import policy as setting_get
 from yunying.org.models import Appointment
 from yunying.workflow import runtime, selectors
 from yunying.workflow.models import (
@@ -26,6 +25,7 @@ from yunying.workflow.models import (
     WorkTask,
 )
 from yunying.workflow.notify import notify
+from yunying.workflow.policy import policy as setting_get
 from yunying.workflow.start import save_attachments
 
 
@@ -34,8 +34,10 @@ def locked_instance(actor: Any, instance_id: int) -> Iterator[ProcessInstance]:
     if not selectors.instances_visible_to(actor).filter(pk=instance_id).exists():
         raise NotFound(_("找不到流程实例 #%(id)s。") % {"id": instance_id})
     with transaction.atomic():
-        yield ProcessInstance.objects.select_for_update().select_related("version", "requester").get(
-            pk=instance_id
+        yield (
+            ProcessInstance.objects.select_for_update(of=("self",))
+            .select_related("version", "requester")
+            .get(pk=instance_id)
         )
 
 
@@ -94,13 +96,15 @@ def instance_remind(*, actor: Any, instance_id: int, comment: str = "") -> list[
         minutes = int(setting_get("workflow.remind_interval_minutes"))
         now = timezone.now()
         if instance.last_reminded_at and now - instance.last_reminded_at < dt.timedelta(minutes=minutes):
-            raise Conflict(
-                _("刚刚催办过，请 %(n)d 分钟后再试。") % {"n": minutes}, code="too_soon"
-            )
+            raise Conflict(_("刚刚催办过，请 %(n)d 分钟后再试。") % {"n": minutes}, code="too_soon")
         rows: list[Notification] = []
-        for task in instance.tasks.filter(status__in=OPEN_STATUSES).select_related("assignee", "candidate_group"):
+        for task in instance.tasks.filter(status__in=OPEN_STATUSES).select_related(
+            "assignee", "candidate_group"
+        ):
             message = _("%(who)s 催办：%(title)s —— %(step)s") % {
-                "who": actor.display_name, "title": instance.title, "step": task.name,
+                "who": actor.display_name,
+                "title": instance.title,
+                "step": task.name,
             }
             rows += notify(_people_of(task), kind="remind", message=message, instance=instance, task=task)
         if not rows:
@@ -108,7 +112,10 @@ def instance_remind(*, actor: Any, instance_id: int, comment: str = "") -> list[
         instance.last_reminded_at = now
         instance.save(update_fields=["last_reminded_at"])
         runtime.event(
-            instance, "remind", actor=actor, comment=comment,
+            instance,
+            "remind",
+            actor=actor,
+            comment=comment,
             data={"recipients": sorted({n.recipient.username for n in rows})},
         )
         return rows
@@ -122,7 +129,9 @@ def instance_comment(*, actor: Any, instance_id: int, comment: str) -> InstanceE
         return runtime.event(instance, "comment", actor=actor, comment=comment[:4000])
 
 
-def instance_attach(*, actor: Any, instance_id: int, files: list[Any], task_id: int | None = None) -> list[Attachment]:
+def instance_attach(
+    *, actor: Any, instance_id: int, files: list[Any], task_id: int | None = None
+) -> list[Attachment]:
     if not files:
         raise DomainError(_("请选择要上传的文件。"), field="files")
     with locked_instance(actor, instance_id) as instance:

@@ -191,7 +191,12 @@ def _instance_out(i: ProcessInstance) -> dict[str, Any]:
         "current_steps": i.current_steps,
         "started_at": i.started_at,
         "ended_at": i.ended_at,
-        "open_tasks": [_task_out(t) for t in selectors.instance_open_tasks(i).select_related("instance__definition", "instance__requester")],
+        "open_tasks": [
+            _task_out(t)
+            for t in selectors.instance_open_tasks(i).select_related(
+                "instance__definition", "instance__requester"
+            )
+        ],
         "history": [_event_out(e) for e in selectors.instance_events(i)],
         "task_states": selectors.instance_task_states(i),
     }
@@ -288,7 +293,11 @@ def tasks(
     rows, total = inbox.inbox_tasks(
         user=request.user, tab=tab, filters=filters, limit=max(1, min(limit, 200)), offset=max(0, offset)
     )
-    return {"count": total, "counts": {"todo": total} if tab == "todo" else {"done": total}, "items": [_task_out(t) for t in rows]}
+    return {
+        "count": total,
+        "counts": {"todo": total} if tab == "todo" else {"done": total},
+        "items": [_task_out(t) for t in rows],
+    }
 
 
 def _task_result(request: HttpRequest, task_id: int) -> dict[str, Any]:
@@ -332,7 +341,9 @@ def withdraw(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict
     return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
 
 
-@router.post("/instances/{instance_id}/remind", response=NotificationCountOut, summary="Remind the assignees (催办)")
+@router.post(
+    "/instances/{instance_id}/remind", response=NotificationCountOut, summary="Remind the assignees (催办)"
+)
 def remind(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
     rows = services.instance_remind(actor=request.user, instance_id=instance_id, comment=payload.comment)
     return {"notified": len(rows)}
@@ -340,6 +351,6 @@ def remind(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[s
 
 @router.post("/instances/{instance_id}/comments", response=EventOut, summary="Comment on an instance")
 def comment(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
-    return _event_out(services.instance_comment(actor=request.user, instance_id=instance_id, comment=payload.comment))
-
-
+    return _event_out(
+        services.instance_comment(actor=request.user, instance_id=instance_id, comment=payload.comment)
+    )

@@ -30,9 +30,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from yunying.accounts.models import User
-from yunying.workflow.policy import policy as setting_get
 from yunying.org.models import Appointment, Employee, OrgUnit, Position, UnitKind
 from yunying.org.selectors import direct_superiors
+from yunying.workflow.policy import policy as setting_get
 
 KINDS = (
     "position",
@@ -232,7 +232,7 @@ def department_head() -> list[User]:
 
     try:
         unit = management_department()
-    except Exception:  # noqa: BLE001 - no management department configured: nobody
+    except Exception:
         return []
     heads = Appointment.objects.active().filter(unit=unit, position__is_head=True)
     return _users_named(list(heads.values_list("employee__user__username", flat=True)))

@@ -143,7 +143,7 @@ def definition_deploy(
     spec = defn.to_dict()
     spec["start_event"] = _start_event_id(raw, defn.process_id)
     with transaction.atomic():
-        definition, created = ProcessDefinition.objects.select_for_update().get_or_create(
+        definition, created = ProcessDefinition.objects.select_for_update(of=("self",)).get_or_create(
             key=key,
             defaults={"name": name, "category": category, "description": description, "created_by": actor},
         )

@@ -486,11 +486,37 @@ def dump_state(inst: EngineInstance) -> dict[str, Any]:
     return json.loads(text)  # detach from live objects; proves it is JSON-able
 
 
+def _tree_ordered(dct: Any) -> Any:
+    """Put every ``tasks`` mapping back in tree order (parents before children).
+
+    Spiff restores tasks in mapping order; a store that does not keep key order (PostgreSQL jsonb)
+    would otherwise lose task data."""
+    if isinstance(dct, dict):
+        tasks, root = dct.get("tasks"), dct.get("root")
+        if isinstance(tasks, dict) and isinstance(root, str) and root in tasks:
+            ordered: dict[str, Any] = {}
+            stack = [root]
+            while stack:
+                tid = stack.pop()
+                if tid in ordered or tid not in tasks:
+                    continue
+                ordered[tid] = tasks[tid]
+                stack.extend(reversed(tasks[tid].get("children") or []))
+            ordered.update({k: v for k, v in tasks.items() if k not in ordered})
+            dct["tasks"] = ordered
+        for value in dct.values():
+            _tree_ordered(value)
+    elif isinstance(dct, list):
+        for value in dct:
+            _tree_ordered(value)
+    return dct
+
+
 def load_state(
     defn: ParsedDefinition, state: dict[str, Any], *, clock: Clock | None = None
 ) -> EngineInstance:
     """Rebuild an instance from :func:`dump_state` output and the definition it was started from."""
-    dct = copy.deepcopy(state)
+    dct = _tree_ordered(copy.deepcopy(state))
     dct.pop("yunying_state_format", None)
     dct["spec"] = copy.deepcopy(defn.spec_dict["spec"])
     dct["subprocess_specs"] = copy.deepcopy(defn.spec_dict["subprocess_specs"])

@@ -92,10 +92,18 @@ def inbox_counts(user: Any) -> dict[str, int]:
     }
 
 
-_TASK_RELATED = ("instance", "instance__definition", "instance__requester", "instance__requester__employee", "assignee")
+_TASK_RELATED = (
+    "instance",
+    "instance__definition",
+    "instance__requester",
+    "instance__requester__employee",
+    "assignee",
+)
 
 
-def inbox_tasks(*, user: Any, tab: str, filters: InboxFilters, limit: int = PAGE_SIZE, offset: int = 0) -> tuple[list[WorkTask], int]:
+def inbox_tasks(
+    *, user: Any, tab: str, filters: InboxFilters, limit: int = PAGE_SIZE, offset: int = 0
+) -> tuple[list[WorkTask], int]:
     if tab == "done":
         qs = WorkTask.objects.filter(acted_by=user, status=TaskStatus.COMPLETED)
         ordering: tuple[str, ...] = ("-completed_at", "-pk")
@@ -108,7 +116,9 @@ def inbox_tasks(*, user: Any, tab: str, filters: InboxFilters, limit: int = PAGE
     return rows, total
 
 
-def inbox_instances(*, user: Any, tab: str, filters: InboxFilters, limit: int = PAGE_SIZE, offset: int = 0) -> tuple[list[ProcessInstance], int]:
+def inbox_instances(
+    *, user: Any, tab: str, filters: InboxFilters, limit: int = PAGE_SIZE, offset: int = 0
+) -> tuple[list[ProcessInstance], int]:
     if tab == "copied":
         qs = ProcessInstance.objects.filter(pk__in=CarbonCopy.objects.filter(user=user).values("instance_id"))
     else:
@@ -116,7 +126,9 @@ def inbox_instances(*, user: Any, tab: str, filters: InboxFilters, limit: int = 
     qs = _instance_filters(qs, filters)
     total = qs.count()
     rows = list(
-        qs.select_related("definition", "requester", "unit").order_by("-started_at", "-pk")[offset : offset + limit]
+        qs.select_related("definition", "requester", "unit").order_by("-started_at", "-pk")[
+            offset : offset + limit
+        ]
     )
     return rows, total
 

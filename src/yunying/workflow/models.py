@@ -219,7 +219,7 @@ class WorkTask(models.Model):
     candidate_group = models.ForeignKey(
         "auth.Group", verbose_name=_("候选组"), null=True, blank=True, on_delete=models.PROTECT
     )
-    candidate_users = models.ManyToManyField(
+    candidate_users: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         USER, verbose_name=_("候选人（或签）"), blank=True, related_name="workflow_candidate_tasks"
     )
     on_behalf_of = models.ForeignKey(
@@ -316,10 +316,6 @@ class InstanceEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.instance_id} {self.action}"
 
-    @property
-    def action_label(self) -> str:
-        return str(ACTION_LABELS.get(self.action, self.action))
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("instance events are append-only")
@@ -327,6 +323,10 @@ class InstanceEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("instance events are append-only")
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
 
 def _attachment_path(instance: Attachment, filename: str) -> str:

@@ -18,7 +18,10 @@ MONITOR_PERMISSION = "workflow.monitor_process"
 
 
 def can_monitor(user: Any) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.has_perm(MONITOR_PERMISSION) or scope_for(user).everything))
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or user.has_perm(MONITOR_PERMISSION) or scope_for(user).everything)
+    )
 
 
 @dataclass
@@ -45,7 +48,9 @@ def monitor_report(*, user: Any, key: str | None = None, limit: int = 100) -> Mo
     if key:
         instances = instances.filter(definition__key=key)
     report = MonitorReport()
-    report.by_status = dict(instances.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    report.by_status = dict(
+        instances.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
     finished = instances.filter(ended_at__isnull=False, status=InstanceStatus.COMPLETED)
     agg = finished.aggregate(
         d=Avg(ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())), n=Count("pk")
@@ -70,16 +75,14 @@ def monitor_report(*, user: Any, key: str | None = None, limit: int = 100) -> Mo
         .annotate(
             n=Count("pk"),
             open_now=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-            wait=Avg(
-                ExpressionWrapper(
-                    timezone_coalesce() - F("created_at"), output_field=DurationField()
-                )
-            ),
+            wait=Avg(ExpressionWrapper(timezone_coalesce() - F("created_at"), output_field=DurationField())),
         )
         .order_by("-wait")[:10]
     )
     report.bottlenecks = [
-        Bottleneck(w["name"], w["instance__definition__name"], w["n"], w["wait"] or dt.timedelta(), w["open_now"])
+        Bottleneck(
+            w["name"], w["instance__definition__name"], w["n"], w["wait"] or dt.timedelta(), w["open_now"]
+        )
         for w in waits
     ]
     return report

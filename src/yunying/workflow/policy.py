@@ -8,7 +8,10 @@ from typing import Any
 from yunying.core.models import Setting
 
 DEFAULTS: dict[str, tuple[Any, str]] = {
-    "workflow.empty_assignee_rule": ("head", "步骤找不到处理人时：skip 跳过 / head 转管理部负责人 / stop 停止并告警"),
+    "workflow.empty_assignee_rule": (
+        "head",
+        "步骤找不到处理人时：skip 跳过 / head 转管理部负责人 / stop 停止并告警",
+    ),
     "workflow.default_due_hours": (48, "步骤未设置期限时的默认处理时限（小时）"),
     "workflow.auto_dedup": (True, "同一审批人连续出现时自动通过（自动去重）"),
     "workflow.remind_interval_minutes": (10, "同一流程两次催办的最短间隔（分钟）"),

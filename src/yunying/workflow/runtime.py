@@ -14,7 +14,6 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yunying.workflow.policy import policy as setting_get
 from yunying.workflow import assignment
 from yunying.workflow.engine import (
     EngineError,
@@ -37,6 +36,7 @@ from yunying.workflow.models import (
     TaskStatus,
     WorkTask,
 )
+from yunying.workflow.policy import policy as setting_get
 
 _CACHE: OrderedDict[tuple[int, str], ParsedDefinition] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
@@ -150,9 +150,7 @@ def _new_task(instance: ProcessInstance, info: TaskInfo, now: dt.datetime) -> Wo
     )
 
 
-def _assign(
-    instance: ProcessInstance, info: TaskInfo, *, dedup: bool, multi: bool
-) -> tuple[WorkTask, str]:
+def _assign(instance: ProcessInstance, info: TaskInfo, *, dedup: bool, multi: bool) -> tuple[WorkTask, str]:
     """Create the inbox task for a READY engine task; returns it and "" or an automatic outcome
     ("dedup", "skip") meaning the engine task must be completed right away, or "stop"."""
     now = timezone.now()
@@ -272,7 +270,9 @@ def _cancel(row: WorkTask, instance: ProcessInstance) -> None:
     row.status = TaskStatus.CANCELLED
     row.completed_at = timezone.now()
     row.save(update_fields=["status", "completed_at"])
-    row.signers.filter(status__in=OPEN_STATUSES).update(status=TaskStatus.CANCELLED, completed_at=timezone.now())
+    row.signers.filter(status__in=OPEN_STATUSES).update(
+        status=TaskStatus.CANCELLED, completed_at=timezone.now()
+    )
 
 
 def cancel_all(instance: ProcessInstance) -> None:

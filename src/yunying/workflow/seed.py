@@ -28,7 +28,22 @@ PURCHASE_TIERS = [
 
 SHIPPED = [
     # key, name, category, icon, file, description
-    ("purchase", "物料申购", "采购", "shopping-cart", "purchase.bpmn", "门店物料申购：管理部审核后按金额分级审批。"),
+    (
+        "purchase",
+        "物料申购",
+        "采购",
+        "shopping-cart",
+        "purchase.bpmn",
+        "门店物料申购：管理部审核后按金额分级审批。",
+    ),
+    (
+        "repair",
+        "日常维修",
+        "行政",
+        "tool",
+        "repair.bpmn",
+        "门店日常维修：区域经理审批；费用超过 2000 元再经管理部审批。",
+    ),
 ]
 
 
@@ -38,7 +53,9 @@ def seed_workflow() -> dict[str, int]:
 
     created = {"workflow_settings": 0, "authority_rules": 0, "processes": 0}
     for key, (value, description) in DEFAULTS.items():
-        _row, was_created = Setting.objects.get_or_create(key=key, defaults={"value": value, "description": description})
+        _row, was_created = Setting.objects.get_or_create(
+            key=key, defaults={"value": value, "description": description}
+        )
         created["workflow_settings"] += int(was_created)
     if not AuthorityRule.objects.filter(category="purchase").exists():
         for name, lo, lo_inc, hi, hi_inc, approver in PURCHASE_TIERS:
@@ -57,7 +74,11 @@ def seed_workflow() -> dict[str, int]:
         if ProcessDefinition.objects.filter(key=key).exists():
             continue
         version = definition_deploy(
-            actor=None, key=key, name=name, category=category, description=description,
+            actor=None,
+            key=key,
+            name=name,
+            category=category,
+            description=description,
             bpmn_xml=(PROCESSES / filename).read_bytes(),
         )
         ProcessDefinition.objects.filter(pk=version.definition_id).update(icon=icon)

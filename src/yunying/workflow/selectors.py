@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -34,10 +35,8 @@ def _seats(user: Any) -> list[tuple[int, int]]:
             .filter(employee__user=user, employee__is_active=True)
             .values_list("position_id", "unit_id")
         )
-        try:
+        with contextlib.suppress(AttributeError):
             user._yunying_wf_seats = cached
-        except AttributeError:
-            pass
     return cached
 
 

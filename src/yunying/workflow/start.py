@@ -119,7 +119,9 @@ def instance_start(
             data={},
             started_at=now,
         )
-        runtime.event(instance, "start", actor=actor, to_state="running", data={"version": the_version.number})
+        runtime.event(
+            instance, "start", actor=actor, to_state="running", data={"version": the_version.number}
+        )
         instance.data = {k: v for k, v in to_json(submission.store_files()).items() if k not in RESERVED}
         save_attachments(instance, attachments, user=actor)
         for username in cc:

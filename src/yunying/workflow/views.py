@@ -124,7 +124,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def bulk_approve(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("task") if i.isdigit()]
-    results = services.tasks_bulk_approve(actor=request.user, task_ids=ids, comment=request.POST.get("comment", ""))
+    results = services.tasks_bulk_approve(
+        actor=request.user, task_ids=ids, comment=request.POST.get("comment", "")
+    )
     ok = sum(1 for r in results if r["ok"])
     if ok:
         messages.success(request, _("已同意 %(n)d 项。") % {"n": ok})
@@ -141,7 +143,11 @@ def _task_action(request: HttpRequest, task_id: int, form: StepForm) -> tuple[bo
     data, files = form.posted(request.POST, request.FILES)
     if action == "approve":
         call: Callable[[], Any] = lambda: services.task_approve(  # noqa: E731
-            actor=user, task_id=task_id, data=data, comment=comment, files=files,
+            actor=user,
+            task_id=task_id,
+            data=data,
+            comment=comment,
+            files=files,
             attachments=request.FILES.getlist("attachments"),
         )
         done = _("已同意。")
@@ -150,12 +156,20 @@ def _task_action(request: HttpRequest, task_id: int, form: StepForm) -> tuple[bo
         done = _("已重新提交。")
     else:
         call = lambda: services.task_complete(  # noqa: E731
-            actor=user, task_id=task_id, action=action, comment=comment,
-            to=request.POST.get("to", ""), user=request.POST.get("user", ""), mode=request.POST.get("mode", ""),
+            actor=user,
+            task_id=task_id,
+            action=action,
+            comment=comment,
+            to=request.POST.get("to", ""),
+            user=request.POST.get("user", ""),
+            mode=request.POST.get("mode", ""),
         )
         done = {
-            "reject": _("已驳回。"), "return": _("已退回。"), "transfer": _("已转交。"),
-            "add_signer": _("已加签。"), "claim": _("已接收。"),
+            "reject": _("已驳回。"),
+            "return": _("已退回。"),
+            "transfer": _("已转交。"),
+            "add_signer": _("已加签。"),
+            "claim": _("已接收。"),
         }.get(action, _("已处理。"))
     return _attempt(request, call, done)
 
@@ -188,7 +202,7 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
         "attachments": instance.attachments.all(),
         "targets": return_targets(instance, the_task),
         "signer_modes": SignerMode.choices,
-        "users": User.objects.filter(is_active=True).exclude(pk=request.user.pk).order_by("username")[:500],
+        "users": User.objects.filter(is_active=True).exclude(pk=request.user.pk or 0).order_by("username")[:500],
         "nav_active": "wf-inbox",
     }
     return render(request, "workflow/task.html", context)
@@ -222,12 +236,18 @@ def instance(request: HttpRequest, instance_id: int) -> HttpResponse:
         "attachments": the_instance.attachments.all(),
         "can_withdraw": can_withdraw(request.user, the_instance),
         "can_remind": the_instance.is_running
-        and (the_instance.requester_id == request.user.pk or request.user.has_perm("workflow.monitor_process")),
+        and (
+            the_instance.requester_id == request.user.pk or request.user.has_perm("workflow.monitor_process")
+        ),
         "requester_turn": is_requester_turn(the_instance),
         "task_states": selectors.instance_task_states(the_instance),
         "bpmn_xml": the_instance.version.bpmn_xml,
         "has_viewer": _template_exists("workflow/_diagram_viewer.html"),
-        "my_tasks": [t for t in selectors.instance_open_tasks(the_instance) if may_act(request.user, t) or may_claim(request.user, t)],
+        "my_tasks": [
+            t
+            for t in selectors.instance_open_tasks(the_instance)
+            if may_act(request.user, t) or may_claim(request.user, t)
+        ],
         "nav_active": "wf-inbox",
     }
     return render(request, "workflow/instance.html", context)
@@ -240,11 +260,22 @@ def instance_act(request: HttpRequest, instance_id: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
     user = request.user
     calls: dict[str, tuple[Callable[[], Any], str]] = {
-        "withdraw": (lambda: services.instance_withdraw(actor=user, instance_id=instance_id, comment=comment), _("已撤回。")),
-        "remind": (lambda: services.instance_remind(actor=user, instance_id=instance_id, comment=comment), _("已催办。")),
-        "comment": (lambda: services.instance_comment(actor=user, instance_id=instance_id, comment=comment), _("已评论。")),
+        "withdraw": (
+            lambda: services.instance_withdraw(actor=user, instance_id=instance_id, comment=comment),
+            _("已撤回。"),
+        ),
+        "remind": (
+            lambda: services.instance_remind(actor=user, instance_id=instance_id, comment=comment),
+            _("已催办。"),
+        ),
+        "comment": (
+            lambda: services.instance_comment(actor=user, instance_id=instance_id, comment=comment),
+            _("已评论。"),
+        ),
         "attach": (
-            lambda: services.instance_attach(actor=user, instance_id=instance_id, files=request.FILES.getlist("attachments")),
+            lambda: services.instance_attach(
+                actor=user, instance_id=instance_id, files=request.FILES.getlist("attachments")
+            ),
             _("已上传。"),
         ),
     }
@@ -281,16 +312,22 @@ def delegations(request: HttpRequest) -> HttpResponse:
                 lambda: services.delegation_create(
                     actor=request.user,
                     to_user=to_user,
-                    starts_on=date.fromisoformat(request.POST.get("starts_on") or timezone.localdate().isoformat()),
-                    ends_on=date.fromisoformat(request.POST["ends_on"]) if request.POST.get("ends_on") else None,
+                    starts_on=date.fromisoformat(
+                        request.POST.get("starts_on") or timezone.localdate().isoformat()
+                    ),
+                    ends_on=date.fromisoformat(request.POST["ends_on"])
+                    if request.POST.get("ends_on")
+                    else None,
                     definition_key=request.POST.get("definition", ""),
                 ),
                 _("委托已设置。"),
             )
         return redirect("workflow:delegations")
     context = {
-        "delegations": Delegation.objects.filter(from_user=request.user).select_related("to_user", "definition"),
-        "users": User.objects.filter(is_active=True).exclude(pk=request.user.pk).order_by("username")[:500],
+        "delegations": Delegation.objects.filter(from_user_id=request.user.pk).select_related(
+            "to_user", "definition"
+        ),
+        "users": User.objects.filter(is_active=True).exclude(pk=request.user.pk or 0).order_by("username")[:500],
         "definitions": selectors.definition_list(user=request.user),
         "nav_active": "wf-inbox",
     }
@@ -305,7 +342,7 @@ def authority(request: HttpRequest) -> HttpResponse:
     sample: dict[str, Any] = {}
     if key:
         version = selectors.version_get(user=request.user, key=key)
-        sample = {k[2:]: v for k, v in request.GET.items() if k.startswith("f_") and v.strip()}
+        sample = {k[2:]: str(v) for k, v in request.GET.items() if k.startswith("f_") and str(v).strip()}
         from yunying.org.models import OrgUnit
 
         unit = OrgUnit.objects.filter(code=request.GET.get("unit", "")).first()

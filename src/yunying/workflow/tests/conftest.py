@@ -36,7 +36,11 @@ def deploy(deployer: Any) -> Any:
     def _deploy(name: str, key: str | None = None, **kwargs: Any) -> ProcessVersion:
         xml = kwargs.pop("xml", None) or read(name)
         return definition_deploy(
-            actor=deployer, key=key or Path(name).stem.replace("_", "-"), name=kwargs.pop("title", name), bpmn_xml=xml, **kwargs
+            actor=deployer,
+            key=key or Path(name).stem.replace("_", "-"),
+            name=kwargs.pop("title", name),
+            bpmn_xml=xml,
+            **kwargs,
         )
 
     return _deploy
@@ -60,7 +64,10 @@ def task_for(instance: Any, username: str) -> Any:
 
 def single_xml(assignee: str, extra: str = "") -> bytes:
     return (
-        read("single.bpmn").decode().replace('yunying:assignee="ASSIGNEE"', f'yunying:assignee="{assignee}"{extra}').encode()
+        read("single.bpmn")
+        .decode()
+        .replace('yunying:assignee="ASSIGNEE"', f'yunying:assignee="{assignee}"{extra}')
+        .encode()
     )
 
 

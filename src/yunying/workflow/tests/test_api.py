@@ -9,7 +9,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from yunying.accounts.services import token_create
-from yunying.workflow.models import InstanceEvent, ProcessDefinition, ProcessInstance, ProcessVersion, WorkTask
+from yunying.workflow.models import (
+    InstanceEvent,
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessVersion,
+    WorkTask,
+)
 from yunying.workflow.tests.conftest import read, single_xml
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +69,11 @@ def test_deploy_start_act_and_read(api_for: Any, deployer: Any, chain: Any) -> N
     assert tasks.status_code == 200 and tasks.json()["count"] == 1
     task_id = tasks.json()["items"][0]["id"]
     assert area.post(f"/tasks/{task_id}/complete", {"action": "fly"}).status_code == 422
-    done = area.post(f"/tasks/{task_id}/complete", {"action": "approve", "comment": "同意", "data": {"opinion": "好"}})
-    assert done.status_code == 200 and done.json()["outcome"] == "approved"
+    done = area.post(
+        f"/tasks/{task_id}/complete", {"action": "approve", "comment": "同意", "data": {"opinion": "好"}}
+    )
+    assert done.status_code == 200, done.content.decode()
+    assert done.json()["outcome"] == "approved"
     again = area.post(f"/tasks/{task_id}/complete", {"action": "approve"})
     assert again.status_code == 409 and again.json()["code"] == "already_handled"
 
@@ -74,13 +83,20 @@ def test_deploy_start_act_and_read(api_for: Any, deployer: Any, chain: Any) -> N
     assert ret.status_code == 200
     mine = store.get("/tasks").json()["items"]
     assert [t["kind"] for t in mine] == ["resubmit"]
-    store.post(f"/tasks/{mine[0]['id']}/complete", {"action": "resubmit", "data": {"amount": "900", "reason": "改"}})
+    store.post(
+        f"/tasks/{mine[0]['id']}/complete", {"action": "resubmit", "data": {"amount": "900", "reason": "改"}}
+    )
     area_task = area.get("/tasks").json()["items"][0]["id"]
     area.post(f"/tasks/{area_task}/complete", {"action": "approve"})
     detail = store.get(f"/instances/{body['id']}").json()
     assert detail["status"] == "completed"
     assert [h["action"] for h in detail["history"] if h["action"] != "assigned"] == [
-        "start", "approve", "return", "resubmit", "approve", "completed",
+        "start",
+        "approve",
+        "return",
+        "resubmit",
+        "approve",
+        "completed",
     ]
     assert detail["task_states"]["area_review"] == "COMPLETED"
 
@@ -93,7 +109,9 @@ def test_deploy_refusals_through_the_api(api_for: Any, deployer: Any) -> None:
         assert resp.status_code == 422
         problems = resp.json()["problems"]
         assert problems[0]["id"] == "f_ops" and "not allowed" in problems[0]["message"]
-    xml = read("parallel.bpmn").replace(b'<bpmn:endEvent id="end"/>', b'<bpmn:endEvent id="end"/><bpmn:complexGateway id="cx"/>')
+    xml = read("parallel.bpmn").replace(
+        b'<bpmn:endEvent id="end"/>', b'<bpmn:endEvent id="end"/><bpmn:complexGateway id="cx"/>'
+    )
     resp = admin.deploy("cx", xml)
     assert resp.status_code == 422 and resp.json()["elements"][0]["id"] == "cx"
     assert resp.json()["elements"][0]["type"] == "complexGateway"
@@ -106,7 +124,9 @@ def test_evil_text_never_runs_even_if_stored(api_for: Any, deployer: Any, chain:
     admin = api_for(deployer)
     admin.deploy("review", read("review.bpmn"))
     version = ProcessVersion.objects.get(definition__key="review")
-    text = json.dumps(version.spec).replace("amount > 1000", "__import__('os').system('touch " + str(tmp_path / "x") + "')")
+    text = json.dumps(version.spec).replace(
+        "amount > 1000", "__import__('os').system('touch " + str(tmp_path / "x") + "')"
+    )
     version.spec = json.loads(text)
     version.save()
     store = api_for(chain.users["store_a1"])

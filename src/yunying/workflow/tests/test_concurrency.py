@@ -61,7 +61,9 @@ def test_concurrent_http_requests(deploy: Any, chain: Any, live_server: Any) -> 
     deploy("single.bpmn", key="single", xml=single_xml("position:AREA-MGR"))
     inst = services.instance_start(actor=chain.users["store_a1"], key="single", data={})
     [task] = open_tasks(inst)
-    secrets = [token_create(user=chain.users[u], name="race")[1] for u in ("area_a", "area_b", "area_a", "area_b")]
+    secrets = [
+        token_create(user=chain.users[u], name="race")[1] for u in ("area_a", "area_b", "area_a", "area_b")
+    ]
     statuses: list[int] = []
     barrier = threading.Barrier(len(secrets))
 

@@ -34,7 +34,10 @@ def test_deploy_or_refuse_precisely(deployer: Any, path: Path) -> None:
         assert (ProcessDefinition.objects.count(), ProcessVersion.objects.count()) == before
     else:
         assert version.number == 1 and version.spec["process_id"]
-        assert (ProcessDefinition.objects.count(), ProcessVersion.objects.count()) == (before[0] + 1, before[1] + 1)
+        assert (ProcessDefinition.objects.count(), ProcessVersion.objects.count()) == (
+            before[0] + 1,
+            before[1] + 1,
+        )
 
 
 def test_expected_verdicts(deployer: Any) -> None:
@@ -42,7 +45,9 @@ def test_expected_verdicts(deployer: Any) -> None:
         try:
             definition_deploy(actor=deployer, key="vv", name=name, bpmn_xml=(CONFORMANCE / name).read_bytes())
         except DeployRefused as exc:
-            return "elements" if exc.elements and not exc.problems else "problems" if exc.problems else "refused"
+            return (
+                "elements" if exc.elements and not exc.problems else "problems" if exc.problems else "refused"
+            )
         ProcessDefinition.objects.filter(key="vv").delete()
         return "deployed"
 

@@ -365,3 +365,14 @@ def test_c91_runs_with_timers() -> None:
 
 def test_conformance_material_is_present() -> None:
     assert len(_conformance_files()) >= 20, f"expected the BPMN MIWG reference models in {CONFORMANCE}"
+
+
+def test_state_survives_a_store_that_reorders_keys(tiered: ParsedDefinition) -> None:
+    """PostgreSQL jsonb does not keep key order; the task data must survive it."""
+    inst = start_instance(tiered, {"amount": 250})
+    state = json.loads(json.dumps(dump_state(inst), sort_keys=True))
+    restored = load_state(tiered, state)
+    [task] = restored.ready_user_tasks()
+    assert task.data["amount"] == 250
+    restored.complete_task(task.id, {})
+    assert [t.element_id for t in restored.ready_user_tasks()] == ["ops_review"]

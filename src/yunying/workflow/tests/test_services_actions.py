@@ -17,7 +17,9 @@ from yunying.workflow.tests.conftest import open_tasks, single_xml, task_for
 pytestmark = pytest.mark.django_db
 
 
-def _start(chain: Any, key: str, data: dict[str, Any] | None = None, who: str = "store_a1") -> ProcessInstance:
+def _start(
+    chain: Any, key: str, data: dict[str, Any] | None = None, who: str = "store_a1"
+) -> ProcessInstance:
     return services.instance_start(actor=chain.users[who], key=key, data=data or {})
 
 
@@ -48,7 +50,9 @@ def test_return_before_the_split_discards_both_branches(deploy: Any, chain: Any)
     deploy("branches.bpmn", key="branches")
     inst = _start(chain, "branches")
     _approve(chain, inst, "mgmt")
-    services.task_return(actor=chain.users["supervisor"], task_id=task_for(inst, "supervisor").pk, to="prepare")
+    services.task_return(
+        actor=chain.users["supervisor"], task_id=task_for(inst, "supervisor").pk, to="prepare"
+    )
     assert [t.element_id for t in open_tasks(inst)] == ["prepare"]
 
 
@@ -88,7 +92,9 @@ def test_add_signer_on_one_countersign_part(deploy: Any, chain: Any) -> None:
     deploy("signers.bpmn", key="signers")
     inst = _start(chain, "signers", {"signers": ["area_a", "area_b"]})
     _approve(chain, inst, "mgmt")
-    services.task_add_signer(actor=chain.users["area_a"], task_id=task_for(inst, "area_a").pk, user="gm", mode="after")
+    services.task_add_signer(
+        actor=chain.users["area_a"], task_id=task_for(inst, "area_a").pk, user="gm", mode="after"
+    )
     _approve(chain, inst, "area_b")
     inst.refresh_from_db()
     assert inst.status == "running"  # waits for the signer added to area_a's part
@@ -103,7 +109,9 @@ def test_add_signer_modes(deploy: Any, chain: Any, mode: str) -> None:
     deploy("single.bpmn", key="single", xml=single_xml("user:area_a"))
     inst = _start(chain, "single")
     task = task_for(inst, "area_a")
-    signer = services.task_add_signer(actor=chain.users["area_a"], task_id=task.pk, user="supervisor", mode=mode)
+    signer = services.task_add_signer(
+        actor=chain.users["area_a"], task_id=task.pk, user="supervisor", mode=mode
+    )
     task.refresh_from_db()
     assert task.status == {"before": "on_hold", "after": "completed", "parallel": "open"}[mode]
     _approve(chain, inst, "supervisor")
@@ -120,7 +128,9 @@ def test_add_signer_modes(deploy: Any, chain: Any, mode: str) -> None:
 def test_signer_rejection_rejects_the_request(deploy: Any, chain: Any) -> None:
     deploy("single.bpmn", key="single", xml=single_xml("user:area_a"))
     inst = _start(chain, "single")
-    services.task_add_signer(actor=chain.users["area_a"], task_id=task_for(inst, "area_a").pk, user="gm", mode="parallel")
+    services.task_add_signer(
+        actor=chain.users["area_a"], task_id=task_for(inst, "area_a").pk, user="gm", mode="parallel"
+    )
     services.task_reject(actor=chain.users["gm"], task_id=task_for(inst, "gm").pk, comment="不同意")
     inst.refresh_from_db()
     assert inst.status == "rejected" and open_tasks(inst) == []
@@ -203,9 +213,11 @@ def test_bulk_approve_and_inbox_order(deploy: Any, chain: Any) -> None:
     instances = [_start(chain, "single") for _ in range(3)]
     tasks, total = inbox_tasks(user=chain.users["area_a"], tab="todo", filters=InboxFilters())
     assert total == 3 and [t.instance_id for t in tasks] == [i.pk for i in instances]
-    results = services.tasks_bulk_approve(actor=chain.users["area_a"], task_ids=[t.pk for t in tasks] + [tasks[0].pk])
+    results = services.tasks_bulk_approve(
+        actor=chain.users["area_a"], task_ids=[t.pk for t in tasks] + [tasks[0].pk]
+    )
     assert [r["ok"] for r in results] == [True, True, True, False]
     assert todo_count(chain.users["area_a"]) == 0 and todo_count(chain.users["gm"]) == 3
-    done, n_done = inbox_tasks(user=chain.users["area_a"], tab="done", filters=InboxFilters())
+    _done, n_done = inbox_tasks(user=chain.users["area_a"], tab="done", filters=InboxFilters())
     assert n_done == 3
     assert WorkTask.objects.filter(outcome="approved").count() == 3

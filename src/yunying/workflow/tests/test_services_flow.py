@@ -57,7 +57,9 @@ def test_purchase_tiers(chain: Any, ops: Any, price: str, second: str | None, au
 def test_simulator_shows_the_chain(chain: Any, ops: Any) -> None:
     version = selectors.version_get(user=chain.users["mgmt"], key="purchase")
     for total, approvers, auto in [(150, "mgmt", "dedup"), (250, "ops", ""), (900, "gm", "")]:
-        sim = simulate(version=version, requester=chain.users["store_a1"], unit=chain.stores_a[0], data={"total": total})
+        sim = simulate(
+            version=version, requester=chain.users["store_a1"], unit=chain.stores_a[0], data={"total": total}
+        )
         assert [s.element_id for s in sim.steps] == ["mgmt_review", "final_decision"]
         assert sim.steps[1].approvers == approvers and sim.steps[1].auto == auto
         assert sim.outcome == "completed"
@@ -65,7 +67,9 @@ def test_simulator_shows_the_chain(chain: Any, ops: Any) -> None:
 
 def test_invalid_form_changes_nothing(chain: Any) -> None:
     with pytest.raises(ValidationFailed) as info:
-        services.instance_start(actor=chain.users["store_a1"], key="purchase", data={"store": "A1", "items": []})
+        services.instance_start(
+            actor=chain.users["store_a1"], key="purchase", data={"store": "A1", "items": []}
+        )
     fields = {e["field"] for e in info.value.errors}
     assert "reason" in fields
     assert ProcessInstance.objects.count() == 0 and WorkTask.objects.count() == 0
@@ -80,10 +84,14 @@ def _review(deploy: Any, chain: Any, amount: str = "800") -> ProcessInstance:
 
 def test_condition_routes_by_amount(deploy: Any, chain: Any) -> None:
     small = _review(deploy, chain, "800")
-    services.task_approve(actor=chain.users["area_a"], task_id=task_for(small, "area_a").pk, data={"opinion": "同意"})
+    services.task_approve(
+        actor=chain.users["area_a"], task_id=task_for(small, "area_a").pk, data={"opinion": "同意"}
+    )
     small.refresh_from_db()
     assert small.status == "completed"
-    big = services.instance_start(actor=chain.users["store_a1"], key="review", data={"amount": "1500", "reason": "x"})
+    big = services.instance_start(
+        actor=chain.users["store_a1"], key="review", data={"amount": "1500", "reason": "x"}
+    )
     services.task_approve(actor=chain.users["area_a"], task_id=task_for(big, "area_a").pk)
     assert task_for(big, "gm").element_id == "gm_review"
 
@@ -112,20 +120,31 @@ def test_only_the_assignee_acts_and_outsiders_see_nothing(deploy: Any, chain: An
 
 def test_reject_ends_the_request(deploy: Any, chain: Any) -> None:
     instance = _review(deploy, chain)
-    services.task_reject(actor=chain.users["area_a"], task_id=task_for(instance, "area_a").pk, comment="预算不足")
+    services.task_reject(
+        actor=chain.users["area_a"], task_id=task_for(instance, "area_a").pk, comment="预算不足"
+    )
     instance.refresh_from_db()
     assert instance.status == "rejected" and open_tasks(instance) == []
-    assert selectors.instance_task_states(instance)["area_review"] in ("CANCELLED", "COMPLETED", "READY") or True
+    assert (
+        selectors.instance_task_states(instance)["area_review"] in ("CANCELLED", "COMPLETED", "READY") or True
+    )
 
 
 def test_return_to_requester_and_resubmit(deploy: Any, chain: Any) -> None:
     instance = _review(deploy, chain, "1500")
-    services.task_return(actor=chain.users["area_a"], task_id=task_for(instance, "area_a").pk, to="requester", comment="补充报价")
+    services.task_return(
+        actor=chain.users["area_a"],
+        task_id=task_for(instance, "area_a").pk,
+        to="requester",
+        comment="补充报价",
+    )
     instance.refresh_from_db()
     [resubmit] = open_tasks(instance)
     assert resubmit.kind == "resubmit" and resubmit.assignee == chain.users["store_a1"]
     assert instance.waiting_for_requester
-    services.task_resubmit(actor=chain.users["store_a1"], task_id=resubmit.pk, data={"amount": "900", "reason": "报价已附"})
+    services.task_resubmit(
+        actor=chain.users["store_a1"], task_id=resubmit.pk, data={"amount": "900", "reason": "报价已附"}
+    )
     instance.refresh_from_db()
     assert instance.data["amount"] == "900.00"
     again = task_for(instance, "area_a")
@@ -159,7 +178,9 @@ def test_transfer_and_history(deploy: Any, chain: Any) -> None:
 def test_expression_error_changes_nothing(deploy: Any, chain: Any) -> None:
     xml = read_review().replace("amount &gt; 1000", "missing_field &gt; 1000").encode()
     deploy("review.bpmn", key="review2", xml=xml)
-    instance = services.instance_start(actor=chain.users["store_a1"], key="review2", data={"amount": "5", "reason": "r"})
+    instance = services.instance_start(
+        actor=chain.users["store_a1"], key="review2", data={"amount": "5", "reason": "r"}
+    )
     task = task_for(instance, "area_a")
     state = ProcessInstance.objects.get(pk=instance.pk).state
     with pytest.raises(ProcessError, match="missing_field"):

@@ -35,11 +35,15 @@ def test_start_then_approve_through_pages(client: Any, deploy: Any, chain: Any) 
     c.force_login(chain.users["area_a"])
     inbox = c.get(reverse("workflow:inbox"))
     body = inbox.content.decode()
-    assert inbox.status_code == 200 and "区域经理审批" in body and 'data-testid="nav-badge-wf-inbox">1<' in body
+    assert (
+        inbox.status_code == 200 and "区域经理审批" in body and 'data-testid="nav-badge-wf-inbox">1<' in body
+    )
     [task] = open_tasks(chain.users["store_a1"].workflow_instances.get())
     page = c.get(reverse("workflow:task", args=[task.pk]))
     assert 'data-testid="approve"' in page.content.decode()
-    resp = c.post(reverse("workflow:task", args=[task.pk]), {"action": "approve", "comment": "同意", "f_opinion": "ok"})
+    resp = c.post(
+        reverse("workflow:task", args=[task.pk]), {"action": "approve", "comment": "同意", "f_opinion": "ok"}
+    )
     assert resp.status_code == 302
     again = c.post(reverse("workflow:task", args=[task.pk]), {"action": "approve"}, follow=True)
     assert "已被处理" in again.content.decode()
@@ -49,13 +53,17 @@ def test_start_then_approve_through_pages(client: Any, deploy: Any, chain: Any) 
 
 def test_inbox_tabs_search_and_htmx(client: Any, deploy: Any, chain: Any) -> None:
     deploy("review.bpmn", key="review")
-    for reason in ("冰柜", "灯管"):
-        services.instance_start(actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": reason})
+    made = [
+        services.instance_start(
+            actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": reason}
+        )
+        for reason in ("冰柜", "灯管")
+    ]
     c = _client(client, chain.users["store_a1"])
     started = c.get(reverse("workflow:inbox"), {"tab": "started"}).content.decode()
     assert started.count('data-testid="inbox-item"') == 2
     c.force_login(chain.users["area_a"])
-    partial = c.get(reverse("workflow:inbox"), {"tab": "todo", "q": "#1"}, HTTP_HX_REQUEST="true")
+    partial = c.get(reverse("workflow:inbox"), {"tab": "todo", "q": f"#{made[0].pk}"}, HTTP_HX_REQUEST="true")
     text = partial.content.decode()
     assert "<html" not in text and text.count('data-testid="inbox-item"') == 1
 
@@ -63,7 +71,9 @@ def test_inbox_tabs_search_and_htmx(client: Any, deploy: Any, chain: Any) -> Non
 def test_bulk_approve_page(client: Any, deploy: Any, chain: Any) -> None:
     deploy("review.bpmn", key="review")
     insts = [
-        services.instance_start(actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": "r"})
+        services.instance_start(
+            actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": "r"}
+        )
         for _ in range(2)
     ]
     c = _client(client, chain.users["area_a"])
@@ -76,7 +86,9 @@ def test_bulk_approve_page(client: Any, deploy: Any, chain: Any) -> None:
 
 def test_outsiders_get_404_and_monitor_needs_rights(client: Any, deploy: Any, chain: Any) -> None:
     deploy("review.bpmn", key="review")
-    inst = services.instance_start(actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": "r"})
+    inst = services.instance_start(
+        actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": "r"}
+    )
     c = _client(client, chain.users["area_b"])
     assert c.get(reverse("workflow:instance", args=[inst.pk])).status_code == 404
     assert c.get(reverse("workflow:task", args=[task_for(inst, "area_a").pk])).status_code == 404
@@ -95,7 +107,9 @@ def test_simulator_page(client: Any, chain: Any) -> None:
 
 def test_withdraw_and_remind_buttons(client: Any, deploy: Any, chain: Any) -> None:
     deploy("review.bpmn", key="review")
-    inst = services.instance_start(actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": "r"})
+    inst = services.instance_start(
+        actor=chain.users["store_a1"], key="review", data={"amount": "5", "reason": "r"}
+    )
     c = _client(client, chain.users["store_a1"])
     body = c.get(reverse("workflow:instance", args=[inst.pk])).content.decode()
     assert 'data-testid="withdraw"' in body and 'data-testid="remind"' in body
