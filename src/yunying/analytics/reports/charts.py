@@ -108,7 +108,7 @@ def pie(items: dict[str, float]) -> dict[str, Any]:
             "radius": ["40%", "68%"],
             "center": ["50%", "56%"],
             "data": [{"name": k, "value": v} for k, v in items.items()],
-            "label": {"formatter": "{d}%"},
+            "label": {"position": "inside", "formatter": "{d}%", "color": "#fff"},
         }
     ]
     return option
