@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from yunying.core.errors import DomainError, PermissionDenied
 from yunying.workflow import assignment, forms_bridge
+from yunying.workflow.deploy_names import unknown_names
 from yunying.workflow.engine import (
     EngineError,
     InvalidExpressions,
@@ -134,14 +135,16 @@ def definition_deploy(
     raw, text = _decode(bpmn_xml)
     dmn_raw = [_decode(d) for d in (dmn_files or [])]
     defn = _parse(raw, [r for r, _t in dmn_raw])
+    start_event = _start_event_id(raw, defn.process_id)
     problems = definition_check(defn)
+    problems += unknown_names(raw, defn.process_id, start_event, dmn_files=[r for r, _t in dmn_raw])
     if problems:
         raise DeployRefused(
             _("流程图的设置有误：%(list)s") % {"list": "; ".join(f"{eid}: {msg}" for eid, msg in problems)},
             problems=problems,
         )
     spec = defn.to_dict()
-    spec["start_event"] = _start_event_id(raw, defn.process_id)
+    spec["start_event"] = start_event
     with transaction.atomic():
         definition, created = ProcessDefinition.objects.select_for_update(of=("self",)).get_or_create(
             key=key,

@@ -1,0 +1,238 @@
+"""Deploy check: every name an expression reads must be data the process will have at that point.
+
+When the start event declares its form (a form of the forms app, ``yunying:form``, or inline fields,
+``yunying:fields``), the data of an instance is known in advance. A name in a gateway condition, a
+conditional event, a timer expression, a multi-instance setting or a script line must then be one of:
+
+* a field of the start form;
+* a field of the form of a user task (or manual task) that precedes the expression in the diagram;
+* a name set by a preceding script task line, DMN decision (its output columns) or multi-instance
+  output (``loopDataOutputRef``), or a data object of the process;
+* inside a multi-instance step (its completion condition): its ``inputDataItem`` / ``outputDataItem``
+  and its own form's fields;
+* a built-in (:data:`BUILTINS`): ``requester`` (login name of the requester), ``unit`` / ``store``
+  (code of the unit / store concerned) and ``approved`` (``True`` once a step has been approved; the
+  engine sets it on every completed step).
+
+A start event without a form accepts free data (the API, diagrams from other modelers), so the names
+cannot be known at deploy time and this check is skipped for such processes. A step whose form cannot
+be found (reported separately) makes the names behind it unknowable too: those expressions are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from yunying.core.expressions import ExpressionError, parse_expression
+from yunying.workflow import forms_bridge
+from yunying.workflow.engine_support import ScriptRefused, _BusinessRuleTaskParser, parse_assignments
+from yunying.workflow.engine_validate import _TIMER_ISO, BPMN_NS, element_properties, local
+
+B = f"{{{BPMN_NS}}}"
+BUILTINS = ("approved", "requester", "store", "unit")
+FORM_TASKS = ("userTask", "manualTask", "startEvent")
+CONTAINERS = ("subProcess", "transaction")
+
+
+def step_fields(props: dict[str, str]) -> set[str] | None:
+    """Names a step's form gives the process data; ``None`` when they cannot be known."""
+    step = forms_bridge.StepForm.of(props)
+    names: set[str] = set()
+    if step.form_key:
+        version = forms_bridge.form_version(step.form_key)
+        if version is None:
+            return None
+        names |= {str(f.get("key")) for f in version.fields or [] if isinstance(f, dict) and f.get("key")}
+    if step.inline:
+        try:
+            names |= {f.name for f in forms_bridge.parse_inline_fields(step.inline)}
+        except ValueError:
+            return None
+    return names
+
+
+def _decision_outputs(dmn_files: Iterable[bytes]) -> dict[str, set[str]]:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    found: dict[str, set[str]] = {}
+    for raw in dmn_files:
+        try:
+            root = etree.fromstring(raw, parser)
+        except (etree.XMLSyntaxError, ValueError):
+            continue
+        for decision in root.iter("{*}decision"):
+            names = {str(o.get("name")).split(".", 1)[0] for o in decision.iter("{*}output") if o.get("name")}
+            found[str(decision.get("id"))] = names
+    return found
+
+
+class _Graph:
+    """The process's flow nodes with what each gives the data, and who precedes whom."""
+
+    def __init__(self, process: Any, decisions: dict[str, set[str]]) -> None:
+        self.nodes: dict[str, Any] = {}
+        self.preds: dict[str, set[str]] = {}
+        self.gives: dict[str, set[str] | None] = {}
+        self.inherit: dict[str, str] = {}  # start event inside a sub-process -> the sub-process
+        for node in process.iter():
+            if not isinstance(node.tag, str) or not node.get("id"):
+                continue
+            name = local(node.tag)
+            if etree.QName(node.tag).namespace != BPMN_NS:
+                continue
+            eid = str(node.get("id"))
+            if name == "sequenceFlow":
+                self.preds.setdefault(str(node.get("targetRef")), set()).add(str(node.get("sourceRef")))
+                continue
+            self.nodes[eid] = node
+            self.gives[eid] = self._gives(node, name, decisions)
+            parent = node.getparent()
+            if parent is not None and local(parent.tag) in CONTAINERS and parent.get("id"):
+                container = str(parent.get("id"))
+                self.preds.setdefault(container, set()).add(eid)  # what follows it saw all inside
+                if name == "startEvent":
+                    self.inherit[eid] = container
+            if name == "boundaryEvent" and node.get("attachedToRef"):
+                self.preds.setdefault(eid, set()).add(str(node.get("attachedToRef")))
+
+    @staticmethod
+    def _gives(node: Any, name: str, decisions: dict[str, set[str]]) -> set[str] | None:
+        if name in FORM_TASKS:
+            gives = step_fields(element_properties(node))
+            loop = node.find(f"{B}multiInstanceLoopCharacteristics")
+            out = loop.find(f"{B}loopDataOutputRef") if loop is not None else None
+            if gives is not None and out is not None and (out.text or "").strip():
+                gives.add((out.text or "").strip())
+            return gives
+        if name == "scriptTask":
+            script = node.find(f"{B}script")
+            try:
+                return {n for n, _src in parse_assignments(script.text if script is not None else None)}
+            except ScriptRefused:
+                return set()
+        if name == "businessRuleTask":
+            ref = _BusinessRuleTaskParser.get_decision_ref(node)
+            return set(decisions.get(ref or "", set()))
+        if name in ("dataObject", "dataObjectReference"):
+            return {v for v in (node.get("name"), node.get("id")) if v}
+        return set()
+
+    def known_before(self, eid: str) -> set[str] | None:
+        """Names given by every element that precedes ``eid`` (not ``eid`` itself); None if unknowable."""
+        known: set[str] = set()
+        seen: set[str] = set()
+        todo = [eid]
+        while todo:
+            current = todo.pop()
+            sources = set(self.preds.get(current, set()))
+            if current in self.inherit:
+                sources |= self.preds.get(self.inherit[current], set()) - {
+                    n for n in self.nodes if self._inside(n, self.inherit[current])
+                }
+            for src in sources:
+                if src in seen:
+                    continue
+                seen.add(src)
+                gives = self.gives.get(src, set())
+                if gives is None:
+                    return None
+                known |= gives
+                todo.append(src)
+        return known
+
+    def _inside(self, eid: str, container: str) -> bool:
+        node = self.nodes.get(eid)
+        return node is not None and any(a.get("id") == container for a in node.iterancestors())
+
+
+def _names(text: str | None) -> frozenset[str] | None:
+    try:
+        return parse_expression(text or "").names
+    except ExpressionError:
+        return None  # reported by the engine's own checks
+
+
+def _problem(element_id: str, unknown: Iterable[str], known: set[str]) -> tuple[str, str]:
+    listing = "、".join(sorted(known)) or "—"
+    names = "、".join(f"'{n}'" for n in sorted(unknown))
+    return element_id, _("未知字段 %(names)s（可用：%(known)s）") % {"names": names, "known": listing}
+
+
+def unknown_names(
+    bpmn: bytes, process_id: str, start_event: str, *, dmn_files: Iterable[bytes] = ()
+) -> list[tuple[str, str]]:
+    """``(element id, message)`` for every expression that reads a name the process will not have."""
+    root = etree.fromstring(bpmn, etree.XMLParser(resolve_entities=False, no_network=True))
+    process = next((p for p in root.iter(f"{B}process") if p.get("id") == process_id), None)
+    if process is None or not start_event:
+        return []
+    graph = _Graph(process, _decision_outputs(dmn_files))
+    start_fields = graph.gives.get(start_event)
+    start = graph.nodes.get(start_event)
+    if start is None or start_fields is None or forms_bridge.StepForm.of(element_properties(start)).empty:
+        return []  # free start data: names cannot be known
+    base = set(BUILTINS) | start_fields
+    for eid, node in graph.nodes.items():
+        if local(node.tag) in ("dataObject", "dataObjectReference"):
+            base |= graph.gives.get(eid) or set()
+    problems: list[tuple[str, str]] = []
+
+    def check(
+        owner: str, at: str, text: str | None, *, including: bool = False, extra: Iterable[str] = ()
+    ) -> None:
+        names = _names(text)
+        if not names:
+            return
+        before = graph.known_before(at)
+        if before is None:
+            return
+        own = graph.gives.get(at) if including else set()
+        if own is None:
+            return
+        known = base | before | own | set(extra)
+        unknown = names - known
+        if unknown:
+            problems.append(_problem(owner, unknown, known))
+
+    for flow in process.iter(f"{B}sequenceFlow"):
+        cond = flow.find(f"{B}conditionExpression")
+        if cond is not None:
+            check(str(flow.get("id")), str(flow.get("sourceRef")), cond.text, including=True)
+    for eid, node in graph.nodes.items():
+        name = local(node.tag)
+        for cond in node.findall(f"{B}conditionalEventDefinition/{B}condition"):
+            check(eid, eid, cond.text)
+        for timer in node.findall(f"{B}timerEventDefinition/*"):
+            text = (timer.text or "").strip()
+            if text and not _TIMER_ISO.match(text):
+                check(eid, eid, text)
+        if name == "scriptTask":
+            script = node.find(f"{B}script")
+            try:
+                lines = parse_assignments(script.text if script is not None else None)
+            except ScriptRefused:
+                lines = []
+            assigned: set[str] = set()
+            for target, source in lines:
+                check(eid, eid, source, extra=assigned)
+                assigned.add(target)
+        loop = node.find(f"{B}multiInstanceLoopCharacteristics")
+        if loop is not None:
+            card = loop.find(f"{B}loopCardinality")
+            if card is not None:
+                check(eid, eid, card.text)
+            ref = loop.find(f"{B}loopDataInputRef")
+            if ref is not None and (ref.text or "").strip().isidentifier():
+                check(eid, eid, (ref.text or "").strip())
+            items = {
+                str(item.get("id"))
+                for item in (loop.find(f"{B}inputDataItem"), loop.find(f"{B}outputDataItem"))
+                if item is not None and item.get("id")
+            }
+            done = loop.find(f"{B}completionCondition")
+            if done is not None:
+                check(eid, eid, done.text, including=True, extra=items)
+    return problems
