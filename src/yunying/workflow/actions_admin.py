@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yunying.core.errors import Conflict, DomainError, PermissionDenied
+from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from yunying.workflow import runtime
 from yunying.workflow.actions_instance import _people_of, locked_instance
 from yunying.workflow.engine import EngineError
@@ -71,6 +71,22 @@ def delegation_create(
     return Delegation.objects.create(
         from_user=owner, to_user=to_user, starts_on=starts_on, ends_on=ends_on, definition=definition
     )
+
+
+def delegation_end(*, actor: Any, delegation_id: int) -> Delegation:
+    """End a delegation now: tasks arriving from now on go to the delegator again (tasks already
+    handed over stay with the delegate)."""
+    found = Delegation.objects.select_related("to_user", "definition").filter(pk=delegation_id).first()
+    if found is None or (found.from_user_id != actor.pk and not actor.has_perm("workflow.monitor_process")):
+        raise NotFound(_("找不到委托 #%(id)s。") % {"id": delegation_id})
+    today = timezone.localdate()
+    if not found.is_active or (found.ends_on is not None and found.ends_on < today):
+        raise Conflict(_("该委托已经结束。"), code="already_ended")
+    found.is_active = False
+    if found.starts_on <= today and (found.ends_on is None or found.ends_on > today):
+        found.ends_on = today
+    found.save(update_fields=["is_active", "ends_on"])
+    return found
 
 
 def tasks_warn_overdue() -> int:

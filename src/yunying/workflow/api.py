@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
+from yunying.accounts.models import User
+from yunying.core.errors import DomainError
 from yunying.workflow import inbox, selectors, services
 from yunying.workflow.errors import DeployRefused
-from yunying.workflow.models import InstanceEvent, ProcessInstance, ProcessVersion, WorkTask
+from yunying.workflow.models import Delegation, InstanceEvent, ProcessInstance, ProcessVersion, WorkTask
 
 router = Router(tags=["workflow"])
 
@@ -142,6 +146,25 @@ class NotificationCountOut(Schema):
     notified: int
 
 
+class DelegationIn(Schema):
+    to_user: str
+    starts_on: date | None = None
+    ends_on: date | None = None
+    definition: str = ""
+
+
+class DelegationOut(Schema):
+    id: int
+    from_user: str
+    to_user: str
+    to_user_name: str
+    starts_on: date
+    ends_on: date | None
+    definition: str | None
+    is_active: bool
+    current: bool
+
+
 # --------------------------------------------------------------------------- mapping
 def _task_out(t: WorkTask) -> dict[str, Any]:
     return {
@@ -210,6 +233,20 @@ def _version_out(v: ProcessVersion) -> dict[str, Any]:
         "process_id": v.process_id,
         "deployed_at": v.deployed_at,
         "user_tasks": [t["id"] for t in v.user_tasks],
+    }
+
+
+def _delegation_out(d: Delegation) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "from_user": d.from_user.username,
+        "to_user": d.to_user.username,
+        "to_user_name": d.to_user.display_name,
+        "starts_on": d.starts_on,
+        "ends_on": d.ends_on,
+        "definition": d.definition.key if d.definition else None,
+        "is_active": d.is_active,
+        "current": selectors.delegation_is_current(d, timezone.localdate()),
     }
 
 
@@ -354,3 +391,31 @@ def comment(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[
     return _event_out(
         services.instance_comment(actor=request.user, instance_id=instance_id, comment=payload.comment)
     )
+
+
+@router.get("/delegations", response=list[DelegationOut], summary="My delegations (委托)")
+def delegations(request: HttpRequest, received: bool = False) -> list[dict[str, Any]]:
+    """The delegations I gave (``received=true``: the ones given to me), newest first."""
+    return [_delegation_out(d) for d in selectors.delegation_list(user=request.user, received=received)]
+
+
+@router.post("/delegations", response={201: DelegationOut}, summary="Delegate my tasks to someone (委托)")
+def delegation_create(request: HttpRequest, payload: DelegationIn) -> Any:
+    to_user = User.objects.filter(username=payload.to_user, is_active=True).first()
+    if to_user is None:
+        raise DomainError(_("找不到受托人“%(u)s”。") % {"u": payload.to_user}, field="to_user")
+    created = services.delegation_create(
+        actor=request.user,
+        to_user=to_user,
+        starts_on=payload.starts_on or timezone.localdate(),
+        ends_on=payload.ends_on,
+        definition_key=payload.definition,
+    )
+    return 201, _delegation_out(created)
+
+
+@router.post(
+    "/delegations/{delegation_id}/end", response=DelegationOut, summary="End one of my delegations now"
+)
+def delegation_end(request: HttpRequest, delegation_id: int) -> dict[str, Any]:
+    return _delegation_out(services.delegation_end(actor=request.user, delegation_id=delegation_id))

@@ -17,6 +17,7 @@ from yunying.workflow.engine_validate import BPMN_NS, element_properties, iter_f
 from yunying.workflow.models import (
     OPEN_STATUSES,
     CarbonCopy,
+    Delegation,
     InstanceEvent,
     ProcessDefinition,
     ProcessInstance,
@@ -177,6 +178,17 @@ def instance_task_states(instance: ProcessInstance) -> dict[str, str]:
         for task in instance.tasks.filter(outcome="stopped"):
             states[task.element_id] = "ERROR"
     return states
+
+
+# --------------------------------------------------------------------------- delegations (委托)
+def delegation_list(*, user: Any, received: bool = False) -> QuerySet[Delegation]:
+    """Delegations the user gave (or, with ``received``, the ones given to them), newest first."""
+    qs = Delegation.objects.filter(to_user=user) if received else Delegation.objects.filter(from_user=user)
+    return qs.select_related("from_user", "to_user", "definition").order_by("-starts_on", "-pk")
+
+
+def delegation_is_current(d: Delegation, today: Any) -> bool:
+    return d.is_active and d.starts_on <= today and (d.ends_on is None or d.ends_on >= today)
 
 
 # --------------------------------------------------------------------------- versions

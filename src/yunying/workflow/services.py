@@ -14,7 +14,7 @@ from yunying.workflow.actions import (
     task_transfer,
     tasks_bulk_approve,
 )
-from yunying.workflow.actions_admin import delegation_create, instance_cancel
+from yunying.workflow.actions_admin import delegation_create, delegation_end, instance_cancel
 from yunying.workflow.actions_instance import (
     instance_attach,
     instance_comment,
@@ -30,6 +30,7 @@ __all__ = [
     "ProcessError",
     "definition_deploy",
     "delegation_create",
+    "delegation_end",
     "instance_attach",
     "instance_cancel",
     "instance_comment",

@@ -202,7 +202,9 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
         "attachments": instance.attachments.all(),
         "targets": return_targets(instance, the_task),
         "signer_modes": SignerMode.choices,
-        "users": User.objects.filter(is_active=True).exclude(pk=request.user.pk or 0).order_by("username")[:500],
+        "users": User.objects.filter(is_active=True)
+        .exclude(pk=request.user.pk or 0)
+        .order_by("username")[:500],
         "nav_active": "wf-inbox",
     }
     return render(request, "workflow/task.html", context)
@@ -298,8 +300,23 @@ def monitor(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/monitor.html", context)
 
 
+def _delegation_state(d: Delegation) -> str:
+    today = timezone.localdate()
+    if selectors.delegation_is_current(d, today):
+        return "current"
+    return "future" if d.is_active and d.starts_on > today else "ended"
+
+
 @login_required
 def delegations(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("end", "").isdigit():
+        delegation_id = int(request.POST["end"])
+        _attempt(
+            request,
+            lambda: services.delegation_end(actor=request.user, delegation_id=delegation_id),
+            _("委托已结束。"),
+        )
+        return redirect("workflow:delegations")
     if request.method == "POST":
         from datetime import date
 
@@ -324,10 +341,10 @@ def delegations(request: HttpRequest) -> HttpResponse:
             )
         return redirect("workflow:delegations")
     context = {
-        "delegations": Delegation.objects.filter(from_user_id=request.user.pk).select_related(
-            "to_user", "definition"
-        ),
-        "users": User.objects.filter(is_active=True).exclude(pk=request.user.pk or 0).order_by("username")[:500],
+        "delegations": [(d, _delegation_state(d)) for d in selectors.delegation_list(user=request.user)],
+        "users": User.objects.filter(is_active=True)
+        .exclude(pk=request.user.pk or 0)
+        .order_by("username")[:500],
         "definitions": selectors.definition_list(user=request.user),
         "nav_active": "wf-inbox",
     }

@@ -174,3 +174,58 @@ def test_openapi_lists_the_workflow_operations(client: Any) -> None:
         "/api/workflow/tasks/bulk-approve",
     ):
         assert path in paths, path
+
+
+def test_delegations_list_create_end(api_for: Any, deploy: Any, chain: Any) -> None:
+    """委托 through the API: my delegation takes my new tasks until I end it; others cannot end it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    deploy("single.bpmn", key="single", xml=single_xml("user:area_a"))
+    area = api_for(chain.users["area_a"])
+    assert area.get("/delegations").json() == []
+    bad = area.post("/delegations", {"to_user": "ghost"})
+    assert bad.status_code in (400, 422) and "ghost" in bad.json()["detail"]
+    to_self = area.post("/delegations", {"to_user": "area_a"})
+    assert to_self.status_code in (400, 422) and to_self.json()["detail"] == "不能委托给自己。"
+    today = timezone.localdate()
+    backwards = area.post(
+        "/delegations",
+        {"to_user": "supervisor", "starts_on": str(today), "ends_on": str(today - timedelta(days=1))},
+    )
+    assert backwards.status_code in (400, 422) and backwards.json()["detail"] == "结束日期不能早于开始日期。"
+
+    created = area.post("/delegations", {"to_user": "supervisor", "definition": "single"})
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["from_user"] == "area_a" and body["to_user"] == "supervisor"
+    assert body["starts_on"] == str(today) and body["ends_on"] is None and body["definition"] == "single"
+    assert body["is_active"] and body["current"]
+    assert [d["id"] for d in area.get("/delegations").json()] == [body["id"]]
+    supervisor = api_for(chain.users["supervisor"])
+    assert supervisor.get("/delegations").json() == []
+    assert [d["id"] for d in supervisor.get("/delegations", received="true").json()] == [body["id"]]
+
+    store = api_for(chain.users["store_a1"])
+    first = store.post("/instances", {"key": "single", "data": {}}).json()
+    [task] = first["open_tasks"]
+    assert task["assignee"] == "supervisor" and task["on_behalf_of"] == "area_a"
+
+    # Only the delegator ends it (others do not even see it); then new tasks come back.
+    assert supervisor.post(f"/delegations/{body['id']}/end").status_code == 404
+    ended = area.post(f"/delegations/{body['id']}/end")
+    assert ended.status_code == 200, ended.content
+    assert ended.json()["is_active"] is False and ended.json()["current"] is False
+    assert ended.json()["ends_on"] == str(today)
+    again = area.post(f"/delegations/{body['id']}/end")
+    assert again.status_code == 409 and again.json()["detail"] == "该委托已经结束。"
+    second = store.post("/instances", {"key": "single", "data": {}}).json()
+    [task] = second["open_tasks"]
+    assert task["assignee"] == "area_a" and task["on_behalf_of"] is None
+
+
+def test_openapi_lists_delegations(client: Any) -> None:
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert set(paths["/api/workflow/delegations"]) == {"get", "post"}
+    assert "post" in paths["/api/workflow/delegations/{delegation_id}/end"]

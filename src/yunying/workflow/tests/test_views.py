@@ -117,3 +117,19 @@ def test_withdraw_and_remind_buttons(client: Any, deploy: Any, chain: Any) -> No
     c.post(reverse("workflow:instance-act", args=[inst.pk]), {"action": "withdraw"})
     inst.refresh_from_db()
     assert inst.status == "withdrawn" and inst.events.filter(action="remind").exists()
+
+
+def test_delegations_page_sets_and_ends(client: Any, chain: Any) -> None:
+    from yunying.workflow.models import Delegation
+
+    c = _client(client, chain.users["area_a"])
+    url = reverse("workflow:delegations")
+    c.post(url, {"to_user": "supervisor", "starts_on": "2020-01-01"})
+    [d] = Delegation.objects.filter(from_user=chain.users["area_a"])
+    page = c.get(url).content.decode()
+    assert 'data-testid="end-delegation"' in page
+    resp = c.post(url, {"end": str(d.pk)}, follow=True)
+    assert "委托已结束。" in resp.content.decode()
+    d.refresh_from_db()
+    assert not d.is_active
+    assert 'data-testid="end-delegation"' not in resp.content.decode() and "已结束" in resp.content.decode()
