@@ -53,6 +53,9 @@ class DefinitionOut(Schema):
     name: str
     category: str
     description: str
+    icon: str
+    starter_positions: list[str]
+    starter_units: list[str]
     latest_version: int | None
 
 
@@ -263,8 +266,13 @@ def deploy(
     bpmn: File[UploadedFile],
     category: Form[str] = "",
     description: Form[str] = "",
+    icon: Form[str] = "",
+    starter_positions: Form[str | None] = None,
+    starter_units: Form[str | None] = None,
     dmn: File[list[UploadedFile]] | None = None,
 ) -> Any:
+    """``starter_positions`` / ``starter_units``: comma-separated codes of who may start the process
+    (left out: unchanged; empty: everyone)."""
     try:
         version = services.definition_deploy(
             actor=request.user,
@@ -274,16 +282,23 @@ def deploy(
             category=category,
             description=description,
             dmn_files=[f.read() for f in (dmn or [])],
+            icon=icon,
+            starter_positions=_codes(starter_positions),
+            starter_units=_codes(starter_units),
         )
     except DeployRefused as exc:
         return 422, exc.as_dict()
     return 201, _version_out(version)
 
 
+def _codes(text: str | None) -> list[str] | None:
+    return None if text is None else [c.strip() for c in text.replace("，", ",").split(",") if c.strip()]
+
+
 @router.get("/definitions", response=list[DefinitionOut], summary="Processes I may start")
 def definitions(request: HttpRequest) -> list[dict[str, Any]]:
     out = []
-    for d in selectors.definition_list(user=request.user).prefetch_related("versions"):
+    for d in selectors.startable_list(user=request.user).prefetch_related("versions"):
         numbers = [v.number for v in d.versions.all()]
         out.append(
             {
@@ -291,6 +306,9 @@ def definitions(request: HttpRequest) -> list[dict[str, Any]]:
                 "name": d.name,
                 "category": d.category,
                 "description": d.description,
+                "icon": d.icon,
+                "starter_positions": [p.code for p in d.starter_positions.all()],
+                "starter_units": [u.code for u in d.starter_units.all()],
                 "latest_version": max(numbers) if numbers else None,
             }
         )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yunying.core.errors import DomainError, PermissionDenied
+from yunying.org.models import OrgUnit, Position
 from yunying.workflow import assignment, forms_bridge
 from yunying.workflow.deploy_names import unknown_names
 from yunying.workflow.engine import (
@@ -19,7 +21,7 @@ from yunying.workflow.engine import (
     parse_definition,
 )
 from yunying.workflow.errors import DeployRefused
-from yunying.workflow.models import ProcessDefinition, ProcessVersion
+from yunying.workflow.models import PROCESS_ICONS, ProcessDefinition, ProcessVersion
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 MAX_BPMN_BYTES = 2 * 1024 * 1024
@@ -77,6 +79,18 @@ def _start_event_id(raw: bytes, process_id: str) -> str:
     return ""
 
 
+def _starters(model: Any, codes: Iterable[str] | None, field: str, missing: str) -> list[Any] | None:
+    """The rows named by ``codes`` (None: leave the stored ones as they are)."""
+    if codes is None:
+        return None
+    wanted = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
+    found = {row.code: row for row in model.objects.filter(code__in=wanted)}
+    for code in wanted:
+        if code not in found:
+            raise DomainError(missing % {"code": code}, field=field)
+    return [found[c] for c in wanted]
+
+
 def definition_check(defn: ParsedDefinition) -> list[tuple[str, str]]:
     """Yunying-level checks the engine does not know: assignee rules and form keys of each step."""
     problems: list[tuple[str, str]] = []
@@ -113,8 +127,15 @@ def definition_deploy(
     category: str = "",
     description: str = "",
     dmn_files: list[bytes] | None = None,
+    icon: str = "",
+    starter_positions: Iterable[str] | None = None,
+    starter_units: Iterable[str] | None = None,
 ) -> ProcessVersion:
     """Check the diagram (and DMN tables) and store it as the next version of ``key``.
+
+    The process type's settings come along: ``category``, ``description`` and ``icon`` (a key of
+    ``PROCESS_ICONS``; empty values keep what is stored), and who may start it — ``starter_positions`` /
+    ``starter_units`` (codes; ``None`` keeps what is stored, an empty list lets everyone start it).
 
     Raises :class:`DeployRefused` with the engine's precise lists; nothing is stored on failure.
     ``actor=None`` is the system (the shipped processes loaded by ``yunying seed``)."""
@@ -132,6 +153,10 @@ def definition_deploy(
         raise DeployRefused(_("没有上传 BPMN 文件。"))
     if len(bpmn_xml) > MAX_BPMN_BYTES:
         raise DeployRefused(_("BPMN 文件过大（上限 2 MB）。"))
+    if icon and icon not in PROCESS_ICONS:
+        raise DomainError(_("图标“%(icon)s”不可用。") % {"icon": icon}, field="icon")
+    positions = _starters(Position, starter_positions, "starter_positions", _("找不到岗位“%(code)s”。"))
+    units = _starters(OrgUnit, starter_units, "starter_units", _("找不到单位“%(code)s”。"))
     raw, text = _decode(bpmn_xml)
     dmn_raw = [_decode(d) for d in (dmn_files or [])]
     defn = _parse(raw, [r for r, _t in dmn_raw])
@@ -148,7 +173,13 @@ def definition_deploy(
     with transaction.atomic():
         definition, created = ProcessDefinition.objects.select_for_update(of=("self",)).get_or_create(
             key=key,
-            defaults={"name": name, "category": category, "description": description, "created_by": actor},
+            defaults={
+                "name": name,
+                "category": category,
+                "description": description,
+                "icon": icon or "git-branch",
+                "created_by": actor,
+            },
         )
         if not created:
             definition.name = name
@@ -156,7 +187,13 @@ def definition_deploy(
                 definition.category = category
             if description:
                 definition.description = description
-            definition.save(update_fields=["name", "category", "description", "updated_at"])
+            if icon:
+                definition.icon = icon
+            definition.save(update_fields=["name", "category", "description", "icon", "updated_at"])
+        if positions is not None:
+            definition.starter_positions.set(positions)
+        if units is not None:
+            definition.starter_units.set(units)
         last = definition.versions.order_by("-number").values_list("number", flat=True).first() or 0
         return ProcessVersion.objects.create(
             definition=definition,

@@ -5,7 +5,7 @@ properties panel run in the browser (``web/static_src/bpmn-designer.js``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.apps import apps
@@ -22,6 +22,7 @@ from lxml import etree
 from yunying.core.errors import DomainError, NotFound
 from yunying.org import selectors as org_selectors
 from yunying.workflow import selectors, services
+from yunying.workflow.models import PROCESS_ICONS
 
 DESIGN_PERMISSIONS = ("workflow.add_processdefinition", "workflow.deploy_process")
 MAX_BPMN_BYTES = 2 * 1024 * 1024
@@ -164,7 +165,25 @@ class DeployForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("流程名称"), max_length=100)
     category = forms.CharField(label=gettext_lazy("分类"), max_length=50, required=False)
     description = forms.CharField(label=gettext_lazy("说明"), required=False, max_length=2000)
+    icon = forms.ChoiceField(label=gettext_lazy("图标"), required=False)
+    starter_positions = forms.MultipleChoiceField(label=gettext_lazy("可发起岗位"), required=False)
+    starter_units = forms.MultipleChoiceField(label=gettext_lazy("可发起单位"), required=False)
     bpmn_xml = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from yunying.org.models import OrgUnit
+
+        cast(forms.ChoiceField, self.fields["icon"]).choices = [
+            (k, f"{v[1]} {v[0]}") for k, v in PROCESS_ICONS.items()
+        ]
+        cast(forms.ChoiceField, self.fields["starter_positions"]).choices = [
+            (p.code, f"{p.display_name}（{p.code}）")
+            for p in org_selectors.position_list().order_by("sort_order", "code")
+        ]
+        cast(forms.ChoiceField, self.fields["starter_units"]).choices = [
+            (u.code, f"{u.name}（{u.code}）") for u in OrgUnit.objects.order_by("sort_order", "code")
+        ]
 
     def clean_bpmn_xml(self) -> str:
         xml: str = self.cleaned_data.get("bpmn_xml") or ""
@@ -349,6 +368,9 @@ def _deploy(request: HttpRequest, form: DeployForm, *, definition: Any = None) -
             category=data["category"],
             description=data["description"],
             dmn_files=dmn_files or None,
+            icon=data["icon"],
+            starter_positions=data["starter_positions"],
+            starter_units=data["starter_units"],
         )
     except services.DeployRefused as exc:
         return _render_designer(
@@ -406,6 +428,9 @@ def designer_edit(request: HttpRequest, key: str) -> HttpResponse:
             "name": definition.name,
             "category": definition.category,
             "description": definition.description,
+            "icon": definition.icon,
+            "starter_positions": [p.code for p in definition.starter_positions.all()],
+            "starter_units": [u.code for u in definition.starter_units.all()],
         }
     )
     return _render_designer(request, form=form, xml=version.bpmn_xml, definition=definition, version=version)

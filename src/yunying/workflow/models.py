@@ -18,6 +18,19 @@ from yunying.core.models import TimeStampedModel
 USER = settings.AUTH_USER_MODEL
 
 
+# Icons of process types: key -> (name, glyph shown in the avatar, Tabler colour).
+PROCESS_ICONS: dict[str, tuple[Any, str, str]] = {
+    "git-branch": (_("流程"), "流", "blue"),
+    "shopping-cart": (_("采购"), "购", "green"),
+    "tool": (_("维修"), "修", "orange"),
+    "cash": (_("费用"), "费", "yellow"),
+    "users": (_("人事"), "人", "purple"),
+    "calendar": (_("请假与排班"), "假", "cyan"),
+    "clipboard-check": (_("检查与整改"), "检", "teal"),
+    "file-text": (_("文书"), "文", "azure"),
+}
+
+
 class ProcessDefinition(TimeStampedModel):
     key = models.SlugField(_("标识"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=100)
@@ -46,6 +59,16 @@ class ProcessDefinition(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.key}）"
+
+    @property
+    def icon_glyph(self) -> str:
+        found = PROCESS_ICONS.get(self.icon)
+        return found[1] if found else self.name[:1]
+
+    @property
+    def icon_color(self) -> str:
+        found = PROCESS_ICONS.get(self.icon)
+        return found[2] if found else "blue"
 
 
 class ProcessVersion(models.Model):

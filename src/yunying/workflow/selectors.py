@@ -41,15 +41,51 @@ def _seats(user: Any) -> list[tuple[int, int]]:
     return cached
 
 
+def _seats_up(user: Any) -> list[tuple[int, set[int]]]:
+    """(position id, the seat's unit and every unit above it) of the user's active appointments."""
+    cached = getattr(user, "_yunying_wf_seats_up", None)
+    if cached is None:
+        from yunying.org.models import OrgUnit
+
+        seats = _seats(user)
+        parents = dict(OrgUnit.objects.values_list("pk", "parent_id")) if seats else {}
+        cached = []
+        for position_id, unit_id in seats:
+            up: set[int] = set()
+            current: int | None = unit_id
+            while current is not None and current not in up:
+                up.add(current)
+                current = parents.get(current)
+            cached.append((position_id, up))
+        with contextlib.suppress(AttributeError):
+            user._yunying_wf_seats_up = cached
+    return cached
+
+
 def can_start(user: Any, definition: ProcessDefinition) -> bool:
+    """Who may start a process type: nobody restricted it, or one of the user's appointments holds one
+    of its positions (if any are set) in one of its units or a unit below them (if any are set)."""
     if not user.is_authenticated or not definition.is_active:
         return False
     positions = {p.pk for p in definition.starter_positions.all()}
     units = {u.pk for u in definition.starter_units.all()}
     if not positions and not units:
         return True
-    seats = _seats(user)
-    return any((not positions or p in positions) and (not units or u in units) for p, u in seats)
+    return any(
+        (not positions or p in positions) and (not units or bool(up & units)) for p, up in _seats_up(user)
+    )
+
+
+def starter_text(definition: ProcessDefinition) -> str:
+    """Who may start ``definition``, in words (for a refusal)."""
+    parts = []
+    positions = "、".join(p.display_name for p in definition.starter_positions.all())
+    units = "、".join(u.name for u in definition.starter_units.all())
+    if positions:
+        parts.append(_("岗位：%(list)s") % {"list": positions})
+    if units:
+        parts.append(_("单位：%(list)s（含下属单位）") % {"list": units})
+    return "；".join(parts) or _("所有人")
 
 
 def definition_list(*, user: Any) -> QuerySet[ProcessDefinition]:
@@ -62,14 +98,33 @@ def definition_list(*, user: Any) -> QuerySet[ProcessDefinition]:
     )
     if can_deploy(user):
         return qs
-    seats = _seats(user)
-    allowed = Q(starter_positions__isnull=True, starter_units__isnull=True)
-    for position_id, unit_id in seats:
-        allowed |= Q(starter_positions=position_id, starter_units__isnull=True)
-        allowed |= Q(starter_positions__isnull=True, starter_units=unit_id)
-        allowed |= Q(starter_positions=position_id, starter_units=unit_id)
-    ids = ProcessDefinition.objects.filter(allowed, is_active=True).values("pk")
-    return qs.filter(pk__in=ids)
+    return qs.filter(pk__in=[d.pk for d in qs if can_start(user, d)])
+
+
+def startable_list(*, user: Any) -> QuerySet[ProcessDefinition]:
+    """Definitions the user may start (also for designers): the start page and ``GET /definitions``."""
+    qs = definition_list(user=user)
+    return qs.filter(pk__in=[d.pk for d in qs if can_start(user, d)])
+
+
+def definition_for_start(*, user: Any, key: str) -> ProcessDefinition:
+    """The definition ``user`` wants to start; a clear refusal when they may not start it."""
+    from yunying.core.errors import PermissionDenied
+
+    found = (
+        ProcessDefinition.objects.filter(key=key, versions__isnull=False)
+        .prefetch_related("starter_positions", "starter_units")
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("找不到流程“%(key)s”。") % {"key": key})
+    if not found.is_active:
+        raise PermissionDenied(_("流程“%(name)s”已停用，不能发起。") % {"name": found.name})
+    if not can_start(user, found):
+        raise PermissionDenied(
+            _("您不能发起“%(name)s”：仅限 %(who)s 发起。") % {"name": found.name, "who": starter_text(found)}
+        )
+    return found
 
 
 def definition_get(*, user: Any, key: str) -> ProcessDefinition:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yunying.core.errors import NotFound, PermissionDenied
+from yunying.core.errors import NotFound
 from yunying.org.models import Appointment, OrgUnit, UnitKind
 from yunying.org.scope import scope_for
 from yunying.workflow import runtime, selectors
@@ -87,9 +87,7 @@ def instance_start(
 
     The form is validated and the engine runs to the first people before anything is stored; a form
     or expression error raises (ValidationFailed / ProcessError) and stores nothing."""
-    definition = selectors.definition_get(user=actor, key=key)
-    if not selectors.can_start(actor, definition):
-        raise PermissionDenied(_("您不能发起该流程。"))
+    definition = selectors.definition_for_start(user=actor, key=key)
     the_version = selectors.version_get(user=actor, key=key, version=version)
     form = start_form(the_version)
     submission = form.validate(dict(data or {}), files=files, user=actor)

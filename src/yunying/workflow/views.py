@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yunying.accounts.models import User
-from yunying.core.errors import DomainError, ValidationFailed
+from yunying.core.errors import DomainError, PermissionDenied, ValidationFailed
 from yunying.workflow import authority as authority_mod
 from yunying.workflow import inbox as inbox_mod
 from yunying.workflow import monitor as monitor_mod
@@ -43,7 +43,7 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> t
 
 @login_required
 def definitions(request: HttpRequest) -> HttpResponse:
-    items = selectors.definition_list(user=request.user)
+    items = selectors.startable_list(user=request.user)
     return render(
         request,
         "workflow/definitions.html",
@@ -70,7 +70,11 @@ def definition(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 def start(request: HttpRequest, key: str) -> HttpResponse:
-    the_definition = selectors.definition_get(user=request.user, key=key)
+    try:
+        the_definition = selectors.definition_for_start(user=request.user, key=key)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("workflow:definitions")
     version = selectors.version_get(user=request.user, key=key)
     form = start_form(version)
     data: dict[str, Any] = {}
