@@ -124,6 +124,16 @@ class ParsedDefinition:
     spec_dict: dict[str, Any]  # {"spec": ..., "subprocess_specs": {...}}; JSON-able
     user_tasks: list[UserTaskDef] = field(default_factory=list)
     properties: dict[str, dict[str, str]] = field(default_factory=dict)  # element id -> extension properties
+    start_event: str = ""  # the start event's element id, when the stored form names it (deploy does)
+
+    @property
+    def shares_specs(self) -> bool:
+        """Instances may run on these spec objects as they are (restored without copying them).
+
+        Spiff changes a spec at run time in one case only: an event sub-process with a message or
+        signal start connects itself on its first trigger. Such definitions get private copies."""
+        specs = [self.spec, *self.subprocess_specs.values()]
+        return not any(getattr(getattr(s, "start", None), "trigger_specs", None) for s in specs)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -326,11 +336,18 @@ def load_definition(stored: dict[str, Any]) -> ParsedDefinition:
         spec_dict,
         [UserTaskDef(**t) for t in stored.get("user_tasks", [])],
         stored.get("properties", {}),
+        stored.get("start_event", ""),
     )
 
 
 # --------------------------------------------------------------------------- running
 _STATE_PRIORITY = ["ERROR", "READY", "WAITING", "COMPLETED", "CANCELLED"]
+
+
+def _instance_index(internal: dict[str, Any]) -> int | None:
+    """A multi-instance part's position: its index, or (a sequential part over a cardinality) its item."""
+    index = internal.get("key_or_index", internal.get("item"))
+    return index if isinstance(index, int) and not isinstance(index, bool) else None
 
 
 class EngineInstance:
@@ -384,7 +401,7 @@ class EngineInstance:
                     properties=dict(getattr(spec, "extensions", None) or {}),
                     data=dict(task.data),
                     lane=spec.lane,
-                    instance_index=(task.internal_data or {}).get("key_or_index"),
+                    instance_index=_instance_index(task.internal_data or {}),
                 )
             )
         return out
@@ -475,9 +492,7 @@ def dump_state(inst: EngineInstance) -> dict[str, Any]:
     with _STATE_LOCK:
         ser.registry._encoder_mode = True  # as serialize_json: data values (Decimal, date…) typed in JSON
         try:
-            dct = ser.to_dict(inst.workflow)
-            dct.pop("spec", None)
-            dct.pop("subprocess_specs", None)
+            dct = ser.workflow_converter.state_dict(inst.workflow)  # the specs are not even converted
             dct[ser.VERSION_KEY] = ser.VERSION
             dct["yunying_state_format"] = STATE_FORMAT
             text = json.dumps(dct, cls=ser._encoder_cls)
@@ -486,43 +501,63 @@ def dump_state(inst: EngineInstance) -> dict[str, Any]:
     return json.loads(text)  # detach from live objects; proves it is JSON-able
 
 
-def _tree_ordered(dct: Any) -> Any:
-    """Put every ``tasks`` mapping back in tree order (parents before children).
+def _tree_ordered(tasks: dict[str, Any], root: Any) -> dict[str, Any]:
+    """``tasks`` in tree order (parents before children), as a new mapping.
 
     Spiff restores tasks in mapping order; a store that does not keep key order (PostgreSQL jsonb)
     would otherwise lose task data."""
-    if isinstance(dct, dict):
-        tasks, root = dct.get("tasks"), dct.get("root")
-        if isinstance(tasks, dict) and isinstance(root, str) and root in tasks:
-            ordered: dict[str, Any] = {}
-            stack = [root]
-            while stack:
-                tid = stack.pop()
-                if tid in ordered or tid not in tasks:
-                    continue
-                ordered[tid] = tasks[tid]
-                stack.extend(reversed(tasks[tid].get("children") or []))
-            ordered.update({k: v for k, v in tasks.items() if k not in ordered})
-            dct["tasks"] = ordered
-        for value in dct.values():
-            _tree_ordered(value)
-    elif isinstance(dct, list):
-        for value in dct:
-            _tree_ordered(value)
+    if not isinstance(root, str) or root not in tasks:
+        return dict(tasks)
+    ordered: dict[str, Any] = {}
+    stack = [root]
+    while stack:
+        tid = stack.pop()
+        if tid in ordered or tid not in tasks:
+            continue
+        ordered[tid] = tasks[tid]
+        stack.extend(reversed(tasks[tid].get("children") or []))
+    ordered.update({k: v for k, v in tasks.items() if k not in ordered})
+    return ordered
+
+
+def _workflow_copy(dct: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a (sub)workflow's state that restoring may consume: Spiff pops keys from these
+    mappings and keeps ``correlations`` as given; task entries are only read, so they are shared."""
+    out = dict(dct)
+    if isinstance(out.get("tasks"), dict):
+        out["tasks"] = _tree_ordered(out["tasks"], out.get("root"))
+    if "correlations" in out:
+        out["correlations"] = copy.deepcopy(out["correlations"])
+    return out
+
+
+def _state_copy(state: dict[str, Any]) -> dict[str, Any]:
+    dct = _workflow_copy(state)
+    dct.pop("yunying_state_format", None)
+    subs = dct.get("subprocesses")
+    if isinstance(subs, dict):
+        dct["subprocesses"] = {k: _workflow_copy(v) if isinstance(v, dict) else v for k, v in subs.items()}
     return dct
 
 
 def load_state(
     defn: ParsedDefinition, state: dict[str, Any], *, clock: Clock | None = None
 ) -> EngineInstance:
-    """Rebuild an instance from :func:`dump_state` output and the definition it was started from."""
-    dct = _tree_ordered(copy.deepcopy(state))
-    dct.pop("yunying_state_format", None)
-    dct["spec"] = copy.deepcopy(defn.spec_dict["spec"])
-    dct["subprocess_specs"] = copy.deepcopy(defn.spec_dict["subprocess_specs"])
+    """Rebuild an instance from :func:`dump_state` output and the definition it was started from.
+
+    ``state`` is not changed. The definition's spec objects are shared, not rebuilt (see
+    :attr:`ParsedDefinition.shares_specs`); older state formats go through Spiff's migrations."""
     try:
-        _SERIALIZER.migrate(dct)
-        workflow = _SERIALIZER.from_dict(dct)
+        if defn.shares_specs and state.get(_SERIALIZER.VERSION_KEY) == _SERIALIZER.VERSION:
+            dct = _state_copy(state)
+            dct.pop(_SERIALIZER.VERSION_KEY)
+            workflow = _SERIALIZER.from_dict(dct, specs=(defn.spec, defn.subprocess_specs))
+        else:
+            dct = _state_copy(copy.deepcopy(state))
+            dct["spec"] = copy.deepcopy(defn.spec_dict["spec"])
+            dct["subprocess_specs"] = copy.deepcopy(defn.spec_dict["subprocess_specs"])
+            _SERIALIZER.migrate(dct)
+            workflow = _SERIALIZER.from_dict(dct)
     except (SpiffWorkflowException, KeyError, ValueError, TypeError) as exc:
         raise EngineError(f"cannot restore the instance state: {type(exc).__name__}: {exc}") from None
     return EngineInstance(defn, workflow, clock)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from copy import deepcopy
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
@@ -21,6 +22,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
@@ -186,7 +189,44 @@ class YunyingBpmnParser(BpmnDmnParser):
 
 
 # --------------------------------------------------------------------------- serializer
-def make_serializer() -> BpmnWorkflowSerializer:
+class SpecSharingWorkflowConverter(BpmnWorkflowConverter):
+    """Spiff's workflow converter that can leave the (immutable, per-version) specs out.
+
+    ``state_dict`` is ``to_dict`` without ``spec`` / ``subprocess_specs`` (same keys, same order
+    otherwise); ``from_dict(dct, specs=(spec, subprocess_specs))`` restores the tasks onto specs
+    that are already deserialised instead of rebuilding them from the dictionary."""
+
+    def state_dict(self, workflow: Any) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        dct["typename"] = self.typename
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], specs: tuple[Any, dict[str, Any]] | None = None) -> Any:
+        if specs is None:
+            return super().from_dict(dct)
+        dct.pop("spec", None)
+        dct.pop("subprocess_specs", None)
+        spec, subprocess_specs = specs
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+class YunyingSerializer(BpmnWorkflowSerializer):
+    """Spiff's serializer with our workflow converter at hand (``workflow_converter``)."""
+
+    def __init__(self, registry: Any) -> None:
+        super().__init__(registry)
+        self.workflow_converter = SpecSharingWorkflowConverter(BpmnWorkflow, registry)  # replaces Spiff's
+
+
+def make_serializer() -> YunyingSerializer:
     config = deepcopy(DEFAULT_CONFIG)
     config[BusinessRuleTask] = BaseBusinessRuleTaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
@@ -194,4 +234,4 @@ def make_serializer() -> BpmnWorkflowSerializer:
     registry.register(
         dt.date, lambda v: {"value": v.isoformat()}, lambda v: dt.date.fromisoformat(v["value"])
     )
-    return BpmnWorkflowSerializer(registry)
+    return YunyingSerializer(registry)
