@@ -284,14 +284,27 @@ def _refusal(exc: Exception, xml: str) -> dict[str, Any]:
     return {"message": str(exc), "elements": elements, "problems": problems, "highlight": highlight}
 
 
-def _published_forms(user: Any) -> list[dict[str, str]]:
+def _published_forms(user: Any) -> list[dict[str, Any]]:
     """Forms a step can use (published forms of the forms app), offered in the properties panel."""
     if not apps.is_installed("yunying.forms"):
         return []
     from yunying.forms import selectors as form_selectors
+    from yunying.forms.models import FormVersion
+    from yunying.forms.schema import schema_of
 
     definitions = form_selectors.form_definition_list(user=user).filter(published_number__isnull=False)  # type: ignore[misc]
-    return [{"key": d.key, "name": d.display_name} for d in definitions]
+    versions = {
+        (v.definition_id, v.number): v
+        for v in FormVersion.objects.filter(definition__in=definitions, is_published=True)
+    }
+    out = []
+    for d in definitions:
+        version = versions.get((d.pk, int(getattr(d, "published_number", 0) or 0)))
+        fields = [
+            {"key": f.key, "label": f.label, "type": f.type} for f in (schema_of(version) if version else ())
+        ]
+        out.append({"key": d.key, "name": d.display_name, "fields": fields})
+    return out
 
 
 def _designer_config(request: HttpRequest, highlight: list[str] | None = None) -> dict[str, Any]:

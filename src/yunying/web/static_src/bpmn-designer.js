@@ -119,6 +119,7 @@ export async function mountDesigner(root) {
   });
   const modeling = modeler.get("modeling");
   const factory = modeler.get("bpmnFactory");
+  const moddle = modeler.get("moddle");
   const canvas = modeler.get("canvas");
   const registry = modeler.get("elementRegistry");
   const selection = modeler.get("selection");
@@ -138,6 +139,7 @@ export async function mountDesigner(root) {
   async function open(xml) {
     try {
       const { warnings } = await modeler.importXML(xml);
+      keepDataRefs(warnings);
       root.dataset.importState = "ok";
       root.dataset.warningCount = String(warnings.length);
       if (warnings.length) console.warn("bpmn import warnings", warnings);
@@ -220,6 +222,64 @@ export async function mountDesigner(root) {
   function fillForm(bo) {
     field(panel, "form").value = attr(bo, "yunying:form");
     field(panel, "fields").value = attr(bo, "yunying:fields");
+    syncFormPick();
+  }
+
+  // --- the published forms: a picker for the form key, their fields as hints for conditions ---------
+  const formsByKey = new Map((cfg.forms || []).map((f) => [f.key, f]));
+  const formPick = field(panel, "form-pick");
+  for (const f of cfg.forms || []) {
+    const opt = document.createElement("option");
+    opt.value = f.key;
+    opt.textContent = `${f.name}（${f.key}）`;
+    formPick.appendChild(opt);
+  }
+  function syncFormPick() {
+    const key = field(panel, "form").value.trim();
+    formPick.value = formsByKey.has(key) ? key : "";
+  }
+  formPick.addEventListener("change", () => {
+    field(panel, "form").value = formPick.value;
+    update({ "yunying:form": formPick.value || undefined });
+  });
+
+  // Names a step's form gives the data: fields of its published form and its inline fields.
+  function formFields(bo) {
+    const out = [];
+    const form = formsByKey.get(attr(bo, "yunying:form"));
+    for (const f of (form && form.fields) || []) out.push({ key: f.key, label: f.label, type: f.type });
+    for (const part of attr(bo, "yunying:fields").split(/[,，;\n]/)) {
+      const bits = part.trim().split(":");
+      const key = (bits[0] || "").replace(/\?$/, "").trim();
+      if (key) out.push({ key, label: (bits[2] || key).trim(), type: (bits[1] || "text").trim() });
+    }
+    return out;
+  }
+
+  // Fields of the start form and of every step with a form (the engine checks at deploy that a
+  // condition only reads fields of steps before it); shown as hints.
+  function knownFields() {
+    const seen = new Map();
+    const steps = registry.filter((e) => FORM_TYPES.includes(e.type));
+    steps.sort((a, b) => (a.type === "bpmn:StartEvent" ? -1 : 0) - (b.type === "bpmn:StartEvent" ? -1 : 0));
+    for (const el of steps) for (const f of formFields(el.businessObject)) if (!seen.has(f.key)) seen.set(f.key, f);
+    return [...seen.values()];
+  }
+
+  function showKnownFields() {
+    const fields = knownFields();
+    const hint = field(panel, "known-fields");
+    hint.textContent = fields.length ? `${hint.dataset.label}${fields.map((f) => `${f.key}（${f.label}）`).join("、")}` : "";
+    const list = document.getElementById("yy-known-fields");
+    if (list) {
+      list.innerHTML = "";
+      for (const f of fields) {
+        const opt = document.createElement("option");
+        opt.value = f.key;
+        opt.label = f.label;
+        list.appendChild(opt);
+      }
+    }
   }
 
   function fillTask(bo) {
@@ -240,6 +300,85 @@ export async function mountDesigner(root) {
     $(hint, "[data-role=values]").textContent = foreign.join(" · ");
     syncAssigneePicker();
     syncDuePicker();
+    fillMulti(bo);
+  }
+
+  // --- multi-instance (会签 / 或签 / 依次审批) ------------------------------------------------------
+  const miMode = field(panel, "mi-mode");
+  const miSource = field(panel, "mi-source");
+  const miCount = field(panel, "mi-count");
+  const miField = field(panel, "mi-field");
+  const miCondition = field(panel, "mi-condition");
+
+  function showMultiParts() {
+    panel.querySelector("[data-mi-part]").hidden = !miMode.value;
+    for (const part of panel.querySelectorAll("[data-mi-source]")) {
+      part.hidden = part.dataset.miSource !== miSource.value;
+    }
+  }
+
+  function fillMulti(bo) {
+    const lc = bo.loopCharacteristics;
+    const multi = lc && lc.$type === "bpmn:MultiInstanceLoopCharacteristics" ? lc : null;
+    const cond = multi && multi.completionCondition ? multi.completionCondition.body || "" : "";
+    miMode.value = !multi ? "" : multi.isSequential ? "sequential" : cond ? "any" : "all";
+    // A step being set up (neither a count nor a field yet) keeps the source chosen in the panel.
+    if (!multi || multi.loopDataInputRef || multi.loopCardinality) {
+      miSource.value = multi && multi.loopDataInputRef ? "field" : "rule";
+    }
+    miCount.value = multi && multi.loopCardinality ? multi.loopCardinality.body || "" : "2";
+    miField.value = multi && multi.loopDataInputRef ? multi.loopDataInputRef.id || "" : "";
+    miCondition.value = cond;
+    showMultiParts();
+    showKnownFields();
+  }
+
+  function applyMulti() {
+    if (!current) return;
+    showMultiParts();
+    if (!miMode.value) {
+      update({ loopCharacteristics: undefined });
+      return;
+    }
+    const lc = factory.create("bpmn:MultiInstanceLoopCharacteristics", {
+      isSequential: miMode.value === "sequential",
+    });
+    if (miSource.value === "field") {
+      const name = miField.value.trim();
+      if (name) {
+        // A reference by name to process data (kept by name, see keepDataRefs).
+        lc.loopDataInputRef = moddle.create("bpmn:Property", { id: name });
+        // Part i goes to the i-th person listed in the field.
+        rawIn.value = `chosen:${name}`;
+        update({ "yunying:assignee": rawIn.value });
+        syncAssigneePicker();
+      }
+    } else {
+      const count = String(parseInt(miCount.value, 10) || 2);
+      miCount.value = count;
+      lc.loopCardinality = factory.create("bpmn:FormalExpression", { body: count });
+    }
+    const cond = miCondition.value.trim();
+    if (cond) lc.completionCondition = factory.create("bpmn:FormalExpression", { body: cond });
+    update({ loopCharacteristics: lc });
+  }
+
+  miMode.addEventListener("change", () => {
+    if (miMode.value === "any" && !miCondition.value.trim()) miCondition.value = "approved";
+    if (miMode.value !== "any" && miCondition.value.trim() === "approved") miCondition.value = "";
+    applyMulti();
+  });
+  for (const input of [miSource, miCount, miField, miCondition]) input.addEventListener("change", applyMulti);
+
+  // Process data named in loopDataInputRef / loopDataOutputRef is no element of the diagram: the
+  // importer drops such references; put them back by name so they survive saving.
+  function keepDataRefs(warnings) {
+    for (const w of warnings || []) {
+      const prop = String(w.property || "");
+      if (w.element && w.value && /(^|:)loopData(Input|Output)Ref$/.test(prop)) {
+        w.element.set(prop.replace(/^bpmn:/, ""), moddle.create("bpmn:Property", { id: w.value }));
+      }
+    }
   }
 
   function fillFlow(el) {
@@ -254,6 +393,7 @@ export async function mountDesigner(root) {
     defaultBox.closest("[data-role=default-row]").hidden = !fromSplit;
     field(panel, "condition").disabled = isDefault;
     field(panel, "condition-hint").hidden = fromSplit;
+    showKnownFields();
   }
 
   function update(props) {
