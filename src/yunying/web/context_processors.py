@@ -4,11 +4,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from yunying.web.navigation import navigation_for
+from yunying.web.navigation import sections_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    if user is None:
-        return {"nav_items": []}
-    return {"nav_items": navigation_for(user)}
+    if user is None or not user.is_authenticated:
+        return {"nav_sections": []}
+    return {"nav_sections": sections_for(user)}

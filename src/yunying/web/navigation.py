@@ -18,6 +18,28 @@ class NavItem:
     icon: str
     key: str
     badge: int | None = None
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class NavSection:
+    title: Any
+    items: list[NavItem]
+
+
+# Sections of the sidebar, in order; an item names its section by key.
+SECTIONS: list[tuple[str, Any]] = [
+    ("", ""),
+    ("org", _("组织")),
+    ("performance", _("业绩")),
+    ("admin", _("管理")),
+]
+
+
+def sections_for(user: Any) -> list[NavSection]:
+    items = navigation_for(user)
+    sections = [NavSection(title, [i for i in items if i.section == key]) for key, title in SECTIONS]
+    return [section for section in sections if section.items]
 
 
 def navigation_for(user: Any) -> list[NavItem]:
@@ -25,21 +47,28 @@ def navigation_for(user: Any) -> list[NavItem]:
         return []
     scope = scope_for(user)
     items = [NavItem(_("首页"), reverse("home"), "home", "home")]
-    items.append(NavItem(_("组织架构"), reverse("org:chart"), "sitemap", "chart"))
-    if scope.everything or scope.unit_ids:
-        items.append(NavItem(_("门店"), reverse("org:stores"), "building-store", "stores"))
-        items.append(NavItem(_("人员"), reverse("org:people"), "users", "people"))
-        items.append(NavItem(_("业绩分析"), reverse("analytics:monthly"), "chart-bar", "analytics"))
-    if scope.everything:
-        items.append(NavItem(_("区域"), reverse("org:regions"), "map", "regions"))
-    items.append(NavItem(_("岗位"), reverse("org:positions"), "id-badge", "positions"))
-    if user.has_perm("yyforms.design_form"):
-        items.append(NavItem(_("表单设计"), reverse("yyforms:list"), "forms", "forms"))
     items.extend(_workflow_items(user))
+    items.append(NavItem(_("组织架构"), reverse("org:chart"), "sitemap", "chart", section="org"))
+    if scope.everything or scope.unit_ids:
+        items.append(NavItem(_("门店"), reverse("org:stores"), "building-store", "stores", section="org"))
+        items.append(NavItem(_("人员"), reverse("org:people"), "users", "people", section="org"))
+    if scope.everything:
+        items.append(NavItem(_("区域"), reverse("org:regions"), "map", "regions", section="org"))
+    items.append(NavItem(_("岗位"), reverse("org:positions"), "id-badge", "positions", section="org"))
     if user.has_perm("org.add_store") or user.has_perm("org.add_employee"):
-        items.append(NavItem(_("导入导出"), reverse("org:import"), "file-spreadsheet", "import"))
+        items.append(
+            NavItem(_("导入导出"), reverse("org:import"), "file-spreadsheet", "import", section="org")
+        )
+    if scope.everything or scope.unit_ids:
+        items.append(
+            NavItem(
+                _("业绩分析"), reverse("analytics:monthly"), "chart-bar", "analytics", section="performance"
+            )
+        )
+    if user.has_perm("yyforms.design_form"):
+        items.append(NavItem(_("表单设计"), reverse("yyforms:list"), "forms", "forms", section="admin"))
     if user.is_staff:
-        items.append(NavItem(_("系统管理"), reverse("admin:index"), "settings", "admin"))
+        items.append(NavItem(_("系统管理"), reverse("admin:index"), "settings", "admin", section="admin"))
     return items
 
 
@@ -52,7 +81,13 @@ def _workflow_items(user: Any) -> list[NavItem]:
         NavItem(_("发起流程"), reverse("workflow:definitions"), "send", "wf-start"),
     ]
     if can_monitor(user):
-        items.append(NavItem(_("流程监控"), reverse("workflow:monitor"), "activity", "wf-monitor"))
+        items.append(
+            NavItem(_("流程监控"), reverse("workflow:monitor"), "activity", "wf-monitor", section="admin")
+        )
     if user.has_perm("workflow.deploy_process") or user.has_perm("workflow.add_processdefinition"):
-        items.append(NavItem(_("流程设计"), reverse("workflow:designer-list"), "git-branch", "designer"))
+        items.append(
+            NavItem(
+                _("流程设计"), reverse("workflow:designer-list"), "git-branch", "designer", section="admin"
+            )
+        )
     return items

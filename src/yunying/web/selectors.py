@@ -7,6 +7,7 @@ from typing import Any
 from yunying.org import selectors as org_selectors
 from yunying.org.models import Appointment, Employee, Position, UnitKind
 from yunying.org.scope import scope_for, stores_visible_to, units_visible_to
+from yunying.workflow.inbox import todo_count
 
 
 def home_for(*, user: Any) -> dict[str, Any]:
@@ -31,6 +32,7 @@ def home_for(*, user: Any) -> dict[str, Any]:
         seats = org_selectors.unit_seats(my_store)
     employees = org_selectors.employee_list(user=user).count() if (scope.everything or scope.unit_ids) else 0
     return {
+        "todo_count": todo_count(user),
         "appointments": appointments,
         "everything": scope.everything,
         "stores": stores,
