@@ -56,7 +56,7 @@ bench: install
 
 # Refresh the message catalogue after changing user-facing strings (zh-Hans source, English catalogue).
 messages: python-deps
-	cd src/yunying && YUNYING_DATA_DIR=../../var ../../$(BIN)/yunying makemessages -l en --ignore "*/tests/*" --ignore "static/*" -v0
+	cd src/yunying && YUNYING_DATA_DIR=../../var ../../$(BIN)/yunying makemessages -l en --no-obsolete --ignore "*/tests/*" --ignore "static/*" -v0
 
 clean:
 	rm -rf $(VENV) node_modules src/yunying/web/static/dist var/test-sqlite var/test-postgres

@@ -51,14 +51,14 @@ def test_language_switch_sticks(page):
     login(page, "ops")
     page.get_by_test_id("lang-switch").click()
     page.wait_for_load_state()
-    assert page.locator("[data-nav=chart]").inner_text() == "Organisation"
+    assert page.locator("[data-nav=chart]").inner_text() == "Org chart"
     page.goto("/org/stores/")
     assert page.locator("h2.page-title").inner_text() == "Stores"
     # After logging out and in again, English stays.
     page.get_by_test_id("current-user").click()
     page.get_by_test_id("logout").click()
     login(page, "ops")
-    assert page.locator("[data-nav=chart]").inner_text() == "Organisation"
+    assert page.locator("[data-nav=chart]").inner_text() == "Org chart"
     page.get_by_test_id("lang-switch").click()
     page.wait_for_load_state()
     assert page.locator("[data-nav=chart]").inner_text() == "组织架构"

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yunying.analytics.models import SalesDay, SalesStoreMonth, StoreTarget
 from yunying.analytics.periods import add_months, month_days
@@ -19,7 +20,15 @@ from yunying.analytics.reports import charts
 from yunying.analytics.reports.common import ZERO, money, num, only_stores, pct_change, pct_of, rank, ratio
 from yunying.analytics.selectors import StoreInfo, report_stores
 
-WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
+WEEKDAYS = (
+    gettext_lazy("周一"),
+    gettext_lazy("周二"),
+    gettext_lazy("周三"),
+    gettext_lazy("周四"),
+    gettext_lazy("周五"),
+    gettext_lazy("周六"),
+    gettext_lazy("周日"),
+)
 
 
 @dataclass
@@ -202,7 +211,7 @@ def _charts(report: MonthlyReport, ids: list[int] | None) -> dict[str, str]:
     for day, value in this.items():
         weekday_sum[day.weekday()].append(value)
     weekday = charts.bar(
-        [_("周") + w for w in WEEKDAYS],
+        [str(w) for w in WEEKDAYS],
         {
             _("日均销售额"): [
                 round(num(sum(v) / len(v)), 2) if v else 0 for i in range(7) for v in [weekday_sum[i]]

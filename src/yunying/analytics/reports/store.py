@@ -53,7 +53,7 @@ def store_month(*, user: Any, code: str, month: date) -> StoreMonth:
     for day, value in this.items():
         weekday_values[day.weekday()].append(value)
     weekday = charts.bar(
-        [_("周") + w for w in WEEKDAYS],
+        [str(w) for w in WEEKDAYS],
         {
             _("日均销售额"): [
                 round(num(sum(v) / len(v)), 2) if (v := weekday_values[i]) else 0 for i in range(7)
