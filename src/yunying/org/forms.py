@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yunying.org.models import Employee, OrgUnit, Position, Store, UnitKind
 from yunying.org.scope import employees_visible_to, stores_visible_to, units_visible_to
@@ -124,7 +125,8 @@ class EndAppointmentForm(_Bootstrap, forms.Form):
 
 class ImportForm(_Bootstrap, forms.Form):
     kind = forms.ChoiceField(
-        label=_("导入内容"), choices=[("stores", _("门店")), ("employees", _("员工及任职"))]
+        label=_("导入内容"),
+        choices=[("stores", pgettext_lazy("plural", "门店")), ("employees", _("员工及任职"))],
     )
     file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
 

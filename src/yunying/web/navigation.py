@@ -7,6 +7,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yunying.org.scope import scope_for
 
@@ -50,11 +51,25 @@ def navigation_for(user: Any) -> list[NavItem]:
     items.extend(_workflow_items(user))
     items.append(NavItem(_("组织架构"), reverse("org:chart"), "sitemap", "chart", section="org"))
     if scope.everything or scope.unit_ids:
-        items.append(NavItem(_("门店"), reverse("org:stores"), "building-store", "stores", section="org"))
+        items.append(
+            NavItem(
+                pgettext_lazy("plural", "门店"),
+                reverse("org:stores"),
+                "building-store",
+                "stores",
+                section="org",
+            )
+        )
         items.append(NavItem(_("人员"), reverse("org:people"), "users", "people", section="org"))
     if scope.everything:
-        items.append(NavItem(_("区域"), reverse("org:regions"), "map", "regions", section="org"))
-    items.append(NavItem(_("岗位"), reverse("org:positions"), "id-badge", "positions", section="org"))
+        items.append(
+            NavItem(pgettext_lazy("plural", "区域"), reverse("org:regions"), "map", "regions", section="org")
+        )
+    items.append(
+        NavItem(
+            pgettext_lazy("plural", "岗位"), reverse("org:positions"), "id-badge", "positions", section="org"
+        )
+    )
     if user.has_perm("org.add_store") or user.has_perm("org.add_employee"):
         items.append(
             NavItem(_("导入导出"), reverse("org:import"), "file-spreadsheet", "import", section="org")

@@ -117,7 +117,7 @@ def test_parser_sees_untranslated_fuzzy_and_placeholder_mistakes(tmp_path):
     po = tmp_path / "django.po"
     po.write_text(
         'msgid ""\nmsgstr ""\n"Language: en\\n"\n\n'
-        'msgid "门店"\nmsgstr "Stores"\n\n'
+        'msgid "门店"\nmsgstr "Store"\n\n'
         '#, fuzzy\nmsgid "区域"\nmsgstr "Regions"\n\n'
         'msgid ""\n"长的"\n"消息"\nmsgstr ""\n\n'
         '#, python-format\nmsgid "%(n)s 人"\nmsgid_plural "%(n)s 人"\nmsgstr[0] "%(n)s person"\nmsgstr[1] ""\n\n'
