@@ -1,12 +1,15 @@
 """Maintain the pre-aggregated tables from the facts: for each store and date span an import touched,
-delete the store's aggregate rows of the covering months/weeks and rebuild them with INSERT … SELECT.
+delete the store's aggregate rows of the covering days/months/weeks and rebuild them with INSERT … SELECT.
 
-Portable SQL (SQLite and PostgreSQL): the facts carry their month and week, so it is a plain GROUP BY.
+Store-day rows (SalesDay) feed SalesStoreDay, and SalesStoreDay feeds SalesStoreMonth and SalesStoreWeek (a
+third of the rows to read); product rows (SalesProductDay) feed SalesStoreProductMonth. An import rebuilds only
+the aggregates of the kind it wrote. Portable SQL (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from django.db import connection
@@ -14,45 +17,76 @@ from django.db import connection
 from yunying.analytics.models import (
     SalesDay,
     SalesProductDay,
+    SalesStoreDay,
     SalesStoreMonth,
     SalesStoreProductMonth,
     SalesStoreWeek,
 )
 from yunying.analytics.periods import add_months, month_start, week_start
 
+STORE, PRODUCT = "store", "product"
 _STORES_PER_QUERY = 400
 
+Build = Callable[[str], tuple[str, str, str]]  # placeholders → (delete, insert, "day" | "month" | "week")
 
-def _store_month_sql(stores: str) -> tuple[str, str]:
-    target, source = SalesStoreMonth._meta.db_table, SalesDay._meta.db_table
+
+def _month_of(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _week_of(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('week', {column}) AS date)"  # ISO weeks start on Monday
+    return f"date({column}, '-' || ((CAST(strftime('%w', {column}) AS INTEGER) + 6) % 7) || ' days')"
+
+
+def _store_day_sql(stores: str) -> tuple[str, str, str]:
+    target, source = SalesStoreDay._meta.db_table, SalesDay._meta.db_table
+    delete = f"DELETE FROM {target} WHERE store_id IN ({stores}) AND date >= %s AND date < %s"
+    insert = f"""
+        INSERT INTO {target} (store_id, date, net_sales, tickets, customers, discounts,
+                              sales_dine_in, sales_takeaway, sales_delivery)
+        SELECT store_id, date, SUM(net_sales), SUM(tickets), SUM(customers), SUM(discounts),
+               SUM(CASE WHEN channel = 'dine_in' THEN net_sales ELSE 0 END),
+               SUM(CASE WHEN channel = 'takeaway' THEN net_sales ELSE 0 END),
+               SUM(CASE WHEN channel = 'delivery' THEN net_sales ELSE 0 END)
+        FROM {source}
+        WHERE store_id IN ({stores}) AND date >= %s AND date < %s
+        GROUP BY store_id, date"""
+    return delete, insert, "day"
+
+
+def _store_month_sql(stores: str) -> tuple[str, str, str]:
+    target, source = SalesStoreMonth._meta.db_table, SalesStoreDay._meta.db_table
+    month = _month_of("date")
     delete = f"DELETE FROM {target} WHERE store_id IN ({stores}) AND month >= %s AND month < %s"
     insert = f"""
         INSERT INTO {target} (store_id, month, net_sales, tickets, customers, discounts,
                               sales_dine_in, sales_takeaway, sales_delivery, days)
-        SELECT store_id, month, SUM(net_sales), SUM(tickets), SUM(customers), SUM(discounts),
-               SUM(CASE WHEN channel = 'dine_in' THEN net_sales ELSE 0 END),
-               SUM(CASE WHEN channel = 'takeaway' THEN net_sales ELSE 0 END),
-               SUM(CASE WHEN channel = 'delivery' THEN net_sales ELSE 0 END),
-               COUNT(DISTINCT date)
+        SELECT store_id, {month}, SUM(net_sales), SUM(tickets), SUM(customers), SUM(discounts),
+               SUM(sales_dine_in), SUM(sales_takeaway), SUM(sales_delivery), COUNT(*)
         FROM {source}
         WHERE store_id IN ({stores}) AND date >= %s AND date < %s
-        GROUP BY store_id, month"""
-    return delete, insert
+        GROUP BY store_id, {month}"""
+    return delete, insert, "month"
 
 
-def _store_week_sql(stores: str) -> tuple[str, str]:
-    target, source = SalesStoreWeek._meta.db_table, SalesDay._meta.db_table
+def _store_week_sql(stores: str) -> tuple[str, str, str]:
+    target, source = SalesStoreWeek._meta.db_table, SalesStoreDay._meta.db_table
+    week = _week_of("date")
     delete = f"DELETE FROM {target} WHERE store_id IN ({stores}) AND week >= %s AND week < %s"
     insert = f"""
         INSERT INTO {target} (store_id, week, net_sales, tickets, customers, days)
-        SELECT store_id, week, SUM(net_sales), SUM(tickets), SUM(customers), COUNT(DISTINCT date)
+        SELECT store_id, {week}, SUM(net_sales), SUM(tickets), SUM(customers), COUNT(*)
         FROM {source}
         WHERE store_id IN ({stores}) AND date >= %s AND date < %s
-        GROUP BY store_id, week"""
-    return delete, insert
+        GROUP BY store_id, {week}"""
+    return delete, insert, "week"
 
 
-def _store_product_month_sql(stores: str) -> tuple[str, str]:
+def _store_product_month_sql(stores: str) -> tuple[str, str, str]:
     target, source = SalesStoreProductMonth._meta.db_table, SalesProductDay._meta.db_table
     delete = f"DELETE FROM {target} WHERE store_id IN ({stores}) AND month >= %s AND month < %s"
     insert = f"""
@@ -61,49 +95,51 @@ def _store_product_month_sql(stores: str) -> tuple[str, str]:
         FROM {source}
         WHERE store_id IN ({stores}) AND date >= %s AND date < %s
         GROUP BY store_id, month, product_id"""
-    return delete, insert
+    return delete, insert, "month"
 
 
-def recompute(spans: dict[int, tuple[date, date]]) -> None:
-    """Rebuild the aggregates of each store over the months and weeks covering its (first, last) day."""
+# In order: the month and week totals read the store-day table rebuilt just before them.
+BUILDS: dict[str, tuple[Build, ...]] = {
+    STORE: (_store_day_sql, _store_month_sql, _store_week_sql),
+    PRODUCT: (_store_product_month_sql,),
+}
+
+
+def recompute(spans: dict[int, tuple[date, date]], kinds: Iterable[str] = (STORE, PRODUCT)) -> None:
+    """Rebuild the aggregates of each store over the days, months and weeks covering its (first, last) day.
+
+    Every period is rebuilt whole from the facts, so a re-import (or a partial one) never double counts."""
     by_span: dict[tuple[date, date], list[int]] = defaultdict(list)
     for store_id, (first, last) in spans.items():
         by_span[(first, last)].append(store_id)
+    builds = [build for kind in kinds for build in BUILDS[kind]]
     for (first, last), store_ids in by_span.items():
         months = (month_start(first), add_months(month_start(last), 1))
-        weeks = (week_start(first), week_start(last) + timedelta(days=7))
+        ranges = {
+            "day": (months[0], months[1]),  # whole months: the month totals are summed from these days
+            "month": months,
+            "week": (week_start(first), week_start(last) + timedelta(days=7)),
+        }
+        # The weeks at the edges reach into the neighbouring months: their days must be there too.
+        ranges["day"] = (min(ranges["day"][0], ranges["week"][0]), max(ranges["day"][1], ranges["week"][1]))
         for start in range(0, len(store_ids), _STORES_PER_QUERY):
             part = store_ids[start : start + _STORES_PER_QUERY]
             placeholders = ", ".join(["%s"] * len(part))
-            for build, (lo, hi) in (
-                (_store_month_sql, months),
-                (_store_week_sql, weeks),
-                (_store_product_month_sql, months),
-            ):
-                delete, insert = build(placeholders)
-                with connection.cursor() as cursor:
+            with connection.cursor() as cursor:
+                for build in builds:
+                    delete, insert, period = build(placeholders)
+                    lo, hi = ranges[period]
                     cursor.execute(delete, [*part, lo, hi])
                     cursor.execute(insert, [*part, lo, hi])
 
 
 def recompute_all() -> None:
     """Rebuild every aggregate from the facts (repair tool; imports keep them current on their own)."""
-    spans: dict[int, tuple[date, date]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT store_id, MIN(date), MAX(date) FROM {SalesDay._meta.db_table} GROUP BY store_id"
-        )
-        rows = list(cursor.fetchall())
-        cursor.execute(
-            f"SELECT store_id, MIN(date), MAX(date) FROM {SalesProductDay._meta.db_table} GROUP BY store_id"
-        )
-        rows += list(cursor.fetchall())
-    for store_id, lo, hi in rows:
-        lo, hi = _as_date(lo), _as_date(hi)
-        if store_id in spans:
-            lo, hi = min(lo, spans[store_id][0]), max(hi, spans[store_id][1])
-        spans[store_id] = (lo, hi)
-    recompute(spans)
+    for kind, table in ((STORE, SalesDay._meta.db_table), (PRODUCT, SalesProductDay._meta.db_table)):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT store_id, MIN(date), MAX(date) FROM {table} GROUP BY store_id")
+            rows = list(cursor.fetchall())
+        recompute({store_id: (_as_date(lo), _as_date(hi)) for store_id, lo, hi in rows}, kinds=[kind])
 
 
 def _as_date(value: object) -> date:

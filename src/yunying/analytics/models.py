@@ -1,8 +1,13 @@
 """Sales facts from the stores' POS, their pre-aggregated totals, imports, products and store targets.
 
-Facts (SalesDay, SalesProductDay) are written only by `analytics.writer`; the aggregates (SalesStoreMonth,
-SalesStoreWeek, SalesStoreProductMonth) are recomputed from the facts for every store-period an import touches,
-and the reports read only the aggregates.
+Facts (SalesDay, SalesProductDay) are written only by `analytics.writer`; the aggregates (SalesStoreDay,
+SalesStoreMonth, SalesStoreWeek, SalesStoreProductMonth) are recomputed from the facts for every store-period an
+import touches, and the reports read only the aggregates.
+
+Facts and aggregates carry no database foreign-key constraints (`db_constraint=False`): the importer resolves
+every store and product code against the database before a row is staged, the ORM still refuses to delete a
+store or product with sales (PROTECT), and per-row constraint triggers made PostgreSQL imports several times
+slower than the load itself.
 """
 
 from __future__ import annotations
@@ -71,7 +76,12 @@ class SalesDay(models.Model):
     """One store, one day, one channel: what the POS closed the day with."""
 
     store = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, limit_choices_to=STORE_ONLY, related_name="+"
+        OrgUnit,
+        on_delete=models.PROTECT,
+        limit_choices_to=STORE_ONLY,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the unique (store, date, channel) index serves lookups by store
     )
     date = models.DateField(_("营业日期"))
     month = models.DateField(_("月份"), help_text=_("当月第一天，导入时写入"))
@@ -93,11 +103,16 @@ class SalesProductDay(models.Model):
     """One store, one day, one product. A negative quantity is a return."""
 
     store = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, limit_choices_to=STORE_ONLY, related_name="+"
+        OrgUnit,
+        on_delete=models.PROTECT,
+        limit_choices_to=STORE_ONLY,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the unique (store, date, product) index serves lookups by store
     )
     date = models.DateField(_("营业日期"))
     month = models.DateField(_("月份"))
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     qty = models.DecimalField(_("数量"), max_digits=12, decimal_places=3)
     amount = _money(_("金额"))
 
@@ -112,8 +127,32 @@ class SalesProductDay(models.Model):
 # ---- pre-aggregated tables: maintained on import, the only tables the reports read -----------------------
 
 
+def _store_fk() -> models.ForeignKey[Any, Any]:
+    return models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+
+
+class SalesStoreDay(models.Model):
+    """One store, one day, all channels: the daily trend and weekday charts, the target suggestion."""
+
+    store = _store_fk()
+    date = models.DateField()
+    net_sales = _money()
+    tickets = models.IntegerField()
+    customers = models.IntegerField()
+    discounts = _money()
+    sales_dine_in = _money()
+    sales_takeaway = _money()
+    sales_delivery = _money()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "date"], name="salesstoreday_unique")]
+        indexes = [models.Index(fields=["date"], name="salesstoreday_date")]
+
+
 class SalesStoreMonth(models.Model):
-    store = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    store = _store_fk()
     month = models.DateField()
     net_sales = _money()
     tickets = models.IntegerField()
@@ -129,7 +168,7 @@ class SalesStoreMonth(models.Model):
 
 
 class SalesStoreWeek(models.Model):
-    store = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    store = _store_fk()
     week = models.DateField(help_text="Monday")
     net_sales = _money()
     tickets = models.IntegerField()
@@ -141,9 +180,9 @@ class SalesStoreWeek(models.Model):
 
 
 class SalesStoreProductMonth(models.Model):
-    store = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    store = _store_fk()
     month = models.DateField()
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     qty = models.DecimalField(max_digits=14, decimal_places=3)
     amount = _money()
 

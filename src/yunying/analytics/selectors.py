@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 
-from yunying.analytics.models import ImportSource, SalesDay, SalesImport, SalesStoreWeek
+from yunying.analytics.models import ImportSource, SalesImport, SalesStoreDay, SalesStoreWeek
 from yunying.analytics.periods import add_months, month_start, week_start
 from yunying.core.errors import NotFound
 from yunying.org.models import OrgUnit, UnitKind
@@ -80,7 +80,7 @@ def region_choices(*, user: Any) -> QuerySet[OrgUnit]:
 
 def data_end(*, user: Any) -> date | None:
     """The last day with sales among the user's stores."""
-    qs = SalesDay.objects.all()
+    qs = SalesStoreDay.objects.all()
     if not scope_for(user).everything:
         qs = qs.filter(store__in=stores_visible_to(user))
     return qs.aggregate(d=Max("date"))["d"]

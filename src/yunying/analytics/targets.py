@@ -11,11 +11,17 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from yunying.analytics import forecast
-from yunying.analytics.models import ForecastBacktest, SalesDay, SalesImport, SalesStoreMonth, StoreTarget
+from yunying.analytics.models import (
+    ForecastBacktest,
+    SalesImport,
+    SalesStoreDay,
+    SalesStoreMonth,
+    StoreTarget,
+)
 from yunying.analytics.periods import add_months, parse_month
 from yunying.analytics.reports.common import money, only_stores
 from yunying.analytics.selectors import StoreInfo, report_stores
@@ -42,10 +48,10 @@ class TargetRow:
 
 
 def daily_series(*, store_ids: list[int] | None, since: date, before: date) -> dict[int, forecast.Daily]:
-    rows = only_stores(SalesDay.objects.filter(date__gte=since, date__lt=before), store_ids)
+    rows = only_stores(SalesStoreDay.objects.filter(date__gte=since, date__lt=before), store_ids)
     series: dict[int, forecast.Daily] = {}
-    for row in rows.values("store_id", "date").annotate(s=Sum("net_sales")):
-        series.setdefault(row["store_id"], {})[row["date"]] = float(row["s"])
+    for store_id, day, sales in rows.values_list("store_id", "date", "net_sales"):
+        series.setdefault(store_id, {})[day] = float(sales)
     return series
 
 
@@ -205,7 +211,7 @@ def store_targets_import(*, actor: Any, filename: str, content: bytes) -> Import
 
 def backtest_run(*, months: int = 12) -> ForecastBacktest | None:
     """Back-test the suggestion on the last `months` complete months with data; keeps the result."""
-    last = SalesDay.objects.aggregate(m=Max("date"))["m"]
+    last = SalesStoreDay.objects.aggregate(m=Max("date"))["m"]
     if last is None:
         return None
     end = (last + timedelta(days=1)).replace(day=1)  # the first month not complete

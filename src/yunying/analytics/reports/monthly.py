@@ -1,6 +1,6 @@
 """月业绩分析: per store and region — sales, tickets, average ticket, month-on-month, year-on-year (none for a
 store not open for the whole of last year's month), target attainment, rank; with the month's daily trend,
-weekday pattern and channel mix. Reads SalesStoreMonth (and SalesDay for the one month's daily figures)."""
+weekday pattern and channel mix. Reads SalesStoreMonth (and SalesStoreDay for the month's daily figures)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yunying.analytics.models import SalesDay, SalesStoreMonth, StoreTarget
-from yunying.analytics.periods import add_months, month_days
+from yunying.analytics.models import SalesStoreDay, SalesStoreMonth, StoreTarget
+from yunying.analytics.periods import add_months, month_days, month_end
 from yunying.analytics.reports import charts
 from yunying.analytics.reports.common import ZERO, money, num, only_stores, pct_change, pct_of, rank, ratio
 from yunying.analytics.selectors import StoreInfo, report_stores
@@ -182,7 +182,8 @@ def monthly_report(
 
 
 def daily_series(*, ids: list[int] | None, month: date) -> dict[date, Decimal]:
-    rows = only_stores(SalesDay.objects.filter(month=month), ids).values("date").annotate(s=Sum("net_sales"))
+    days = SalesStoreDay.objects.filter(date__gte=month, date__lt=month_end(month))
+    rows = only_stores(days, ids).values("date").annotate(s=Sum("net_sales")).order_by()
     return {r["date"]: money(r["s"]) for r in rows}
 
 
