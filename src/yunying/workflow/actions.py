@@ -33,16 +33,60 @@ def already_handled() -> Conflict:
     return Conflict(_("该任务已被处理，无需重复操作。"), code="already_handled")
 
 
+# The version's documents are not needed to act: its parsed definition is cached (runtime.definition_of).
+_VERSION_DOCUMENTS = ("version__spec", "version__bpmn_xml", "version__dmn_xml")
+
+
+def _involved(actor: Any, task_id: int) -> tuple[int | None, bool]:
+    """The task's instance id, and whether ``actor`` is certainly allowed to see it: they requested
+    the instance, hold or held this task (also on someone's behalf), or were offered it as a
+    candidate (或签) or through a queue they belong to. Otherwise the full visibility check decides.
+
+    A candidate stays involved after someone else took the task: two people acting on the same task
+    at once get "already handled", not "not found", whoever's check runs after the other's commit."""
+    row = (
+        WorkTask.objects.filter(pk=task_id)
+        .values_list(
+            "instance_id",
+            "instance__requester_id",
+            "assignee_id",
+            "acted_by_id",
+            "on_behalf_of_id",
+            "candidate_position_id",
+            "candidate_unit_id",
+            "candidate_group_id",
+        )
+        .first()
+    )
+    if row is None or not actor.is_authenticated:
+        return None if row is None else row[0], False
+    instance_id, requester_id, assignee_id, acted_by_id, behalf_id, position_id, unit_id, group_id = row
+    if actor.is_superuser or actor.pk in (requester_id, assignee_id, acted_by_id, behalf_id):
+        return instance_id, True
+    if position_id is not None and any(
+        p == position_id and (unit_id is None or u == unit_id) for p, u in selectors.seats(actor)
+    ):
+        return instance_id, True
+    if group_id is not None and actor.groups.filter(pk=group_id).exists():
+        return instance_id, True
+    return instance_id, WorkTask.candidate_users.through.objects.filter(
+        worktask_id=task_id, user_id=actor.pk
+    ).exists()
+
+
 @contextmanager
 def locked(actor: Any, task_id: int) -> Iterator[tuple[ProcessInstance, WorkTask]]:
     """Lock instance then task; NotFound outside the actor's sight, Conflict when no longer open."""
-    instance_id = WorkTask.objects.filter(pk=task_id).values_list("instance_id", flat=True).first()
-    if instance_id is None or not selectors.instances_visible_to(actor).filter(pk=instance_id).exists():
+    instance_id, involved = _involved(actor, task_id)
+    if instance_id is None or (
+        not involved and not selectors.instances_visible_to(actor).filter(pk=instance_id).exists()
+    ):
         raise NotFound(_("找不到任务 #%(id)s。") % {"id": task_id})
     with transaction.atomic():
         instance = (
             ProcessInstance.objects.select_for_update(of=("self",))
             .select_related("version", "definition", "requester", "unit")
+            .defer(*_VERSION_DOCUMENTS)
             .get(pk=instance_id)
         )
         task = WorkTask.objects.select_for_update(of=("self",)).get(pk=task_id)
@@ -89,14 +133,7 @@ def _finish(
 
 
 def _step_props(instance: ProcessInstance, task: WorkTask) -> dict[str, str]:
-    return instance.version.properties.get(task.element_id, {})
-
-
-def _group_done(task: WorkTask) -> bool:
-    """No part of this engine step (the task itself, added signers) is still waiting."""
-    return not WorkTask.objects.filter(
-        instance_id=task.instance_id, engine_task_id=task.engine_task_id, status__in=OPEN_STATUSES
-    ).exists()
+    return runtime.step_properties(instance.version, task.element_id)
 
 
 def _typed(instance: ProcessInstance, row: WorkTask) -> dict[str, Any]:
@@ -110,9 +147,14 @@ def _typed(instance: ProcessInstance, row: WorkTask) -> dict[str, Any]:
 
 
 def _complete_engine_step(
-    instance: ProcessInstance, task: WorkTask, actor: Any, values: dict[str, Any] | None = None
+    instance: ProcessInstance,
+    task: WorkTask,
+    actor: Any,
+    values: dict[str, Any] | None = None,
+    rows: list[WorkTask] | None = None,
 ) -> None:
-    """Complete the engine task behind ``task`` with the step's submitted values, and run on."""
+    """Complete the engine task behind ``task`` with the step's submitted values, and run on
+    (``rows``: the instance's open rows, if just read)."""
     merged: dict[str, Any] = {}
     if task.kind == TaskKind.ENGINE and values is not None:
         merged.update(values)
@@ -130,12 +172,14 @@ def _complete_engine_step(
         raise runtime.engine_error(exc) from None
     props = _step_props(instance, task)
     runtime.copy_to(instance, props.get("yunying:cc") or props.get("cc") or "", task.name)
-    runtime.sync(instance, eng, actor=actor)
+    runtime.sync(instance, eng, actor=actor, rows=rows)
     runtime.engine_save(instance, eng)
 
 
-def _save(instance: ProcessInstance) -> None:
-    runtime.refresh_current(instance)
+def _save(instance: ProcessInstance, *, current_fresh: bool = False) -> None:
+    """Store the instance; ``current_fresh``: runtime.sync just refreshed its current steps."""
+    if not current_fresh:
+        runtime.refresh_current(instance)
     instance.save()
 
 
@@ -147,7 +191,10 @@ def task_claim(*, actor: Any, task_id: int) -> WorkTask:
             raise already_handled()
         if not may_claim(actor, task):
             if task.assignee_id is not None:
-                raise Conflict(_("该任务已被 %(name)s 接收。") % {"name": task.assignee.display_name if task.assignee else ""})
+                raise Conflict(
+                    _("该任务已被 %(name)s 接收。")
+                    % {"name": task.assignee.display_name if task.assignee else ""}
+                )
             raise PermissionDenied(_("您不在该任务的候选人中。"))
         task.assignee = actor
         task.claimed_at = timezone.now()
@@ -166,7 +213,7 @@ def task_approve(
     attachments: Any = (),
 ) -> WorkTask:
     """同意: submit the step's form; the process goes on once every part of the step is done."""
-    with locked(actor, task_id) as (instance, task):
+    with locked(actor, task_id) as (instance, task), runtime.batched_events(instance):
         _require_act(actor, task)
         submission = StepForm.of(_step_props(instance, task)).validate(
             dict(data or {}), files=files, user=actor
@@ -182,8 +229,13 @@ def task_approve(
             if parent.status == TaskStatus.ON_HOLD:
                 parent.status = TaskStatus.OPEN
                 parent.save(update_fields=["status"])
-        elif task.kind != TaskKind.RESUBMIT and _group_done(task):
-            _complete_engine_step(instance, task, actor, values=submission.values)
+        elif task.kind != TaskKind.RESUBMIT:
+            # One read of the open rows tells whether the step is done and feeds the sync.
+            rows = runtime.open_rows(instance)
+            if not any(r.engine_task_id == task.engine_task_id for r in rows):  # no part still open
+                _complete_engine_step(instance, task, actor, values=submission.values, rows=rows)
+                _save(instance, current_fresh=True)  # nothing changed the task rows after the sync
+                return task
         _save(instance)
         return task
 

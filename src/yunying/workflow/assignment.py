@@ -110,11 +110,12 @@ def _holders(position_code: str, unit: OrgUnit | None = None) -> list[User]:
     )
     if unit is not None:
         qs = qs.filter(unit=unit)
-    ids = list(
-        dict.fromkeys(qs.order_by("employee__employee_no").values_list("employee__user_id", flat=True))
-    )
-    by_id = User.objects.in_bulk([i for i in ids if i is not None])
-    return [by_id[i] for i in ids if i in by_id]
+    users: dict[int, User] = {}  # one query: the holders' users come with their appointments
+    for appointment in qs.select_related("employee__user").order_by("employee__employee_no"):
+        user = appointment.employee.user
+        if user is not None:
+            users.setdefault(user.pk, user)
+    return list(users.values())
 
 
 def _store_of(ctx: Context) -> OrgUnit | None:

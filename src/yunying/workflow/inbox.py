@@ -98,7 +98,10 @@ _TASK_RELATED = (
     "instance__requester",
     "instance__requester__employee",
     "assignee",
+    "on_behalf_of",
 )
+# A list of tasks does not need the engine state of their instances (kilobytes of JSON each).
+_TASK_DEFERRED = ("instance__state",)
 
 
 def inbox_tasks(
@@ -112,7 +115,9 @@ def inbox_tasks(
         ordering = ("due_at", "created_at", "pk") if filters.order == "due" else ("-created_at", "-pk")
     qs = _task_filters(qs, filters)
     total = qs.count()
-    rows = list(qs.select_related(*_TASK_RELATED).order_by(*ordering)[offset : offset + limit])
+    rows = list(
+        qs.select_related(*_TASK_RELATED).defer(*_TASK_DEFERRED).order_by(*ordering)[offset : offset + limit]
+    )
     return rows, total
 
 

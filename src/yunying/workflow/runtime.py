@@ -9,6 +9,9 @@ import datetime as dt
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -44,7 +47,8 @@ _CACHE_SIZE = 64
 
 
 def definition_of(version: ProcessVersion) -> ParsedDefinition:
-    """The parsed definition of a version (immutable; cached per process)."""
+    """The parsed definition of a version (immutable once deployed; cached per process, so its spec
+    objects are deserialised once). ``version.spec`` may be deferred: it is read only on a miss."""
     key = (version.pk, version.deployed_at.isoformat())  # a reused pk (tests, restores) is a new key
     with _CACHE_LOCK:
         found = _CACHE.get(key)
@@ -57,6 +61,20 @@ def definition_of(version: ProcessVersion) -> ParsedDefinition:
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return defn
+
+
+def step_properties(version: ProcessVersion, element_id: str) -> dict[str, str]:
+    """A step's extension properties (``yunying:form``, ``yunying:assignee``…), from the cache."""
+    return definition_of(version).properties.get(element_id, {})
+
+
+def start_event_properties(version: ProcessVersion) -> dict[str, str]:
+    defn = definition_of(version)
+    return defn.properties.get(defn.start_event, {})
+
+
+def multi_instance_steps(version: ProcessVersion) -> set[str]:
+    return {t.id for t in definition_of(version).user_tasks if t.multi_instance}
 
 
 def engine_load(instance: ProcessInstance) -> EngineInstance:
@@ -88,7 +106,8 @@ def event(
     to_state: str = "",
     data: dict[str, Any] | None = None,
 ) -> InstanceEvent:
-    return InstanceEvent.objects.create(
+    """Append a line to the instance's history (inside :func:`batched_events`: at its end)."""
+    row = InstanceEvent(
         instance=instance,
         task=task,
         actor=actor,
@@ -100,6 +119,32 @@ def event(
         to_state=to_state,
         data=data or {},
     )
+    pending = getattr(instance, _PENDING_EVENTS, None)
+    if pending is None:
+        row.save(force_insert=True)
+    else:
+        pending.append(row)
+    return row
+
+
+_PENDING_EVENTS = "_yunying_pending_events"
+
+
+@contextmanager
+def batched_events(instance: ProcessInstance) -> Iterator[None]:
+    """Write the history lines of one action in one INSERT when it succeeds (same rows, same order:
+    each line keeps the time it was recorded at). Use inside the action's transaction."""
+    if getattr(instance, _PENDING_EVENTS, None) is not None:  # already batching
+        yield
+        return
+    pending: list[InstanceEvent] = []
+    setattr(instance, _PENDING_EVENTS, pending)
+    try:
+        yield
+        if pending:
+            InstanceEvent.objects.bulk_create(pending)
+    finally:
+        delattr(instance, _PENDING_EVENTS)
 
 
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
@@ -115,13 +160,27 @@ def due_from(props: dict[str, str], now: dt.datetime) -> dt.datetime | None:
     return now + dt.timedelta(hours=int(hours_default)) if hours_default else None
 
 
-def _previous(instance: ProcessInstance) -> WorkTask | None:
-    return (
+@dataclass(frozen=True)
+class _Done:
+    """What the automatic de-duplication needs to know about the latest finished step."""
+
+    outcome: str
+    kind: str
+    acted_by_id: int | None
+
+
+_UNKNOWN: Any = object()
+
+
+def _previous(instance: ProcessInstance) -> _Done | None:
+    row = (
         instance.tasks.filter(status__in=(TaskStatus.COMPLETED, TaskStatus.SKIPPED))
         .exclude(completed_at__isnull=True)
         .order_by("-completed_at", "-pk")
+        .values_list("outcome", "kind", "acted_by_id")
         .first()
     )
+    return _Done(*row) if row is not None else None
 
 
 def _context(instance: ProcessInstance, info: TaskInfo) -> assignment.Context:
@@ -150,9 +209,13 @@ def _new_task(instance: ProcessInstance, info: TaskInfo, now: dt.datetime) -> Wo
     )
 
 
-def _assign(instance: ProcessInstance, info: TaskInfo, *, dedup: bool, multi: bool) -> tuple[WorkTask, str]:
+def _assign(
+    instance: ProcessInstance, info: TaskInfo, *, dedup: bool, multi: bool, previous: Any = _UNKNOWN
+) -> tuple[WorkTask, str]:
     """Create the inbox task for a READY engine task; returns it and "" or an automatic outcome
-    ("dedup", "skip") meaning the engine task must be completed right away, or "stop"."""
+    ("dedup", "skip") meaning the engine task must be completed right away, or "stop".
+
+    ``previous``: the latest finished step (a :class:`_Done` or None) when the caller knows it."""
     now = timezone.now()
     task = _new_task(instance, info, now)
     rule = info.prop("assignee") or ""
@@ -166,7 +229,8 @@ def _assign(instance: ProcessInstance, info: TaskInfo, *, dedup: bool, multi: bo
     if res.users and multi and len(res.users) > 1 and task.sequence is not None:
         res.users = [res.users[task.sequence % len(res.users)]]
     if not how and len(res.users) == 1 and dedup and info.prop("dedup") != "false":
-        previous = _previous(instance)
+        if previous is _UNKNOWN:
+            previous = _previous(instance)
         if (
             previous is not None
             and previous.outcome in ("approved", "dedup")
@@ -212,25 +276,47 @@ def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
         CarbonCopy.objects.get_or_create(instance=instance, user=user, defaults={"step": step})
 
 
-def sync(instance: ProcessInstance, eng: EngineInstance, *, actor: Any = None, dedup: bool = True) -> None:
+def open_rows(instance: ProcessInstance) -> list[WorkTask]:
+    """The instance's open task rows that stand for engine tasks (steps and added signers)."""
+    return list(instance.tasks.filter(status__in=OPEN_STATUSES).exclude(kind=TaskKind.RESUBMIT))
+
+
+def sync(
+    instance: ProcessInstance,
+    eng: EngineInstance,
+    *,
+    actor: Any = None,
+    dedup: bool = True,
+    rows: list[WorkTask] | None = None,
+    fresh: bool = False,
+) -> None:
     """Make the open engine tasks match the engine's READY user tasks; finish the instance when the
-    engine completes. Automatic completions (skip, dedup) loop until the engine waits for people."""
+    engine completes. Automatic completions (skip, dedup) loop until the engine waits for people.
+
+    ``rows``: :func:`open_rows` as the caller just read them in this transaction (saves a query);
+    ``fresh``: the instance was created in this transaction and has no task rows yet."""
+    multi = multi_instance_steps(instance.version)
+    # On a fresh instance every finished row is one this call made: the latest is known.
+    previous: Any = None if fresh else _UNKNOWN
+    if fresh:
+        rows = []
     for _round in range(100):
         ready = {t.id: t for t in eng.ready_user_tasks()}
         # Any open part of a step (its task, or a signer added to it) covers the engine task.
-        open_rows = list(instance.tasks.filter(status__in=OPEN_STATUSES).exclude(kind=TaskKind.RESUBMIT))
-        gone = [t for t in open_rows if t.engine_task_id not in ready]
+        open_rows_now = rows if rows is not None and _round == 0 else open_rows(instance)
+        gone = [t for t in open_rows_now if t.engine_task_id not in ready]
         for row in gone:
             _cancel(row, instance)
         if instance.waiting_for_requester:
             break
-        have = {t.engine_task_id for t in open_rows if t.engine_task_id in ready}
-        multi = {u["id"] for u in instance.version.user_tasks if u.get("multi_instance")}
+        have = {t.engine_task_id for t in open_rows_now if t.engine_task_id in ready}
         advanced = False
         for info in ready.values():
             if info.id in have:
                 continue
-            row, how = _assign(instance, info, dedup=dedup, multi=info.element_id in multi)
+            row, how = _assign(instance, info, dedup=dedup, multi=info.element_id in multi, previous=previous)
+            if fresh and how in ("dedup", "skip"):
+                previous = _Done(row.outcome, row.kind, row.acted_by_id)
             if how == "stop":
                 instance.status = InstanceStatus.ERROR
                 instance.error = _("步骤“%(step)s”找不到处理人（规则：%(rule)s），流程已停止。") % {

@@ -41,6 +41,11 @@ def _seats(user: Any) -> list[tuple[int, int]]:
     return cached
 
 
+def seats(user: Any) -> list[tuple[int, int]]:
+    """(position id, unit id) of the user's active appointments, cached on the user object."""
+    return _seats(user)
+
+
 def _seats_up(user: Any) -> list[tuple[int, set[int]]]:
     """(position id, the seat's unit and every unit above it) of the user's active appointments."""
     cached = getattr(user, "_yunying_wf_seats_up", None)
@@ -139,11 +144,23 @@ def version_list(definition: ProcessDefinition) -> list[ProcessVersion]:
 
 
 def version_get(*, user: Any, key: str, version: int | None = None) -> ProcessVersion:
-    definition = definition_get(user=user, key=key)
-    qs = definition.versions.select_related("definition").order_by("-number")
+    return version_of(definition_get(user=user, key=key), version)
+
+
+def version_of(
+    definition: ProcessDefinition, version: int | None = None, *, documents: bool = True
+) -> ProcessVersion:
+    """Version ``version`` (default: the latest) of a definition the caller may already see.
+
+    ``documents=False`` leaves the BPMN/DMN text and the stored spec out of the query (they load
+    on access); whoever only runs the version needs ``runtime.definition_of``, which is cached."""
+    qs = definition.versions.order_by("-number")
+    if not documents:
+        qs = qs.defer("spec", "bpmn_xml", "dmn_xml")
     found = qs.first() if version is None else qs.filter(number=version).first()
     if found is None:
-        raise NotFound(_("找不到流程“%(key)s”的版本 %(n)s。") % {"key": key, "n": version})
+        raise NotFound(_("找不到流程“%(key)s”的版本 %(n)s。") % {"key": definition.key, "n": version})
+    found.definition = definition
     return found
 
 

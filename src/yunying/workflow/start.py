@@ -21,8 +21,7 @@ RESERVED = ("approved", "requester", "unit", "outcome")
 
 
 def start_form(version: ProcessVersion) -> StepForm:
-    start_id = version.spec.get("start_event", "")
-    return StepForm.of(version.properties.get(start_id, {}))
+    return StepForm.of(runtime.start_event_properties(version))
 
 
 def _unit_for(requester: Any, unit: OrgUnit | str | None) -> OrgUnit | None:
@@ -88,7 +87,7 @@ def instance_start(
     The form is validated and the engine runs to the first people before anything is stored; a form
     or expression error raises (ValidationFailed / ProcessError) and stores nothing."""
     definition = selectors.definition_for_start(user=actor, key=key)
-    the_version = selectors.version_get(user=actor, key=key, version=version)
+    the_version = selectors.version_of(definition, version, documents=False)
     form = start_form(the_version)
     submission = form.validate(dict(data or {}), files=files, user=actor)
     cleaned = {k: v for k, v in submission.values.items() if k not in RESERVED}
@@ -117,14 +116,15 @@ def instance_start(
             data={},
             started_at=now,
         )
-        runtime.event(
-            instance, "start", actor=actor, to_state="running", data={"version": the_version.number}
-        )
-        instance.data = {k: v for k, v in to_json(submission.store_files()).items() if k not in RESERVED}
-        save_attachments(instance, attachments, user=actor)
-        for username in cc:
-            runtime.copy_to(instance, f"user:{username}", _("发起"))
-        runtime.sync(instance, eng, actor=actor)
-        runtime.engine_save(instance, eng)
+        with runtime.batched_events(instance):
+            runtime.event(
+                instance, "start", actor=actor, to_state="running", data={"version": the_version.number}
+            )
+            instance.data = {k: v for k, v in to_json(submission.store_files()).items() if k not in RESERVED}
+            save_attachments(instance, attachments, user=actor)
+            for username in cc:
+                runtime.copy_to(instance, f"user:{username}", _("发起"))
+            runtime.sync(instance, eng, actor=actor, fresh=True)  # no task rows yet
+            runtime.engine_save(instance, eng)
         instance.save()
     return instance

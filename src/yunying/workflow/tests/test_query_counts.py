@@ -1,0 +1,121 @@
+"""Query budgets of the hot paths: starting an instance, approving a step, listing the inbox.
+
+The budgets are what the code needs today (the same on SQLite and PostgreSQL, savepoints included);
+a change that adds a query per action or a query per inbox row fails here."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from yunying.workflow import services
+from yunying.workflow.models import Delegation, InstanceEvent, WorkTask
+from yunying.workflow.tests.conftest import open_tasks
+
+pytestmark = pytest.mark.django_db
+
+TIERED = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:yunying="http://yunying.dev/schema/bpmn/1.0" id="D" targetNamespace="t">
+  <bpmn:process id="tiered" name="tiered" isExecutable="true">
+    <bpmn:startEvent id="start" yunying:fields="amount:money:amount"/>
+    <bpmn:userTask id="mgmt_review" name="mgmt" yunying:assignee="position:MGMT-HEAD"/>
+    <bpmn:exclusiveGateway id="tier" default="f_gm"/>
+    <bpmn:userTask id="ops_review" name="ops" yunying:assignee="position:OPS-MGR"/>
+    <bpmn:userTask id="gm_review" name="gm" yunying:assignee="position:GM"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="mgmt_review"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="mgmt_review" targetRef="tier"/>
+    <bpmn:sequenceFlow id="f_low" sourceRef="tier" targetRef="end">
+      <bpmn:conditionExpression>amount &lt; 200</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f_ops" sourceRef="tier" targetRef="ops_review">
+      <bpmn:conditionExpression>amount &gt;= 200 and amount &lt;= 300</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f_gm" sourceRef="tier" targetRef="gm_review"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="ops_review" targetRef="end"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="gm_review" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+# definition + its starters (3), version, requester's seats; in one transaction: instance, policy,
+# holders, delegation, task, current steps, state, history (one INSERT), savepoint/commit (2)
+START_BUDGET = 15
+# task and visibility, locks (2), the step, open rows; the next step: policy, holders, previous step,
+# delegation, task; current steps, instance, history (one INSERT), savepoint/commit (2)
+APPROVE_BUDGET = 15
+INBOX_BUDGET = 6  # session, user, seats, groups, count, one page of rows: not one more per row
+
+
+@pytest.fixture
+def tiered(deploy: Any, ops: Any) -> Any:
+    version = deploy("tiered.bpmn", key="tiered", xml=TIERED)
+    return version
+
+
+def _start(chain: Any, amount: str = "500") -> Any:
+    return services.instance_start(actor=chain.users["store_a1"], key="tiered", data={"amount": amount})
+
+
+def _approve(instance: Any, user: Any) -> None:
+    [task] = open_tasks(instance)
+    services.task_approve(actor=user, task_id=task.pk)
+
+
+def test_start_and_approve_stay_within_their_query_budgets(
+    tiered: Any, chain: Any, ops: Any, django_assert_max_num_queries: Any
+) -> None:
+    _start(chain)  # warm the per-process caches (parsed definition, permissions)
+    with django_assert_max_num_queries(START_BUDGET):
+        instance = _start(chain)
+    [task] = open_tasks(instance)
+    with django_assert_max_num_queries(APPROVE_BUDGET):  # → the 总经理 step (one more assignment)
+        services.task_approve(actor=chain.users["mgmt"], task_id=task.pk)
+    [task] = open_tasks(instance)
+    assert task.element_id == "gm_review" and task.assignee == chain.users["gm"]
+    with django_assert_max_num_queries(APPROVE_BUDGET):  # → the end
+        services.task_approve(actor=chain.users["gm"], task_id=task.pk)
+    instance.refresh_from_db()
+    assert instance.status == "completed" and instance.current_steps == ""
+    actions = list(InstanceEvent.objects.filter(instance=instance).values_list("action", flat=True))
+    assert actions == ["start", "assigned", "approve", "assigned", "approve", "completed"]
+
+
+def test_history_keeps_its_order_and_times(tiered: Any, chain: Any) -> None:
+    instance = _start(chain, "250")
+    _approve(instance, chain.users["mgmt"])
+    events = list(InstanceEvent.objects.filter(instance=instance).order_by("pk"))
+    assert [e.action for e in events] == ["start", "assigned", "approve", "assigned"]
+    assert [e.at for e in events] == sorted(e.at for e in events)
+    assert [e.step for e in events] == ["", "mgmt", "mgmt", "ops"]
+    assert events[1].task_id == events[2].task_id and events[3].task is not None
+    assert events[3].task.element_id == "ops_review"
+
+
+def test_a_failed_action_writes_no_history(tiered: Any, chain: Any) -> None:
+    instance = _start(chain)
+    [task] = open_tasks(instance)
+    before = InstanceEvent.objects.filter(instance=instance).count()
+    with pytest.raises(Exception, match="处理人"):  # not this user's task
+        services.task_approve(actor=chain.users["gm"], task_id=task.pk)
+    assert InstanceEvent.objects.filter(instance=instance).count() == before
+    assert WorkTask.objects.get(pk=task.pk).status == "open"
+
+
+@pytest.mark.parametrize("delegated", [False, True])
+def test_inbox_list_query_count_does_not_grow_with_rows(
+    tiered: Any, chain: Any, client: Any, django_assert_max_num_queries: Any, delegated: bool
+) -> None:
+    reader = chain.users["mgmt"]
+    if delegated:  # 委托: the tasks go to the supervisor on the department head's behalf
+        reader = chain.users["supervisor"]
+        Delegation.objects.create(from_user=chain.users["mgmt"], to_user=reader, starts_on=date.today())
+    for _i in range(12):
+        _start(chain)
+    client.force_login(reader)
+    with django_assert_max_num_queries(INBOX_BUDGET):
+        resp = client.get("/api/workflow/tasks", {"limit": 50})
+    assert resp.status_code == 200 and resp.json()["count"] == 12
+    items = resp.json()["items"]
+    assert {item["step"] for item in items} == {"mgmt"}
+    assert {item["on_behalf_of"] for item in items} == {"mgmt" if delegated else None}
