@@ -15,9 +15,8 @@ function parseNumber(text) {
 function format(field, value) {
   if (value === null || value === undefined || (typeof value === "number" && !Number.isFinite(value))) return "";
   if (field.result_type === "boolean" || typeof value === "boolean") {
-    const yes = document.documentElement.lang.startsWith("zh") ? "是" : "Yes";
-    const no = document.documentElement.lang.startsWith("zh") ? "否" : "No";
-    return value ? yes : no;
+    const root = document.querySelector("[data-yy-form][data-yes]"); // words from the page, in its language
+    return value ? (root?.dataset.yes ?? "Yes") : (root?.dataset.no ?? "No");
   }
   if (field.numeric && typeof value === "number") {
     const f = 10 ** field.scale;
