@@ -46,7 +46,7 @@ class StoreSet:
 
 def report_stores(*, user: Any, region: str | None = None) -> StoreSet:
     """The stores the user may see, optionally one region's ("-" = those the department runs directly)."""
-    qs = stores_visible_to(user).select_related("parent")
+    qs = stores_visible_to(user)
     region_unit = None
     if region == "-":
         qs = qs.exclude(parent__kind=UnitKind.REGION)
@@ -56,18 +56,21 @@ def report_stores(*, user: Any, region: str | None = None) -> StoreSet:
             raise NotFound(_("找不到区域 %(code)s。") % {"code": region})
         qs = qs.filter(parent=region_unit)
     stores = []
-    for store in qs.order_by("sort_order", "code"):
-        parent = store.parent
-        in_region = parent is not None and parent.kind == UnitKind.REGION
+    direct = _("管理部直管")
+    rows = qs.order_by("sort_order", "code").values_list(
+        "pk", "code", "name", "opened_on", "closed_on", "parent__kind", "parent__code", "parent__name"
+    )
+    for pk, code, name, opened_on, closed_on, parent_kind, parent_code, parent_name in rows:
+        in_region = parent_kind == UnitKind.REGION
         stores.append(
             StoreInfo(
-                pk=store.pk,
-                code=store.code,
-                name=store.name,
-                region_code=parent.code if in_region and parent else "-",
-                region_name=parent.name if in_region and parent else _("管理部直管"),
-                opened_on=store.opened_on,
-                closed_on=store.closed_on,
+                pk=pk,
+                code=code,
+                name=name,
+                region_code=parent_code if in_region else "-",
+                region_name=parent_name if in_region else direct,
+                opened_on=opened_on,
+                closed_on=closed_on,
             )
         )
     everything = scope_for(user).everything and not region
