@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/yunying
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: demo test install uv python-deps assets translations messages browser lint typecheck test-sqlite test-postgres clean bench
+.PHONY: demo test install uv python-deps assets translations messages gettext browser lint typecheck test-sqlite test-postgres clean bench
 
 demo: install
 	$(BIN)/yunying demo
@@ -16,7 +16,7 @@ test: install browser lint typecheck test-sqlite test-postgres
 
 install: python-deps assets translations
 
-translations: python-deps
+translations: python-deps gettext
 	cd src/yunying && YUNYING_DATA_DIR=../../var ../../$(BIN)/yunying compilemessages -v0
 
 uv:
@@ -31,11 +31,17 @@ assets: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-# Debian's Chromium and CJK fonts for the browser tests (Playwright drives /usr/bin/chromium).
+# GNU gettext compiles the message catalogues (Debian's package, when missing).
+gettext:
+	@command -v msgfmt >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext >/dev/null; }
+
+# Debian's Chromium and CJK fonts for the browser tests (Playwright drives /usr/bin/chromium), and
+# GNU gettext for the message catalogues.
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v xgettext >/dev/null || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk gettext >/dev/null; \
 	fi
 
 lint:
