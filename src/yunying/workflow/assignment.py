@@ -13,7 +13,7 @@ Rule syntax (a step's ``yunying:assignee``; alternatives separated by ``|``, the
 ``requester``                  the requester
 ``queue:position:CODE@UNIT``   a shared queue: holders see it and one of them claims it (接收)
 ``queue:group:NAME``           a queue of a Django group
-``chosen:field``               the person (username, or list of usernames) named in the data
+``chosen:field``               the person (login or employee no., or a list of them) named in the data
 ``authority:category[:field]`` the authority matrix by amount (field ``amount`` by default)
 =============================  ===============================================================
 """
@@ -145,9 +145,16 @@ def _superiors(user: User, levels: int) -> list[User]:
 
 
 def _users_named(value: Any) -> list[User]:
+    """People named by login or by employee number (what the forms' person picker stores)."""
     names = value if isinstance(value, (list, tuple)) else [value]
     names = [str(n).strip() for n in names if n not in (None, "")]
-    found = {u.username: u for u in User.objects.filter(username__in=names, is_active=True)}
+    users = User.objects.filter(Q(username__in=names) | Q(employee__employee_no__in=names), is_active=True)
+    found: dict[str, User] = {}
+    for user in users.select_related("employee"):
+        found[user.username] = user
+        employee = getattr(user, "employee", None)
+        if employee is not None:
+            found[employee.employee_no] = user
     return [found[n] for n in names if n in found]
 
 

@@ -64,3 +64,11 @@ def test_modes(deploy: Any, chain: Any, mode: str, source: str) -> None:
     services.task_approve(actor=chain.users["gm"], task_id=open_tasks(inst)[0].pk)
     inst.refresh_from_db()
     assert inst.status == "completed"
+
+
+def test_people_chosen_by_employee_number(deploy: Any, chain: Any) -> None:
+    """The forms' person picker stores employee numbers; `chosen:` accepts them as well as logins."""
+    deploy("single.bpmn", key="mi-no", xml=diagram("all", "field"))
+    numbers = [chain.users[u].employee.employee_no for u in ("area_a", "area_b")]
+    inst = services.instance_start(actor=chain.users["store_a1"], key="mi-no", data={"approvers": numbers})
+    assert _open(inst) == ["area_a", "area_b"]
