@@ -152,9 +152,9 @@ def _complete_engine_step(
     actor: Any,
     values: dict[str, Any] | None = None,
     rows: list[WorkTask] | None = None,
-) -> None:
+) -> bool:
     """Complete the engine task behind ``task`` with the step's submitted values, and run on
-    (``rows``: the instance's open rows, if just read)."""
+    (``rows``: the instance's open rows, if just read). True when the current steps are fresh."""
     merged: dict[str, Any] = {}
     if task.kind == TaskKind.ENGINE and values is not None:
         merged.update(values)
@@ -172,8 +172,9 @@ def _complete_engine_step(
         raise runtime.engine_error(exc) from None
     props = _step_props(instance, task)
     runtime.copy_to(instance, props.get("yunying:cc") or props.get("cc") or "", task.name)
-    runtime.sync(instance, eng, actor=actor, rows=rows)
+    fresh = runtime.sync(instance, eng, actor=actor, rows=rows)
     runtime.engine_save(instance, eng)
+    return fresh
 
 
 def _save(instance: ProcessInstance, *, current_fresh: bool = False) -> None:
@@ -233,8 +234,8 @@ def task_approve(
             # One read of the open rows tells whether the step is done and feeds the sync.
             rows = runtime.open_rows(instance)
             if not any(r.engine_task_id == task.engine_task_id for r in rows):  # no part still open
-                _complete_engine_step(instance, task, actor, values=submission.values, rows=rows)
-                _save(instance, current_fresh=True)  # nothing changed the task rows after the sync
+                fresh = _complete_engine_step(instance, task, actor, values=submission.values, rows=rows)
+                _save(instance, current_fresh=fresh)  # nothing changed the task rows after the sync
                 return task
         _save(instance)
         return task

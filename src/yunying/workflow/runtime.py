@@ -289,9 +289,10 @@ def sync(
     dedup: bool = True,
     rows: list[WorkTask] | None = None,
     fresh: bool = False,
-) -> None:
+) -> bool:
     """Make the open engine tasks match the engine's READY user tasks; finish the instance when the
     engine completes. Automatic completions (skip, dedup) loop until the engine waits for people.
+    True when the instance's current steps were refreshed (not when a step stopped the instance).
 
     ``rows``: :func:`open_rows` as the caller just read them in this transaction (saves a query);
     ``fresh``: the instance was created in this transaction and has no task rows yet."""
@@ -326,7 +327,7 @@ def sync(
                 instance.ended_at = None
                 event(instance, "stopped", task=row, comment=instance.error, to_state="error")
                 _alert(instance, row)
-                return
+                return False
             if how:
                 event(
                     instance,
@@ -350,6 +351,7 @@ def sync(
         instance.ended_at = timezone.now()
         event(instance, "completed", actor=None, from_state="running", to_state="completed")
     refresh_current(instance)
+    return True
 
 
 def _cancel(row: WorkTask, instance: ProcessInstance) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from yunying.workflow import services
 from yunying.workflow.models import Delegation, InstanceEvent, WorkTask
-from yunying.workflow.tests.conftest import open_tasks
+from yunying.workflow.tests.conftest import open_tasks, single_xml
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +119,19 @@ def test_inbox_list_query_count_does_not_grow_with_rows(
     items = resp.json()["items"]
     assert {item["step"] for item in items} == {"mgmt"}
     assert {item["on_behalf_of"] for item in items} == {"mgmt" if delegated else None}
+
+
+def test_a_step_that_stops_the_instance_on_approval_leaves_no_current_step(deploy: Any, chain: Any) -> None:
+    xml = single_xml("user:area_a").replace(
+        b'yunying:assignee="user:gm"', b'yunying:assignee="user:ghost" yunying:ifEmpty="stop"'
+    )
+    deploy("single.bpmn", key="single", xml=xml)
+    instance = services.instance_start(actor=chain.users["store_a1"], key="single", data={})
+    instance.refresh_from_db()
+    assert instance.current_steps == "处理"
+    _approve(instance, chain.users["area_a"])
+    instance.refresh_from_db()
+    assert instance.status == "error" and "ghost" in instance.error
+    assert instance.current_steps == "" and open_tasks(instance) == []
+    actions = list(instance.events.order_by("at", "pk").values_list("action", flat=True))
+    assert actions == ["start", "assigned", "approve", "stopped"]
