@@ -2,15 +2,24 @@
 beside the raw SpiffWorkflow engine running the same diagram in memory (same run), and inbox API latency.
 
     .venv/bin/python bench/bench_workflow.py                          # 300 instances, 100,000 open tasks
+    .venv/bin/python bench/bench_workflow.py --instances 150 --tasks 100000 --requests 100 --workers 2
     .venv/bin/python bench/bench_workflow.py --instances 100 --tasks 10000 --db sqlite
+    .venv/bin/python bench/bench_workflow.py --src ../other-checkout/src   # the same bench on other code
 
 For each database (a fresh SQLite file; PostgreSQL at --pg-url, database recreated) in a child process:
   engine     start + complete the same diagram in memory with our engine facade (restricted expressions,
-             dump_state after every step as the service layer does): the ceiling;
+             dump_state / load_state around every step as the service layer does): the ceiling;
   services   instance_start + task_approve through yunying.workflow.services (forms check, assignment,
              locks, history, engine state and task rows in one transaction per action);
+  N procs    the same with --workers processes at once (forked from the child, each with its own
+             connection, --instances each), engine and services: what a multi-core machine gets;
+  queries    SQL statements per instance (start and each approval, averaged over the three tiers);
   inbox      GET /api/workflow/tasks for a user with 200 open tasks in a database holding --tasks open
-             tasks (bulk_create), through Django's test client in-process: median and p99.
+             tasks (bulk_create, then ANALYZE as autovacuum would), through Django's test client
+             in-process: median and p99.
+
+Instances cycle through the three tiers (amount 150: one approval; 250 and 500: two). Each timed run is
+preceded by a warm-up of three instances (per process), so per-process caches are not in the figure.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -47,12 +57,20 @@ AMOUNTS = ("150", "250", "500")  # one instance per tier, in turn
 
 
 def engine_run(n: int) -> float:
-    from decimal import Decimal
-
-    from yunying.workflow.engine import dump_state, load_state, parse_definition, start_instance
+    from yunying.workflow.engine import parse_definition
 
     defn = parse_definition(BPMN)
+    _engine_instances(defn, 3)
     t0 = time.perf_counter()
+    _engine_instances(defn, n)
+    return n / (time.perf_counter() - t0)
+
+
+def _engine_instances(defn: Any, n: int) -> None:
+    from decimal import Decimal
+
+    from yunying.workflow.engine import dump_state, load_state, start_instance
+
     for i in range(n):
         inst = start_instance(defn, {"amount": Decimal(AMOUNTS[i % 3])})
         state = dump_state(inst)
@@ -64,18 +82,17 @@ def engine_run(n: int) -> float:
             inst.complete_task(ready[0].id, {"approved": True})
             state = dump_state(inst)
         assert inst.is_completed()
-    return n / (time.perf_counter() - t0)
 
 
-def _org() -> dict[str, object]:
+def _org() -> dict[str, Any]:
     from yunying.org.factories import StoreFactory, UnitFactory, person_with_login
     from yunying.org.models import UnitKind
 
-    company = UnitFactory(kind=UnitKind.COMPANY, code="C01", name="bench")
-    center = UnitFactory(kind=UnitKind.CENTER, code="CTR", name="center", parent=company)
-    mgmt = UnitFactory(kind=UnitKind.DEPARTMENT, code="D-MGMT", name="mgmt", parent=center)
-    region = UnitFactory(kind=UnitKind.REGION, code="R1", name="region", area="x", parent=mgmt)
-    store = StoreFactory(code="S1", area="x", parent=region)
+    company: Any = UnitFactory(kind=UnitKind.COMPANY, code="C01", name="bench")
+    center: Any = UnitFactory(kind=UnitKind.CENTER, code="CTR", name="center", parent=company)
+    mgmt: Any = UnitFactory(kind=UnitKind.DEPARTMENT, code="D-MGMT", name="mgmt", parent=center)
+    region: Any = UnitFactory(kind=UnitKind.REGION, code="R1", name="region", area="x", parent=mgmt)
+    store: Any = StoreFactory(code="S1", area="x", parent=region)
     return {
         "gm": person_with_login("gm", "GM", company),
         "ops": person_with_login("ops", "OPS-MGR", center),
@@ -85,13 +102,11 @@ def _org() -> dict[str, object]:
     }
 
 
-def services_run(n: int, users: dict[str, object]) -> float:
+def _run_instances(n: int, users: dict[str, Any]) -> None:
     from yunying.workflow import services
     from yunying.workflow.models import WorkTask
 
-    services.definition_deploy(actor=None, key="tiered", name="tiered", bpmn_xml=BPMN)
     by_name = {"mgmt_review": users["mgmt"], "ops_review": users["ops"], "gm_review": users["gm"]}
-    t0 = time.perf_counter()
     for i in range(n):
         inst = services.instance_start(actor=users["store"], key="tiered", data={"amount": AMOUNTS[i % 3]})
         while True:
@@ -99,12 +114,93 @@ def services_run(n: int, users: dict[str, object]) -> float:
             if task is None:
                 break
             services.task_approve(actor=by_name[task.element_id], task_id=task.pk)
+
+
+def services_run(n: int, users: dict[str, Any]) -> float:
+    from yunying.workflow import services
+    from yunying.workflow.models import WorkTask
+
+    services.definition_deploy(actor=None, key="tiered", name="tiered", bpmn_xml=BPMN)
+    _run_instances(3, users)
+    t0 = time.perf_counter()
+    _run_instances(n, users)
     elapsed = time.perf_counter() - t0
     assert WorkTask.objects.filter(status="open").count() == 0
     return n / elapsed
 
 
-def inbox_run(total: int, users: dict[str, object], requests: int) -> tuple[float, float, int]:
+def queries_per_instance(users: dict[str, Any]) -> float:
+    """SQL statements of the service layer per instance (the bench's own task look-up excluded)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yunying.workflow import services
+    from yunying.workflow.models import WorkTask
+
+    by_name = {"mgmt_review": users["mgmt"], "ops_review": users["ops"], "gm_review": users["gm"]}
+    total = 0
+    for amount in AMOUNTS:
+        with CaptureQueriesContext(connection) as ctx:
+            inst = services.instance_start(actor=users["store"], key="tiered", data={"amount": amount})
+        total += len(ctx.captured_queries)
+        while (task := WorkTask.objects.filter(instance=inst, status="open").first()) is not None:
+            with CaptureQueriesContext(connection) as ctx:
+                services.task_approve(actor=by_name[task.element_id], task_id=task.pk)
+            total += len(ctx.captured_queries)
+    return total / len(AMOUNTS)
+
+
+def _in_processes(workers: int, job: str, n: int, users: dict[str, Any]) -> float:
+    """Run ``job`` ("engine" or "services") in ``workers`` forked processes at once; instances/s."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each process opens its own connection
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(workers)
+    results = ctx.Queue()
+    user_ids = {k: getattr(u, "pk", None) for k, u in users.items()}
+    procs = [ctx.Process(target=_worker, args=(job, n, user_ids, barrier, results)) for _ in range(workers)]
+    for proc in procs:
+        proc.start()
+    spans = [results.get(timeout=3600) for _ in procs]
+    for proc in procs:
+        proc.join()
+    if any(span is None for span in spans):
+        raise RuntimeError(f"a {job} worker failed")
+    start, end = min(s[0] for s in spans), max(s[1] for s in spans)  # CLOCK_MONOTONIC: system-wide
+    return workers * n / (end - start)
+
+
+def _worker(job: str, n: int, user_ids: dict[str, int], barrier: object, results: object) -> None:
+    try:
+        if job == "engine":
+            from yunying.workflow.engine import parse_definition
+
+            defn = parse_definition(BPMN)
+            _engine_instances(defn, 3)
+            barrier.wait()  # type: ignore[attr-defined]
+            t0 = time.perf_counter()
+            _engine_instances(defn, n)
+        else:
+            from yunying.accounts.models import User
+
+            users: dict[str, Any] = {k: User.objects.get(pk=pk) for k, pk in user_ids.items()}
+            _run_instances(3, users)
+            barrier.wait()  # type: ignore[attr-defined]
+            t0 = time.perf_counter()
+            _run_instances(n, users)
+        results.put((t0, time.perf_counter()))  # type: ignore[attr-defined]
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        results.put(None)  # type: ignore[attr-defined]
+        raise
+
+
+def inbox_run(total: int, users: dict[str, Any], requests: int) -> tuple[float, float, int]:
     from django.test import Client
     from django.utils import timezone
 
@@ -146,6 +242,10 @@ def inbox_run(total: int, users: dict[str, object], requests: int) -> tuple[floa
             WorkTask.objects.bulk_create(rows)
             rows = []
     WorkTask.objects.bulk_create(rows)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would give them
+        cursor.execute("ANALYZE")
     open_total = WorkTask.objects.filter(status="open").count()
     client = Client()
     client.force_login(target)
@@ -173,17 +273,22 @@ def child(args: argparse.Namespace) -> None:
 
     seed_defaults()
     users = _org()
-    result = {
+    result: dict[str, float] = {
         "engine": engine_run(args.instances),
         "services": services_run(args.instances, users),
+        "queries": queries_per_instance(users),
     }
+    if args.workers > 1:
+        result["engine_n"] = _in_processes(args.workers, "engine", args.instances, users)
+        result["services_n"] = _in_processes(args.workers, "services", args.instances, users)
     median, p99, open_total = inbox_run(args.tasks, users, args.requests)
     result.update(inbox_median_ms=median, inbox_p99_ms=p99, open_tasks=open_total)
     print("RESULT " + json.dumps(result))
 
 
 def run_db(db: str, args: argparse.Namespace) -> dict[str, float]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), YUNYING_DATA_DIR=str(ROOT / f"var/bench-wf-{db}"))
+    src = Path(args.src).resolve() if args.src else ROOT / "src"
+    env = dict(os.environ, PYTHONPATH=str(src), YUNYING_DATA_DIR=str(ROOT / f"var/bench-wf-{db}"))
     env.pop("DATABASE_URL", None)
     env["YUNYING_HUEY_IMMEDIATE"] = "1"
     if db == "sqlite":
@@ -204,6 +309,8 @@ def run_db(db: str, args: argparse.Namespace) -> dict[str, float]:
         str(args.tasks),
         "--requests",
         str(args.requests),
+        "--workers",
+        str(args.workers),
     ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
@@ -212,31 +319,65 @@ def run_db(db: str, args: argparse.Namespace) -> dict[str, float]:
     return json.loads(lines[0][7:])
 
 
+def _table(results: dict[str, dict[str, float]], workers: int) -> list[str]:
+    dbs = list(results)
+
+    def row(label: str, key: str, fmt: str, unit: str = "") -> str:
+        cells = []
+        for db in dbs:
+            value = results[db].get(key)
+            cells.append(f"{format(value, fmt)}{unit}" if value is not None else "—")
+        return f"{label:<44}" + "".join(f"{c:>13}" for c in cells)
+
+    def ratio(label: str, num: str, den: str) -> str:
+        cells = []
+        for db in dbs:
+            a, b = results[db].get(num), results[db].get(den)
+            cells.append(f"{a / b:.2f}" if a is not None and b else "—")
+        return f"{label:<44}" + "".join(f"{c:>13}" for c in cells)
+
+    lines = [f"{'':<44}" + "".join(f"{db:>13}" for db in dbs)]
+    lines.append(row("raw engine, 1 process (instances/s)", "engine", ".1f"))
+    lines.append(row("services, 1 process (instances/s)", "services", ".1f"))
+    lines.append(ratio("  ratio services / engine", "services", "engine"))
+    if workers > 1:
+        lines.append(row(f"raw engine, {workers} processes (instances/s)", "engine_n", ".1f"))
+        lines.append(row(f"services, {workers} processes (instances/s)", "services_n", ".1f"))
+        lines.append(ratio(f"  ratio services / engine, {workers} processes", "services_n", "engine_n"))
+        lines.append(ratio(f"  services speed-up, {workers} processes / 1", "services_n", "services"))
+    lines.append(row("SQL statements per instance", "queries", ".1f"))
+    lines.append(row("inbox API median (ms)", "inbox_median_ms", ".1f"))
+    lines.append(row("inbox API p99 (ms)", "inbox_p99_ms", ".1f"))
+    lines.append(row("open tasks in the database", "open_tasks", ",.0f"))
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--instances", type=int, default=300)
+    parser.add_argument("--instances", type=int, default=300, help="instances per timed run (per process)")
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2, help="processes of the parallel runs (1: none)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/yunying_bench_wf")
+    parser.add_argument("--src", default="", help="run another checkout's src/ (default: this one)")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
         return
     dbs = ("sqlite", "postgres") if args.db == "both" else (args.db,)
-    print(f"3-step tiered approval, {args.instances} instances; inbox: 200 of {args.tasks:,} open tasks")
     print(
-        f"{'database':<10} {'engine/s':>9} {'services/s':>11} {'ratio':>7} {'inbox median':>13} {'inbox p99':>10}"
+        f"3-step tiered approval (start → 管理部 → tier → done), {args.instances} instances per run;"
+        f" inbox: 200 of {args.tasks:,} open tasks, {args.requests} requests; {os.cpu_count()} CPUs"
     )
-    for db in dbs:
-        r = run_db(db, args)
-        print(
-            f"{db:<10} {r['engine']:>9.1f} {r['services']:>11.1f} {r['services'] / r['engine']:>7.2f}"
-            f" {r['inbox_median_ms']:>10.1f} ms {r['inbox_p99_ms']:>7.1f} ms   ({r['open_tasks']:,} open)"
-        )
+    results = {db: run_db(db, args) for db in dbs}
+    print("\n".join(_table(results, args.workers)))
+    if args.json:
+        print(json.dumps(results))
 
 
 if __name__ == "__main__":
