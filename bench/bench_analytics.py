@@ -305,6 +305,7 @@ def main() -> None:
     parser.add_argument(
         "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
     )
+    parser.add_argument("--pg-db", default="yunying_bench", help="database created (and dropped) for the run")
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench-analytics")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--port", type=int, default=8765)
@@ -345,13 +346,13 @@ def main() -> None:
         env.pop("REDIS_URL", None)
         if db == "postgres":
             subprocess.run(
-                ["psql", args.pg_url + "/postgres", "-qc", "DROP DATABASE IF EXISTS yunying_bench"],
+                ["psql", args.pg_url + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {args.pg_db}"],
                 check=True,
             )
             subprocess.run(
-                ["psql", args.pg_url + "/postgres", "-qc", "CREATE DATABASE yunying_bench"], check=True
+                ["psql", args.pg_url + "/postgres", "-qc", f"CREATE DATABASE {args.pg_db}"], check=True
             )
-            env["DATABASE_URL"] = args.pg_url + "/yunying_bench"
+            env["DATABASE_URL"] = f"{args.pg_url}/{args.pg_db}"
         else:
             sqlite = args.workdir / db / "yunying.sqlite3"
             for suffix in ("", "-wal", "-shm"):

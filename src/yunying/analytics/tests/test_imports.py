@@ -163,3 +163,85 @@ def test_command_line_import_prints_progress(chain, ops, tmp_path, capsys):
     out = capsys.readouterr()
     assert "100.0%" in out.err and "rows/s" in out.out
     assert SalesDay.objects.get().net_sales == Decimal("100")
+
+
+def test_store_day_table_follows_imports_and_reimports(chain, ops):
+    """Channels summed per store-day; a re-import replaces the day (never adds); a product import leaves the
+    store-day figures alone."""
+    from yunying.analytics.models import SalesStoreDay, SalesStoreWeek
+
+    ProductFactory(code="P001")
+    text = (
+        "store_code,date,net_sales,tickets,customers,channel\n"
+        "A1,2025-03-01,100,1,2,堂食\nA1,2025-03-01,30.5,1,1,外卖\nA1,2025-03-02,200,2,3,堂食\n"
+    )
+    assert run_file(ops, text.encode(), "d.csv").status == "done"
+    day = SalesStoreDay.objects.get(store__code="A1", date=date(2025, 3, 1))
+    assert (day.net_sales, day.tickets, day.sales_dine_in, day.sales_delivery) == (
+        Decimal("130.50"),
+        2,
+        Decimal("100"),
+        Decimal("30.50"),
+    )
+    again = "store_code,date,net_sales,tickets,customers,channel\nA1,2025-03-01,90,1,1,堂食\n"
+    result = run_file(ops, again.encode(), "again.csv")
+    assert result.status == "done" and result.replaced == 2
+    day = SalesStoreDay.objects.get(store__code="A1", date=date(2025, 3, 1))  # rebuilt, not updated
+    assert (day.net_sales, day.sales_delivery) == (Decimal("90"), Decimal("0"))
+    assert SalesStoreMonth.objects.get(store__code="A1").net_sales == Decimal("290")
+    assert SalesStoreMonth.objects.get(store__code="A1").days == 2
+    week = SalesStoreWeek.objects.get(store__code="A1", week=date(2025, 2, 24))  # Sat 1 + Sun 2 March
+    assert week.net_sales == Decimal("290") and week.days == 2
+    products = "store_code,date,product_code,qty,amount\nA1,2025-03-01,P001,1,10\n"
+    assert run_file(ops, products.encode(), "p.csv").status == "done"
+    assert SalesStoreDay.objects.get(store__code="A1", date=date(2025, 3, 1)).net_sales == Decimal("90")
+    assert SalesStoreDay.objects.count() == 2
+
+
+def test_duplicates_across_chunks_name_both_rows(chain, ops):
+    """A repeated row far from the one it repeats (another chunk) is reported with both row numbers."""
+    from yunying.analytics.imports import import_rows
+
+    ProductFactory(code="P001")
+    header = ["store_code", "date", "product_code", "qty", "amount"]
+    rows = [(n, ["A1", f"2025-03-{n - 1:02d}", "P001", "1", "10"]) for n in range(2, 12)]
+    rows.append((12, ["A1", "2025-03-03", "P001", "2", "20"]))  # repeats row 4
+    outcome = import_rows(actor=ops, header=header, rows=rows, chunk_rows=3)
+    assert not outcome.ok
+    assert [(e.row, e.column) for e in outcome.errors] == [(12, "product_code")]
+    assert "第 4 行" in outcome.errors[0].message
+    assert SalesProductDay.objects.count() == 0
+
+
+def test_rows_off_the_fast_path_are_checked_the_same(chain, ops):
+    """Spaces, other date formats, new product codes and bad cells mixed with plain rows: the plain rows take
+    the fast path, the others the full check, with the same result and the same errors."""
+    ProductFactory(code="P001")
+    good = (
+        "store_code,date,product_code,product_name,qty,amount\n"
+        "A1,2025-03-01,P001,,1,10\n"
+        " A1 ,2025/03/02,P001,,2,20.5\n"
+        "A1,2025-03-03,P777,新菜,3,30\n"
+        "A1,2025-03-04,P777,,1.5,15\n"
+        'A1,2025-03-05, P001 ,,"1,000","10,000.00"\n'
+    )
+    result = run_file(ops, good.encode(), "mixed.csv")
+    assert result.status == "done", result.errors
+    assert _totals() == {"q": Decimal("1007.5"), "a": Decimal("10075.50")}
+    bad = (
+        "store_code,date,product_code,qty,amount\n"
+        "A1,2025-04-01,P001,1,10\n"
+        "A1,2025-04-02,P001,1000000000,10\n"  # qty beyond numeric(12, 3)
+        "A1,2099-04-03,P001,1,10\n"
+        "A1,2025-04-04,P001,1.2345,10\n"
+        "A1,2025-04-05,P001,1,10.001\n"
+    )
+    result = run_file(ops, bad.encode(), "bad.csv")
+    assert result.status == "failed"
+    assert [(e["row"], e["column"]) for e in result.errors] == [
+        (3, "qty"),
+        (4, "date"),
+        (5, "qty"),
+        (6, "amount"),
+    ]
+    assert _totals()["q"] == Decimal("1007.5")

@@ -139,3 +139,97 @@ def test_returns_reduce_quantities(loaded, ops):
     expected = pdf[pdf["month"] == period]["qty"].sum()
     report = product_report(user=ops, month=add_months(MONTH, -1))
     assert _close(sum((p.qty for p in report.products), Decimal(0)), expected, 0.001)
+
+
+def test_store_days_match_pandas_after_reimport(loaded, ops):
+    """SalesStoreDay (what the daily and weekday charts read) equals the facts summed per store and day,
+    channels split, the replaced May days counted once; the month and week totals are its sums."""
+    from yunying.analytics.models import SalesStoreDay, SalesStoreMonth, SalesStoreWeek
+
+    sdf, _pdf, _opened = loaded
+    per_day = sdf.groupby(["store_code", "date"]).agg(sales=("net_sales", "sum"), tickets=("tickets", "sum"))
+    by_channel = sdf.pivot_table(
+        index=["store_code", "date"], columns="channel", values="net_sales", aggfunc="sum"
+    )
+    rows = SalesStoreDay.objects.values_list(
+        "store__code", "date", "net_sales", "tickets", "sales_dine_in", "sales_takeaway", "sales_delivery"
+    )
+    assert len(rows) == len(per_day)
+    for code, day, sales, tickets, dine_in, takeaway, delivery in rows:
+        expected = per_day.loc[(code, day)]
+        assert _close(sales, expected["sales"]) and tickets == expected["tickets"], (code, day)
+        channels = by_channel.loc[(code, day)].fillna(0)
+        assert _close(dine_in, channels["dine_in"]) and _close(delivery, channels.get("delivery", 0))
+        assert _close(takeaway, channels.get("takeaway", 0)), (code, day)
+    period = pd.Period(MONTH, "M")
+    months = sdf.groupby(["store_code", "month"]).agg(sales=("net_sales", "sum"), days=("date", "nunique"))
+    for code, sales, days in SalesStoreMonth.objects.filter(month=MONTH).values_list(
+        "store__code", "net_sales", "days"
+    ):
+        assert (
+            _close(sales, months.loc[(code, period), "sales"], 0.05)
+            and days == months.loc[(code, period), "days"]
+        )
+    sdf["week"] = pd.to_datetime(sdf["date"]).dt.to_period("W-SUN").dt.start_time.dt.date
+    weeks = sdf.groupby(["store_code", "week"])["net_sales"].sum()
+    stored = SalesStoreWeek.objects.values_list("store__code", "week", "net_sales")
+    assert len(stored) == len(weeks)
+    for code, week, sales in stored:
+        assert _close(sales, weeks[(code, week)], 0.05), (code, week)
+
+
+def test_monthly_daily_and_weekday_charts_match_pandas(loaded, ops):
+    import json
+
+    sdf, _pdf, _opened = loaded
+    period = pd.Period(MONTH, "M")
+    month_rows = sdf[sdf["month"] == period]
+    daily = month_rows.groupby("date")["net_sales"].sum()
+    report = monthly_report(user=ops, month=MONTH)
+    chart = json.loads(report.charts["daily"])
+    this_month = chart["series"][0]["data"]
+    for day, value in daily.items():
+        assert _close(this_month[day.day - 1], value, 0.05), day
+    weekday = daily.groupby([d.weekday() for d in daily.index]).mean()
+    bars = json.loads(report.charts["weekday"])["series"][0]["data"]
+    for index, value in weekday.items():
+        assert _close(bars[index], value, 0.05), index
+    # A region's charts read only its stores.
+    region = monthly_report(user=ops, month=MONTH, region="RB")
+    region_daily = month_rows[month_rows["store_code"].str.startswith("B")].groupby("date")["net_sales"].sum()
+    series = json.loads(region.charts["daily"])["series"][0]["data"]
+    for day, value in region_daily.items():
+        assert _close(series[day.day - 1], value, 0.05), day
+
+
+def test_rebuilding_every_aggregate_changes_nothing(loaded, ops):
+    """What the imports maintained store-period by store-period equals a rebuild from the facts."""
+    from yunying.analytics import aggregates
+    from yunying.analytics.models import (
+        SalesStoreDay,
+        SalesStoreMonth,
+        SalesStoreProductMonth,
+        SalesStoreWeek,
+    )
+
+    def snapshot():
+        return [
+            sorted(
+                SalesStoreDay.objects.values_list(
+                    "store_id", "date", "net_sales", "tickets", "sales_delivery"
+                )
+            ),
+            sorted(
+                SalesStoreMonth.objects.values_list(
+                    "store_id", "month", "net_sales", "days", "sales_takeaway"
+                )
+            ),
+            sorted(SalesStoreWeek.objects.values_list("store_id", "week", "net_sales", "days")),
+            sorted(
+                SalesStoreProductMonth.objects.values_list("store_id", "month", "product_id", "qty", "amount")
+            ),
+        ]
+
+    before = snapshot()
+    aggregates.recompute_all()
+    assert snapshot() == before
