@@ -86,6 +86,10 @@ def import_rows(
                     for row, first in exc.pairs:
                         message = _("与第 %(n)d 行重复（同一门店、日期）") % {"n": first}
                         validator.error(row, key_column, message)
+                    if not exc.pairs:
+                        # No repeat in the input: another import wrote the same store-days meanwhile.
+                        message = _("另一个导入同时写入了相同的门店日，未导入任何数据，请重试。")
+                        validator.error(0, key_column, message)
             outcome.errors, outcome.error_count = validator.errors, validator.error_count
             if outcome.error_count:
                 raise _Rollback

@@ -245,3 +245,17 @@ def test_rows_off_the_fast_path_are_checked_the_same(chain, ops):
         (6, "amount"),
     ]
     assert _totals()["q"] == Decimal("1007.5")
+
+
+def test_a_clash_without_a_repeated_row_fails_cleanly(chain, ops, monkeypatch):
+    """A unique-key clash the input does not explain (another import wrote the same store-days meanwhile):
+    the import fails with one error and writes nothing, rather than reporting success."""
+    from yunying.analytics.writer import SalesWriter
+
+    ProductFactory(code="P001")
+    monkeypatch.setattr(SalesWriter, "_duplicates", lambda self, kind: [])
+    text = "store_code,date,product_code,qty,amount\nA1,2025-03-01,P001,1,10\nA1,2025-03-01,P001,2,20\n"
+    result = run_file(ops, text.encode(), "clash.csv")
+    assert result.status == "failed" and result.error_count == 1
+    assert result.errors[0]["row"] == 0 and "同时" in result.errors[0]["message"]
+    assert SalesProductDay.objects.count() == 0
