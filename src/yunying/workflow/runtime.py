@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -277,8 +278,8 @@ def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
 
 
 def open_rows(instance: ProcessInstance) -> list[WorkTask]:
-    """The instance's open task rows that stand for engine tasks (steps and added signers)."""
-    return list(instance.tasks.filter(status__in=OPEN_STATUSES).exclude(kind=TaskKind.RESUBMIT))
+    """The instance's open task rows (steps, added signers, a return to the requester)."""
+    return list(instance.tasks.filter(status__in=OPEN_STATUSES))
 
 
 def sync(
@@ -303,14 +304,17 @@ def sync(
         rows = []
     for _round in range(100):
         ready = {t.id: t for t in eng.ready_user_tasks()}
+        # All open rows of the instance, kept up to date below: they give the current steps.
+        still_open = list(rows) if rows is not None and _round == 0 else open_rows(instance)
         # Any open part of a step (its task, or a signer added to it) covers the engine task.
-        open_rows_now = rows if rows is not None and _round == 0 else open_rows(instance)
-        gone = [t for t in open_rows_now if t.engine_task_id not in ready]
+        steps = [t for t in still_open if t.kind != TaskKind.RESUBMIT]
+        gone = [t for t in steps if t.engine_task_id not in ready]
         for row in gone:
             _cancel(row, instance)
+        still_open = [t for t in still_open if t not in gone]
         if instance.waiting_for_requester:
             break
-        have = {t.engine_task_id for t in open_rows_now if t.engine_task_id in ready}
+        have = {t.engine_task_id for t in steps if t.engine_task_id in ready}
         advanced = False
         for info in ready.values():
             if info.id in have:
@@ -344,13 +348,14 @@ def sync(
                 advanced = True
                 break
             event(instance, "assigned", task=row, to_state="open", data={"rule": info.prop("assignee") or ""})
+            still_open.append(row)
         if not advanced:
             break
     if eng.is_completed() and instance.status == InstanceStatus.RUNNING:
         instance.status = InstanceStatus.COMPLETED
         instance.ended_at = timezone.now()
         event(instance, "completed", actor=None, from_state="running", to_state="completed")
-    refresh_current(instance)
+    _set_current(instance, still_open)
     return True
 
 
@@ -372,6 +377,19 @@ def refresh_current(instance: ProcessInstance) -> None:
     names = list(
         dict.fromkeys(instance.tasks.filter(status__in=OPEN_STATUSES).values_list("name", flat=True))
     )
+    instance.current_steps = "、".join(names)[:300]
+
+
+def _set_current(instance: ProcessInstance, rows: list[WorkTask]) -> None:
+    """:func:`refresh_current` from the open rows at hand, in the order the database gives them
+    (``WorkTask.Meta.ordering``: due time — with the database's place for "none" —, arrival, id)."""
+    nulls_last = connection.features.nulls_order_largest
+
+    def key(t: WorkTask) -> tuple[bool, dt.datetime, dt.datetime, int]:
+        missing = t.due_at is None
+        return (missing if nulls_last else not missing, t.due_at or t.created_at, t.created_at, t.pk)
+
+    names = dict.fromkeys(t.name for t in sorted(rows, key=key) if t.status in OPEN_STATUSES)
     instance.current_steps = "、".join(names)[:300]
 
 

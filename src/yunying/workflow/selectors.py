@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 from lxml import etree
 
@@ -112,17 +112,39 @@ def startable_list(*, user: Any) -> QuerySet[ProcessDefinition]:
     return qs.filter(pk__in=[d.pk for d in qs if can_start(user, d)])
 
 
+_STARTER_POSITIONS = ProcessDefinition.starter_positions.through.objects
+_STARTER_UNITS = ProcessDefinition.starter_units.through.objects
+
+
+def _prefetch_starters(definition: Any) -> None:
+    """``prefetch_related("starter_positions", "starter_units")`` that queries only the lists the
+    ``has_starter_…`` annotations say are not empty (most process types restrict nobody)."""
+    lists = {
+        "starter_positions": definition.has_starter_positions,
+        "starter_units": definition.has_starter_units,
+    }
+    prefetch_related_objects([definition], *[name for name, has in lists.items() if has])
+    cache = definition.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, has in lists.items():
+        if not has:
+            cache[name] = getattr(definition, name).none()  # what .all() returns: empty, no query
+
+
 def definition_for_start(*, user: Any, key: str) -> ProcessDefinition:
     """The definition ``user`` wants to start; a clear refusal when they may not start it."""
     from yunying.core.errors import PermissionDenied
 
     found = (
         ProcessDefinition.objects.filter(key=key, versions__isnull=False)
-        .prefetch_related("starter_positions", "starter_units")
+        .annotate(
+            has_starter_positions=Exists(_STARTER_POSITIONS.filter(processdefinition_id=OuterRef("pk"))),
+            has_starter_units=Exists(_STARTER_UNITS.filter(processdefinition_id=OuterRef("pk"))),
+        )
         .first()
     )
     if found is None:
         raise NotFound(_("找不到流程“%(key)s”。") % {"key": key})
+    _prefetch_starters(found)
     if not found.is_active:
         raise PermissionDenied(_("流程“%(name)s”已停用，不能发起。") % {"name": found.name})
     if not can_start(user, found):
