@@ -57,8 +57,10 @@ test-sqlite:
 test-postgres:
 	YUNYING_DATA_DIR=var/test-postgres DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
+# Benchmarks print figures beside a baseline measured in the same run (not part of make test).
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_workflow.py
+	$(BIN)/python bench/bench_analytics.py
 
 # Refresh the message catalogue after changing user-facing strings (zh-Hans source, English catalogue).
 messages: python-deps
