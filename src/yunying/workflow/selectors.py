@@ -126,8 +126,10 @@ def _prefetch_starters(definition: Any) -> None:
     prefetch_related_objects([definition], *[name for name, has in lists.items() if has])
     cache = definition.__dict__.setdefault("_prefetched_objects_cache", {})
     for name, has in lists.items():
-        if not has:
-            cache[name] = getattr(definition, name).none()  # what .all() returns: empty, no query
+        if not has:  # as prefetch_related stores an empty result: .all() gives it without a query
+            empty = getattr(definition, name).all()
+            empty._result_cache, empty._prefetch_done = [], True
+            cache[name] = empty
 
 
 def definition_for_start(*, user: Any, key: str) -> ProcessDefinition:
