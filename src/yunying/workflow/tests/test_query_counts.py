@@ -199,3 +199,19 @@ def test_current_steps_follow_the_database_order(deploy: Any, chain: Any) -> Non
     assert _current_in_db(instance) == "late"
     services.task_approve(actor=chain.users["area_a"], task_id=by_name["late"].pk)
     assert _current_in_db(instance) == "final"
+
+
+def test_the_other_candidate_gets_already_handled_not_not_found(deploy: Any, chain: Any) -> None:
+    """或签: once one holder acted, the other one is told the task is handled (also in a race, where
+    their visibility check may run after the first one's commit)."""
+    from yunying.core.errors import Conflict, NotFound
+
+    deploy("single.bpmn", key="single", xml=single_xml("position:AREA-MGR"))
+    instance = services.instance_start(actor=chain.users["store_a1"], key="single", data={})
+    [task] = open_tasks(instance)
+    services.task_approve(actor=chain.users["area_a"], task_id=task.pk)
+    with pytest.raises(Conflict) as caught:
+        services.task_approve(actor=chain.users["area_b"], task_id=task.pk)
+    assert caught.value.code == "already_handled"
+    with pytest.raises(NotFound):  # someone never offered the task still cannot learn it exists
+        services.task_approve(actor=chain.users["staff_a1"], task_id=task.pk)
