@@ -170,6 +170,9 @@ def _complete_engine_step(
         eng.complete_task(task.engine_task_id, merged)
     except EngineError as exc:
         raise runtime.engine_error(exc) from None
+    if instance.definition.rules_snapshot:
+        step_data = eng.task_data(task.engine_task_id)
+        runtime.fire_rules(instance, "step_completed", step_data, step=task.element_id, outcome="approved")
     props = _step_props(instance, task)
     runtime.copy_to(instance, props.get("yunying:cc") or props.get("cc") or "", task.name)
     fresh = runtime.sync(instance, eng, actor=actor, rows=rows)
@@ -262,6 +265,10 @@ def task_reject(*, actor: Any, task_id: int, comment: str = "") -> WorkTask:
             from_state="running",
             to_state="rejected",
         )
+        if instance.definition.rules_snapshot:
+            data = {**eng.task_data(task.engine_task_id), "approved": False}
+            for name in ("step_completed", "instance_rejected"):
+                runtime.fire_rules(instance, name, data, step=task.element_id, outcome="rejected")
         _save(instance)
         return task
 

@@ -13,6 +13,7 @@ from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenie
 from yunying.workflow import runtime
 from yunying.workflow.actions_instance import _people_of, locked_instance
 from yunying.workflow.engine import EngineError
+from yunying.workflow.errors import ProcessError
 from yunying.workflow.models import (
     OPEN_STATUSES,
     Delegation,
@@ -130,11 +131,12 @@ def instances_advance_timers() -> int:
             eng = runtime.engine_load(instance)
             before = eng.task_states()
             try:
-                eng.run()
-            except EngineError as exc:
+                with transaction.atomic():  # a failing system step leaves none of its rows
+                    eng.run()
+            except (EngineError, ProcessError) as exc:
                 instance.status = InstanceStatus.ERROR
-                instance.error = exc.message
-                runtime.event(instance, "error", comment=exc.message, to_state="error")
+                instance.error = str(exc.message)
+                runtime.event(instance, "error", comment=instance.error, to_state="error")
                 instance.save()
                 continue
             if eng.task_states() != before:

@@ -437,3 +437,129 @@ def delegation_create(request: HttpRequest, payload: DelegationIn) -> Any:
 )
 def delegation_end(request: HttpRequest, delegation_id: int) -> dict[str, Any]:
     return _delegation_out(services.delegation_end(actor=request.user, delegation_id=delegation_id))
+
+
+# --------------------------------------------------------------------------- rules (规则) and system actions
+class ActionParamOut(Schema):
+    name: str
+    kind: str
+    required: bool
+    label: str
+
+
+class SystemActionOut(Schema):
+    name: str
+    label: str
+    params: list[ActionParamOut]
+
+
+class RuleIn(Schema):
+    name: str
+    event: Literal["instance_started", "step_completed", "instance_completed", "instance_rejected"]
+    step: str = ""
+    condition: str = ""
+    action: str
+    params: dict[str, Any] | str = {}
+    is_active: bool = True
+    order: int = 0
+
+
+class RuleOut(Schema):
+    id: int
+    key: str
+    name: str
+    event: str
+    step: str
+    condition: str
+    action: str
+    params: dict[str, Any]
+    is_active: bool
+    order: int
+
+
+def _rule_out(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "key": r.definition.key,
+        "name": r.name,
+        "event": r.event,
+        "step": r.step,
+        "condition": r.condition,
+        "action": r.action,
+        "params": r.params,
+        "is_active": r.is_active,
+        "order": r.order,
+    }
+
+
+def _definition_for_rules(user: Any, key: str) -> Any:
+    from yunying.core.errors import NotFound, PermissionDenied
+    from yunying.workflow.deploy import can_deploy
+    from yunying.workflow.models import ProcessDefinition
+
+    if not can_deploy(user):
+        raise PermissionDenied(_("您没有修改流程规则的权限。"))
+    found = ProcessDefinition.objects.filter(key=key).first()
+    if found is None:
+        raise NotFound(_("找不到流程“%(key)s”。") % {"key": key})
+    return found
+
+
+def _rule_of(user: Any, rule_id: int) -> Any:
+    from yunying.core.errors import NotFound
+    from yunying.workflow.models import ProcessRule
+
+    found = ProcessRule.objects.select_related("definition").filter(pk=rule_id).first()
+    if found is None:
+        raise NotFound(_("找不到规则 #%(id)s。") % {"id": rule_id})
+    _definition_for_rules(user, found.definition.key)
+    return found
+
+
+@router.get("/system-actions", response=list[SystemActionOut], summary="System actions (系统步骤 and rules)")
+def system_action_list(request: HttpRequest) -> list[dict[str, Any]]:
+    from yunying.workflow.system_actions import REGISTRY
+
+    return [
+        {
+            "name": a.name,
+            "label": str(a.label),
+            "params": [
+                {"name": p.name, "kind": p.kind, "required": p.required, "label": str(p.label)}
+                for p in a.params
+            ],
+        }
+        for a in REGISTRY.values()
+    ]
+
+
+@router.get("/definitions/{key}/rules", response=list[RuleOut], summary="The rules of a process")
+def rule_list(request: HttpRequest, key: str) -> list[dict[str, Any]]:
+    definition = _definition_for_rules(request.user, key)
+    return [_rule_out(r) for r in definition.rules.select_related("definition").order_by("order", "pk")]
+
+
+@router.post("/definitions/{key}/rules", response={201: RuleOut}, summary="Add a rule to a process")
+def rule_create(request: HttpRequest, key: str, payload: RuleIn) -> Any:
+    from yunying.workflow.rules import process_rule_save
+
+    definition = _definition_for_rules(request.user, key)
+    rule = process_rule_save(actor=request.user, definition=definition, **payload.dict())
+    return 201, _rule_out(rule)
+
+
+@router.put("/rules/{rule_id}", response=RuleOut, summary="Change a rule")
+def rule_update(request: HttpRequest, rule_id: int, payload: RuleIn) -> dict[str, Any]:
+    from yunying.workflow.rules import process_rule_save
+
+    rule = _rule_of(request.user, rule_id)
+    saved = process_rule_save(actor=request.user, definition=rule.definition, rule=rule, **payload.dict())
+    return _rule_out(saved)
+
+
+@router.delete("/rules/{rule_id}", response={204: None}, summary="Delete a rule")
+def rule_delete(request: HttpRequest, rule_id: int) -> Any:
+    from yunying.workflow.rules import process_rule_delete
+
+    process_rule_delete(actor=request.user, rule=_rule_of(request.user, rule_id))
+    return 204, None

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from yunying.core.errors import DomainError, PermissionDenied
 from yunying.org.models import OrgUnit, Position
-from yunying.workflow import assignment, forms_bridge
+from yunying.workflow import assignment, forms_bridge, system_actions
 from yunying.workflow.deploy_names import unknown_names
 from yunying.workflow.engine import (
     EngineError,
@@ -110,6 +110,10 @@ def definition_check(defn: ParsedDefinition) -> list[tuple[str, str]]:
                 problem = forms_bridge.check_inline_fields(props[key])
                 if problem:
                     problems.append((element_id, problem))
+        if "yunying:action" in props or "yunying:params" in props:
+            problem = system_actions.check(props.get("yunying:action", ""), props.get("yunying:params"))
+            if problem:
+                problems.append((element_id, f"yunying:action: {problem}"))
         if_empty = props.get("yunying:ifEmpty") or props.get("ifEmpty")
         if if_empty and if_empty not in assignment.EMPTY_RULES:
             problems.append(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -350,13 +350,45 @@ def _instance_index(internal: dict[str, Any]) -> int | None:
     return index if isinstance(index, int) and not isinstance(index, bool) else None
 
 
-class EngineInstance:
-    """One running process instance (a BpmnWorkflow with the restricted script engine)."""
+# Runs a system step (a service task with ``yunying:action``) just before the engine completes it;
+# returns data to merge into the step's data (or None). What it raises leaves the engine as it is.
+ServiceHandler = Callable[["TaskInfo"], "dict[str, Any] | None"]
 
-    def __init__(self, defn: ParsedDefinition, workflow: BpmnWorkflow, clock: Clock | None = None) -> None:
+
+class EngineInstance:
+    """One running process instance (a BpmnWorkflow with the restricted script engine).
+
+    ``service_handler`` (set by the caller, never serialised) runs the system steps."""
+
+    def __init__(
+        self,
+        defn: ParsedDefinition,
+        workflow: BpmnWorkflow,
+        clock: Clock | None = None,
+        service_handler: ServiceHandler | None = None,
+    ) -> None:
         self.defn = defn
         self.workflow = workflow
+        self.service_handler = service_handler
         workflow.script_engine = RestrictedScriptEngine(clock)
+
+    def _before_step(self, task: Any) -> None:
+        """Spiff's will_complete_task callback: run a system step's action, merge what it returns."""
+        spec = task.task_spec
+        props = getattr(spec, "extensions", None) or {}
+        if "yunying:action" not in props or self.service_handler is None:
+            return
+        updates = self.service_handler(
+            TaskInfo(
+                id=str(task.id),
+                element_id=spec.bpmn_id,
+                name=spec.bpmn_name,
+                properties=dict(props),
+                data=dict(task.data),
+            )
+        )
+        if updates:
+            task.data.update(updates)
 
     # -- stepping
     def run(self) -> None:
@@ -364,7 +396,7 @@ class EngineInstance:
         try:
             for _round in range(1000):
                 self.workflow.refresh_timers()
-                self.workflow.do_engine_steps()
+                self.workflow.do_engine_steps(will_complete_task=self._before_step)
                 # A plain bpmn:task (no type) is a system step here: it completes by itself.
                 plain = [
                     t
@@ -374,6 +406,7 @@ class EngineInstance:
                 if not plain:
                     break
                 for task in plain:
+                    self._before_step(task)
                     task.run()
         except SpiffWorkflowException as exc:
             raise self._error(exc) from None
@@ -427,6 +460,23 @@ class EngineInstance:
             raise self._error(exc) from None
         self.run()
 
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        """A copy of a task's data (typed values), e.g. of a step just completed."""
+        try:
+            task = self.workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, SpiffWorkflowException, KeyError):
+            return {}
+        return dict(task.data) if task is not None else {}
+
+    def last_data(self) -> dict[str, Any]:
+        """The process data as it stands: the workflow's data once completed, else that of the
+        task finished last."""
+        if self.workflow.is_completed() and self.workflow.data:
+            return dict(self.workflow.data)
+        done = self._tasks(state=TaskState.COMPLETED)
+        latest = max(done, key=lambda t: t.last_state_change, default=None)
+        return dict(latest.data) if latest is not None else dict(self.workflow.data)
+
     def is_completed(self) -> bool:
         return bool(self.workflow.is_completed())
 
@@ -474,11 +524,15 @@ class EngineInstance:
 
 
 def start_instance(
-    defn: ParsedDefinition, data: dict[str, Any], *, clock: Clock | None = None
+    defn: ParsedDefinition,
+    data: dict[str, Any],
+    *,
+    clock: Clock | None = None,
+    service_handler: ServiceHandler | None = None,
 ) -> EngineInstance:
     """Create an instance with ``data`` as its initial process data and run it until it waits."""
     workflow = BpmnWorkflow(defn.spec, defn.subprocess_specs)
-    inst = EngineInstance(defn, workflow, clock)
+    inst = EngineInstance(defn, workflow, clock, service_handler)
     workflow.task_tree.data.update(copy.deepcopy(data))  # root data flows down to the start event
     for task in workflow.get_tasks():
         task.data.update(copy.deepcopy(data))

@@ -22,7 +22,9 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
@@ -176,11 +178,20 @@ class _BusinessRuleTaskParser(TaskParser):
         return None
 
 
+class SystemStep(ServiceTask):
+    """A bpmn:serviceTask: a system step. It completes by itself; the engine's service handler runs
+    its ``yunying:action`` just before (see ``EngineInstance._before_step``)."""
+
+    def _run_hook(self, task: Any) -> bool:
+        return True
+
+
 class YunyingBpmnParser(BpmnDmnParser):
     """Standard BPMN semantics (no Spiff/Camunda script extensions), plus DMN business rule tasks."""
 
     OVERRIDE_PARSER_CLASSES = {
         full_tag("businessRuleTask"): (_BusinessRuleTaskParser, BusinessRuleTask),
+        full_tag("serviceTask"): (TaskParser, SystemStep),
     }
 
     def _add_data_stores(self, bpmn: Any) -> None:
@@ -229,6 +240,7 @@ class YunyingSerializer(BpmnWorkflowSerializer):
 def make_serializer() -> YunyingSerializer:
     config = deepcopy(DEFAULT_CONFIG)
     config[BusinessRuleTask] = BaseBusinessRuleTaskConverter
+    config[SystemStep] = BpmnTaskSpecConverter
     registry = BpmnWorkflowSerializer.configure(config)
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
     registry.register(

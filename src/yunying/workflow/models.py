@@ -47,6 +47,9 @@ class ProcessDefinition(TimeStampedModel):
     created_by = models.ForeignKey(
         USER, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The active ProcessRule rows as the runtime reads them (kept by yunying.workflow.rules): the
+    # definition is loaded with the instance anyway, so rules cost no query per action.
+    rules_snapshot: models.JSONField[Any, Any] = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("流程类型")
@@ -143,6 +146,7 @@ class ProcessInstance(models.Model):
     has_timers = models.BooleanField(default=False)
     error = models.TextField(_("错误"), blank=True)
     last_reminded_at = models.DateTimeField(_("最近催办"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
     started_at = models.DateTimeField(_("发起时间"), default=timezone.now)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
@@ -215,6 +219,9 @@ ACTION_LABELS = {
     "error": _("出错"),
     "auto_dedup": _("自动去重"),
     "auto_skip": _("自动跳过"),
+    "system": _("系统步骤"),
+    "rule": _("规则触发"),
+    "archive": _("归档"),
 }
 
 
@@ -445,6 +452,44 @@ class Notification(models.Model):
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "pk"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
+
+
+class RuleEvent(models.TextChoices):
+    INSTANCE_STARTED = "instance_started", _("流程发起")
+    STEP_COMPLETED = "step_completed", _("步骤完成")
+    INSTANCE_COMPLETED = "instance_completed", _("流程通过")
+    INSTANCE_REJECTED = "instance_rejected", _("流程驳回")
+
+
+class ProcessRule(models.Model):
+    """A rule-triggered action (规则): at ``event``, when ``condition`` holds over the form data (plus
+    ``outcome`` and ``step``), run ``action`` (a system action of ``yunying.workflow.system_actions``).
+
+    Save through ``yunying.workflow.rules.process_rule_save`` (checks it, keeps the snapshot)."""
+
+    definition = models.ForeignKey(
+        ProcessDefinition, verbose_name=_("流程类型"), on_delete=models.CASCADE, related_name="rules"
+    )
+    name = models.CharField(_("规则名称"), max_length=100)
+    event = models.CharField(_("触发时机"), max_length=30, choices=RuleEvent.choices)
+    step = models.CharField(
+        _("步骤标识"), max_length=200, blank=True, help_text=_("仅用于“步骤完成”：留空表示任一步骤")
+    )
+    condition = models.TextField(_("条件"), blank=True, help_text=_("例如 amount > 1000；留空表示总是触发"))
+    action = models.CharField(_("动作"), max_length=40)
+    params: models.JSONField[Any, Any] = models.JSONField(_("参数"), default=dict, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    order = models.IntegerField(_("顺序"), default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("流程规则")
+        verbose_name_plural = _("流程规则")
+        ordering = ["definition", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AuthorityRule(models.Model):

@@ -79,8 +79,13 @@ def multi_instance_steps(version: ProcessVersion) -> set[str]:
 
 
 def engine_load(instance: ProcessInstance) -> EngineInstance:
+    """The instance's engine, ready to run its system steps (``yunying.workflow.system_actions``)."""
+    from yunying.workflow.system_actions import step_handler
+
     try:
-        return load_state(definition_of(instance.version), instance.state)
+        eng = load_state(definition_of(instance.version), instance.state)
+        eng.service_handler = step_handler(instance)
+        return eng
     except EngineError as exc:
         raise ProcessError(_("流程状态无法读取：%(msg)s") % {"msg": exc.message}) from None
 
@@ -106,15 +111,17 @@ def event(
     from_state: str = "",
     to_state: str = "",
     data: dict[str, Any] | None = None,
+    step: str = "",
 ) -> InstanceEvent:
-    """Append a line to the instance's history (inside :func:`batched_events`: at its end)."""
+    """Append a line to the instance's history (inside :func:`batched_events`: at its end).
+    ``step``: the step's name when there is no ``task`` (a system step)."""
     row = InstanceEvent(
         instance=instance,
         task=task,
         actor=actor,
         on_behalf_of=on_behalf_of,
         action=action,
-        step=task.name if task is not None else "",
+        step=task.name if task is not None else step[:200],
         comment=comment,
         from_state=from_state,
         to_state=to_state,
@@ -355,8 +362,20 @@ def sync(
         instance.status = InstanceStatus.COMPLETED
         instance.ended_at = timezone.now()
         event(instance, "completed", actor=None, from_state="running", to_state="completed")
+        fire_rules(instance, "instance_completed", eng.last_data(), outcome="approved")
     _set_current(instance, still_open)
     return True
+
+
+def fire_rules(
+    instance: ProcessInstance, event_name: str, data: dict[str, Any], *, step: str = "", outcome: str = ""
+) -> int:
+    """The instance's rules for ``event_name`` (see :func:`yunying.workflow.rules.fire`)."""
+    if not instance.definition.rules_snapshot:
+        return 0
+    from yunying.workflow.rules import fire
+
+    return fire(instance, event_name, data, step=step, outcome=outcome)
 
 
 def _cancel(row: WorkTask, instance: ProcessInstance) -> None:

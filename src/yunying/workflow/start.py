@@ -16,6 +16,7 @@ from yunying.workflow import runtime, selectors
 from yunying.workflow.engine import EngineError, start_instance
 from yunying.workflow.forms_bridge import StepForm, to_json
 from yunying.workflow.models import Attachment, ProcessInstance, ProcessVersion
+from yunying.workflow.system_actions import step_handler
 
 RESERVED = ("approved", "requester", "unit", "outcome")
 
@@ -100,11 +101,8 @@ def instance_start(
         "requester": actor.username,
         "unit": concerned.code if concerned else "",
     }
-    try:
-        eng = start_instance(runtime.definition_of(the_version), process_data, clock=timezone.now)
-    except EngineError as exc:
-        raise runtime.engine_error(exc) from None
     now = timezone.now()
+    # The engine runs inside the transaction: system steps write their rows with the instance's.
     with transaction.atomic():
         instance = ProcessInstance.objects.create(
             version=the_version,
@@ -124,6 +122,16 @@ def instance_start(
             save_attachments(instance, attachments, user=actor)
             for username in cc:
                 runtime.copy_to(instance, f"user:{username}", _("发起"))
+            runtime.fire_rules(instance, "instance_started", process_data)
+            try:
+                eng = start_instance(
+                    runtime.definition_of(the_version),
+                    process_data,
+                    clock=timezone.now,
+                    service_handler=step_handler(instance),
+                )
+            except EngineError as exc:
+                raise runtime.engine_error(exc) from None
             runtime.sync(instance, eng, actor=actor, fresh=True)  # no task rows yet
             runtime.engine_save(instance, eng)
         instance.save()
