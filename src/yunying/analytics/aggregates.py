@@ -54,7 +54,8 @@ def _store_day_sql(stores: str) -> tuple[str, str, str]:
                SUM(CASE WHEN channel = 'delivery' THEN net_sales ELSE 0 END)
         FROM {source}
         WHERE store_id IN ({stores}) AND date >= %s AND date < %s
-        GROUP BY store_id, date"""
+        GROUP BY store_id, date
+        ORDER BY date, store_id"""
     return delete, insert, "day"
 
 
@@ -69,7 +70,8 @@ def _store_month_sql(stores: str) -> tuple[str, str, str]:
                SUM(sales_dine_in), SUM(sales_takeaway), SUM(sales_delivery), COUNT(*)
         FROM {source}
         WHERE store_id IN ({stores}) AND date >= %s AND date < %s
-        GROUP BY store_id, {month}"""
+        GROUP BY store_id, {month}
+        ORDER BY 2, store_id"""
     return delete, insert, "month"
 
 
@@ -82,7 +84,8 @@ def _store_week_sql(stores: str) -> tuple[str, str, str]:
         SELECT store_id, {week}, SUM(net_sales), SUM(tickets), SUM(customers), COUNT(*)
         FROM {source}
         WHERE store_id IN ({stores}) AND date >= %s AND date < %s
-        GROUP BY store_id, {week}"""
+        GROUP BY store_id, {week}
+        ORDER BY 2, store_id"""
     return delete, insert, "week"
 
 
@@ -94,7 +97,8 @@ def _store_product_month_sql(stores: str) -> tuple[str, str, str]:
         SELECT store_id, month, product_id, SUM(qty), SUM(amount)
         FROM {source}
         WHERE store_id IN ({stores}) AND date >= %s AND date < %s
-        GROUP BY store_id, month, product_id"""
+        GROUP BY store_id, month, product_id
+        ORDER BY month, store_id, product_id"""
     return delete, insert, "month"
 
 
@@ -108,7 +112,8 @@ BUILDS: dict[str, tuple[Build, ...]] = {
 def recompute(spans: dict[int, tuple[date, date]], kinds: Iterable[str] = (STORE, PRODUCT)) -> None:
     """Rebuild the aggregates of each store over the days, months and weeks covering its (first, last) day.
 
-    Every period is rebuilt whole from the facts, so a re-import (or a partial one) never double counts."""
+    Every period is rebuilt whole from the facts, so a re-import (or a partial one) never double counts. Rows
+    are inserted in period order, so the rows a report reads (one month of all stores) sit on few pages."""
     by_span: dict[tuple[date, date], list[int]] = defaultdict(list)
     for store_id, (first, last) in spans.items():
         by_span[(first, last)].append(store_id)

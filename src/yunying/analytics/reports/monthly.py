@@ -181,10 +181,11 @@ def monthly_report(
     return report
 
 
-def daily_series(*, ids: list[int] | None, month: date) -> dict[date, Decimal]:
-    days = SalesStoreDay.objects.filter(date__gte=month, date__lt=month_end(month))
-    rows = only_stores(days, ids).values("date").annotate(s=Sum("net_sales")).order_by()
-    return {r["date"]: money(r["s"]) for r in rows}
+def daily_series(*, ids: list[int] | None, month: date, months: int = 1) -> dict[date, Decimal]:
+    """Sales per day of `month` (and of the `months` - 1 before it, in the same query)."""
+    days = SalesStoreDay.objects.filter(date__gte=add_months(month, 1 - months), date__lt=month_end(month))
+    rows = only_stores(days, ids).values_list("date").annotate(s=Sum("net_sales")).order_by()
+    return {day: money(sales) for day, sales in rows}
 
 
 def trend_months(*, ids: list[int] | None, month: date, count: int = 13) -> dict[date, Decimal]:
@@ -196,8 +197,9 @@ def trend_months(*, ids: list[int] | None, month: date, count: int = 13) -> dict
 
 def _charts(report: MonthlyReport, ids: list[int] | None) -> dict[str, str]:
     month = report.month
-    this = daily_series(ids=ids, month=month)
-    last = daily_series(ids=ids, month=add_months(month, -1))
+    both = daily_series(ids=ids, month=month, months=2)
+    this = {d: v for d, v in both.items() if d >= month}
+    last = {d: v for d, v in both.items() if d < month}
     days = month_days(month)
     last_by_day = {d.day: v for d, v in last.items()}
     daily = charts.line(

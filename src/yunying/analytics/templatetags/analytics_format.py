@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import quote
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -21,6 +22,20 @@ def amount(value: Any, places: int = 0) -> str:
     except InvalidOperation:
         return str(value)
     return f"{number:,.{int(places)}f}"
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """12.34 → '12.3%'; '—' for None (an attainment, a share: no sign, no colour)."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):.1f}%"
+
+
+@register.filter
+def fill(pattern: str, code: Any) -> str:
+    """A URL reversed once with the placeholder '-code-', filled per row: `{{ store_url|fill:s.code }}`."""
+    return pattern.replace("-code-", quote(str(code), safe=""))
 
 
 @register.filter
