@@ -345,3 +345,25 @@ def test_rules_api_and_admin_form(deploy: Any, deployer: Any, client: Any, admin
     assert page.status_code == 302
     version.definition.refresh_from_db()
     assert [r["name"] for r in version.definition.rules_snapshot] == ["ok"]
+
+
+def test_instance_page_shows_system_steps_and_rule_firings(deploy: Any, chain: Any, deployer: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    version = deploy("sys.bpmn", key="sys-page", xml=system_xml())
+    process_rule_save(
+        actor=deployer,
+        definition=version.definition,
+        name="大额抄送",
+        event="instance_started",
+        condition="amount > 1000",
+        action="cc",
+        params={"to": "position:GM"},
+    )
+    instance = _start(chain, "sys-page", "2000")
+    c = Client()
+    c.force_login(chain.users["store_a1"])
+    page = c.get(reverse("workflow:instance", args=[instance.pk])).content.decode()
+    assert 'data-testid="system-step">notify<' in page and "通知总经理" in page
+    assert 'data-testid="rule-fired">cc<' in page and "规则“大额抄送”已触发" in page
