@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
@@ -29,7 +29,7 @@ def percent(value: Any) -> str:
     """12.34 → '12.3%'; '—' for None (an attainment, a share: no sign, no colour)."""
     if value is None or value == "":
         return "—"
-    return f"{float(value):.1f}%"
+    return f"{_one_decimal(value)}%"
 
 
 @register.filter
@@ -45,7 +45,12 @@ def pct(value: Any) -> str:
     A filter rather than an included template: a report with hundreds of rows renders it a thousand times."""
     if value is None or value == "":
         return mark_safe('<span class="text-secondary">—</span>')
-    number = float(value)
-    if number >= 0:
-        return mark_safe(f'<span class="up">+{number:.1f}%</span>')
-    return mark_safe(f'<span class="down">{number:.1f}%</span>')
+    number = _one_decimal(value)
+    if float(value) >= 0:
+        return mark_safe(f'<span class="up">+{number}%</span>')
+    return mark_safe(f'<span class="down">{number}%</span>')
+
+
+def _one_decimal(value: Any) -> Decimal:
+    """Rounded half up like `floatformat:1` (3.25 → 3.3)."""
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) + 0  # + 0: no "-0.0"

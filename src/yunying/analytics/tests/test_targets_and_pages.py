@@ -184,3 +184,14 @@ def test_ten_megabyte_file_through_the_upload_page(chain, ops, django_capture_on
     assert sales_import.rows == rows == SalesProductDay.objects.count()
     page = client.get(f"/analytics/import/{sales_import.pk}/progress/").content.decode()
     assert "已完成" in page and 'hx-trigger="every 1s"' not in page
+
+
+def test_monthly_page_links_every_store_and_colours_changes(with_sales):
+    """The 300-row tables fill store links from one reversed URL and render percents by filters."""
+    from yunying.analytics.templatetags.analytics_format import fill, pct, percent
+
+    html = with_sales.get("/analytics/monthly/?month=2025-04").content.decode()
+    assert 'href="/analytics/stores/A1/?month=2025-04"' in html
+    assert fill("/analytics/stores/-code-/", "A 1/2") == "/analytics/stores/A%201%2F2/"
+    assert pct(3.25) == '<span class="up">+3.3%</span>' and pct(-1.0) == '<span class="down">-1.0%</span>'
+    assert "—" in pct(None) and percent(None) == "—" and percent(99.95) == "100.0%"
