@@ -202,6 +202,7 @@ export async function mountDesigner(root) {
     section("task", !isRoot && TASK_TYPES.includes(type));
     const isFlow = !isRoot && type === "bpmn:SequenceFlow";
     section("flow", isFlow);
+    section("system", !isRoot && type === "bpmn:ServiceTask");
     if (isRoot) {
       const proc = rootProcess();
       if (proc) {
@@ -217,6 +218,10 @@ export async function mountDesigner(root) {
     if (FORM_TYPES.includes(type)) fillForm(bo);
     if (TASK_TYPES.includes(type)) fillTask(bo);
     if (isFlow) fillFlow(el);
+    if (type === "bpmn:ServiceTask") {
+      field(panel, "sys-action").value = attr(bo, "yunying:action");
+      field(panel, "sys-params").value = attr(bo, "yunying:params");
+    }
   }
 
   function fillForm(bo) {
@@ -417,6 +422,9 @@ export async function mountDesigner(root) {
   field(panel, "fields").addEventListener("change", (e) => update({ "yunying:fields": e.target.value.trim() || undefined }));
   field(panel, "if-empty").addEventListener("change", (e) => update({ "yunying:ifEmpty": e.target.value || undefined }));
   field(panel, "cc").addEventListener("change", (e) => update({ "yunying:cc": e.target.value.trim() || undefined }));
+  // a system step (service task): the action and its parameters, checked at deploy
+  field(panel, "sys-action").addEventListener("change", (e) => update({ "yunying:action": e.target.value || undefined }));
+  field(panel, "sys-params").addEventListener("change", (e) => update({ "yunying:params": e.target.value.trim().replace(/\s*\n\s*/g, "; ") || undefined }));
 
   // the assignee picker builds the expression string; the raw field stays editable
   const kindSel = field(panel, "assignee-kind");
