@@ -182,6 +182,8 @@ def fire(
             if not holds:
                 continue
         runtime.event(instance, "rule", comment=rule["name"], data=detail)
-        system_actions.run(instance, rule["action"], rule.get("params") or {}, dict(context))
+        updates = system_actions.run(instance, rule["action"], rule.get("params") or {}, dict(context))
+        if updates and isinstance(data, dict):
+            data.update(updates)  # at the start: the engine starts with what a `set` rule computed
         fired += 1
     return fired

@@ -367,3 +367,34 @@ def test_instance_page_shows_system_steps_and_rule_firings(deploy: Any, chain: A
     page = c.get(reverse("workflow:instance", args=[instance.pk])).content.decode()
     assert 'data-testid="system-step">notify<' in page and "通知总经理" in page
     assert 'data-testid="rule-fired">cc<' in page and "规则“大额抄送”已触发" in page
+
+
+def test_a_set_rule_on_start_feeds_the_engine(deploy: Any, chain: Any, deployer: Any) -> None:
+    xml = (
+        plain_xml()
+        .replace(
+            b'<bpmn:endEvent id="end"/>',
+            b'<bpmn:endEvent id="end"/><bpmn:endEvent id="end_big"/>',
+        )
+        .replace(
+            b'<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review"/>',
+            b'<bpmn:exclusiveGateway id="gw" default="f_small"/>'
+            b'<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="gw"/>'
+            b'<bpmn:sequenceFlow id="f_small" sourceRef="gw" targetRef="review"/>'
+            b'<bpmn:sequenceFlow id="f_big" sourceRef="gw" targetRef="end_big">'
+            b"<bpmn:conditionExpression>amount &gt; 100</bpmn:conditionExpression></bpmn:sequenceFlow>",
+        )
+    )
+    version = deploy("plain.bpmn", key="buy5", xml=xml)
+    process_rule_save(
+        actor=deployer,
+        definition=version.definition,
+        name="加价",
+        event="instance_started",
+        action="set",
+        params={"field": "amount", "value": "amount * 10"},
+    )
+    instance = _start(chain, "buy5", "50")
+    instance.refresh_from_db()
+    assert instance.status == "completed"  # 500 > 100: the gateway saw the rule's value
+    assert instance.data["amount"] == "500.00"
