@@ -271,6 +271,31 @@ def delegate_for(user: User, *, definition_id: int | None, on: date | None = Non
     return target
 
 
+def delegates_for(
+    users: list[User], *, definition_id: int | None, on: date | None = None
+) -> dict[int, User | None]:
+    """:func:`delegate_for` of several people, with one query when none of them delegates (the
+    usual case); whoever does is followed through :func:`delegate_for` itself."""
+    from yunying.workflow.models import Delegation
+
+    on = on or date.today()
+    first: dict[int, Any] = {}
+    for d in (
+        Delegation.objects.filter(from_user__in=users, is_active=True, starts_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .filter(Q(definition__isnull=True) | Q(definition_id=definition_id))
+        .order_by("from_user_id", "-definition_id", "-starts_on")
+        .values_list("from_user_id", "to_user_id")
+    ):
+        first.setdefault(d[0], d[1])  # each person's first delegation, as delegate_for orders them
+    return {
+        u.pk: delegate_for(u, definition_id=definition_id, on=on)
+        if first.get(u.pk) not in (None, u.pk)
+        else None
+        for u in users
+    }
+
+
 def describe(res: Resolution) -> str:
     if res.users:
         return "、".join(u.display_name for u in res.users)

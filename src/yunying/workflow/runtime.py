@@ -264,11 +264,11 @@ def _assign(
     else:
         task.candidate_position, task.candidate_unit, task.candidate_group = res.position, res.unit, res.group
         task.save()
-        if res.users:
-            users = []
-            for u in res.users:
-                users.append(assignment.delegate_for(u, definition_id=instance.definition_id) or u)
-            task.candidate_users.set(users)
+        if res.users:  # 或签: everyone may act (or whoever they delegate to); no query per person
+            delegates = assignment.delegates_for(res.users, definition_id=instance.definition_id)
+            users = {(delegates[u.pk] or u).pk: None for u in res.users}
+            through = WorkTask.candidate_users.through
+            through.objects.bulk_create([through(worktask_id=task.pk, user_id=pk) for pk in users])
     return task, ""
 
 

@@ -215,3 +215,36 @@ def test_the_other_candidate_gets_already_handled_not_not_found(deploy: Any, cha
     assert caught.value.code == "already_handled"
     with pytest.raises(NotFound):  # someone never offered the task still cannot learn it exists
         services.task_approve(actor=chain.users["staff_a1"], task_id=task.pk)
+
+
+def test_delegates_of_several_people_in_one_query(chain: Any, django_assert_num_queries: Any) -> None:
+    from yunying.workflow.assignment import delegate_for, delegates_for
+
+    people = [chain.users[u] for u in ("gm", "mgmt", "area_a", "area_b", "store_a1")]
+    with django_assert_num_queries(1):
+        assert delegates_for(people, definition_id=None) == dict.fromkeys((u.pk for u in people), None)
+    Delegation.objects.create(
+        from_user=chain.users["area_b"], to_user=chain.users["supervisor"], starts_on=date.today()
+    )
+    Delegation.objects.create(
+        from_user=chain.users["supervisor"], to_user=chain.users["gm"], starts_on=date.today()
+    )
+    Delegation.objects.create(
+        from_user=chain.users["mgmt"], to_user=chain.users["mgmt"], starts_on=date.today()
+    )
+    found = delegates_for(people, definition_id=None)
+    assert found == {u.pk: delegate_for(u, definition_id=None) for u in people}
+    assert found[chain.users["area_b"].pk] == chain.users["gm"]  # followed along the chain
+
+
+def test_candidates_of_a_shared_step_follow_their_delegations(deploy: Any, chain: Any) -> None:
+    Delegation.objects.create(
+        from_user=chain.users["area_b"], to_user=chain.users["supervisor"], starts_on=date.today()
+    )
+    deploy("single.bpmn", key="single", xml=single_xml("position:AREA-MGR"))
+    instance = services.instance_start(actor=chain.users["store_a1"], key="single", data={})
+    [task] = open_tasks(instance)
+    assert task.assignee is None
+    assert {u.username for u in task.candidate_users.all()} == {"area_a", "supervisor"}
+    services.task_approve(actor=chain.users["supervisor"], task_id=task.pk)
+    assert WorkTask.objects.get(pk=task.pk).acted_by == chain.users["supervisor"]
