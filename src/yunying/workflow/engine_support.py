@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 from collections import ChainMap
 from collections.abc import Mapping
 from copy import deepcopy
@@ -85,12 +86,20 @@ def parse_assignments(script: str | None) -> list[tuple[str, str]]:
     return result
 
 
+@functools.lru_cache(maxsize=512)
+def _parsed_assignments(script: str) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_assignments(script))
+
+
 def run_assignments(
     script: str | None, data: dict[str, Any], extra: Mapping[str, Any], clock: Clock | None
 ) -> None:
-    """Evaluate each assignment in order and store it in ``data`` (later lines see earlier results)."""
-    for name, source in parse_assignments(script):
-        data[name] = evaluate(source, ChainMap(data, dict(extra)), clock=clock)
+    """Evaluate each assignment in order and store it in ``data`` (later lines see earlier results).
+
+    A script is parsed and checked once per process (scripts of deployed versions do not change)."""
+    scope = ChainMap(data, dict(extra))  # a view: later lines see what earlier lines stored
+    for name, source in _parsed_assignments(script) if script else ():
+        data[name] = evaluate(source, scope, clock=clock)
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -103,7 +112,8 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     def evaluate(
         self, expression: str, context: Mapping[str, Any], external_context: Mapping[str, Any] | None = None
     ) -> Any:
-        scope: Mapping[str, Any] = ChainMap(dict(context), dict(external_context or {}))
+        # Read-only views (the evaluator never writes to its scope): no copy of the task data per call.
+        scope: Mapping[str, Any] = ChainMap(context, external_context or {})  # type: ignore[arg-type]
         return evaluate(expression, scope, clock=self.clock)
 
     def execute(
