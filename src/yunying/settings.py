@@ -164,6 +164,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # Static files: built by esbuild into web/static/dist, served by WhiteNoise (no CDN).
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from the finders; it warns when this is missing
 STATICFILES_DIRS: list[Path] = []
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
@@ -218,6 +219,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("YUNYING_LOG_LEVEL", "WARNING")},
+    # The worker's consumer logs through its own handler; don't print its lines twice.
+    "loggers": {"huey": {"propagate": False}},
 }
 
 YUNYING_PRODUCT_NAME = _("运营中台")
