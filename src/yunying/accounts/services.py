@@ -27,6 +27,8 @@ def token_create(*, user: User, name: str, days: int | None = None) -> tuple[Api
     name = name.strip()
     if not name:
         raise DomainError(_("请填写令牌名称。"), field="name")
+    if days is not None and not 1 <= days <= 3650:
+        raise DomainError(_("有效天数应在 1 到 3650 之间。"), field="days")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,

@@ -85,6 +85,14 @@ def employee_get(*, user: Any, employee_no: str) -> Employee:
     return employee
 
 
+def appointment_get(*, user: Any, pk: int) -> Appointment:
+    """An appointment in a unit the user may see."""
+    appointment = Appointment.objects.filter(pk=pk).select_related("unit", "employee", "position").first()
+    if appointment is None or not scope_for(user).sees_unit(appointment.unit_id):
+        raise NotFound(_("找不到该任职。"))
+    return appointment
+
+
 def employee_appointments(employee: Employee) -> QuerySet[Appointment]:
     """Every appointment, past and present: the career history."""
     return employee.appointments.select_related("position", "unit").order_by("-started_on")

@@ -23,8 +23,7 @@ from yunying.org.forms import (
     StoreEditForm,
     StoreForm,
 )
-from yunying.org.models import Appointment, OrgUnit
-from yunying.org.scope import scope_for
+from yunying.org.models import OrgUnit
 
 
 def _attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
@@ -156,18 +155,11 @@ def _end(request: HttpRequest) -> bool:
     if not form.is_valid():
         messages.error(request, _("请检查离任信息。"))
         return False
-    scope = scope_for(request.user)
-    appointment = (
-        Appointment.objects.filter(pk=form.cleaned_data["appointment"]).select_related("unit").first()
-    )
-    if appointment is None or not scope.sees_unit(appointment.unit_id):
-        messages.error(request, _("找不到该任职。"))
-        return False
     return _attempt(
         request,
         lambda: services.appointment_end(
             actor=request.user,
-            appointment=appointment,
+            appointment=selectors.appointment_get(user=request.user, pk=form.cleaned_data["appointment"]),
             ended_on=form.cleaned_data["ended_on"],
             reason=form.cleaned_data["reason"],
         ),

@@ -43,9 +43,10 @@ class LanguageMiddleware:
             language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
         if language not in supported:
             language = settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        # Scoped to this request: the thread goes back to the default language afterwards.
+        with translation.override(language):
+            response = self.get_response(request)
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from yunying.org import selectors as org_selectors
@@ -17,13 +18,15 @@ def home_for(*, user: Any) -> dict[str, Any]:
     )
     stores = list(stores_visible_to(user).select_related("parent").order_by("code"))
     standard = Position.objects.filter(is_store_standard=True).count()
-    filled = {
-        (unit_id, position_id)
-        for unit_id, position_id in Appointment.objects.active()
-        .filter(unit__in=[s.pk for s in stores], position__is_store_standard=True)
-        .values_list("unit_id", "position_id")
-    }
-    vacancies_by_store = {s.pk: standard - sum(1 for u, _p in filled if u == s.pk) for s in stores}
+    filled = Counter(
+        unit_id
+        for unit_id, _position in set(
+            Appointment.objects.active()
+            .filter(unit__in=[s.pk for s in stores], position__is_store_standard=True)
+            .values_list("unit_id", "position_id")
+        )
+    )
+    vacancies_by_store = {s.pk: standard - filled[s.pk] for s in stores}
     regions = list(units_visible_to(user).filter(kind=UnitKind.REGION).order_by("sort_order", "code"))
     my_store = None
     seats = []

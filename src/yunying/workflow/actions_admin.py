@@ -62,6 +62,8 @@ def delegation_create(
         raise PermissionDenied(_("只能设置自己的委托。"))
     if to_user.pk == owner.pk:
         raise DomainError(_("不能委托给自己。"), field="to_user")
+    if not to_user.is_active:
+        raise DomainError(_("受托人的账号已停用。"), field="to_user")
     if ends_on is not None and ends_on < starts_on:
         raise DomainError(_("结束日期不能早于开始日期。"), field="ends_on")
     definition = None

@@ -11,8 +11,6 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
-from yunying.accounts.models import User
-from yunying.core.errors import DomainError
 from yunying.workflow import inbox, selectors, services
 from yunying.workflow.errors import DeployRefused
 from yunying.workflow.models import Delegation, InstanceEvent, ProcessInstance, ProcessVersion, WorkTask
@@ -419,12 +417,9 @@ def delegations(request: HttpRequest, received: bool = False) -> list[dict[str, 
 
 @router.post("/delegations", response={201: DelegationOut}, summary="Delegate my tasks to someone (委托)")
 def delegation_create(request: HttpRequest, payload: DelegationIn) -> Any:
-    to_user = User.objects.filter(username=payload.to_user, is_active=True).first()
-    if to_user is None:
-        raise DomainError(_("找不到受托人“%(u)s”。") % {"u": payload.to_user}, field="to_user")
     created = services.delegation_create(
         actor=request.user,
-        to_user=to_user,
+        to_user=selectors.person_get(username=payload.to_user),
         starts_on=payload.starts_on or timezone.localdate(),
         ends_on=payload.ends_on,
         definition_key=payload.definition,

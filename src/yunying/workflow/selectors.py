@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_obj
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from yunying.core.errors import NotFound
+from yunying.core.errors import DomainError, NotFound
 from yunying.org.models import Appointment
 from yunying.org.scope import scope_for
 from yunying.workflow.deploy import can_deploy
@@ -332,3 +332,20 @@ def version_diff(a: ProcessVersion, b: ProcessVersion) -> dict[str, Any]:
             changed.append({"id": k, "type": n["type"], "name": n["name"] or o["name"], "changes": changes})
     changed.sort(key=lambda c: c["id"])
     return {"from": a.number, "to": b.number, "added": added, "removed": removed, "changed": changed}
+
+
+def person_get(*, username: str) -> Any:
+    """An active user by login, for a delegate or a transfer target; a clear error otherwise."""
+    from yunying.accounts.models import User
+
+    found = User.objects.filter(username=(username or "").strip(), is_active=True).first()
+    if found is None:
+        raise DomainError(_("找不到用户“%(u)s”。") % {"u": username}, field="to_user")
+    return found
+
+
+def person_choices(*, exclude: Any) -> QuerySet[Any]:
+    """Active users offered in the pickers (transfer, add signer, delegate), the actor left out."""
+    from yunying.accounts.models import User
+
+    return User.objects.filter(is_active=True).exclude(pk=exclude.pk or 0).order_by("username")[:500]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yunying.accounts.models import User
 from yunying.core.errors import DomainError, PermissionDenied, ValidationFailed
 from yunying.workflow import authority as authority_mod
 from yunying.workflow import inbox as inbox_mod
@@ -206,9 +206,7 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
         "attachments": instance.attachments.all(),
         "targets": return_targets(instance, the_task),
         "signer_modes": SignerMode.choices,
-        "users": User.objects.filter(is_active=True)
-        .exclude(pk=request.user.pk or 0)
-        .order_by("username")[:500],
+        "users": selectors.person_choices(exclude=request.user),
         "nav_active": "wf-inbox",
     }
     return render(request, "workflow/task.html", context)
@@ -322,37 +320,35 @@ def delegations(request: HttpRequest) -> HttpResponse:
         )
         return redirect("workflow:delegations")
     if request.method == "POST":
-        from datetime import date
-
-        to_user = User.objects.filter(username=request.POST.get("to_user", "")).first()
-        if to_user is None:
-            messages.error(request, _("找不到受托人。"))
-        else:
-            _attempt(
-                request,
-                lambda: services.delegation_create(
-                    actor=request.user,
-                    to_user=to_user,
-                    starts_on=date.fromisoformat(
-                        request.POST.get("starts_on") or timezone.localdate().isoformat()
-                    ),
-                    ends_on=date.fromisoformat(request.POST["ends_on"])
-                    if request.POST.get("ends_on")
-                    else None,
-                    definition_key=request.POST.get("definition", ""),
-                ),
-                _("委托已设置。"),
-            )
+        _attempt(request, lambda: _delegation_from_post(request), _("委托已设置。"))
         return redirect("workflow:delegations")
     context = {
         "delegations": [(d, _delegation_state(d)) for d in selectors.delegation_list(user=request.user)],
-        "users": User.objects.filter(is_active=True)
-        .exclude(pk=request.user.pk or 0)
-        .order_by("username")[:500],
+        "users": selectors.person_choices(exclude=request.user),
         "definitions": selectors.definition_list(user=request.user),
         "nav_active": "wf-inbox",
     }
     return render(request, "workflow/delegations.html", context)
+
+
+def _delegation_from_post(request: HttpRequest) -> Delegation:
+    try:
+        starts_on = _posted_date(request, "starts_on") or timezone.localdate()
+        ends_on = _posted_date(request, "ends_on")
+    except ValueError:
+        raise DomainError(_("请输入有效的日期（例如 2026-12-01）。"), field="ends_on")
+    return services.delegation_create(
+        actor=request.user,
+        to_user=selectors.person_get(username=request.POST.get("to_user", "")),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        definition_key=request.POST.get("definition", ""),
+    )
+
+
+def _posted_date(request: HttpRequest, name: str) -> date | None:
+    value = request.POST.get(name, "").strip()
+    return date.fromisoformat(value) if value else None
 
 
 @login_required

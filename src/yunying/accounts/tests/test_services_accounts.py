@@ -94,3 +94,12 @@ def test_chinese_by_default_whatever_the_browser_says(chain):
     assert "登录您的账号" in page
     client.cookies["django_language"] = "en"
     assert "Log in to your account" in client.get("/login/").content.decode()
+
+
+@pytest.mark.parametrize("days", [0, -5, 100000])
+def test_token_lifetime_must_be_sensible(chain, days):
+    from yunying.core.errors import DomainError
+
+    with pytest.raises(DomainError, match="有效天数"):
+        token_create(user=chain.users["gm"], name="x", days=days)
+    assert not ApiToken.objects.exists()

@@ -75,3 +75,14 @@ def test_out_of_scope_page_is_a_friendly_404(chain):
     response = client.get("/org/stores/B1/")
     assert response.status_code == 404
     assert "不在您的查看范围内" in response.content.decode()
+
+
+def test_ending_an_appointment_outside_scope_is_refused(chain):
+    from yunying.org.models import Appointment
+
+    appointment = Appointment.objects.get(employee__user=chain.users["area_b"])
+    client = _client(chain.users["area_a"])
+    response = client.post("/org/stores/A1/", {"action": "end", "appointment": appointment.pk}, follow=True)
+    assert "找不到该任职" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.ended_on is None

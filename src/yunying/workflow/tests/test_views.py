@@ -133,3 +133,25 @@ def test_delegations_page_sets_and_ends(client: Any, chain: Any) -> None:
     d.refresh_from_db()
     assert not d.is_active
     assert 'data-testid="end-delegation"' not in resp.content.decode() and "已结束" in resp.content.decode()
+
+
+def test_delegations_page_refuses_bad_input_and_changes_nothing(client: Any, chain: Any) -> None:
+    from yunying.workflow.models import Delegation
+
+    c = _client(client, chain.users["area_a"])
+    url = reverse("workflow:delegations")
+    chain.users["nobody"].is_active = False
+    chain.users["nobody"].save(update_fields=["is_active"])
+    bad = [
+        ({"to_user": "supervisor", "ends_on": "2026-13-40"}, "请输入有效的日期"),
+        ({"to_user": "nobody"}, "找不到用户"),
+        ({"to_user": "no-such-user"}, "找不到用户"),
+        (
+            {"to_user": "supervisor", "starts_on": "2026-05-02", "ends_on": "2026-05-01"},
+            "结束日期不能早于开始日期",
+        ),
+    ]
+    for data, message in bad:
+        response = c.post(url, data, follow=True)
+        assert response.status_code == 200 and message in response.content.decode(), data
+    assert not Delegation.objects.exists()
