@@ -5,19 +5,16 @@ refused with the precise list and nothing is stored."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conformance import MIWG
 from tests.e2e.conftest import login, screenshot
 
 pytestmark = [pytest.mark.e2e]
-
-ROOT = Path(__file__).resolve().parents[2]
-MIWG = Path(os.environ.get("YUNYING_CONFORMANCE_DIR", ROOT.parent / "shared" / "conformance")) / "bpmn-miwg"
 
 
 def shape(page: Any, element_id: str) -> Any:

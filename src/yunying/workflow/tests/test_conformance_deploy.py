@@ -7,18 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conformance import MIWG as CONFORMANCE
+from tests.conformance import MIWG_FILE_COUNT, miwg_files
 
 from yunying.workflow.models import ProcessDefinition, ProcessVersion
 from yunying.workflow.services import DeployRefused, definition_deploy
 
-CONFORMANCE = Path(__file__).resolve().parents[5] / "shared" / "conformance" / "bpmn-miwg"
-FILES = sorted(CONFORMANCE.glob("*.bpmn")) + sorted((CONFORMANCE / "tool-exports").glob("*.bpmn"))
+FILES = miwg_files()
 
 pytestmark = pytest.mark.django_db
 
 
 def test_conformance_material_is_present() -> None:
-    assert len(FILES) >= 20, CONFORMANCE
+    assert len(FILES) == MIWG_FILE_COUNT, CONFORMANCE
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

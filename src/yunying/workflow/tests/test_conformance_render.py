@@ -6,7 +6,6 @@ XSD-valid); import errors are not, and every diagram of the file must show shape
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,12 @@ ROOT = Path(__file__).resolve().parents[4]
 if str(ROOT) not in sys.path:  # the browser fixtures live in tests/e2e
     sys.path.insert(0, str(ROOT))
 
+from tests.conformance import MIWG, miwg_files  # noqa: E402
 from tests.e2e.conftest import browser, demo, login, page, screenshot  # noqa: E402, F401
 
 pytestmark = [pytest.mark.e2e]
 
-MIWG = Path(os.environ.get("YUNYING_CONFORMANCE_DIR", ROOT.parent / "shared" / "conformance")) / "bpmn-miwg"
-FILES = sorted(MIWG.glob("*.bpmn")) + sorted((MIWG / "tool-exports").glob("*.bpmn"))
+FILES = miwg_files()
 # Files whose look is compared with the MIWG reference renderings (saved as screenshots for a person to see).
 SCREENSHOTS = {"A.4.1.bpmn", "B.2.0.bpmn", "C.4.0.bpmn", "C.9.2.bpmn", "bizagi-2.8__B.1.0-roundtrip.bpmn"}
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conformance import MIWG, MIWG_FILE_COUNT, miwg_files
 
 from yunying.workflow.engine import (
     EngineError,
@@ -22,8 +23,8 @@ from yunying.workflow.engine import (
 from yunying.workflow.engine_support import RestrictedScriptEngine, make_serializer
 
 HERE = Path(__file__).parent / "bpmn"
-# The public conformance material lies beside the repository: <root>/../shared/conformance/bpmn-miwg.
-CONFORMANCE = Path(__file__).resolve().parents[5] / "shared" / "conformance" / "bpmn-miwg"
+# The public conformance material ships with the repository: tests/conformance/bpmn-miwg.
+CONFORMANCE = MIWG
 
 
 def read(name: str) -> bytes:
@@ -288,9 +289,7 @@ def test_foreign_dialects_are_named() -> None:
 
 # ---------------------------------------------------------------- conformance set
 def _conformance_files() -> list[Path]:
-    if not CONFORMANCE.is_dir():
-        return []
-    return sorted(CONFORMANCE.glob("*.bpmn")) + sorted((CONFORMANCE / "tool-exports").glob("*.bpmn"))
+    return miwg_files()
 
 
 @pytest.mark.parametrize("path", _conformance_files(), ids=lambda p: p.name)
@@ -364,7 +363,9 @@ def test_c91_runs_with_timers() -> None:
 
 
 def test_conformance_material_is_present() -> None:
-    assert len(_conformance_files()) >= 20, f"expected the BPMN MIWG reference models in {CONFORMANCE}"
+    assert len(_conformance_files()) == MIWG_FILE_COUNT, (
+        f"expected the BPMN MIWG reference models in {CONFORMANCE}"
+    )
 
 
 def test_state_survives_a_store_that_reorders_keys(tiered: ParsedDefinition) -> None:
