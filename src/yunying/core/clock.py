@@ -1,0 +1,42 @@
+"""The company's clock: the one place that says what moment and what calendar day it is.
+
+Stored instants are UTC (``USE_TZ``). A *business day* — a delegation period, an authority row's effective
+dates, an appointment, a sales date, "this month" — is a date in the company's time zone
+(``YUNYING_TIME_ZONE``, Django's ``TIME_ZONE``), never the server's own date and never the UTC date.
+Everything that asks "what day is it?" asks :func:`today`; everything that turns an instant into a business
+day asks :func:`business_date`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def company_zone() -> ZoneInfo:
+    """The company's time zone (``YUNYING_TIME_ZONE``, default Asia/Shanghai)."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def now() -> dt.datetime:
+    """The current instant, aware, in UTC — what is stored."""
+    return timezone.now()
+
+
+def local_now(zone: ZoneInfo | None = None) -> dt.datetime:
+    """The current moment on the company's wall clock (or on ``zone``'s)."""
+    return timezone.now().astimezone(zone or company_zone())
+
+
+def today(zone: ZoneInfo | None = None) -> dt.date:
+    """The company's current calendar day (or ``zone``'s), whatever the server's own time zone is."""
+    return local_now(zone).date()
+
+
+def business_date(moment: dt.datetime, zone: ZoneInfo | None = None) -> dt.date:
+    """The business day an instant falls on. A naive ``moment`` is taken as already on the company's clock."""
+    if timezone.is_naive(moment):
+        return moment.date()
+    return moment.astimezone(zone or company_zone()).date()
