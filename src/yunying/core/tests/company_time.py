@@ -47,7 +47,8 @@ def server_zone(name: str) -> Iterator[None]:
 @contextmanager
 def frozen_at(instant: dt.datetime, server: str) -> Iterator[None]:
     """The clock stopped at ``instant`` (aware) in a process whose own zone is ``server``."""
-    with server_zone(server), time_machine.travel(instant, tick=False):
+    # A timestamp, not the aware datetime: time-machine would otherwise set the process zone to its tzinfo.
+    with server_zone(server), time_machine.travel(instant.timestamp(), tick=False):
         yield
 
 
