@@ -24,7 +24,12 @@ class _Bootstrap:
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker: its value must be ISO (2026-12-01), whatever the language's date format."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None):
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 def _region_choices(user: Any) -> list[tuple[str, str]]:
