@@ -29,28 +29,31 @@ def _client(user) -> Client:
     return client
 
 
+# (appointment starts, ends) → does this 区域经理 of region A see store A1 today?
+PERIODS = [
+    (COMPANY_DAY, None, True),
+    (TOMORROW, None, False),
+    (dt.date(2024, 1, 1), COMPANY_DAY, False),
+    (dt.date(2024, 1, 1), TOMORROW, True),
+]
+
+
 @pytest.mark.usefixtures("company_time")
-@pytest.mark.parametrize(
-    ("started_on", "ended_on", "sees_a1"),
-    [
-        (COMPANY_DAY, None, True),
-        (TOMORROW, None, False),
-        (dt.date(2024, 1, 1), COMPANY_DAY, False),
-        (dt.date(2024, 1, 1), TOMORROW, True),
-    ],
-    ids=["starts-today", "starts-tomorrow", "ended-today", "ends-tomorrow"],
-)
-def test_scope_follows_appointments_on_the_company_day(chain, started_on, ended_on, sees_a1):
-    """A sample of the role × resource matrix: a 区域经理 of region A, appointed around today."""
-    user = UserFactory(username="area_new")
-    appoint(EmployeeFactory(user=user), "AREA-MGR", chain.region_a, started_on=started_on, ended_on=ended_on)
-    client = _client(user)
-    expected = 200 if sees_a1 else 404
-    assert client.get("/org/stores/A1/").status_code == expected
-    assert client.get("/api/org/stores/A1").status_code == expected
-    assert client.get("/api/org/stores/B1").status_code == 404
-    listed = {row["code"] for row in client.get("/api/org/stores").json()}
-    assert ("A1" in listed) is sees_a1
+def test_scope_follows_appointments_on_the_company_day(chain):
+    """A sample of the role × resource matrix: 区域经理 of region A appointed around today."""
+    for number, (started_on, ended_on, sees_a1) in enumerate(PERIODS):
+        user = UserFactory(username=f"area_new{number}")
+        appoint(
+            EmployeeFactory(user=user), "AREA-MGR", chain.region_a, started_on=started_on, ended_on=ended_on
+        )
+        client = _client(user)
+        expected = 200 if sees_a1 else 404
+        period = (started_on, ended_on)
+        assert client.get("/org/stores/A1/").status_code == expected, period
+        assert client.get("/api/org/stores/A1").status_code == expected, period
+        assert client.get("/api/org/stores/B1").status_code == 404, period
+        listed = {row["code"] for row in client.get("/api/org/stores").json()}
+        assert ("A1" in listed) is sees_a1, period
 
 
 @pytest.mark.usefixtures("company_time")
