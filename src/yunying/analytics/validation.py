@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 from yunying.analytics.columns import LABELS, PRODUCT, channel_code
 from yunying.analytics.models import Product, ProductCategory
 from yunying.analytics.writer import ProductRow, StagedProduct, StagedStore, StoreRow
+from yunying.core import clock
 from yunying.core.tabular import RowError
 from yunying.org.scope import stores_visible_to
+from yunying.org.selectors import unit_zones
 
 MAX_REPORTED_ERRORS = 1000
 _LIMIT = Decimal("1e10")
@@ -30,7 +32,6 @@ _LIMITS = {"qty": Decimal("1e9")}
 _FAST_QTY = re.compile(r"-?\d{1,9}(?:\.\d{1,3})?").fullmatch
 _FAST_MONEY = re.compile(r"-?\d{1,10}(?:\.\d{1,2})?").fullmatch
 _FAST_COUNT = re.compile(r"\d{1,7}").fullmatch
-_NEVER = "9999-99-99"  # sorts after every ISO date
 
 
 class CellError(Exception):
@@ -44,6 +45,7 @@ class StoreInfo:
     pk: int
     opened_on: date | None
     closed_on: date | None
+    today: date | None = None  # the store's own calendar day (its time zone); None: the company's
 
 
 @dataclass
@@ -54,7 +56,7 @@ class RowValidator:
     kind: str
     positions: dict[str, int]
     headings: dict[str, str] = field(default_factory=dict)
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)  # the company's day; each store is checked on its own
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     _stores: dict[str, StoreInfo] = field(default_factory=dict)
@@ -73,8 +75,14 @@ class RowValidator:
             from yunying.org.models import Store
 
             stores = Store.objects.all()
+        zones = unit_zones()
+        company = clock.company_zone()
+        days = {company: self.today}
         for pk, code, opened, closed in stores.values_list("pk", "code", "opened_on", "closed_on"):
-            self._stores[code] = StoreInfo(pk, opened, closed)
+            zone = zones.get(pk, company)
+            if zone not in days:
+                days[zone] = clock.today(zone)
+            self._stores[code] = StoreInfo(pk, opened, closed, days[zone])
         if self.kind == PRODUCT:
             self._products = dict(Product.objects.values_list("code", "pk"))
 
@@ -152,10 +160,14 @@ class RowValidator:
         code, text = raw.get("store_code"), raw.get("date")
         if isinstance(code, str):
             info = self._stores[code.strip()]
+            # The fast path's upper bound is the earlier of the day it closed and the day after the store's
+            # today, so a day accepted for a store in a later time zone is never waved through for another.
+            after_today = (info.today or self.today) + timedelta(days=1)
+            until = min(info.closed_on, after_today) if info.closed_on else after_today
             self._fast_stores[code] = (
                 info.pk,
                 info.opened_on.isoformat() if info.opened_on else "",
-                info.closed_on.isoformat() if info.closed_on else _NEVER,
+                until.isoformat(),
             )
         if isinstance(text, str) and text == day.isoformat():
             self._fast_days.add(text)
@@ -205,10 +217,11 @@ class RowValidator:
         day = self._dates.get(value) if isinstance(value, str) else None
         if day is None:
             day = _parse_date(value)
-            if day > self.today:
-                raise CellError("date", _("日期 %(d)s 在今天之后") % {"d": day.isoformat()})
             if isinstance(value, str):
                 self._dates[value] = day
+        today = store.today if store is not None and store.today is not None else self.today
+        if day > today:
+            raise CellError("date", _("日期 %(d)s 在今天之后") % {"d": day.isoformat()})
         if store is not None:
             if store.opened_on and day < store.opened_on:
                 raise CellError("date", _("早于门店开业日期 %(d)s") % {"d": store.opened_on.isoformat()})

@@ -17,6 +17,7 @@ from yunying.analytics.reports.monthly import monthly_report
 from yunying.analytics.reports.products import product_report
 from yunying.analytics.reports.store import store_month
 from yunying.analytics.reports.weekly import weekly_report
+from yunying.core import clock
 
 
 def _month(request: HttpRequest) -> date:
@@ -70,7 +71,7 @@ def weekly(request: HttpRequest) -> HttpResponse:
     )
     if _wants_excel(request):
         return excel.response(f"weekly-{week:%Y-%m-%d}.xlsx", excel.weekly_sheets(report))
-    weeks = [week - timedelta(weeks=i) for i in range(-4, 12) if week - timedelta(weeks=i) <= date.today()]
+    weeks = [week - timedelta(weeks=i) for i in range(-4, 12) if week - timedelta(weeks=i) <= clock.today()]
     context = _context(
         request, "weekly", report=report, week=week, week_end=week + timedelta(days=6), weeks=weeks
     )

@@ -9,7 +9,7 @@ day asks :func:`business_date`."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,6 +18,17 @@ from django.utils import timezone
 def company_zone() -> ZoneInfo:
     """The company's time zone (``YUNYING_TIME_ZONE``, default Asia/Shanghai)."""
     return ZoneInfo(settings.TIME_ZONE)
+
+
+def zone_named(name: str) -> ZoneInfo | None:
+    """The IANA time zone called ``name`` (e.g. ``Asia/Urumqi``), or None when there is none by that name."""
+    name = (name or "").strip()
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
 
 
 def now() -> dt.datetime:

@@ -331,7 +331,10 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any] | None, int, int]] = {
 
 
 def _default_clock() -> dt.datetime:
-    return dt.datetime.now().astimezone()
+    """The company's wall clock: ``today()`` is the company's day (yunying.core.clock), not the server's."""
+    from yunying.core.clock import local_now
+
+    return local_now()
 
 
 def _get_item(container: Any, key: Any) -> Any:
@@ -477,7 +480,7 @@ class CompiledExpression:
         return f"CompiledExpression({self.source!r})"
 
     def evaluate(self, context: Mapping[str, Any], *, clock: Clock | None = None) -> Any:
-        """Evaluate against ``context``; ``clock`` (default: local time) backs ``today()`` and ``now()``."""
+        """Evaluate against ``context``; ``clock`` (default: the company's clock) backs ``today()`` and ``now()``."""
         try:
             return _Evaluator(context, self.source, clock or _default_clock).eval(self._tree.body)
         except ExpressionError as exc:

@@ -30,7 +30,16 @@ def _workbook(headings: list[str], rows: list[list[Any]]) -> bytes:
 def export_xlsx(*, user: Any, kind: str) -> bytes:
     if kind == "stores":
         rows = [
-            [s.code, s.name, s.area, s.region.code if s.region else "", s.opened_on or "", s.address, s.phone]
+            [
+                s.code,
+                s.name,
+                s.area,
+                s.region.code if s.region else "",
+                s.opened_on or "",
+                s.address,
+                s.phone,
+                s.time_zone,
+            ]
             for s in selectors.store_list(user=user)
         ]
         return _workbook(HEADINGS["stores"], rows)

@@ -10,7 +10,6 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "org.region_min_stores": (4, "组建区域所需的同一地区最少门店数"),
     "org.region_assistant_min_stores": (5, "区域可设区域经理助理的最少门店数"),
     "org.management_department_code": ("D-MGMT", "运营管理部的单位编码；无区域的门店由其直接管理"),
-    "org.default_time_zone": ("Asia/Shanghai", "门店默认时区"),
 }
 
 _ORG_MANAGE = (

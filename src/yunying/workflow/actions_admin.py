@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunying.core import clock
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from yunying.workflow import runtime
 from yunying.workflow.actions_instance import _people_of, locked_instance
@@ -82,7 +83,7 @@ def delegation_end(*, actor: Any, delegation_id: int) -> Delegation:
     found = Delegation.objects.select_related("to_user", "definition").filter(pk=delegation_id).first()
     if found is None or (found.from_user_id != actor.pk and not actor.has_perm("workflow.monitor_process")):
         raise NotFound(_("找不到委托 #%(id)s。") % {"id": delegation_id})
-    today = timezone.localdate()
+    today = clock.today()
     if not found.is_active or (found.ends_on is not None and found.ends_on < today):
         raise Conflict(_("该委托已经结束。"), code="already_ended")
     found.is_active = False

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
+from yunying.core import clock
 from yunying.workflow import inbox, selectors, services
 from yunying.workflow.errors import DeployRefused
 from yunying.workflow.models import Delegation, InstanceEvent, ProcessInstance, ProcessVersion, WorkTask
@@ -247,7 +247,7 @@ def _delegation_out(d: Delegation) -> dict[str, Any]:
         "ends_on": d.ends_on,
         "definition": d.definition.key if d.definition else None,
         "is_active": d.is_active,
-        "current": selectors.delegation_is_current(d, timezone.localdate()),
+        "current": selectors.delegation_is_current(d, clock.today()),
     }
 
 
@@ -420,7 +420,7 @@ def delegation_create(request: HttpRequest, payload: DelegationIn) -> Any:
     created = services.delegation_create(
         actor=request.user,
         to_user=selectors.person_get(username=payload.to_user),
-        starts_on=payload.starts_on or timezone.localdate(),
+        starts_on=payload.starts_on or clock.today(),
         ends_on=payload.ends_on,
         definition_key=payload.definition,
     )

@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from yunying.accounts.models import User
+from yunying.core import clock
 from yunying.org.models import Appointment, Employee, OrgUnit, Position, UnitKind
 from yunying.org.selectors import direct_superiors
 from yunying.workflow.policy import policy as setting_get
@@ -251,7 +252,7 @@ def delegate_for(user: User, *, definition_id: int | None, on: date | None = Non
     """The person ``user``'s work goes to today (following a chain of at most 3), or None."""
     from yunying.workflow.models import Delegation
 
-    on = on or date.today()
+    on = on or clock.today()
     seen = {user.pk}
     current = user
     target = None
@@ -278,7 +279,7 @@ def delegates_for(
     usual case); whoever does is followed through :func:`delegate_for` itself."""
     from yunying.workflow.models import Delegation
 
-    on = on or date.today()
+    on = on or clock.today()
     first: dict[int, Any] = {}
     for d in (
         Delegation.objects.filter(from_user__in=users, is_active=True, starts_on__lte=on)

@@ -9,12 +9,13 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from yunying.core import clock
 from yunying.org.models import OrgUnit
 from yunying.workflow.models import AuthorityRule
 
 
 def rules_in_force(*, category: str, on: date | None = None) -> QuerySet[AuthorityRule]:
-    on = on or date.today()
+    on = on or clock.today()
     return (
         AuthorityRule.objects.filter(category=category, effective_from__lte=on)
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))

@@ -18,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunying.core import clock
 from yunying.workflow import assignment
 from yunying.workflow.engine import (
     EngineError,
@@ -197,7 +198,7 @@ def _context(instance: ProcessInstance, info: TaskInfo) -> assignment.Context:
         unit=instance.unit,
         data=info.data,
         definition_id=instance.definition_id,
-        today=timezone.localdate(),
+        today=clock.today(),
     )
 
 
@@ -257,7 +258,9 @@ def _assign(
         return task, how
     if len(res.users) == 1:
         user = res.users[0]
-        delegate = assignment.delegate_for(user, definition_id=instance.definition_id, on=now.date())
+        delegate = assignment.delegate_for(
+            user, definition_id=instance.definition_id, on=clock.business_date(now)
+        )
         task.assignee = delegate or user
         task.on_behalf_of = user if delegate else None
         task.save()
@@ -265,7 +268,9 @@ def _assign(
         task.candidate_position, task.candidate_unit, task.candidate_group = res.position, res.unit, res.group
         task.save()
         if res.users:  # 或签: everyone may act (or whoever they delegate to); no query per person
-            delegates = assignment.delegates_for(res.users, definition_id=instance.definition_id)
+            delegates = assignment.delegates_for(
+                res.users, definition_id=instance.definition_id, on=clock.business_date(now)
+            )
             users = {(delegates[u.pk] or u).pk: None for u in res.users}
             through = WorkTask.candidate_users.through
             through.objects.bulk_create([through(worktask_id=task.pk, user_id=pk) for pk in users])

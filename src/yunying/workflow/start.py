@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunying.core import clock
 from yunying.core.errors import NotFound
 from yunying.org.models import Appointment, OrgUnit, UnitKind
 from yunying.org.scope import scope_for
@@ -108,7 +109,7 @@ def instance_start(
             version=the_version,
             definition=definition,
             title=(title or str(cleaned.get("title") or "")).strip()[:200]
-            or f"{definition.name} · {actor.display_name} · {timezone.localdate(now):%m-%d}",
+            or f"{definition.name} · {actor.display_name} · {clock.business_date(now):%m-%d}",
             requester=actor,
             unit=concerned,
             data={},
@@ -127,7 +128,7 @@ def instance_start(
                 eng = start_instance(
                     runtime.definition_of(the_version),
                     process_data,
-                    clock=timezone.now,
+                    clock=clock.local_now,
                     service_handler=step_handler(instance),
                 )
             except EngineError as exc:

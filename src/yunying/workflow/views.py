@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yunying.core import clock
 from yunying.core.errors import DomainError, PermissionDenied, ValidationFailed
 from yunying.workflow import authority as authority_mod
 from yunying.workflow import inbox as inbox_mod
@@ -303,7 +304,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
 
 
 def _delegation_state(d: Delegation) -> str:
-    today = timezone.localdate()
+    today = clock.today()
     if selectors.delegation_is_current(d, today):
         return "current"
     return "future" if d.is_active and d.starts_on > today else "ended"
@@ -333,7 +334,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
 
 def _delegation_from_post(request: HttpRequest) -> Delegation:
     try:
-        starts_on = _posted_date(request, "starts_on") or timezone.localdate()
+        starts_on = _posted_date(request, "starts_on") or clock.today()
         ends_on = _posted_date(request, "ends_on")
     except ValueError:
         raise DomainError(_("请输入有效的日期（例如 2026-12-01）。"), field="ends_on")
