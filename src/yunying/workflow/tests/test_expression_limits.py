@@ -90,6 +90,20 @@ def timers_xml(second: str) -> bytes:
     ).encode()
 
 
+def two_hours_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's timers see the clock two hours on."""
+    from SpiffWorkflow.bpmn.specs.event_definitions import timer
+
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return later
+
+    monkeypatch.setattr(timer, "datetime", Later)
+
+
 class Api:
     def __init__(self, client: Any, user: Any) -> None:
         self.client = client
@@ -167,8 +181,6 @@ def test_dmn_cells_are_bounded() -> None:
 def test_a_timer_that_cannot_be_evaluated_stops_its_instance_once(
     deploy: Any, chain: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from SpiffWorkflow.bpmn.specs.event_definitions import timer
-
     from yunying.workflow.tasks import timers_tick
 
     with pytest.raises(DeployRefused) as refused:
@@ -179,14 +191,7 @@ def test_a_timer_that_cannot_be_evaluated_stops_its_instance_once(
     instance = services.instance_start(actor=chain.users["store_a1"], key="timer", data={"n": 10000})
     assert instance.status == InstanceStatus.RUNNING and instance.has_timers
 
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
-
-    class Later(dt.datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> Any:
-            return later
-
-    monkeypatch.setattr(timer, "datetime", Later)
+    two_hours_later(monkeypatch)
     timers_tick.call_local()
     instance.refresh_from_db()
     assert instance.status == InstanceStatus.ERROR and LIMIT in instance.error
@@ -225,22 +230,13 @@ def test_rule_conditions_are_bounded(deploy: Any, deployer: Any, chain: Any) -> 
 def test_a_timer_value_the_engine_cannot_read_stops_its_instance_once(
     deploy: Any, chain: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from SpiffWorkflow.bpmn.specs.event_definitions import timer
-
     from yunying.workflow.tasks import timers_tick
 
     deploy("t.bpmn", key="timer", xml=timers_xml("'soon' + str(n)"))
     deploy("t.bpmn", key="timer-ok", xml=timers_xml("'PT' + str(n) + 'M'"))
     instance = services.instance_start(actor=chain.users["store_a1"], key="timer", data={"n": 1})
     healthy = services.instance_start(actor=chain.users["store_a1"], key="timer-ok", data={"n": 1})
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
-
-    class Later(dt.datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> Any:
-            return later
-
-    monkeypatch.setattr(timer, "datetime", Later)
+    two_hours_later(monkeypatch)
     assert timers_tick.call_local() == 1  # the healthy one; the broken one does not stop the tick
     instance.refresh_from_db()
     assert instance.status == InstanceStatus.ERROR and instance.error.startswith("定时器无法继续")
