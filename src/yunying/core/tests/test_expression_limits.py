@@ -91,9 +91,9 @@ def test_shared_values_within_the_limits_still_work() -> None:
 
 @override_settings(YUNYING_EXPRESSION_MAX_STEPS=200)
 def test_the_budget_of_steps_is_a_setting() -> None:
-    assert evaluate("sum(xs)", {"xs": list(range(60))}) == 1770
+    assert evaluate("sum(xs)", {"xs": list(range(10))}) == 45
     with pytest.raises(ExpressionLimitExceeded, match="200"):
-        evaluate("sum(xs) + sum(xs) + sum(xs)", {"xs": list(range(60))})
+        evaluate("sum(xs) + sum(xs) + sum(xs)", {"xs": list(range(10))})
 
 
 @override_settings(YUNYING_EXPRESSION_MAX_ELEMENTS=50, YUNYING_EXPRESSION_MAX_LENGTH=20)
