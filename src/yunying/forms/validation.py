@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from yunying.core.errors import ValidationFailed
-from yunying.core.expressions import ExpressionError, parse_expression
+from yunying.core.expressions import ExpressionError, ExpressionLimitExceeded, parse_expression
 from yunying.forms import schema as s
 from yunying.forms.files import PendingUpload, clean_files
 from yunying.forms.graph import evaluation_order
@@ -170,7 +170,8 @@ class _Validation:
             inputs_missing = any(
                 context.get(name) is None or is_empty(context.get(name)) for name in compiled.names
             )
-            if not inputs_missing and not self.errors:
+            over_limits = isinstance(exc, ExpressionLimitExceeded)  # shown even beside other errors
+            if over_limits or (not inputs_missing and not self.errors):
                 self.fail(path, _("无法计算：%(error)s") % {"error": exc.message})
             return None
 

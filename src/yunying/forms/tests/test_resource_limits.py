@@ -109,3 +109,14 @@ def test_a_computed_field_over_the_limits_is_a_validation_error() -> None:
     found = messages(version, {"n": "10000"})
     assert len(found) == 1 and found[0][0] == "x"
     assert found[0][1].startswith("无法计算：表达式超出计算限制")
+
+
+def test_a_computed_field_over_the_limits_is_shown_beside_other_errors() -> None:
+    version = version_with(
+        field("name", "text", required=True),
+        field("n", "number"),
+        field("x", "computed", expression="len(str([[[n]*n]*n]*n)) if n else 0"),
+    )
+    found = dict(messages(version, {"name": "", "n": "10000"}))
+    assert found["name"] == "此项必填。"
+    assert found["x"].startswith("无法计算：表达式超出计算限制")
