@@ -15,8 +15,10 @@ measured once in an evaluation is remembered.
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 __all__ = [
@@ -101,20 +103,29 @@ _SETTINGS = {
 }
 
 
+_read: tuple[object, Limits] | None = None  # (the settings object read, its limits)
+
+
 def current_limits() -> Limits:
-    """The limits of the settings (Django configured) or the defaults."""
-    try:
-        from django.conf import settings
+    """The limits of the settings (Django configured) or the defaults; read again whenever the settings
+    object changes (``override_settings`` swaps it)."""
+    global _read
+    from django.conf import settings
+    from django.utils.functional import empty
 
-        if not settings.configured:
-            return DEFAULT_LIMITS
-        values = {field: getattr(settings, name, None) for field, name in _SETTINGS.items()}
-    except ImportError:  # pragma: no cover - Django is a dependency
+    holder = object.__getattribute__(settings, "_wrapped")  # without LazySettings' per-access cost
+    if holder is empty:
         return DEFAULT_LIMITS
+    if _read is not None and _read[0] is holder:
+        return _read[1]
+    values = {field: getattr(settings, name, None) for field, name in _SETTINGS.items()}
     given = {k: int(v) for k, v in values.items() if v is not None}
-    return Limits(**given) if given else DEFAULT_LIMITS
+    limits = Limits(**given) if given else DEFAULT_LIMITS
+    _read = (holder, limits)
+    return limits
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None), Decimal, dt.date, dt.datetime, dt.timedelta})
 _MAPPINGS = (dict, Mapping)
 _COMPOUND = (list, tuple, dict, set, frozenset, Mapping)
 
@@ -136,7 +147,7 @@ class Budget:
 
     def size(self, value: Any) -> int:
         """Items in ``value``, nested included (a scalar is 1); walking it is charged as steps."""
-        if not isinstance(value, _COMPOUND):
+        if type(value) in _SCALARS or not isinstance(value, _COMPOUND):
             return 1
         known = self.sizes.get(id(value))
         if known is not None:
@@ -147,7 +158,7 @@ class Budget:
         while stack and items <= cap:
             v = stack.pop()
             items += 1
-            if not isinstance(v, _COMPOUND):
+            if type(v) in _SCALARS or not isinstance(v, _COMPOUND):
                 continue
             seen = self.sizes.get(id(v)) if v is not value else None
             if seen is not None:

@@ -74,6 +74,7 @@ def _located(exc: ExpressionError, node: ast.AST, source: str) -> ExpressionErro
 _NUMBER = (int, float, Decimal)
 _SEQUENCE = (str, list, tuple)
 _CONTAINER = (str, list, tuple, dict, set, frozenset)
+_COMPOUND = (list, tuple, dict, set, frozenset, Mapping)
 
 
 def _coerce_pair(a: Any, b: Any) -> tuple[Any, Any]:
@@ -207,8 +208,9 @@ _OP_SYMBOLS: dict[type, str] = {
 def _compare(op: ast.cmpop, a: Any, b: Any) -> bool:
     if isinstance(op, (ast.Is, ast.IsNot)):
         return (a is None) if isinstance(op, ast.Is) else (a is not None)
-    budget = current_budget()  # comparing visits up to every item of both sides
-    budget.charge(budget.size(a) + budget.size(b))
+    if isinstance(a, _COMPOUND) or isinstance(b, _COMPOUND):  # comparing visits the items of both sides
+        budget = current_budget()
+        budget.charge(budget.size(a) + budget.size(b))
     if isinstance(op, (ast.In, ast.NotIn)):
         if not isinstance(b, _CONTAINER):
             raise ExpressionError(
@@ -599,7 +601,10 @@ class _Evaluator:
         self.budget = budget
 
     def eval(self, node: ast.AST) -> Any:
-        self.budget.charge()
+        budget = self.budget
+        budget.steps -= 1
+        if budget.steps < 0:
+            raise ExpressionLimitExceeded.steps(budget.limits.max_steps)
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:  # pragma: no cover - the checker refused it already
             raise _error(f"'{type(node).__name__}' is not allowed in an expression", node, self.source)
