@@ -93,10 +93,11 @@ def test_computed_field_bombs_are_refused_at_save() -> None:
             field("a", "computed", label_zh="炸弹", expression="len([[[n]*10000]*10000]*10000)"),
             field("b", "computed", expression="len('a' * 10**9)"),
             field("c", "computed", expression="10**10**10"),
+            field("d", "text", visible_if="str([[[n]*10000]*10000]*10000) == ''"),
         ]
     )
     by_key = {key: message for key, prop, message in found}
-    assert set(by_key) == {"a", "b", "c"}
+    assert set(by_key) == {"a", "b", "c", "d"}
     assert all(m.startswith("表达式有误：表达式超出计算限制") for m in by_key.values())
 
 
@@ -120,3 +121,26 @@ def test_a_computed_field_over_the_limits_is_shown_beside_other_errors() -> None
     found = dict(messages(version, {"name": "", "n": "10000"}))
     assert found["name"] == "此项必填。"
     assert found["x"].startswith("无法计算：表达式超出计算限制")
+
+
+def test_saving_a_form_through_the_api_refuses_bombs_and_bad_patterns(chain: Any) -> None:
+    from django.test import Client
+
+    from yunying.forms.models import FormVersion
+
+    designer = Client()
+    designer.force_login(chain.users["mgmt"])
+    fields = [
+        field("n", "number"),
+        field("total", "computed", label_zh="合计", expression="len([[[n]*10000]*10000]*10000)"),
+        field("code", "text", label_zh="编码", regex=r"^(?=.*\d)\w+$"),
+    ]
+    before = FormVersion.objects.count()
+    response = designer.put(
+        "/api/forms/material_purchase/draft", {"fields": fields}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    errors = {(e["field"], e["property"]): e["message"] for e in response.json()["errors"]}
+    assert errors[("total", "expression")].startswith("表达式有误：表达式超出计算限制")
+    assert "编码" in errors[("code", "regex")] and "环视" in errors[("code", "regex")]
+    assert FormVersion.objects.count() == before
