@@ -42,6 +42,7 @@ __all__ = [
     "ExpressionError",
     "ExpressionLimitExceeded",
     "check_expression",
+    "compiled",
     "evaluate",
     "parse_expression",
 ]
@@ -865,6 +866,14 @@ def check_expression(source: str, *, known_names: Iterable[str] | None = None) -
 @functools.lru_cache(maxsize=1024)
 def _compiled(source: str) -> CompiledExpression:
     return parse_expression(source)
+
+
+def compiled(source: str) -> CompiledExpression:
+    """:func:`parse_expression` through the same LRU cache as :func:`evaluate` (for sources evaluated
+    again and again, e.g. a computed column on every row)."""
+    if not isinstance(source, str):
+        raise ExpressionError("expression must be text")
+    return _compiled(source)
 
 
 def evaluate(source: str, context: Mapping[str, Any], *, clock: Clock | None = None) -> Any:
