@@ -214,6 +214,16 @@ if not DEBUG and not TESTING and not _env_flag("YUNYING_INSECURE_COOKIES"):
 
 MESSAGE_TAGS = {40: "danger"}
 
+# Bounds of every expression evaluation (conditions, timers, scripts, DMN cells, computed fields, rules):
+# steps (node visits + element work), items of a built value nested included, length of one text or list,
+# integer size in bits. Over them an expression fails with "表达式超出计算限制".
+YUNYING_EXPRESSION_MAX_STEPS = int(os.environ.get("YUNYING_EXPRESSION_MAX_STEPS", "1000000"))
+YUNYING_EXPRESSION_MAX_ELEMENTS = int(os.environ.get("YUNYING_EXPRESSION_MAX_ELEMENTS", "100000"))
+YUNYING_EXPRESSION_MAX_LENGTH = int(os.environ.get("YUNYING_EXPRESSION_MAX_LENGTH", "10000"))
+YUNYING_EXPRESSION_MAX_INT_BITS = int(os.environ.get("YUNYING_EXPRESSION_MAX_INT_BITS", "4096"))
+# Form field patterns (regular expressions) run on RE2 against at most this many characters.
+YUNYING_FORM_PATTERN_MAX_INPUT = int(os.environ.get("YUNYING_FORM_PATTERN_MAX_INPUT", "1000"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from yunying.core.errors import ValidationFailed
-from yunying.core.expressions import ExpressionError, parse_expression
+from yunying.core.expressions import ExpressionError, ExpressionLimitExceeded, compiled
 from yunying.forms import schema as s
 from yunying.forms.files import PendingUpload, clean_files
 from yunying.forms.graph import evaluation_order
@@ -163,14 +163,15 @@ class _Validation:
         return rows
 
     def evaluate(self, spec: FieldSpec, context: Mapping[str, Any], path: str) -> Any:
-        compiled = parse_expression(spec.expression)
+        expression = compiled(spec.expression)
         try:
-            return coerce_result(spec, compiled.evaluate(context))
+            return coerce_result(spec, expression.evaluate(context))
         except (ExpressionError, InvalidValue) as exc:
             inputs_missing = any(
-                context.get(name) is None or is_empty(context.get(name)) for name in compiled.names
+                context.get(name) is None or is_empty(context.get(name)) for name in expression.names
             )
-            if not inputs_missing and not self.errors:
+            over_limits = isinstance(exc, ExpressionLimitExceeded)  # shown even beside other errors
+            if over_limits or (not inputs_missing and not self.errors):
                 self.fail(path, _("无法计算：%(error)s") % {"error": exc.message})
             return None
 
@@ -180,7 +181,7 @@ class _Validation:
             if table.type != s.TABLE or not self.visible[table.key]:
                 continue
             computed = [c for c in table.columns if c.is_computed]
-            deps = {c.key: parse_expression(c.expression).names & {x.key for x in computed} for c in computed}
+            deps = {c.key: compiled(c.expression).names & {x.key for x in computed} for c in computed}
             order = evaluation_order([c.key for c in computed], deps)
             by_key = {c.key: c for c in computed}
             for row in self.values[table.key]:
@@ -191,7 +192,7 @@ class _Validation:
 
     def compute_top(self) -> None:
         computed = {f.key: f for f in self.schema if f.is_computed}
-        deps = {k: parse_expression(f.expression).names & set(computed) for k, f in computed.items()}
+        deps = {k: compiled(f.expression).names & set(computed) for k, f in computed.items()}
         for key in evaluation_order(list(computed), deps):
             if self.visible[key]:
                 self.values[key] = self.evaluate(computed[key], self.values, key)

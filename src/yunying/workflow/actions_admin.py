@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,8 +137,16 @@ def instances_advance_timers() -> int:
                 with transaction.atomic():  # a failing system step leaves none of its rows
                     eng.run()
             except (EngineError, ProcessError) as exc:
+                failure: str | None = str(exc.message)
+            except DatabaseError:
+                raise  # not the instance's fault: the next tick tries again
+            except Exception as exc:  # e.g. a timer value that is no ISO 8601 duration
+                failure = _("定时器无法继续：%(error)s") % {"error": exc}
+            else:
+                failure = None
+            if failure is not None:  # the same every minute: stop the instance instead of retrying
                 instance.status = InstanceStatus.ERROR
-                instance.error = str(exc.message)
+                instance.error = failure
                 runtime.event(instance, "error", comment=instance.error, to_state="error")
                 instance.save()
                 continue
