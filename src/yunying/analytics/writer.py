@@ -117,7 +117,7 @@ CHUNK_ROWS = 20_000
 
 @dataclass
 class SalesWriter:
-    chunk_rows: int = CHUNK_ROWS
+    chunk_rows: int = 0  # rows per write transaction; 0: CHUNK_ROWS
     replace_channels: bool = False  # store rows replace only the channels they name (API pushes)
     counts: WriteCounts = field(default_factory=WriteCounts)
     _staged: dict[str, int] = field(default_factory=dict)  # kind → rows staged
@@ -252,7 +252,7 @@ class SalesWriter:
             # total, so a chunk holds whole store-days and about `chunk_rows` rows.
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {days} AS SELECT {unit}, n, "
-                f"CAST((SUM(n) OVER (ORDER BY {order} ROWS UNBOUNDED PRECEDING) - n) / {int(self.chunk_rows)} "
+                f"CAST((SUM(n) OVER (ORDER BY {order} ROWS UNBOUNDED PRECEDING) - n) / {int(self.chunk_rows or CHUNK_ROWS)} "
                 f"AS integer) AS chunk FROM (SELECT {unit}, COUNT(*) AS n FROM {stage} GROUP BY {unit}) t"
             )
             cursor.execute(f"CREATE INDEX {days}_unit ON {days} ({unit})")
