@@ -3,6 +3,7 @@ the latest month with data, imports and sources."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -132,3 +133,32 @@ def import_get(*, user: Any, pk: int) -> SalesImport:
 
 def source_list() -> QuerySet[ImportSource]:
     return ImportSource.objects.order_by("name")
+
+
+@dataclass
+class ErrorGroup:
+    """Errors of an import with the same problem: how many, and the first rows that have it."""
+
+    column: str
+    message: str
+    count: int
+    rows: list[int]
+
+
+_QUOTED = re.compile(r"“[^”]*”")
+
+
+def import_error_groups(*, sales_import: SalesImport, first_rows: int = 5) -> list[ErrorGroup]:
+    """The import's errors grouped by column and message (a quoted cell value does not split a group),
+    largest group first."""
+    groups: dict[tuple[str, str], ErrorGroup] = {}
+    for error in sales_import.errors:
+        column, message = str(error.get("column", "")), str(error.get("message", ""))
+        key = (column, _QUOTED.sub("“…”", message))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = ErrorGroup(column, message, 0, [])
+        group.count += 1
+        if len(group.rows) < first_rows:
+            group.rows.append(int(str(error.get("row", 0))))
+    return sorted(groups.values(), key=lambda g: (-g.count, g.rows[0] if g.rows else 0))
