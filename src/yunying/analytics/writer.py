@@ -17,7 +17,8 @@ Store rows replace whole store-days, or only the channels they name (`replace_ch
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -132,7 +133,7 @@ class SalesWriter:
         if not rows:
             return
         columns = ("row", *(name for name, _type in _STAGE[kind]))
-        with transaction.atomic():  # one commit of the private table per batch, not one per row
+        with _private_transaction():
             _append(_stage_table(kind), columns, rows)
         self._staged[kind] += len(rows)
 
@@ -348,6 +349,30 @@ def _recompute_in_parts(spans: dict[int, tuple[date, date]], kind: str) -> None:
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+@contextmanager
+def _private_transaction() -> Iterator[None]:
+    """One commit per batch of rows appended to a temporary table, without taking the database's write lock:
+    SQLite's IMMEDIATE transactions (the app's setting) would lock out every other writer, a DEFERRED one that
+    writes only temporary tables never does. Inside a caller's transaction: that transaction."""
+    if connection.in_atomic_block:
+        yield
+        return
+    if connection.vendor != "sqlite":
+        with transaction.atomic():
+            yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    raw.execute("BEGIN DEFERRED")
+    try:
+        yield
+    except BaseException:
+        raw.execute("ROLLBACK")
+        raise
+    raw.execute("COMMIT")
 
 
 def _append(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
