@@ -38,7 +38,12 @@ _LIMITS = {"qty": Decimal("1e9")}
 _FAST_QTY = re.compile(r"-?\d{1,9}(?:\.\d{1,3})?").fullmatch
 _FAST_MONEY = re.compile(r"-?\d{1,10}(?:\.\d{1,2})?").fullmatch
 _FAST_COUNT = re.compile(r"\d{1,7}").fullmatch
+_FAST_NUMBER = re.compile(r"-?\d{1,12}(?:\.\d{1,20})?").fullmatch  # an order line's plain qty or amount
 _NEVER = "9999-99-99"  # sorts after every ISO date
+
+
+# An order line checked: (store id, ISO day, product id, qty, amount, ticket id, channel).
+_Line = tuple[int, str, int, Decimal, Decimal, str, str]
 
 
 class CellError(Exception):
@@ -78,8 +83,8 @@ class RowValidator:
     new_products: dict[str, tuple[int, str, str]] = field(default_factory=dict)
     # Order lines summed per (store, day, product) and (store, day, channel): [qty, amount, first row] and
     # [amount, ticket ids, first row].
-    _line_products: dict[tuple[int, date, int], list[Any]] = field(default_factory=dict)
-    _line_stores: dict[tuple[int, date, str], list[Any]] = field(default_factory=dict)
+    _line_products: dict[tuple[int, str, int], list[Any]] = field(default_factory=dict)
+    _line_stores: dict[tuple[int, str, str], list[Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._order = tuple(self.positions.items())
@@ -159,62 +164,128 @@ class RowValidator:
     # ---- order lines ---------------------------------------------------------------------------------------
 
     def _check_lines(self, batch: list[tuple[int, list[Any]]]) -> None:
-        """Check order lines and add them to the per product-day and per store-day sums (one pass)."""
-        order, products, stores = self._order, self._line_products, self._line_stores
-        has_amount = "amount" in self.positions
+        """Check order lines and add them to the per product-day and per store-day sums (one pass).
+
+        The fast path: cells as a CSV gives them, each a dict hit or a compiled regex (the date part of a
+        time learnt from earlier lines); any other line goes through `_line_slow`, which names every problem
+        and teaches the fast path what it accepted."""
+        at = self.positions
+        si, ti, di, pi, qi = at["store_code"], at["ticket_id"], at["date"], at["product_code"], at["qty"]
+        ai, ci = at.get("amount", -1), at.get("channel", -1)
+        if ai < 0:  # amounts from qty × price: the full check does that
+            si = -1
+        stores, days, products, channels = (
+            self._fast_stores,
+            self._fast_days,
+            self._fast_products,
+            self._fast_channels,
+        )
+        number_ok = _FAST_NUMBER
+        sums, totals = self._line_products, self._line_stores
+        line: _Line | None
         for number, cells in batch:
-            size = len(cells)
-            values = {key: (cells[i] if i < size else None) for key, i in order}
-            failed = False
-            store: StoreInfo | None = None
-            day: date | None = None
             try:
-                store = self._store(values.get("store_code"))
-            except CellError as exc:
-                self.error(number, exc.key, exc.message)
-                failed = True
-            try:
-                day = self._date(values.get("date"), store)
-            except CellError as exc:
-                self.error(number, exc.key, exc.message)
-                failed = True
-            try:
-                ticket = _text(values.get("ticket_id"))
-                if not ticket:
-                    raise CellError("ticket_id", _("不能为空"))
-                _check_length("ticket_id", ticket)
-                product_id = self._product_id(values)
-                qty = _number(values.get("qty"), "qty")
-                amount_cell = values.get("amount") if has_amount else None
-                if has_amount and _text(amount_cell):
-                    amount = _number(amount_cell, "amount")
+                if si < 0:
+                    raise KeyError
+                store, opened, closed = stores[cells[si]]
+                day = days[cells[di].partition(" ")[0]]
+                ticket, qty_text, amount_text = cells[ti], cells[qi], cells[ai]
+                if (
+                    opened <= day < closed
+                    and 0 < len(ticket) <= 100
+                    and number_ok(qty_text)
+                    and number_ok(amount_text)
+                ):
+                    product_id = products[cells[pi]]
+                    channel = channels[cells[ci]] if ci >= 0 else "dine_in"
+                    qty, amount = Decimal(qty_text), Decimal(amount_text)
+                    line = (store, day, product_id, qty, amount, ticket, channel)
                 else:
-                    amount = qty * _number(values.get("price"), "price")
-                channel_text = _text(values.get("channel"))
-                channel = channel_code(channel_text) if channel_text else "dine_in"
-                if channel is None:
-                    raise CellError(
-                        "channel", _("渠道“%(v)s”无效：应为 堂食、外带 或 外卖") % {"v": channel_text}
-                    )
-            except CellError as exc:
-                self.error(number, exc.key, exc.message)
-                continue
-            if failed or store is None or day is None:
-                continue
-            key = (store.pk, day, product_id)
-            line = products.get(key)
+                    line = self._line_slow(number, cells)
+            except (KeyError, IndexError, TypeError, AttributeError):
+                line = self._line_slow(number, cells)
             if line is None:
-                products[key] = [qty, amount, number]
+                continue
+            store, day, product_id, qty, amount, ticket, channel = line
+            key = (store, day, product_id)
+            found = sums.get(key)
+            if found is None:
+                sums[key] = [qty, amount, number]
             else:
-                line[0] += qty
-                line[1] += amount
-            day_key = (store.pk, day, channel)
-            total = stores.get(day_key)
+                found[0] += qty
+                found[1] += amount
+            day_key = (store, day, channel)
+            total = totals.get(day_key)
             if total is None:
-                stores[day_key] = [amount, {ticket}, number]
+                totals[day_key] = [amount, {ticket}, number]
             else:
                 total[0] += amount
                 total[1].add(ticket)
+
+    def _line_slow(
+        self, number: int, cells: list[Any]
+    ) -> tuple[int, str, int, Decimal, Decimal, str, str] | None:
+        """The full check of one order line (errors recorded); what it accepts is learnt by the fast path."""
+        size = len(cells)
+        values = {key: (cells[i] if i < size else None) for key, i in self._order}
+        failed = False
+        store: StoreInfo | None = None
+        day: date | None = None
+        try:
+            store = self._store(values.get("store_code"))
+        except CellError as exc:
+            self.error(number, exc.key, exc.message)
+            failed = True
+        try:
+            day = self._date(values.get("date"), store)
+        except CellError as exc:
+            self.error(number, exc.key, exc.message)
+            failed = True
+        try:
+            ticket = _text(values.get("ticket_id"))
+            if not ticket:
+                raise CellError("ticket_id", _("不能为空"))
+            _check_length("ticket_id", ticket)
+            product_id = self._product_id(values)
+            qty = _number(values.get("qty"), "qty")
+            amount_cell = values.get("amount")
+            if "amount" in self.positions and _text(amount_cell):
+                amount = _number(amount_cell, "amount")
+            else:
+                amount = qty * _number(values.get("price"), "price")
+            channel_text = _text(values.get("channel"))
+            channel = channel_code(channel_text) if channel_text else "dine_in"
+            if channel is None:
+                raise CellError(
+                    "channel", _("渠道“%(v)s”无效：应为 堂食、外带 或 外卖") % {"v": channel_text}
+                )
+        except CellError as exc:
+            self.error(number, exc.key, exc.message)
+            return None
+        if failed or store is None or day is None:
+            return None
+        iso = day.isoformat()
+        code, text = values.get("store_code"), values.get("date")
+        if isinstance(code, str):
+            self._fast_stores[code] = (
+                store.pk,
+                store.opened_on.isoformat() if store.opened_on else "",
+                store.closed_on.isoformat() if store.closed_on else _NEVER,
+            )
+        if isinstance(text, str):
+            day_part = text.strip().partition(" ")[0]
+            try:
+                if day_part == text or _parse_date(day_part, self.date_format) == day:
+                    self._fast_days[day_part] = iso
+            except CellError:
+                pass
+        product = values.get("product_code")
+        if isinstance(product, str):
+            self._fast_products[product] = product_id
+        raw_channel = values.get("channel")
+        if isinstance(raw_channel, str):
+            self._fast_channels[raw_channel] = channel
+        return store.pk, iso, product_id, qty, amount, ticket, channel
 
     def line_rows(self) -> tuple[list[StagedStore], list[StagedProduct]]:
         """The summed order lines as staged store-day and product-day rows, rounded to cents (and to
@@ -226,13 +297,13 @@ class RowValidator:
             if abs(qty) >= _LIMITS["qty"] or abs(amount) >= _LIMIT:
                 self.error(first, "qty", _("合计超出范围"))
                 continue
-            product_rows.append((first, store_id, day.isoformat(), product_id, str(qty), str(amount)))
+            product_rows.append((first, store_id, day, product_id, str(qty), str(amount)))
         for (store_id, day, channel), (amount, tickets, first) in self._line_stores.items():
             amount = _rounded(amount, _CENT)
             if abs(amount) >= _LIMIT:
                 self.error(first, "amount", _("合计超出范围"))
                 continue
-            store_rows.append((first, store_id, day.isoformat(), channel, str(amount), len(tickets), 0, "0"))
+            store_rows.append((first, store_id, day, channel, str(amount), len(tickets), 0, "0"))
         product_rows.sort()
         store_rows.sort()
         return store_rows, product_rows
