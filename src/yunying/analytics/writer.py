@@ -20,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
 from yunying.analytics import aggregates
 from yunying.analytics.models import SalesDay, SalesProductDay
+from yunying.analytics.periods import add_months, month_start
 
 STORE, PRODUCT = aggregates.STORE, aggregates.PRODUCT
 
@@ -113,7 +114,7 @@ def _backup_table(kind: str) -> str:
 
 Step = Callable[[int, int], None]  # (chunks done, chunks in all)
 MAX_DUPLICATES = 1000
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 5_000
 
 
 @dataclass
@@ -336,15 +337,30 @@ class SalesWriter:
 
 
 STORES_PER_TRANSACTION = 50
+MONTHS_PER_TRANSACTION = 2
 
 
 def _recompute_in_parts(spans: dict[int, tuple[date, date]], kind: str) -> None:
-    """The aggregates of the stores touched, a few stores per (short) transaction."""
+    """The aggregates of the stores touched, a few stores and months per (short) transaction: a long history
+    never holds the database's write lock for long. Each part rebuilds whole periods from the facts, so the
+    weeks at a part's edges, rebuilt twice, come out the same."""
     store_ids = sorted(spans)
     for start in range(0, len(store_ids), STORES_PER_TRANSACTION):
-        part = {store_id: spans[store_id] for store_id in store_ids[start : start + STORES_PER_TRANSACTION]}
-        with transaction.atomic():
-            aggregates.recompute(part, kinds=[kind])
+        part = store_ids[start : start + STORES_PER_TRANSACTION]
+        first = min(spans[s][0] for s in part)
+        last = max(spans[s][1] for s in part)
+        window = month_start(first)
+        while window <= last:
+            end = add_months(window, MONTHS_PER_TRANSACTION)
+            piece = {
+                store_id: (max(spans[store_id][0], window), min(spans[store_id][1], end - timedelta(days=1)))
+                for store_id in part
+                if spans[store_id][0] < end and spans[store_id][1] >= window
+            }
+            if piece:
+                with transaction.atomic():
+                    aggregates.recompute(piece, kinds=[kind])
+            window = end
 
 
 def _as_date(value: Any) -> date:

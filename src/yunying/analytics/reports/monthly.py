@@ -17,7 +17,18 @@ from django.utils.translation import gettext_lazy
 from yunying.analytics.models import SalesStoreDay, SalesStoreMonth, StoreTarget
 from yunying.analytics.periods import add_months, month_days, month_end
 from yunying.analytics.reports import charts
-from yunying.analytics.reports.common import ZERO, money, num, only_stores, pct_change, pct_of, rank, ratio
+from yunying.analytics.reports.common import (
+    ZERO,
+    comparable_a_year_ago,
+    like_for_like,
+    money,
+    num,
+    only_stores,
+    pct_change,
+    pct_of,
+    rank,
+    ratio,
+)
 from yunying.analytics.selectors import StoreInfo, report_stores
 
 WEEKDAYS = (
@@ -89,7 +100,7 @@ class MonthlyReport:
 
 def _comparable_last_year(store: StoreInfo, month: date) -> bool:
     """Year-on-year only for stores open on the first day of last year's month (new stores have none)."""
-    return store.opened_on is None or store.opened_on <= add_months(month, -12)
+    return comparable_a_year_ago(store.opened_on, add_months(month, -12))
 
 
 def store_lines(*, user: Any, month: date, region: str | None = None) -> tuple[list[StoreLine], Any]:
@@ -147,13 +158,12 @@ def _add(into: Figures, line: Figures) -> None:
 
 
 def _like_for_like_year(into: Figures, lines: list[StoreLine]) -> None:
-    """A group's year-on-year compares only stores that have last year's month, on both sides."""
-    comparable = [s for s in lines if s.last_year is not None and s.days]
-    if not comparable:
+    """A group's year-on-year: 同店 (`like_for_like`), the stores that traded in both months."""
+    both = like_for_like((s.sales if s.days else ZERO, s.last_year) for s in lines)
+    if both is None:
         into.last_year = None
         return
-    into.last_year = sum((s.last_year or ZERO for s in comparable), ZERO)
-    into.yoy_sales = sum((s.sales for s in comparable), ZERO)
+    into.yoy_sales, into.last_year = both
 
 
 def monthly_report(
