@@ -96,3 +96,21 @@ def test_a_product_is_never_both_retire_and_promote_candidate(chain, ops):
     assert "NICHE" in promote and "DOG" in retire
     assert {p.code: p.abc for p in report.products}["NICHE"] == "C"
     assert Decimal(sum(p.amount for p in report.products)) > 0
+
+
+def test_a_difference_between_store_and_product_totals_is_shown(chain, ops, client):
+    ProductFactory(code="P1")
+    stores = STORE_HEADER + "A1,2025-11-03,100,1\nA2,2025-11-03,80,1\n"
+    products = "store_code,date,product_code,qty,amount\nA1,2025-11-03,P1,1,100\nA2,2025-11-03,P1,1,70\n"
+    products += "A3,2025-11-03,P1,1,5\n"
+    for text in (stores, products):
+        assert run_file(ops, text.encode(), "t.csv").status == "done"
+    report = monthly_report(user=ops, month=date(2025, 11, 1), with_charts=False)
+    found = {m.store.code: (m.store_total, m.product_total, m.difference) for m in report.mismatches}
+    assert found == {
+        "A2": (Decimal("80"), Decimal("70"), Decimal("10")),
+        "A3": (None, Decimal("5"), Decimal("-5")),
+    }
+    client.force_login(ops)
+    page = client.get("/analytics/monthly/?month=2025-11").content.decode()
+    assert 'data-testid="totals-mismatches"' in page and 'data-store="A2"' in page
