@@ -10,7 +10,14 @@ For each database (SQLite file; PostgreSQL at --pg-url) in a fresh child process
   import      the same files through Yunying's importer (validation, idempotent replace, aggregates);
   latency     /api/analytics/monthly and /api/analytics/products (and the two pages) served by a gunicorn
               worker: median and p99 over --requests calls, beside DuckDB aggregating the raw rows in memory;
-  memory      the peak RSS (VmHWM) of that web worker.
+  memory      the peak RSS (VmHWM) of that web worker;
+  order lines --lines POS order lines (several per ticket and product-day): the raw load of the file into a
+              bare table beside Yunying's order-line import (summing to product-days and store-days), and,
+              while that import runs, other users' writes through the web worker (logins, approvals through
+              the API): median, p99 and failures.
+
+The PostgreSQL database is created and dropped under a name of its own (`--pg-db`, by default
+yybench_analytics_<pid>); nothing else is touched.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import time
 import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNELS = ("dine_in", "takeaway", "delivery")
@@ -42,7 +50,46 @@ def _summary(values: list[float]) -> dict[str, float]:
 # ---- data -------------------------------------------------------------------------------------------------
 
 
-def generate(folder: Path, stores: int, days: int, products: int, end: date) -> dict[str, object]:
+def _generate_lines(path: Path, stores: int, products: int, end: date, target: int) -> int:
+    """About `target` order lines: tickets of 1–4 lines over the stores and the last days, float amounts."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    per_day = 40  # tickets per store and day
+    lines_per_ticket = 2.5
+    days = max(1, int(target / (max(stores, 1) * per_day * lines_per_ticket)))
+    prices = rng.uniform(3, 60, products).round(2)
+    channels = ("堂食", "外卖", "外带")
+    written = 0
+    number = 0
+    with path.open("w") as handle:
+        handle.write("store_code,ticket_id,date,product_code,qty,price,amount,channel\n")
+        for d in range(days):
+            day = (end - timedelta(days=days - d)).isoformat()
+            out = []
+            for s in range(stores):
+                store = f"B{s:04d}"
+                counts = rng.integers(1, 5, per_day)
+                for t in range(per_day):
+                    number += 1
+                    channel = channels[t % 3]
+                    for _ in range(counts[t]):
+                        p = int(rng.integers(0, products))
+                        qty = int(rng.integers(1, 4))
+                        out.append(
+                            f"{store},T{number:09d},{day} 12:00:00,P{p:03d},{qty},{prices[p]},"
+                            f"{float(prices[p]) * qty!r},{channel}\n"
+                        )
+            handle.write("".join(out))
+            written += len(out)
+            if written >= target:
+                break
+    return written
+
+
+def generate(
+    folder: Path, stores: int, days: int, products: int, end: date, line_count: int = 1_000_000
+) -> dict[str, object]:
     """Write stores.csv (store-day-channel rows) and products.csv (store-day-product rows), store by store."""
     import numpy as np
 
@@ -75,7 +122,11 @@ def generate(folder: Path, stores: int, days: int, products: int, end: date) -> 
                     tickets = max(int(sales / 60), 1)
                     out.append(f"{store},{day},{sales:.2f},{tickets},{tickets * 2},{channel}\n")
             sf.write("".join(out))
+    lines_path = folder / "lines.csv"
+    line_rows = _generate_lines(lines_path, stores, products, end, line_count)
     return {
+        "lines_csv": str(lines_path),
+        "line_rows": line_rows,
         "products_csv": str(product_path),
         "stores_csv": str(store_path),
         "product_rows": stores * days * products,
@@ -137,7 +188,7 @@ def child(args: argparse.Namespace) -> None:
         elapsed = time.perf_counter() - t0
         assert done.status == "done", (done.message, done.errors[:3])
         result[f"import_{kind}"] = {"rows": done.rows, "seconds": elapsed, "rows_per_s": done.rows / elapsed}
-    result["serve"] = _serve(args, data["months"])
+    result["serve"] = _serve(args, data["months"], lines=data["lines_csv"])
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -160,15 +211,21 @@ def _setup_org(stores: int, products: int) -> None:
     Product.objects.bulk_create(Product(code=f"P{i:03d}", name=f"商品{i}") for i in range(products))
 
 
-def _raw_load(path: str, connection, transaction) -> dict[str, float]:  # type: ignore[no-untyped-def]
+RAW_PRODUCTS = (
+    "store_code varchar(30), date date, product_code varchar(40), qty numeric(12,3), amount numeric(14,2)"
+)
+RAW_LINES = (
+    "store_code varchar(30), ticket_id varchar(40), date timestamp, product_code varchar(40), "
+    "qty numeric(12,3), price numeric(14,2), amount double precision, channel varchar(10)"
+)
+
+
+def _raw_load(path: str, connection, transaction, columns: str = RAW_PRODUCTS) -> dict[str, float]:  # type: ignore[no-untyped-def]
     import csv
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_raw")
-        cursor.execute(
-            "CREATE TABLE bench_raw (store_code varchar(30), date date, product_code varchar(40), "
-            "qty numeric(12,3), amount numeric(14,2))"
-        )
+        cursor.execute(f"CREATE TABLE bench_raw ({columns})")
     t0 = time.perf_counter()
     rows = 0
     with transaction.atomic():
@@ -187,15 +244,15 @@ def _raw_load(path: str, connection, transaction) -> dict[str, float]:  # type: 
             raw = connection.connection
             with open(path, newline="") as handle:
                 reader = csv.reader(handle)
-                next(reader)
+                marks = ", ".join(["?"] * len(next(reader)))
                 batch: list[list[str]] = []
                 for row in reader:
                     batch.append(row)
                     if len(batch) >= 100_000:
-                        raw.executemany("INSERT INTO bench_raw VALUES (?, ?, ?, ?, ?)", batch)
+                        raw.executemany(f"INSERT INTO bench_raw VALUES ({marks})", batch)
                         rows += len(batch)
                         batch = []
-                raw.executemany("INSERT INTO bench_raw VALUES (?, ?, ?, ?, ?)", batch)
+                raw.executemany(f"INSERT INTO bench_raw VALUES ({marks})", batch)
                 rows += len(batch)
     elapsed = time.perf_counter() - t0
     with connection.cursor() as cursor:
@@ -203,15 +260,97 @@ def _raw_load(path: str, connection, transaction) -> dict[str, float]:  # type: 
     return {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed}
 
 
-def _serve(args: argparse.Namespace, months: list[str]) -> dict[str, object]:
+BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:yunying="http://yunying.dev/schema/bpmn/1.0" id="Defs_bench" targetNamespace="http://yunying.dev/bench">
+  <bpmn:process id="bench" name="压测审批" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:userTask id="step" name="审批" yunying:assignee="user:bench"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="step"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="step" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _writes_during(
+    base: str, secret: str, tasks: list[int], users: list[str], busy: Any
+) -> dict[str, object]:
+    """Log in and approve, one after the other, while `busy()`: the latencies, and the requests that failed."""
+    import http.cookiejar
+    import re
+    import urllib.error
+    import urllib.parse
+
+    timings: dict[str, list[float]] = {"login": [], "approve": []}
+    failures: list[str] = []
+    i = 0
+    while busy():
+        user = users[i % len(users)]
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        t0 = time.perf_counter()
+        try:
+            page = opener.open(f"{base}/login/", timeout=120).read().decode()
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+            form = urllib.parse.urlencode(
+                {"username": user, "password": "bench-pass-1", "csrfmiddlewaretoken": token}
+            ).encode()
+            request = urllib.request.Request(
+                f"{base}/login/", data=form, headers={"Referer": f"{base}/login/"}
+            )
+            with opener.open(request, timeout=120) as response:
+                if "/login" in response.url:
+                    failures.append(f"login {user}: not logged in")
+            timings["login"].append(time.perf_counter() - t0)
+        except (urllib.error.URLError, OSError) as exc:
+            failures.append(f"login {user}: {exc}")
+        if i < len(tasks):
+            request = urllib.request.Request(
+                f"{base}/api/workflow/tasks/{tasks[i]}/complete",
+                data=json.dumps({"action": "approve"}).encode(),
+                headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
+                method="POST",
+            )
+            t0 = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    response.read()
+                timings["approve"].append(time.perf_counter() - t0)
+            except (urllib.error.URLError, OSError) as exc:
+                failures.append(f"approve {tasks[i]}: {exc}")
+        i += 1
+    result: dict[str, object] = {"failures": len(failures), "first_failures": failures[:5]}
+    for name, values in timings.items():
+        result[name] = {"count": len(values), **(_summary(values) if values else {})}
+    return result
+
+
+def _serve(args: argparse.Namespace, months: list[str], *, lines: str) -> dict[str, object]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection, transaction
 
     from yunying.accounts.models import User
     from yunying.accounts.services import token_create
 
     user = User.objects.create_superuser("bench", password="bench-pass-1")
     _token, secret = token_create(user=user, name="bench", days=1)
+    users = [f"bench{i:02d}" for i in range(20)]
+    for name in users:
+        User.objects.create_user(name, password="bench-pass-1")
+    from yunying.workflow.services import definition_deploy, instance_start
+
+    definition_deploy(actor=user, key="bench", name="压测审批", bpmn_xml=BPMN.encode())
+    from yunying.workflow.models import TaskStatus, WorkTask
+
+    for _ in range(400):
+        instance_start(actor=user, key="bench", data={})
+    tasks = list(
+        WorkTask.objects.filter(status=TaskStatus.OPEN, element_id="step")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "yunying.accounts.backends.ThrottledModelBackend"
@@ -269,10 +408,42 @@ def _serve(args: argparse.Namespace, months: list[str]) -> dict[str, object]:
                     timings.append(time.perf_counter() - t0)
             result[name] = _summary(timings)
         result["worker_peak_rss_mb"] = _peak_rss_of_children(server.pid)
+        result["raw_lines"] = _raw_load(lines, connection, transaction, RAW_LINES)
+        result["lines"] = _lines_import(base, secret, tasks, users, Path(lines))
         return result
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _lines_import(
+    base: str, secret: str, tasks: list[int], users: list[str], path: Path
+) -> dict[str, object]:
+    """The order-line import in this process (as the worker runs it) while a thread writes through the web."""
+    import threading
+
+    from django.db import connection
+
+    from yunying.analytics.services import sales_import_file
+
+    done = threading.Event()
+    writes: dict[str, object] = {}
+
+    def client() -> None:
+        writes.update(_writes_during(base, secret, tasks, users, lambda: not done.is_set()))
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    t0 = time.perf_counter()
+    try:
+        result = sales_import_file(actor=None, path=path)
+    finally:
+        elapsed = time.perf_counter() - t0
+        done.set()
+        thread.join(600)
+    assert result.status == "done", (result.message, result.errors[:3])
+    assert connection.vendor
+    return {"rows": result.rows, "seconds": elapsed, "rows_per_s": result.rows / elapsed, "writes": writes}
 
 
 def _peak_rss_of_children(parent: int) -> float:
@@ -305,7 +476,12 @@ def main() -> None:
     parser.add_argument(
         "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
     )
-    parser.add_argument("--pg-db", default="yunying_bench", help="database created (and dropped) for the run")
+    parser.add_argument(
+        "--pg-db",
+        default=f"yybench_analytics_{os.getpid()}",
+        help="database created (and dropped) for the run; its own name, nothing else is touched",
+    )
+    parser.add_argument("--lines", type=int, default=1_000_000, help="POS order lines to import")
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench-analytics")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--port", type=int, default=8765)
@@ -318,7 +494,7 @@ def main() -> None:
     stores = max(1, int(args.stores * args.scale))
     end = date.today() - timedelta(days=1)
     print(f"dataset: {stores} stores × {args.days} days × {args.products} products", flush=True)
-    data = generate(args.workdir / "data", stores, args.days, args.products, end)
+    data = generate(args.workdir / "data", stores, args.days, args.products, end, args.lines)
     print(
         f"generated {data['product_rows']:,} product rows + {data['store_rows']:,} store rows "
         f"({data['csv_mb']:.0f} MB CSV) in {data['generate_s']:.1f}s",
@@ -370,6 +546,11 @@ def main() -> None:
         ]
         t0 = time.perf_counter()
         out = subprocess.run(command, env=env, capture_output=True, text=True)
+        if db == "postgres":
+            subprocess.run(
+                ["psql", args.pg_url + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {args.pg_db}"],
+                check=True,
+            )
         if out.returncode != 0:
             print(out.stdout[-2000:], out.stderr[-4000:])
             raise SystemExit(f"{db}: child failed")
@@ -403,6 +584,26 @@ def _report(db: str, r: dict, duck: dict, total: float) -> None:  # type: ignore
             f"duckdb median {base['median_ms']:6.1f} ms  (ratio {ours['median_ms'] / base['median_ms']:.2f})"
         )
     print(f"web worker peak RSS: {serve['worker_peak_rss_mb']:.0f} MB")
+    raw_lines, lines = serve["raw_lines"], serve["lines"]
+    print(
+        f"raw load of order lines:     {raw_lines['rows']:,} rows in {raw_lines['seconds']:.1f}s = "
+        f"{raw_lines['rows_per_s']:,.0f} rows/s"
+    )
+    print(
+        f"import order lines:          {lines['rows']:,} rows in {lines['seconds']:.1f}s = {lines['rows_per_s']:,.0f} rows/s"
+        f"  (ratio to raw: {lines['rows_per_s'] / raw_lines['rows_per_s']:.2f})"
+    )
+    writes = lines["writes"]
+    for name in ("login", "approve"):
+        w = writes.get(name, {})
+        if w.get("count"):
+            print(
+                f"  {name:8s} during the import: {w['count']} requests, median {w['median_ms']:.0f} ms, "
+                f"p99 {w['p99_ms']:.0f} ms"
+            )
+    print(
+        f"  failed requests during the import: {writes.get('failures', 0)} {writes.get('first_failures', '')}"
+    )
 
 
 if __name__ == "__main__":

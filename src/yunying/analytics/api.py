@@ -64,8 +64,13 @@ class RowErrorsOut(Schema):
     "/daily",
     response={200: PushOut, 422: RowErrorsOut},
     summary="Push store-day (and product) sales",
-    description="All-or-nothing: 422 lists every row error and nothing is written. Re-pushing a store-day "
-    "replaces it (its channels; and its products when `products` is given).",
+    description="All-or-nothing: 422 lists every row error and nothing is written.\n\n"
+    "**What a push replaces.** A push is partial: it replaces only the channels it names. Pushing "
+    "`delivery` for a store-day replaces that day's `delivery` row and leaves its `dine_in` and `takeaway` "
+    "rows as they were (push a channel with `net_sales` 0 to clear it). When any day of the push carries "
+    "`products`, the products of that store-day are replaced as a whole: the lines pushed are the day's "
+    "products. The store-day totals (all channels) and the month and week figures are rebuilt from the "
+    "rows after the push; the monthly page shows where a store's total and the sum of its products differ.",
 )
 def push_daily(request: HttpRequest, payload: list[SalesDayIn]) -> dict[str, int]:
     days = [item.dict() for item in payload]

@@ -13,16 +13,35 @@ from yunying.core.tabular import map_header
 
 PRODUCT = "product"
 STORE = "store"
+LINES = "lines"  # order lines (one line of a ticket): summed into product-days and store-days on import
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     PRODUCT: ("store_code", "date", "product_code", "qty", "amount", "product_name", "category"),
     STORE: ("store_code", "date", "net_sales", "tickets", "customers", "channel", "discounts"),
+    LINES: (
+        "store_code",
+        "ticket_id",
+        "date",
+        "product_code",
+        "product_name",
+        "category",
+        "qty",
+        "price",
+        "amount",
+        "channel",
+        "payment",
+    ),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     PRODUCT: ("store_code", "date", "product_code", "qty", "amount"),
     STORE: ("store_code", "date", "net_sales", "tickets"),
+    LINES: ("store_code", "ticket_id", "date", "product_code", "qty"),  # and price or amount
 }
-KIND_LABELS = {PRODUCT: gettext_lazy("商品日销售"), STORE: gettext_lazy("门店日销售")}
+KIND_LABELS = {
+    PRODUCT: gettext_lazy("商品日销售"),
+    STORE: gettext_lazy("门店日销售"),
+    LINES: gettext_lazy("订单明细（按单据逐行）"),
+}
 
 LABELS = {
     "store_code": gettext_lazy("门店编码"),
@@ -37,6 +56,9 @@ LABELS = {
     "customers": gettext_lazy("客数"),
     "channel": gettext_lazy("渠道"),
     "discounts": gettext_lazy("折扣额"),
+    "ticket_id": gettext_lazy("单号"),
+    "price": gettext_lazy("单价"),
+    "payment": gettext_lazy("支付方式"),
 }
 
 # Headings seen in POS exports, matched without asking (a saved mapping overrides them).
@@ -53,7 +75,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "customers": ("客数", "来客数", "客流"),
     "channel": ("渠道", "销售渠道"),
     "discounts": ("折扣额", "折扣", "优惠金额"),
+    "ticket_id": ("单号", "账单号", "订单号", "小票号", "流水号", "单据号", "order_id", "ticket"),
+    "price": ("单价", "售价", "价格", "unit_price"),
+    "payment": ("支付方式", "付款方式", "结算方式", "payment_method"),
 }
+# Order lines are dated by the time of the sale as often as by a date.
+LINE_DATE_ALIASES = ("下单时间", "结账时间", "销售时间", "交易时间", "时间", "order_time", "time")
 
 CHANNELS = {
     "dine_in": "dine_in",
@@ -78,6 +105,8 @@ def resolve(header: list[str], kind: str, mapping: dict[str, str] | None = None)
         if key in COLUMNS[kind] and heading and heading.strip() in stripped:
             positions[key] = stripped.index(heading.strip())
     rest = {k: ALIASES[k] for k in COLUMNS[kind] if k not in positions}
+    if kind == LINES and "date" in rest:
+        rest["date"] = (*ALIASES["date"], *LINE_DATE_ALIASES)
     positions.update(map_header([_plain(h) for h in stripped], rest))
     return positions
 
@@ -89,6 +118,9 @@ def _plain(heading: str) -> str:
 
 def detect_kind(header: list[str], mappings: dict[str, dict[str, str]] | None = None) -> str | None:
     mappings = mappings or {}
+    lines = resolve(header, LINES, mappings.get(LINES))
+    if "ticket_id" in lines and "product_code" in lines:
+        return LINES
     if "product_code" in resolve(header, PRODUCT, mappings.get(PRODUCT)):
         return PRODUCT
     if "net_sales" in resolve(header, STORE, mappings.get(STORE)):
@@ -97,7 +129,10 @@ def detect_kind(header: list[str], mappings: dict[str, dict[str, str]] | None = 
 
 
 def missing(kind: str, positions: dict[str, int]) -> list[str]:
-    return [key for key in REQUIRED[kind] if key not in positions]
+    absent = [key for key in REQUIRED[kind] if key not in positions]
+    if kind == LINES and "price" not in positions and "amount" not in positions:
+        absent.append("amount")
+    return absent
 
 
 def require_columns(kind: str, positions: dict[str, int]) -> None:
@@ -112,3 +147,20 @@ def require_columns(kind: str, positions: dict[str, int]) -> None:
 
 def channel_code(text: str) -> str | None:
     return CHANNELS.get(text.strip().lower()) or CHANNELS.get(text.strip())
+
+
+def header_score(cells: list[str], mappings: dict[str, dict[str, str]] | None = None) -> int:
+    """How many canonical columns a row names, as a header (for the kind it fits best)."""
+    mappings = mappings or {}
+    return max(len(resolve(cells, kind, mappings.get(kind))) for kind in COLUMNS)
+
+
+def detect_header_row(rows: list[list[str]], mappings: dict[str, dict[str, str]] | None = None) -> int:
+    """The row (1-based) among the first ones that looks most like a header: a title line above it (common
+    in Chinese POS exports) names no column."""
+    best, best_score = 1, 0
+    for number, cells in enumerate(rows, start=1):
+        score = header_score([str(c).strip() if c is not None else "" for c in cells], mappings)
+        if score > best_score:
+            best, best_score = number, score
+    return best

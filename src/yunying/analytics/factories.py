@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import factory
@@ -106,3 +106,58 @@ def product_csv(rows: list[ProductDayRow], *, headings: tuple[str, ...] | None =
     lines = [",".join(head)]
     lines += [f"{r.store_code},{r.date.isoformat()},{r.product_code},{r.qty},{r.amount}" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+@dataclass
+class OrderLine:
+    """One line of a POS ticket, as an order-line export has it."""
+
+    ticket_id: str
+    time: datetime
+    store_code: str
+    product_code: str
+    product_name: str
+    qty: int
+    price: float
+    amount: float  # qty × price as a float sum writes it (53.849999999999994)
+    channel: str
+
+
+def generate_order_lines(
+    *, stores: list[str], products: list[str], start: date, days: int, tickets_per_day: int = 6, seed: int = 1
+) -> list[OrderLine]:
+    """Tickets of a few lines each, the same product often on several lines of a day (and of a ticket),
+    amounts computed in floats, a refund line now and then."""
+    rng = random.Random(seed)
+    prices = {code: rng.choice([12.5, 17.95, 28.0, 3.3, 0.1, 35.9, 8.85]) for code in products}
+    lines: list[OrderLine] = []
+    number = 0
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        for store in stores:
+            for _t in range(tickets_per_day):
+                number += 1
+                ticket = f"T{number:07d}"
+                when = datetime(day.year, day.month, day.day, rng.randint(10, 21), rng.randint(0, 59))
+                channel = rng.choice(["堂食", "堂食", "外卖", "外带"])
+                for _l in range(rng.randint(1, 4)):
+                    code = rng.choice(products)
+                    qty = rng.choice([1, 1, 2, 3]) * (-1 if rng.random() < 0.03 else 1)
+                    price = prices[code]
+                    amount = 0.0
+                    for _q in range(abs(qty)):  # a float running sum, as a spreadsheet would make it
+                        amount += price
+                    lines.append(
+                        OrderLine(
+                            ticket,
+                            when,
+                            store,
+                            code,
+                            f"菜品{code}",
+                            qty,
+                            price,
+                            amount * (1 if qty > 0 else -1),
+                            channel,
+                        )
+                    )
+    return lines

@@ -1,6 +1,11 @@
-"""Run a sales import: rows validated a chunk at a time and staged, then moved into the facts and the
-aggregates rebuilt, all inside one transaction. Any bad row (or repeated row) and the whole import is rolled
-back: nothing written, every problem reported with its row number, column and message."""
+"""Run a sales import without holding the database: rows are validated a chunk at a time and staged in
+connection-private tables outside any transaction (the rest of the app keeps writing meanwhile); repeated rows
+are found in one sorted pass; only then are the affected store-days replaced, in short chunked transactions
+(`SalesWriter.finish`). Any bad row (or repeated row) and nothing is written: every problem is reported with its
+row number, column and message. A failure while writing puts back what the import had replaced.
+
+Order lines (`columns.LINES`) are summed while they are read — product-days and store-days (tickets = distinct
+ticket ids) — and the sums staged and written like a product-day file and a store-day file together."""
 
 from __future__ import annotations
 
@@ -14,12 +19,13 @@ from django.utils.translation import gettext as _
 
 from yunying.analytics import columns
 from yunying.analytics.validation import RowValidator
-from yunying.analytics.writer import DuplicateRows, SalesWriter, WriteCounts
+from yunying.analytics.writer import ConcurrentWrite, DuplicateRows, SalesWriter, WriteCounts
 from yunying.core.errors import DomainError
 from yunying.core.tabular import RowError
 
 Progress = Callable[[int, float], None]
 CHUNK_ROWS = 20_000
+READ_SHARE = 0.8  # of the progress bar: reading and checking; the rest is writing
 
 
 @dataclass
@@ -38,10 +44,6 @@ class ImportOutcome:
         return [e.as_dict() for e in self.errors]
 
 
-class _Rollback(Exception):
-    pass
-
-
 def import_rows(
     *,
     actor: Any,
@@ -49,9 +51,12 @@ def import_rows(
     rows: Iterable[tuple[int, list[Any]]],
     mappings: dict[str, dict[str, str]] | None = None,
     kind: str | None = None,
+    date_format: str = "",
     progress: Progress | None = None,
     fraction: Callable[[], float] | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    write_chunk_rows: int | None = None,
+    replace_channels: bool = False,
 ) -> ImportOutcome:
     """Import rows of one kind (detected from the header unless given). All-or-nothing."""
     mappings = mappings or {}
@@ -64,37 +69,85 @@ def import_rows(
     columns.require_columns(kind, positions)
     headings = {key: header[i] for key, i in positions.items()}
     outcome = ImportOutcome(kind=kind)
-    key_column = "product_code" if kind == columns.PRODUCT else "channel"
+    key_column = {columns.PRODUCT: "product_code", columns.STORE: "channel"}.get(kind, "ticket_id")
+    validator = RowValidator(
+        actor=actor, kind=kind, positions=positions, headings=headings, date_format=date_format
+    )
+    writer = SalesWriter(replace_channels=replace_channels)
+    if write_chunk_rows:
+        writer.chunk_rows = write_chunk_rows
     try:
-        with transaction.atomic():
-            validator = RowValidator(actor=actor, kind=kind, positions=positions, headings=headings)
-            writer = SalesWriter()
-            iterator = iter(rows)
-            while batch := list(islice(iterator, chunk_rows)):
-                outcome.rows += len(batch)
-                staged = validator.check_batch(batch)
-                if not validator.error_count:  # after the first error only the report is worth building
-                    writer.stage(kind, staged)
-                if progress:
-                    progress(outcome.rows, fraction() if fraction else 0.0)
-            if outcome.rows == 0 and not validator.error_count:
-                raise DomainError(_("文件中没有数据行。"))
+        iterator = iter(rows)
+        while batch := list(islice(iterator, chunk_rows)):
+            outcome.rows += len(batch)
+            staged = validator.check_batch(batch)
+            if not validator.error_count and kind != columns.LINES:
+                writer.stage(kind, staged)  # after the first error only the report is worth building
+            if progress:
+                progress(outcome.rows, READ_SHARE * (fraction() if fraction else 0.0))
+        if outcome.rows == 0 and not validator.error_count:
+            raise DomainError(_("文件中没有数据行。"))
+        if kind == columns.LINES and not validator.error_count:
+            store_rows, product_rows = validator.line_rows()
             if not validator.error_count:
-                try:
-                    outcome.counts = writer.finish()
-                except DuplicateRows as exc:
-                    for row, first in exc.pairs:
-                        message = _("与第 %(n)d 行重复（同一门店、日期）") % {"n": first}
-                        validator.error(row, key_column, message)
-                    if not exc.pairs:
-                        # No repeat in the input: another import wrote the same store-days meanwhile.
-                        message = _("另一个导入同时写入了相同的门店日，未导入任何数据，请重试。")
-                        validator.error(0, key_column, message)
-            outcome.errors, outcome.error_count = validator.errors, validator.error_count
-            if outcome.error_count:
-                raise _Rollback
-    except _Rollback:
+                writer.stage(columns.STORE, store_rows)
+                writer.stage(columns.PRODUCT, product_rows)
+        if not validator.error_count:
+            _write(validator, writer, key_column, outcome, progress)
+    finally:
+        writer.discard()
+    outcome.errors, outcome.error_count = validator.errors, validator.error_count
+    if outcome.error_count:
         outcome.counts = WriteCounts()
     if progress:
         progress(outcome.rows, 1.0)
     return outcome
+
+
+def _write(
+    validator: RowValidator,
+    writer: SalesWriter,
+    key_column: str,
+    outcome: ImportOutcome,
+    progress: Progress | None,
+) -> None:
+    """Create the new products, then replace the store-days; errors (repeats, a clash) go to the validator."""
+    try:
+        writer.check_duplicates()
+    except DuplicateRows as exc:
+        for row, first in exc.pairs:
+            validator.error(row, key_column, _("与第 %(n)d 行重复（同一门店、日期）") % {"n": first})
+        return
+    created: dict[int, int] = {}
+    with transaction.atomic():
+        created = validator.create_products()
+    writer.remap_products(created)
+
+    def step(done: int, total: int) -> None:
+        if progress:
+            progress(outcome.rows, READ_SHARE + (1 - READ_SHARE) * done / max(total, 1))
+
+    try:
+        outcome.counts = writer.finish(step=step)
+    except (ConcurrentWrite, DuplicateRows):
+        # No repeat in the input: another import wrote the same store-days meanwhile.
+        validator.error(0, key_column, _("另一个导入同时写入了相同的门店日，未导入任何数据，请重试。"))
+    except BaseException:
+        _forget_products(created)
+        raise
+    if validator.error_count:
+        _forget_products(created)
+
+
+def _forget_products(created: dict[int, int]) -> None:
+    """The products an import created, when it writes nothing after all (rolled back to nothing)."""
+    from django.db.models import ProtectedError
+
+    from yunying.analytics.models import Product
+
+    if created:
+        try:
+            with transaction.atomic():
+                Product.objects.filter(pk__in=created.values()).delete()
+        except ProtectedError:  # sold meanwhile through another import: keep them
+            pass

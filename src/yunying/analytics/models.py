@@ -210,6 +210,12 @@ class ImportSource(TimeStampedModel):
     encoding = models.CharField(
         _("编码提示"), max_length=20, blank=True, help_text=_("留空自动识别；可填 utf-8 或 gb18030")
     )
+    options = models.JSONField(
+        _("读取选项"),
+        default=dict,
+        blank=True,
+        help_text=_('{"header_row": 表头所在行（0 为自动识别）, "date_format": 日期格式，如 "%m/%d/%Y"}'),
+    )
 
     class Meta:
         verbose_name = _("导入来源")
@@ -236,6 +242,7 @@ class SalesImport(TimeStampedModel):
         ImportSource, verbose_name=_("数据来源"), null=True, blank=True, on_delete=models.SET_NULL
     )
     mapping = models.JSONField(_("本次列映射"), default=dict, blank=True)
+    options = models.JSONField(_("本次读取选项"), default=dict, blank=True)
     kind = models.CharField(_("行类型"), max_length=10, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED

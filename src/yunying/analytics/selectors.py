@@ -3,11 +3,12 @@ the latest month with data, imports and sources."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.utils.translation import gettext as _
 
 from yunying.analytics.models import ImportSource, SalesImport, SalesStoreDay, SalesStoreWeek
@@ -51,6 +52,8 @@ def report_stores(*, user: Any, region: str | None = None) -> StoreSet:
     region_unit = None
     if region == "-":
         qs = qs.exclude(parent__kind=UnitKind.REGION)
+        if not qs.exists():  # 管理部直管 is not theirs to pick (an area manager)
+            raise NotFound(_("找不到区域 %(code)s。") % {"code": _("管理部直管")})
     elif region:
         region_unit = regions_visible_to(user).filter(code=region).first()
         if region_unit is None:
@@ -113,8 +116,37 @@ def latest_complete_week(*, user: Any) -> date:
     return found or week_start(clock.today())
 
 
-def month_options(*, latest: date, count: int = 24) -> list[date]:
+def data_start(*, user: Any) -> date | None:
+    """The first day with sales among the user's stores."""
+    qs = SalesStoreDay.objects.all()
+    if not scope_for(user).everything:
+        qs = qs.filter(store__in=stores_visible_to(user))
+    return qs.aggregate(d=Min("date"))["d"]
+
+
+def month_options(*, latest: date, count: int = 24, first: date | None = None) -> list[date]:
+    """The months to pick from, newest first: back to `first` (the first month with data) when given —
+    every imported month is reachable — else `count` months."""
+    if first is not None:
+        count = max(1, (latest.year - first.year) * 12 + latest.month - first.month + 1)
     return [add_months(latest, -i) for i in range(count)]
+
+
+def week_options(*, user: Any, selected: date) -> list[date]:
+    """The weeks (Mondays) to pick from, newest first: every week with data, and the selected one."""
+    start, end = data_start(user=user), data_end(user=user)
+    weeks = {selected}
+    if start and end:
+        week = week_start(end)
+        while week >= week_start(start):
+            weeks.add(week)
+            week -= timedelta(weeks=1)
+    return sorted(weeks, reverse=True)
+
+
+def has_direct_stores(*, user: Any) -> bool:
+    """Whether the user sees stores run directly by the department (not in a region): 管理部直管 to pick."""
+    return stores_visible_to(user).exclude(parent__kind=UnitKind.REGION).exists()
 
 
 def import_list(*, user: Any) -> QuerySet[SalesImport]:
@@ -133,3 +165,32 @@ def import_get(*, user: Any, pk: int) -> SalesImport:
 
 def source_list() -> QuerySet[ImportSource]:
     return ImportSource.objects.order_by("name")
+
+
+@dataclass
+class ErrorGroup:
+    """Errors of an import with the same problem: how many, and the first rows that have it."""
+
+    column: str
+    message: str
+    count: int
+    rows: list[int]
+
+
+_QUOTED = re.compile(r"“[^”]*”")
+
+
+def import_error_groups(*, sales_import: SalesImport, first_rows: int = 5) -> list[ErrorGroup]:
+    """The import's errors grouped by column and message (a quoted cell value does not split a group),
+    largest group first."""
+    groups: dict[tuple[str, str], ErrorGroup] = {}
+    for error in sales_import.errors:
+        column, message = str(error.get("column", "")), str(error.get("message", ""))
+        key = (column, _QUOTED.sub("“…”", message))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = ErrorGroup(column, message, 0, [])
+        group.count += 1
+        if len(group.rows) < first_rows:
+            group.rows.append(int(str(error.get("row", 0))))
+    return sorted(groups.values(), key=lambda g: (-g.count, g.rows[0] if g.rows else 0))

@@ -3,10 +3,12 @@ through the API. Each checks the actor's permission; every store is checked agai
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,18 @@ from yunying.analytics.imports import ImportOutcome, import_rows
 from yunying.analytics.models import ImportSource, ImportStatus, SalesImport
 from yunying.analytics.progress import progress_set
 from yunying.core.errors import DomainError, ValidationFailed
-from yunying.core.tabular import RowError, open_rows
+from yunying.core.tabular import RowError, RowStream, open_rows
 from yunying.org.services import require_perm
+
+logger = logging.getLogger(__name__)
 
 IMPORT_PERM = "analytics.add_salesimport"
 PREVIEW_ROWS = 10
+HEADER_SCAN_ROWS = 10
+# A running import touches its row at least this often; one silent for longer died with its worker.
+HEARTBEAT = timedelta(seconds=20)
+STALE_AFTER = timedelta(minutes=15)
+DATE_FORMATS = ("", "%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y%m%d", "%m/%d/%y")
 
 
 def _check_import_perm(actor: Any) -> None:
@@ -39,9 +48,39 @@ def _safe_name(name: str) -> str:
 # ---- sources ----------------------------------------------------------------------------------------------
 
 
+def clean_options(options: dict[str, Any] | None) -> dict[str, Any]:
+    """The reading options a file or source may carry: header row (0 = detect) and date format."""
+    options = options or {}
+    clean: dict[str, Any] = {}
+    try:
+        header_row = int(options.get("header_row") or 0)
+    except (TypeError, ValueError):
+        raise DomainError(
+            _("表头行应为 1 到 %(n)d 之间的数字。") % {"n": HEADER_SCAN_ROWS}, field="header_row"
+        )
+    if not 0 <= header_row <= HEADER_SCAN_ROWS:
+        raise DomainError(
+            _("表头行应为 1 到 %(n)d 之间的数字。") % {"n": HEADER_SCAN_ROWS}, field="header_row"
+        )
+    if header_row:
+        clean["header_row"] = header_row
+    date_format = str(options.get("date_format") or "")
+    if date_format not in DATE_FORMATS:
+        raise DomainError(_("不支持的日期格式。"), field="date_format")
+    if date_format:
+        clean["date_format"] = date_format
+    return clean
+
+
 @transaction.atomic
 def import_source_save(
-    *, actor: Any, name: str, kind: str, mapping: dict[str, str], encoding: str | None = None
+    *,
+    actor: Any,
+    name: str,
+    kind: str,
+    mapping: dict[str, str],
+    encoding: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> ImportSource:
     """Remember how a source's headings map to the canonical columns, for every later file."""
     _check_import_perm(actor)
@@ -55,11 +94,23 @@ def import_source_save(
     source.mappings = {**source.mappings, kind: clean}
     if encoding is not None:
         source.encoding = encoding
+    if options is not None:
+        source.options = clean_options(options)
     source.save()
     return source
 
 
 # ---- file imports -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewRow:
+    """One of the first rows as the import will read it: the date it is filed under, or its problems."""
+
+    number: int
+    cells: list[Any]
+    day: str = ""
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -69,6 +120,14 @@ class Preview:
     kind: str | None
     mapping: dict[str, str]
     missing: list[str]
+    header_row: int = 1
+    header_detected: bool = False
+    date_format: str = ""
+    checked: list[PreviewRow] = field(default_factory=list)
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(row.problems) for row in self.checked)
 
 
 def sales_import_upload(
@@ -98,45 +157,146 @@ def sales_import_upload(
     )
 
 
-def sales_import_preview(*, sales_import: SalesImport) -> Preview:
+def _options(sales_import: SalesImport) -> dict[str, Any]:
+    """This import's reading options: its own when set, else its source's."""
+    if sales_import.options:
+        return dict(sales_import.options)
+    return dict(sales_import.source.options) if sales_import.source else {}
+
+
+def _open(sales_import: SalesImport, header_row: int = 1) -> RowStream:
     encoding = sales_import.source.encoding if sales_import.source else None
-    stream = open_rows(
-        path=Path(sales_import.stored_path), filename=sales_import.file_name, encoding=encoding or None
+    return open_rows(
+        path=Path(sales_import.stored_path),
+        filename=sales_import.file_name,
+        encoding=encoding or None,
+        header_row=header_row,
     )
+
+
+def _first_rows(stream: RowStream, count: int) -> list[tuple[int, list[Any]]]:
     rows = []
-    for _number, cells in stream.rows:
-        rows.append(list(cells))
-        if len(rows) >= PREVIEW_ROWS:
+    for number, cells in stream.rows:
+        rows.append((number, list(cells)))
+        if len(rows) >= count:
             break
     stream.rows.close()  # type: ignore[attr-defined]
+    return rows
+
+
+def sales_import_preview(
+    *,
+    sales_import: SalesImport,
+    kind: str | None = None,
+    mapping: dict[str, str] | None = None,
+    options: dict[str, Any] | None = None,
+) -> Preview:
+    """The first rows with the header (chosen, or detected below a title line), the column mapping, and how
+    each row will be read (its date, its problems) — before anything is imported."""
+    options = clean_options(options if options is not None else _options(sales_import))
     mappings = sales_import.source.mappings if sales_import.source else {}
-    kind = sales_import.kind or columns.detect_kind(stream.header, mappings)
-    mapping: dict[str, str] = {}
+    header_row = options.get("header_row", 0)
+    detected = not header_row
+    if detected:
+        top = _open(sales_import)
+        scan = [top.header, *(cells for _n, cells in _first_rows(top, HEADER_SCAN_ROWS - 1))]
+        header_row = columns.detect_header_row(scan, mappings)
+    stream = _open(sales_import, header_row)
+    numbered = _first_rows(stream, PREVIEW_ROWS)
+    header = stream.header
+    kind = kind or sales_import.kind or columns.detect_kind(header, mappings)
+    chosen: dict[str, str] = {}
     absent: list[str] = []
-    if kind:
-        positions = columns.resolve(stream.header, kind, sales_import.mapping or mappings.get(kind))
-        mapping = {key: stream.header[i] for key, i in positions.items()}
+    date_format = options.get("date_format", "")
+    checked = [PreviewRow(number, cells) for number, cells in numbered]
+    if kind in columns.COLUMNS:
+        given = mapping if mapping is not None else (sales_import.mapping or mappings.get(kind))
+        positions = columns.resolve(header, kind, given)
+        chosen = {key: header[i] for key, i in positions.items()}
         absent = columns.missing(kind, positions)
-    return Preview(header=stream.header, rows=rows, kind=kind, mapping=mapping, missing=absent)
+        if not absent:
+            checked = _check_preview(sales_import, kind, positions, header, numbered, date_format)
+    return Preview(
+        header=header,
+        rows=[cells for _n, cells in numbered],
+        kind=kind,
+        mapping=chosen,
+        missing=absent,
+        header_row=header_row,
+        header_detected=detected,
+        date_format=date_format,
+        checked=checked,
+    )
+
+
+def _check_preview(
+    sales_import: SalesImport,
+    kind: str,
+    positions: dict[str, int],
+    header: list[str],
+    numbered: list[tuple[int, list[Any]]],
+    date_format: str,
+) -> list[PreviewRow]:
+    """Run the first rows through the import's own checks (nothing is written)."""
+    from yunying.analytics.validation import RowValidator
+
+    validator = RowValidator(
+        actor=sales_import.created_by,
+        kind=kind,
+        positions=positions,
+        headings={key: header[i] for key, i in positions.items()},
+        date_format=date_format,
+    )
+    checked = []
+    date_at = positions.get("date")
+    for number, cells in numbered:
+        before = len(validator.errors)
+        validator.check_batch([(number, cells)])
+        row = PreviewRow(number, cells)
+        row.problems = [f"{e.column}：{e.message}" for e in validator.errors[before:]]
+        if (
+            date_at is not None
+            and date_at < len(cells)
+            and not any(e.column == header[date_at] for e in validator.errors[before:])
+        ):
+            try:
+                from yunying.analytics.validation import CellError, _parse_date
+
+                row.day = _parse_date(cells[date_at], date_format).isoformat()
+            except CellError:
+                pass
+        checked.append(row)
+    return checked
 
 
 @transaction.atomic
 def sales_import_confirm(
-    *, actor: Any, sales_import: SalesImport, kind: str, mapping: dict[str, str], save_as: str = ""
+    *,
+    actor: Any,
+    sales_import: SalesImport,
+    kind: str,
+    mapping: dict[str, str],
+    save_as: str = "",
+    options: dict[str, Any] | None = None,
 ) -> SalesImport:
-    """Fix the mapping (saving it under a source name when asked) and queue the import for the worker."""
+    """Fix the mapping and reading options and queue the import for the worker. They are this import's own:
+    a source is (re)written only when named in `save_as`, never silently."""
     _check_import_perm(actor)
     if sales_import.status != ImportStatus.UPLOADED:
         raise DomainError(_("该导入已开始，不能再修改。"))
     if kind not in columns.COLUMNS:
         raise DomainError(_("请选择行类型。"), field="kind")
     clean = {k: v for k, v in mapping.items() if k in columns.COLUMNS[kind] and v}
-    preview = sales_import_preview(sales_import=sales_import)
+    chosen = clean_options(options if options is not None else _options(sales_import))
+    preview = sales_import_preview(sales_import=sales_import, kind=kind, mapping=clean, options=chosen)
+    chosen["header_row"] = preview.header_row
     positions = columns.resolve(preview.header, kind, clean)
     columns.require_columns(kind, positions)
     if save_as.strip():
-        sales_import.source = import_source_save(actor=actor, name=save_as, kind=kind, mapping=clean)
-    sales_import.kind, sales_import.mapping = kind, clean
+        sales_import.source = import_source_save(
+            actor=actor, name=save_as, kind=kind, mapping=clean, options=chosen
+        )
+    sales_import.kind, sales_import.mapping, sales_import.options = kind, clean, chosen
     sales_import.status = ImportStatus.QUEUED
     sales_import.save()
     from yunying.analytics.tasks import sales_import_task
@@ -147,26 +307,37 @@ def sales_import_confirm(
 
 
 def sales_import_execute(*, import_id: int, echo: Callable[[int, float], None] | None = None) -> SalesImport:
-    """Run a queued import (the worker's task, or the command line). Idempotent: a finished one is left."""
+    """Run a queued import (the worker's task, or the command line). Idempotent: a finished one is left.
+
+    It always ends: any exception marks it failed with a message (the traceback goes to the log)."""
     with transaction.atomic():
         sales_import = SalesImport.objects.select_for_update().get(pk=import_id)
         if sales_import.status not in {ImportStatus.QUEUED, ImportStatus.UPLOADED}:
             return sales_import
         sales_import.status = ImportStatus.RUNNING
         sales_import.save(update_fields=["status", "updated_at"])
+    beat = [timezone.now()]
 
     def progress(rows: int, fraction: float) -> None:
         progress_set(import_id, fraction=fraction, rows=rows)
+        now = timezone.now()
+        if now - beat[0] >= HEARTBEAT:  # tells the stale-import sweep this one is alive
+            beat[0] = now
+            SalesImport.objects.filter(pk=import_id, status=ImportStatus.RUNNING).update(
+                updated_at=now, progress=max(0, min(99, int(fraction * 100)))
+            )
         if echo:
             echo(rows, fraction)
 
     outcome: ImportOutcome | None = None
     message = ""
     try:
-        encoding = sales_import.source.encoding if sales_import.source else None
-        stream = open_rows(
-            path=Path(sales_import.stored_path), filename=sales_import.file_name, encoding=encoding or None
-        )
+        options = clean_options(_options(sales_import))
+        if not options.get("header_row"):  # a title line above the header is found, as in the preview
+            options["header_row"] = sales_import_preview(
+                sales_import=sales_import, options=options
+            ).header_row
+        stream = _open(sales_import, options["header_row"])
         mappings = dict(sales_import.source.mappings) if sales_import.source else {}
         if sales_import.kind:
             mappings[sales_import.kind] = sales_import.mapping or mappings.get(sales_import.kind, {})
@@ -176,13 +347,33 @@ def sales_import_execute(*, import_id: int, echo: Callable[[int, float], None] |
             rows=stream.rows,
             mappings=mappings,
             kind=sales_import.kind or None,
+            date_format=options.get("date_format", ""),
             progress=progress,
             fraction=stream.fraction,
         )
     except DomainError as exc:
         message = str(exc)
+    except Exception as exc:
+        logger.exception("sales import %s failed", import_id)
+        outcome = None
+        message = _("导入意外中止，未导入任何数据（%(error)s）。请联系管理员查看日志。") % {
+            "error": f"{type(exc).__name__}: {exc}"[:200]
+        }
     _finish(sales_import, outcome, message)
     return sales_import
+
+
+def sales_imports_fail_stale(*, older_than: timedelta = STALE_AFTER) -> int:
+    """Mark failed the imports still "running" with no sign of life for `older_than` (their worker died)."""
+    cutoff = timezone.now() - older_than
+    stale = SalesImport.objects.filter(status=ImportStatus.RUNNING, updated_at__lt=cutoff)
+    return stale.update(
+        status=ImportStatus.FAILED,
+        progress=100,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+        message=_("导入超时未响应（后台进程可能已停止），已标记为失败；请重新导入。"),
+    )
 
 
 def _finish(sales_import: SalesImport, outcome: ImportOutcome | None, message: str) -> None:
@@ -246,7 +437,9 @@ def sales_push(*, actor: Any, days: list[dict[str, Any]]) -> dict[str, int]:
     ]
     errors: list[RowError] = []
     with transaction.atomic():
-        stores = import_rows(actor=actor, header=store_header, rows=store_rows, kind=columns.STORE)
+        stores = import_rows(
+            actor=actor, header=store_header, rows=store_rows, kind=columns.STORE, replace_channels=True
+        )
         errors += stores.errors
         products = None
         if product_rows and stores.ok:

@@ -17,4 +17,5 @@ urlpatterns = [
     path("import/", views_data.import_page, name="import"),
     path("import/<int:pk>/", views_data.import_detail, name="import-detail"),
     path("import/<int:pk>/progress/", views_data.import_progress, name="import-progress"),
+    path("import/<int:pk>/errors.xlsx", views_data.import_errors, name="import-errors"),
 ]

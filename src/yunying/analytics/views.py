@@ -17,7 +17,6 @@ from yunying.analytics.reports.monthly import monthly_report
 from yunying.analytics.reports.products import product_report
 from yunying.analytics.reports.store import store_month
 from yunying.analytics.reports.weekly import weekly_report
-from yunying.core import clock
 
 
 def _month(request: HttpRequest) -> date:
@@ -30,10 +29,16 @@ def _region(request: HttpRequest) -> str | None:
 
 def _context(request: HttpRequest, tab: str, **extra: Any) -> dict[str, Any]:
     latest = selectors.current_month(user=request.user)
+    start = selectors.data_start(user=request.user)
+    months = selectors.month_options(latest=latest, first=start.replace(day=1) if start else None)
+    selected = extra.get("month")
+    if isinstance(selected, date) and selected not in months:  # a month outside the data, asked by URL
+        months = sorted({*months, selected}, reverse=True)
     return {
         "nav_active": "analytics",
         "tab": tab,
-        "months": selectors.month_options(latest=latest),
+        "months": months,
+        "has_direct": selectors.has_direct_stores(user=request.user),
         "regions": selectors.region_choices(user=request.user),
         "region": _region(request) or "",
         "can_import": request.user.has_perm("analytics.add_salesimport"),
@@ -71,7 +76,7 @@ def weekly(request: HttpRequest) -> HttpResponse:
     )
     if _wants_excel(request):
         return excel.response(f"weekly-{week:%Y-%m-%d}.xlsx", excel.weekly_sheets(report))
-    weeks = [week - timedelta(weeks=i) for i in range(-4, 12) if week - timedelta(weeks=i) <= clock.today()]
+    weeks = selectors.week_options(user=request.user, selected=week)
     context = _context(
         request, "weekly", report=report, week=week, week_end=week + timedelta(days=6), weeks=weeks
     )

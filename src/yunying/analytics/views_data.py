@@ -3,6 +3,7 @@ targets grid. Thin adapters over analytics.services and analytics.targets."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -53,28 +54,49 @@ def import_page(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/import.html", context)
 
 
+def _date_formats() -> list[tuple[str, str]]:
+    sample = date(2026, 3, 31)
+    return [(fmt, sample.strftime(fmt) if fmt else _("自动识别")) for fmt in services.DATE_FORMATS]
+
+
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sales_import = selectors.import_get(user=request.user, pk=pk)
     preview = None
     if sales_import.status == ImportStatus.UPLOADED:
+        kind: str | None = None
+        mapping: dict[str, str] | None = None
+        options: dict[str, Any] | None = None
         if request.method == "POST":
             kind = request.POST.get("kind", "")
             mapping = {key: request.POST.get(f"map_{key}", "") for key in columns.COLUMNS.get(kind, ())}
-            try:
-                services.sales_import_confirm(
-                    actor=request.user,
-                    sales_import=sales_import,
-                    kind=kind,
-                    mapping=mapping,
-                    save_as=request.POST.get("save_as", ""),
-                )
-            except DomainError as exc:
-                messages.error(request, str(exc))
-            else:
-                return redirect("analytics:import-detail", pk=pk)
+            options = {
+                "header_row": request.POST.get("header_row", ""),
+                "date_format": request.POST.get("date_format", ""),
+            }
+            if request.POST.get("action") != "preview":
+                try:
+                    services.sales_import_confirm(
+                        actor=request.user,
+                        sales_import=sales_import,
+                        kind=kind,
+                        mapping=mapping,
+                        options=options,
+                        save_as=request.POST.get("save_as", ""),
+                    )
+                except DomainError as exc:
+                    messages.error(request, str(exc))
+                else:
+                    return redirect("analytics:import-detail", pk=pk)
+            if request.POST.get("header_row_changed") == "1":
+                mapping = None  # another header row: other headings, matched afresh
         try:
-            preview = services.sales_import_preview(sales_import=sales_import)
+            preview = services.sales_import_preview(
+                sales_import=sales_import,
+                kind=kind if kind in columns.COLUMNS else None,
+                mapping=mapping,
+                options=options,
+            )
         except DomainError as exc:
             messages.error(request, str(exc))
     kinds = [
@@ -94,7 +116,10 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "item": sales_import,
         "preview": preview,
         "kinds": kinds,
+        "header_rows": range(1, services.HEADER_SCAN_ROWS + 1),
+        "date_formats": _date_formats(),
         "progress": progress_get(pk),
+        "error_groups": selectors.import_error_groups(sales_import=sales_import),
     }
     return render(request, "analytics/import_detail.html", context)
 
@@ -102,8 +127,20 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     sales_import = selectors.import_get(user=request.user, pk=pk)
-    context = {"item": sales_import, "progress": progress_get(pk)}
+    context = {
+        "item": sales_import,
+        "progress": progress_get(pk),
+        "error_groups": selectors.import_error_groups(sales_import=sales_import),
+    }
     return render(request, "analytics/_import_progress.html", context)
+
+
+@login_required
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every reported error of an import as an Excel sheet."""
+    sales_import = selectors.import_get(user=request.user, pk=pk)
+    body = [[e.get("row"), e.get("column"), e.get("message")] for e in sales_import.errors]
+    return excel.response(f"import-{pk}-errors.xlsx", [(_("错误"), [_("行号"), _("列"), _("问题")], body)])
 
 
 @login_required

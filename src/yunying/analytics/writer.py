@@ -1,26 +1,33 @@
-"""Write sales facts fast and idempotently. Call inside a transaction.
+"""Write sales facts fast and idempotently, without holding the database for long.
 
-Rows are first *staged*: appended to a temporary table without indexes or constraints (PostgreSQL COPY, SQLite
-executemany), with the file's row number. `finish()` then, per kind, in a handful of set-based statements:
-  1. lists the staged store-days and deletes the rows those store-days already have (a re-import replaces,
-     it never double counts);
-  2. moves the staged rows into the fact table with one INSERT … SELECT (month, week computed by the database);
-     a unique-key clash can then only be a row repeated in the input: `DuplicateRows` names each repeat and the
-     row it repeats;
-  3. rebuilds the aggregates of every store-period touched (`aggregates.recompute`).
+Rows are first *staged*: appended to a temporary table without constraints (PostgreSQL COPY, SQLite
+executemany), with the file's row number. Staging writes only connection-private tables, so it can run outside
+any transaction while the rest of the app keeps writing. `finish()` then, per kind:
+  1. checks the staged rows for a repeated key (one sorted pass of the database: a window function);
+  2. lists the staged store-days, keeps a copy of the rows they already have, and splits them into chunks of
+     about `chunk_rows` rows;
+  3. per chunk, in its own short transaction: deletes the rows those store-days already have (a re-import
+     replaces, it never double counts) and moves the staged rows in with one INSERT … SELECT;
+  4. rebuilds the aggregates of every store-period touched (`aggregates.recompute`), a few stores at a time.
+If any step fails after a chunk committed, every committed chunk is put back as it was (the copy from step 2)
+and the aggregates rebuilt: a failed import leaves nothing behind.
+
+Store rows replace whole store-days, or only the channels they name (`replace_channels`, for API pushes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
 from yunying.analytics import aggregates
 from yunying.analytics.models import SalesDay, SalesProductDay
+from yunying.analytics.periods import add_months, month_start
 
 STORE, PRODUCT = aggregates.STORE, aggregates.PRODUCT
 
@@ -79,11 +86,18 @@ class WriteCounts:
 
 
 class DuplicateRows(Exception):
-    """Rows repeating an earlier row's key (same store, date and channel/product): [(row, earlier row)]."""
+    """Rows repeating an earlier row's key (same store, date and channel/product): [(row, earlier row)].
 
-    def __init__(self, kind: str, pairs: list[tuple[int, int]]):
+    `count` is the number of repeated rows (the pairs may list only the first of them)."""
+
+    def __init__(self, kind: str, pairs: list[tuple[int, int]], count: int | None = None):
         super().__init__(f"{len(pairs)} duplicated {kind} rows")
         self.kind, self.pairs = kind, pairs
+        self.count = len(pairs) if count is None else count
+
+
+class ConcurrentWrite(Exception):
+    """A unique-key clash the staged rows do not explain: another import wrote the same store-days meanwhile."""
 
 
 def _stage_table(kind: str) -> str:
@@ -94,8 +108,19 @@ def _days_table(kind: str) -> str:
     return f"analytics_stage_{kind}_days"
 
 
+def _backup_table(kind: str) -> str:
+    return f"analytics_stage_{kind}_backup"
+
+
+Step = Callable[[int, int], None]  # (chunks done, chunks in all)
+MAX_DUPLICATES = 1000
+CHUNK_ROWS = 5_000
+
+
 @dataclass
 class SalesWriter:
+    chunk_rows: int = 0  # rows per write transaction; 0: CHUNK_ROWS
+    replace_channels: bool = False  # store rows replace only the channels they name (API pushes)
     counts: WriteCounts = field(default_factory=WriteCounts)
     _staged: dict[str, int] = field(default_factory=dict)  # kind → rows staged
 
@@ -109,7 +134,8 @@ class SalesWriter:
         if not rows:
             return
         columns = ("row", *(name for name, _type in _STAGE[kind]))
-        _append(_stage_table(kind), columns, rows)
+        with _private_transaction():
+            _append(_stage_table(kind), columns, rows)
         self._staged[kind] += len(rows)
 
     def write_store_rows(self, rows: Iterable[StoreRow]) -> None:
@@ -122,84 +148,247 @@ class SalesWriter:
         self.stage(PRODUCT, [(start + i, r[0], r[1].isoformat(), *r[2:]) for i, r in enumerate(rows, 1)])
 
     def _create(self, kind: str) -> None:
-        stage, days = _stage_table(kind), _days_table(kind)
         definition = ", ".join(f"{name} {sql_type}" for name, sql_type in _STAGE[kind])
+        self._drop(kind)
         # Temporary: private to this connection, not written to the WAL/journal; dropped by finish().
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {stage}")
-            cursor.execute(f"DROP TABLE IF EXISTS {days}")
-            cursor.execute(f"CREATE TEMPORARY TABLE {stage} (row integer, {definition})")
+            cursor.execute(f"CREATE TEMPORARY TABLE {_stage_table(kind)} (row integer, {definition})")
+
+    @staticmethod
+    def _drop(kind: str) -> None:
+        with connection.cursor() as cursor:
+            for table in (_stage_table(kind), _days_table(kind), _backup_table(kind)):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def discard(self) -> None:
+        """Forget everything staged (an import refused before writing)."""
+        for kind in list(self._staged):
+            self._drop(kind)
+        self._staged.clear()
+
+    def remap_products(self, ids: dict[int, int]) -> None:
+        """Staged provisional product ids (negative, for products created only when the import writes)."""
+        if not ids or PRODUCT not in self._staged:
+            return
+        table = _stage_table(PRODUCT)
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE INDEX {table}_product ON {table} (product_id)")
+            for provisional, real in ids.items():
+                cursor.execute(
+                    f"UPDATE {table} SET product_id = %s WHERE product_id = %s", [real, provisional]
+                )
+
+    # ---- checks -------------------------------------------------------------------------------------------
+
+    def _key(self, kind: str) -> tuple[str, ...]:
+        return _KEY[kind]
+
+    def _day_key(self, kind: str) -> tuple[str, ...]:
+        """What one replaced unit is: a store-day, or a store-day-channel for pushes of store rows."""
+        return (
+            ("store_id", "date", "channel")
+            if kind == STORE and self.replace_channels
+            else ("store_id", "date")
+        )
+
+    def _duplicates(self, kind: str) -> list[tuple[int, int]]:
+        """Each staged row repeating the key of an earlier one, with that earlier row's number (the first
+        MAX_DUPLICATES). One sorted pass: a window function, no self-join."""
+        keys = ", ".join(self._key(kind))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT row, first FROM (SELECT row, MIN(row) OVER (PARTITION BY {keys}) AS first "
+                f"FROM {_stage_table(kind)}) t WHERE row > first ORDER BY row LIMIT {MAX_DUPLICATES}"
+            )
+            return [(row, first) for row, first in cursor.fetchall()]
+
+    def check_duplicates(self) -> None:
+        """Raise DuplicateRows for the first kind whose staged rows repeat a key."""
+        for kind in (STORE, PRODUCT):
+            if self._staged.get(kind):
+                pairs = self._duplicates(kind)
+                if pairs:
+                    raise DuplicateRows(kind, pairs)
 
     # ---- moving the staged rows into the facts ------------------------------------------------------------
 
-    def finish(self) -> WriteCounts:
-        """Replace the staged store-days, insert the rows, rebuild the aggregates; returns the counts.
+    def finish(self, step: Step | None = None) -> WriteCounts:
+        """Check repeats, replace the staged store-days chunk by chunk, rebuild the aggregates.
 
-        Raises DuplicateRows (nothing written by this call) when the staged rows repeat a key."""
-        for kind in (STORE, PRODUCT):
-            if kind in self._staged:
-                self.counts.add(self._finish(kind))
-        self._staged.clear()
+        Raises DuplicateRows (nothing written) when the staged rows repeat a key, ConcurrentWrite when a
+        chunk clashes with rows written meanwhile (everything this call wrote is then put back)."""
+        done: list[tuple[str, int]] = []
+        plans: dict[str, tuple[list[int], dict[int, tuple[date, date]]]] = {}
+        try:
+            self.check_duplicates()
+            for kind in (STORE, PRODUCT):
+                if kind in self._staged:
+                    plans[kind] = self._plan(kind)
+            total = sum(len(chunks) for chunks, _spans in plans.values()) + 1
+            for kind, (chunks, _spans) in plans.items():
+                for chunk in chunks:
+                    self._write_chunk(kind, chunk)
+                    done.append((kind, chunk))
+                    if step:
+                        step(len(done), total)
+            for kind, (_chunks, spans) in plans.items():
+                _recompute_in_parts(spans, kind)
+        except BaseException:
+            self._restore(done, plans)
+            raise
+        finally:
+            for kind in list(self._staged):
+                self._drop(kind)
+            self._staged.clear()
         return self.counts
 
-    def _finish(self, kind: str) -> WriteCounts:
-        stage, days, fact = _stage_table(kind), _days_table(kind), _FACT[kind]._meta.db_table
-        counts = WriteCounts(rows_written=self._staged[kind])
+    def _plan(self, kind: str) -> tuple[list[int], dict[int, tuple[date, date]]]:
+        """Store-days staged, their current rows copied aside, split into chunks; the counts filled in."""
+        stage, days, backup = _stage_table(kind), _days_table(kind), _backup_table(kind)
+        fact = _FACT[kind]._meta.db_table
+        unit = ", ".join(self._day_key(kind))
+        on = " AND ".join(f"f.{k} = d.{k}" for k in self._day_key(kind))
+        order = "date, store_id" + (", channel" if "channel" in self._day_key(kind) else "")
         with connection.cursor() as cursor:
-            cursor.execute(f"CREATE TEMPORARY TABLE {days} AS SELECT DISTINCT store_id, date FROM {stage}")
-            if connection.vendor == "postgresql":
-                cursor.execute(f"ANALYZE {days}")
-                cursor.execute(f"ANALYZE {stage}")
+            # Chunk of a store-day: the rows staged before it (in date order) over `chunk_rows` — a running
+            # total, so a chunk holds whole store-days and about `chunk_rows` rows.
             cursor.execute(
-                f"SELECT COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM {fact} f "
-                f"WHERE f.store_id = d.store_id AND f.date = d.date) THEN 1 ELSE 0 END) FROM {days} d"
+                f"CREATE TEMPORARY TABLE {days} AS SELECT {unit}, n, "
+                f"CAST((SUM(n) OVER (ORDER BY {order} ROWS UNBOUNDED PRECEDING) - n) / {int(self.chunk_rows or CHUNK_ROWS)} "
+                f"AS integer) AS chunk FROM (SELECT {unit}, COUNT(*) AS n FROM {stage} GROUP BY {unit}) t"
             )
-            counts.store_days, replaced = cursor.fetchone()
-            counts.store_days_replaced = replaced or 0
-            try:
-                with transaction.atomic():  # a savepoint: a clash leaves the outer transaction usable
-                    if counts.store_days_replaced:
-                        cursor.execute(
-                            f"DELETE FROM {fact} WHERE (store_id, date) IN (SELECT store_id, date FROM {days})"
-                        )
-                        counts.rows_replaced = max(cursor.rowcount, 0)
-                    cursor.execute(self._insert_sql(kind, stage, fact))
-            except IntegrityError:
-                raise DuplicateRows(kind, self._duplicates(kind)) from None
+            cursor.execute(f"CREATE INDEX {days}_unit ON {days} ({unit})")
+            cursor.execute(f"CREATE INDEX {days}_chunk ON {days} (chunk)")
+            cursor.execute(f"CREATE INDEX {stage}_unit ON {stage} ({unit})")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {backup} AS SELECT f.* FROM {fact} f "
+                f"WHERE EXISTS (SELECT 1 FROM {days} d WHERE {on})"
+            )
+            if connection.vendor == "postgresql":
+                for table in (stage, days, backup):
+                    cursor.execute(f"ANALYZE {table}")
+            cursor.execute(f"SELECT DISTINCT chunk FROM {days} ORDER BY chunk")
+            chunks = [number for (number,) in cursor.fetchall()]
+            cursor.execute(f"SELECT COUNT(*) FROM {backup}")
+            replaced_rows = cursor.fetchone()[0]
+            cursor.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT store_id, date FROM {days}) t")
+            store_days = cursor.fetchone()[0]
+            cursor.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT store_id, date FROM {backup}) t")
+            store_days_replaced = cursor.fetchone()[0]
             cursor.execute(f"SELECT store_id, MIN(date), MAX(date) FROM {days} GROUP BY store_id")
             spans = {store_id: (_as_date(lo), _as_date(hi)) for store_id, lo, hi in cursor.fetchall()}
-            cursor.execute(f"DROP TABLE {days}")
-            cursor.execute(f"DROP TABLE {stage}")
-        aggregates.recompute(spans, kinds=[kind])
-        return counts
+        self.counts.add(
+            WriteCounts(
+                rows_written=self._staged[kind],
+                rows_replaced=replaced_rows,
+                store_days=store_days,
+                store_days_replaced=store_days_replaced,
+            )
+        )
+        return chunks, spans
 
-    @staticmethod
-    def _insert_sql(kind: str, stage: str, fact: str) -> str:
+    def _write_chunk(self, kind: str, chunk: int) -> None:
+        stage, days, fact = _stage_table(kind), _days_table(kind), _FACT[kind]._meta.db_table
+        unit = self._day_key(kind)
+        names = ", ".join(unit)
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {fact} WHERE ({names}) IN (SELECT {names} FROM {days} WHERE chunk = %s)",
+                    [chunk],
+                )
+                cursor.execute(self._insert_sql(kind, stage, days, fact), [chunk])
+        except IntegrityError:
+            raise ConcurrentWrite from None
+
+    def _insert_sql(self, kind: str, stage: str, days: str, fact: str) -> str:
         columns = [name for name, _type in _STAGE[kind]]
-        month = aggregates._month_of("date")
+        month = aggregates._month_of("s.date")
         extra = {"month": month}
         if kind == STORE:
-            extra["week"] = aggregates._week_of("date")
+            extra["week"] = aggregates._week_of("s.date")
         names = ", ".join([*columns, *extra])
-        values = ", ".join([*columns, *extra.values()])
-        return f"INSERT INTO {fact} ({names}) SELECT {values} FROM {stage}"
+        values = ", ".join([*(f"s.{c}" for c in columns), *extra.values()])
+        on = " AND ".join(f"s.{k} = d.{k}" for k in self._day_key(kind))
+        return f"INSERT INTO {fact} ({names}) SELECT {values} FROM {days} d JOIN {stage} s ON {on} WHERE d.chunk = %s"
 
-    def _duplicates(self, kind: str) -> list[tuple[int, int]]:
-        """Each staged row repeating the key of an earlier one, with that earlier row's number."""
-        stage = _stage_table(kind)
-        on = " AND ".join(f"s.{k} = f.{k}" for k in _KEY[kind])
-        keys = ", ".join(_KEY[kind])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT s.row, f.first FROM {stage} s JOIN ("
-                f"  SELECT {keys}, MIN(row) AS first FROM {stage} GROUP BY {keys} HAVING COUNT(*) > 1"
-                f") f ON {on} WHERE s.row > f.first ORDER BY s.row"
-            )
-            return [(row, first) for row, first in cursor.fetchall()]
+    def _restore(self, done: list[tuple[str, int]], plans: dict[str, Any]) -> None:
+        """Put back the rows of every chunk already committed, then rebuild their aggregates."""
+        if not done:
+            return
+        for kind, chunk in done:
+            days, backup, fact = _days_table(kind), _backup_table(kind), _FACT[kind]._meta.db_table
+            unit = self._day_key(kind)
+            names = ", ".join(unit)
+            on = " AND ".join(f"b.{k} = d.{k}" for k in unit)
+            columns = ", ".join(str(f.column) for f in _FACT[kind]._meta.concrete_fields)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {fact} WHERE ({names}) IN (SELECT {names} FROM {days} WHERE chunk = %s)",
+                    [chunk],
+                )
+                cursor.execute(
+                    f"INSERT INTO {fact} ({columns}) SELECT {columns} FROM {backup} b "
+                    f"WHERE EXISTS (SELECT 1 FROM {days} d WHERE d.chunk = %s AND {on})",
+                    [chunk],
+                )
+        for kind in {kind for kind, _chunk in done}:
+            _recompute_in_parts(plans[kind][1], kind)
+
+
+STORES_PER_TRANSACTION = 50
+MONTHS_PER_TRANSACTION = 2
+
+
+def _recompute_in_parts(spans: dict[int, tuple[date, date]], kind: str) -> None:
+    """The aggregates of the stores touched, a few stores and months per (short) transaction: a long history
+    never holds the database's write lock for long. Each part rebuilds whole periods from the facts, so the
+    weeks at a part's edges, rebuilt twice, come out the same."""
+    store_ids = sorted(spans)
+    for start in range(0, len(store_ids), STORES_PER_TRANSACTION):
+        part = store_ids[start : start + STORES_PER_TRANSACTION]
+        first = min(spans[s][0] for s in part)
+        last = max(spans[s][1] for s in part)
+        window = month_start(first)
+        while window <= last:
+            end = add_months(window, MONTHS_PER_TRANSACTION)
+            piece = {
+                store_id: (max(spans[store_id][0], window), min(spans[store_id][1], end - timedelta(days=1)))
+                for store_id in part
+                if spans[store_id][0] < end and spans[store_id][1] >= window
+            }
+            if piece:
+                with transaction.atomic():
+                    aggregates.recompute(piece, kinds=[kind])
+            window = end
 
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+@contextmanager
+def _private_transaction() -> Iterator[None]:
+    """One commit per batch of rows appended to a temporary table, without taking the database's write lock:
+    SQLite's IMMEDIATE transactions (the app's setting) would lock out every other writer, a DEFERRED one that
+    writes only temporary tables never does. Inside a caller's transaction: that transaction."""
+    if connection.in_atomic_block:
+        yield
+        return
+    if connection.vendor != "sqlite":
+        with transaction.atomic():
+            yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    raw.execute("BEGIN DEFERRED")
+    try:
+        yield
+    except BaseException:
+        raw.execute("ROLLBACK")
+        raise
+    raw.execute("COMMIT")
 
 
 def _append(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

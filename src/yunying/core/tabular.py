@@ -169,24 +169,29 @@ def detect_file_encoding(path: Path, *, chunk_size: int = 1 << 20) -> str:
     raise DomainError(_("无法识别文件编码：请使用 UTF-8 或 GB18030（GBK）编码的 CSV。"))
 
 
-def open_rows(*, path: Path, filename: str, encoding: str | None = None) -> RowStream:
-    """Like `read_rows`, but streams from a file on disk so a file of any size fits in memory."""
+def open_rows(*, path: Path, filename: str, encoding: str | None = None, header_row: int = 1) -> RowStream:
+    """Like `read_rows`, but streams from a file on disk so a file of any size fits in memory.
+
+    `header_row` (1-based): the lines above it (a report title, an export date) are skipped."""
     name = filename.lower()
     if not path.exists() or path.stat().st_size == 0:
         raise DomainError(_("文件是空的。"))
+    header_row = max(1, header_row)
     if name.endswith((".xlsx", ".xlsm")):
-        return _open_xlsx(path)
+        return _open_xlsx(path, header_row)
     if name.endswith((".csv", ".txt")):
-        return _open_csv(path, encoding or detect_file_encoding(path))
+        return _open_csv(path, encoding or detect_file_encoding(path), header_row)
     raise DomainError(_("不支持的文件类型：请上传 .xlsx 或 .csv 文件。"))
 
 
-def _open_csv(path: Path, encoding: str) -> RowStream:
+def _open_csv(path: Path, encoding: str, header_row: int = 1) -> RowStream:
     size = max(path.stat().st_size, 1)
     raw = path.open("rb")
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     reader = csv.reader(text)
     try:
+        for _skipped in range(header_row - 1):
+            next(reader)
         header = _clean_header(next(reader))
     except StopIteration:
         raw.close()
@@ -199,8 +204,8 @@ def _open_csv(path: Path, encoding: str) -> RowStream:
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
-            for number, cells in enumerate(reader, start=2):
-                if not _is_blank(cells):
+            for number, cells in enumerate(reader, start=header_row + 1):
+                if "".join(cells).strip():  # CSV cells are text: not blank, in one C call
                     yield number, cells
         except UnicodeDecodeError:
             raise DomainError(_("文件编码与所选编码（%(enc)s）不符。") % {"enc": encoding})
@@ -210,7 +215,7 @@ def _open_csv(path: Path, encoding: str) -> RowStream:
     return RowStream(header, rows(), lambda: 0.0 if raw.closed else min(raw.tell() / size, 1.0))
 
 
-def _open_xlsx(path: Path) -> RowStream:
+def _open_xlsx(path: Path, header_row: int = 1) -> RowStream:
     from openpyxl import load_workbook
 
     try:
@@ -221,15 +226,17 @@ def _open_xlsx(path: Path) -> RowStream:
     total = max(sheet.max_row or 1, 1)
     iterator = sheet.iter_rows(values_only=True)
     try:
+        for _skipped in range(header_row - 1):
+            next(iterator)
         header = _clean_header(list(next(iterator)))
     except StopIteration:
         workbook.close()
         raise DomainError(_("文件是空的。"))
-    position = [1]
+    position = [header_row]
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
-            for number, cells in enumerate(iterator, start=2):
+            for number, cells in enumerate(iterator, start=header_row + 1):
                 position[0] = number
                 if not _is_blank(list(cells)):
                     yield number, list(cells)

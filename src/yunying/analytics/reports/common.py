@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
@@ -60,3 +61,17 @@ def only_stores(qs: QuerySet[Any], ids: list[int] | None) -> QuerySet[Any]:
 
 def num(value: Any) -> float:
     return float(value) if value is not None else 0.0
+
+
+def like_for_like(lines: Iterable[tuple[Decimal, Decimal | None]]) -> tuple[Decimal, Decimal] | None:
+    """同店同比, the one definition every page uses: of (sales, last year's sales or None) per store, only the
+    stores that traded in both periods count, on both sides. (this year's, last year's) sums, or None."""
+    comparable = [(sales, base) for sales, base in lines if base is not None and base > 0 and sales > 0]
+    if not comparable:
+        return None
+    return sum((s for s, _b in comparable), ZERO), sum((b for _s, b in comparable), ZERO)
+
+
+def comparable_a_year_ago(opened_on: date | None, period_start_a_year_ago: date) -> bool:
+    """A store has a comparable period a year ago when it was open on its first day (new stores have none)."""
+    return opened_on is None or opened_on <= period_start_a_year_ago

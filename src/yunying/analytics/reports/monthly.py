@@ -14,10 +14,22 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yunying.analytics.models import SalesStoreDay, SalesStoreMonth, StoreTarget
+from yunying.analytics.models import SalesStoreDay, SalesStoreMonth, SalesStoreProductMonth, StoreTarget
 from yunying.analytics.periods import add_months, month_days, month_end
 from yunying.analytics.reports import charts
-from yunying.analytics.reports.common import ZERO, money, num, only_stores, pct_change, pct_of, rank, ratio
+from yunying.analytics.reports.common import (
+    CENT,
+    ZERO,
+    comparable_a_year_ago,
+    like_for_like,
+    money,
+    num,
+    only_stores,
+    pct_change,
+    pct_of,
+    rank,
+    ratio,
+)
 from yunying.analytics.selectors import StoreInfo, report_stores
 
 WEEKDAYS = (
@@ -79,17 +91,52 @@ class RegionLine(Figures):
 
 
 @dataclass
+class TotalsMismatch:
+    """A store whose month total (store-day rows) differs from the sum of its product lines."""
+
+    store: StoreInfo
+    store_total: Decimal | None  # None: product lines without any store-day total
+    product_total: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return (self.store_total or ZERO) - self.product_total
+
+
+@dataclass
 class MonthlyReport:
     month: date
     stores: list[StoreLine]
     regions: list[RegionLine]
     total: Figures
     charts: dict[str, str] = field(default_factory=dict)
+    mismatches: list[TotalsMismatch] = field(default_factory=list)
+
+
+def totals_mismatches(lines: list[StoreLine], month: date, ids: list[int] | None) -> list[TotalsMismatch]:
+    """Stores whose store total and product total for the month disagree by a cent or more (stores without
+    product lines are not compared: their products were not imported)."""
+    products = dict(
+        only_stores(SalesStoreProductMonth.objects.filter(month=month), ids)
+        .values("store_id")
+        .annotate(amount=Sum("amount"))
+        .values_list("store_id", "amount")
+    )
+    found = []
+    for line in lines:
+        assert line.store is not None
+        if line.store.pk not in products:
+            continue
+        product_total = money(products[line.store.pk])
+        store_total = line.sales if line.days else None
+        if store_total is None or abs(store_total - product_total) >= CENT:
+            found.append(TotalsMismatch(line.store, store_total, product_total))
+    return found
 
 
 def _comparable_last_year(store: StoreInfo, month: date) -> bool:
     """Year-on-year only for stores open on the first day of last year's month (new stores have none)."""
-    return store.opened_on is None or store.opened_on <= add_months(month, -12)
+    return comparable_a_year_ago(store.opened_on, add_months(month, -12))
 
 
 def store_lines(*, user: Any, month: date, region: str | None = None) -> tuple[list[StoreLine], Any]:
@@ -147,13 +194,12 @@ def _add(into: Figures, line: Figures) -> None:
 
 
 def _like_for_like_year(into: Figures, lines: list[StoreLine]) -> None:
-    """A group's year-on-year compares only stores that have last year's month, on both sides."""
-    comparable = [s for s in lines if s.last_year is not None and s.days]
-    if not comparable:
+    """A group's year-on-year: 同店 (`like_for_like`), the stores that traded in both months."""
+    both = like_for_like((s.sales if s.days else ZERO, s.last_year) for s in lines)
+    if both is None:
         into.last_year = None
         return
-    into.last_year = sum((s.last_year or ZERO for s in comparable), ZERO)
-    into.yoy_sales = sum((s.sales for s in comparable), ZERO)
+    into.yoy_sales, into.last_year = both
 
 
 def monthly_report(
@@ -176,6 +222,7 @@ def monthly_report(
     region_lines = list(regions.values())
     rank(region_lines, lambda r: r.sales if r.days else None, lambda r, n: setattr(r, "rank", n))
     report = MonthlyReport(month=month, stores=lines, regions=region_lines, total=total)
+    report.mismatches = totals_mismatches(lines, month, store_set.filter_ids())
     if with_charts:
         report.charts = _charts(report, store_set.filter_ids())
     return report

@@ -154,13 +154,6 @@ def product_report(
     established = month - timedelta(days=NEW_PRODUCT_DAYS)
     per_store = sorted(float(p.amount / p.stores) for p in sold if p.stores)
     median_per_store = per_store[len(per_store) // 2] if per_store else 0.0
-    report.retire = [
-        p
-        for p in lines
-        if p.abc == "C"
-        and (p.launched_on is None or p.launched_on <= established)
-        and ((p.change_pct is not None and p.change_pct <= -MOVE) or p.coverage_pct < FEW_STORES * 100)
-    ]
     report.promote = [
         p
         for p in sold
@@ -173,6 +166,17 @@ def product_report(
                 and float(p.amount / p.stores) >= median_per_store
             )
         )
+    ]
+    promoted = {
+        p.code for p in report.promote
+    }  # selling well where it is sold: never also a retire candidate
+    report.retire = [
+        p
+        for p in lines
+        if p.abc == "C"
+        and p.code not in promoted
+        and (p.launched_on is None or p.launched_on <= established)
+        and ((p.change_pct is not None and p.change_pct <= -MOVE) or p.coverage_pct < FEW_STORES * 100)
     ]
     report.class_counts = {c: sum(1 for p in lines if p.abc == c) for c in "ABC"}
     if with_charts:

@@ -13,7 +13,16 @@ from django.utils.translation import gettext as _
 
 from yunying.analytics.models import SalesStoreWeek
 from yunying.analytics.reports import charts
-from yunying.analytics.reports.common import ZERO, money, only_stores, pct_change, rank, ratio
+from yunying.analytics.reports.common import (
+    ZERO,
+    comparable_a_year_ago,
+    like_for_like,
+    money,
+    only_stores,
+    pct_change,
+    rank,
+    ratio,
+)
 from yunying.analytics.selectors import StoreInfo, report_stores
 
 HEAT_WEEKS = 12
@@ -31,6 +40,7 @@ class WeekLine:
     days: int = 0
     last_week: Decimal | None = None
     last_year: Decimal | None = None
+    yoy_sales: Decimal | None = None  # a group's sales of the stores also in `last_year` (同店)
     rank: int | None = None
     stores: list[WeekLine] = field(default_factory=list)
 
@@ -44,7 +54,9 @@ class WeekLine:
 
     @property
     def yoy_pct(self) -> float | None:
-        return pct_change(self.sales, self.last_year) if self.days else None
+        """同店同比: a group compares only its stores that traded in both weeks (`like_for_like`)."""
+        current = self.yoy_sales if self.yoy_sales is not None else self.sales
+        return pct_change(current, self.last_year) if self.days else None
 
 
 @dataclass
@@ -95,8 +107,9 @@ def weekly_report(
             into.days = max(into.days, line.days)
             if line.last_week is not None:
                 into.last_week = (into.last_week or ZERO) + line.last_week
-            if line.last_year is not None:
-                into.last_year = (into.last_year or ZERO) + line.last_year
+    for group in (*regions.values(), total):
+        both = like_for_like((s.sales if s.days else ZERO, s.last_year) for s in (group.stores or lines))
+        group.yoy_sales, group.last_year = both if both else (None, None)
     rank(lines, lambda s: s.sales if s.days else None, lambda s, r: setattr(s, "rank", r))
     region_lines = list(regions.values())
     rank(region_lines, lambda s: s.sales if s.days else None, lambda s, r: setattr(s, "rank", r))
@@ -121,7 +134,7 @@ def _store_line(store: StoreInfo, history: dict[Any, Any], year_ago: dict[int, A
         line.sales, line.tickets, line.customers, line.days = money(row[2]), row[3], row[4], row[5]
     previous = history.get((store.pk, week - timedelta(weeks=1)))
     line.last_week = money(previous[2]) if previous else None
-    comparable = store.opened_on is None or store.opened_on <= _year_ago(week)
+    comparable = comparable_a_year_ago(store.opened_on, _year_ago(week))
     line.last_year = money(year_ago[store.pk]) if store.pk in year_ago and comparable else None
     return line
 

@@ -47,14 +47,16 @@ class Command(BaseCommand):
         try:
             result = sales_import_file(actor=actor, path=path, source_name=options["source"], echo=echo)
         except DomainError as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from None
+        except Exception as exc:  # one line for the operator; the import itself is marked failed
+            raise CommandError(" ".join(f"{type(exc).__name__}: {exc}".split())) from None
         if tty:
             sys.stderr.write("\n")
         elapsed = time.monotonic() - started
         if result.status != ImportStatus.DONE:
             for error in result.errors[:50]:
                 self.stderr.write(f"row {error['row']} [{error['column']}]: {error['message']}")
-            raise CommandError(result.message or "import failed")
+            raise CommandError(" ".join((result.message or "import failed").split()))
         self.stdout.write(
             f"{result.message} ({result.rows:,} rows in {elapsed:.1f}s, {result.rows / max(elapsed, 1e-6):,.0f} rows/s)"
         )
