@@ -88,6 +88,7 @@ def stores_to_inspect(user: Any) -> QuerySet[Any]:
 class ReportItem:
     item: Item
     answer: VisitAnswer | None
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def visit_report(visit: Visit) -> list[ReportSection]:
     answers = {a.item_key: a for a in visit.answers.all()}
     report = []
     for section in sections_parse(visit.version.sections):
-        items = [ReportItem(item, answers.get(item.key)) for item in section.items]
+        items = [_report_item(item, answers.get(item.key)) for item in section.items]
         pairs = [(r.item, r.answer.value) for r in items if r.answer is not None]
         result = score_compute(
             pairs,
@@ -114,6 +115,12 @@ def visit_report(visit: Visit) -> list[ReportSection]:
         )
         report.append(ReportSection(section, items, result.score))
     return report
+
+
+def _report_item(item: Item, answer: VisitAnswer | None) -> ReportItem:
+    from yunying.inspections.presentation import answer_label
+
+    return ReportItem(item, answer, answer_label(item, answer.value) if answer else "")
 
 
 def findings_visible_to(user: Any) -> QuerySet[Finding]:
