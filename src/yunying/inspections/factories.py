@@ -43,3 +43,26 @@ def small_template(*, key: str = "mini", critical_rule: str = "fail", **kwargs: 
 def answers(**values: str) -> dict[str, dict[str, Any]]:
     """{"door": "yes", …} → the answers payload, notes empty, no photos."""
     return {key: {"value": value, "note": "", "photos": []} for key, value in values.items()}
+
+
+def png_bytes(width: int = 64, height: int = 48, rgb: tuple[int, int, int] = (214, 57, 57)) -> bytes:
+    """A small solid-colour PNG (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )

@@ -9,13 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from yunying.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from yunying.inspections import selectors, services
-from yunying.inspections.factories import answers, small_template
+from yunying.inspections.factories import answers, png_bytes, small_template
 from yunying.inspections.models import Finding, FindingEvent, FindingStatus, Visit, VisitAnswer
 
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cf"
-    "c0f01f0005000201e2b4a3f00000000049454e44ae426082"
-)
+PNG = png_bytes()
 
 
 def _png() -> SimpleUploadedFile:
