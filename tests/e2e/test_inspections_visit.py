@@ -129,3 +129,23 @@ def test_phone_visit_offline_reopen_submit_and_rectify(browser: Any, live_server
     assert "验证通过" in page.get_by_test_id("finding-events").inner_text()
     screenshot(page, "insp-finding-closed-phone")
     supervisor.close()
+
+
+def test_demo_visits_and_overdue_findings_on_a_phone(browser: Any, live_server: Any, demo: None) -> None:
+    context = _phone(browser, live_server)
+    page = context.new_page()
+    login(page, "area1")
+    page.goto("/inspections/")
+    rows = page.get_by_test_id("visit-table").locator("tbody tr")
+    assert rows.count() >= 4
+    stores = {text.split()[1] for text in rows.all_inner_texts()}  # "date\nS01 name …"
+    assert stores and stores <= {"S01", "S02", "S03", "S04"}  # the 浦东 region only
+    screenshot(page, "insp-demo-visits-phone")
+    page.goto("/inspections/findings/?overdue=1")
+    overdue = page.get_by_test_id("finding-table").inner_text()
+    assert "逾期" in overdue
+    screenshot(page, "insp-demo-overdue-phone")
+    page.goto("/inspections/templates/qsc/")
+    assert page.get_by_test_id("template-rule").is_visible()
+    screenshot(page, "insp-template-qsc-phone")
+    context.close()

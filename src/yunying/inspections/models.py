@@ -28,11 +28,12 @@ class ChecklistTemplate(TimeStampedModel):
     name_en = models.CharField(_("英文名称"), max_length=150, blank=True)
     description = models.TextField(_("说明"), blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    sort_order = models.IntegerField(_("排序"), default=0)
 
     class Meta:
         verbose_name = _("检查表")
         verbose_name_plural = _("检查表")
-        ordering = ["key"]
+        ordering = ["sort_order", "key"]
         permissions = [
             ("conduct_visit", _("可以巡店检查")),
             ("answer_finding", _("可以回复整改项")),

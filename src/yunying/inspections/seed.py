@@ -255,6 +255,7 @@ TEMPLATES: list[dict[str, Any]] = [
         "sections": QSC,
         "critical_rule": "fail",
         "pass_mark": 80,
+        "sort_order": 10,
     },
     {
         "key": "opening",
@@ -265,6 +266,7 @@ TEMPLATES: list[dict[str, Any]] = [
         "critical_rule": "cap",
         "critical_cap": 60,
         "pass_mark": 85,
+        "sort_order": 20,
     },
     {
         "key": "fire",
@@ -274,6 +276,7 @@ TEMPLATES: list[dict[str, Any]] = [
         "sections": FIRE,
         "critical_rule": "fail",
         "pass_mark": 90,
+        "sort_order": 30,
     },
 ]
 

@@ -30,7 +30,7 @@ LIST_LIMIT = 200
 
 
 def template_list() -> QuerySet[ChecklistTemplate]:
-    return ChecklistTemplate.objects.filter(is_active=True).order_by("key")
+    return ChecklistTemplate.objects.filter(is_active=True).order_by("sort_order", "key")
 
 
 def template_get(*, key: str) -> ChecklistTemplate:
@@ -154,9 +154,10 @@ def finding_list(
     if status in FindingStatus.values:
         findings = findings.filter(status=status)
     if overdue:
-        findings = findings.filter(due_on__lt=clock.today()).exclude(status=FindingStatus.CLOSED)
+        findings = findings.filter(due_on__lt=clock.today(), status=FindingStatus.OPEN)
     return list(findings.order_by("due_on", "pk")[:limit])
 
 
 def finding_is_overdue(finding: Finding) -> bool:
-    return finding.status != FindingStatus.CLOSED and finding.due_on < clock.today()
+    """Still waiting for the store's answer after its deadline."""
+    return finding.status == FindingStatus.OPEN and finding.due_on < clock.today()

@@ -57,6 +57,7 @@ def template_publish(
     critical_rule: str = CriticalRule.FAIL,
     critical_cap: Decimal | int = 60,
     pass_mark: Decimal | int = 80,
+    sort_order: int = 0,
 ) -> TemplateVersion:
     """Publish a new version of a checklist (creating the checklist the first time); earlier versions and
     the visits done on them stay as they are."""
@@ -66,7 +67,8 @@ def template_publish(
     if not 0 <= Decimal(pass_mark) <= 100 or not 0 <= Decimal(critical_cap) <= 100:
         raise DomainError(_("合格分和封顶分必须在 0 到 100 之间。"), field="pass_mark")
     template, _created = ChecklistTemplate.objects.get_or_create(
-        key=key, defaults={"name": name, "name_en": name_en, "description": description}
+        key=key,
+        defaults={"name": name, "name_en": name_en, "description": description, "sort_order": sort_order},
     )
     if not _created:
         template.name, template.name_en, template.description = name, name_en, description
