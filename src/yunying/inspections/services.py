@@ -359,7 +359,7 @@ def finding_answer(
     *, actor: Any, finding: Finding, note: str, photos: list[UploadedFile] | None = None
 ) -> Finding:
     """The store says what it did (a note, optionally photos); the finding waits for verification."""
-    finding = Finding.objects.select_for_update().select_related("owner").get(pk=finding.pk)
+    finding = Finding.objects.select_for_update(of=("self",)).select_related("owner").get(pk=finding.pk)
     if not _may_answer(actor, finding):
         raise PermissionDenied(_("您不能回复这个整改项。"))
     if finding.status != FindingStatus.OPEN:

@@ -35,9 +35,11 @@
 
   let state = load();
   let timer = null;
+  let submitting = false;
+  let finished = false; // submitted: nothing is kept on the device any more
 
   function persist() {
-    localStorage.setItem(storageKey, JSON.stringify(state));
+    if (!finished) localStorage.setItem(storageKey, JSON.stringify(state));
   }
 
   function payload() {
@@ -142,6 +144,7 @@
   }
 
   async function sync() {
+    if (finished) return;
     if (state.submitPending) return submit();
     try {
       const response = await api(config.answersUrl, {
@@ -184,6 +187,9 @@
   }
 
   async function submit() {
+    if (submitting || finished) return;
+    submitting = true;
+    clearTimeout(timer);
     state.submitPending = true;
     persist();
     setStatus(t.submitting);
@@ -195,18 +201,21 @@
         body: JSON.stringify({ answers: payload(), idempotency_key: state.key, summary: state.summary || "" }),
       });
     } catch (e) {
+      submitting = false;
       setStatus(t.queued, "text-warning");
       return;
     }
     const body = await response.json().catch(() => ({}));
-    if (response.ok) {
+    submitting = false;
+    if (response.ok || response.status === 409) {
+      finished = true;
+      clearTimeout(timer);
       localStorage.removeItem(storageKey);
       window.location.assign(config.reportUrl);
       return;
     }
     state.submitPending = false;
     persist();
-    if (response.status === 409) { localStorage.removeItem(storageKey); window.location.assign(config.reportUrl); return; }
     showProblems(body.errors || [{ field: "", message: body.detail || String(response.status) }]);
     setStatus(body.detail || "", "text-danger");
   }
