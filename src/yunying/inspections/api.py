@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from yunying.core.errors import NotFound
@@ -159,13 +159,13 @@ def visit_create(request: HttpRequest, payload: VisitIn) -> Any:
 
 class VisitQuery(Schema):
     store: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
 
 
 @router.get("/visits", response=list[VisitOut], url_name="inspections_visits")
 def visit_list(request: HttpRequest, filters: Query[VisitQuery]) -> Any:
-    """Visits the caller may see, newest first (at most 200); ``date_from``/``date_to`` bound the visit day."""
+    """Visits the caller may see, newest first (at most 200); ``from``/``to`` bound the visit day."""
     visits = selectors.visit_list(
         user=request.user, store=filters.store, date_from=filters.date_from, date_to=filters.date_to
     )

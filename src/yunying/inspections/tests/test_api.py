@@ -65,6 +65,11 @@ def test_visit_round_trip_and_idempotent_submit(chain):
         ).status_code
         == 409
     )
+    today = supervisor.get(f"/api/inspections/visits/{visit_id}").json()["visited_on"]
+    assert [
+        v["id"] for v in supervisor.get(f"/api/inspections/visits?store=A1&from={today}&to={today}").json()
+    ] == [visit_id]
+    assert supervisor.get("/api/inspections/visits?to=2000-01-01").json() == []
     detail = supervisor.get(f"/api/inspections/visits/{visit_id}").json()
     assert detail["status"] == "submitted" and len(detail["answers"]) == 4 and len(detail["findings"]) == 1
 
