@@ -128,6 +128,11 @@ def test_phone_visit_offline_reopen_submit_and_rectify(browser: Any, live_server
     assert page.get_by_test_id("finding-status").inner_text() == "已关闭"
     assert "验证通过" in page.get_by_test_id("finding-events").inner_text()
     screenshot(page, "insp-finding-closed-phone")
+    page.goto("/inspections/bulletins/")  # the current half month
+    assert "S01 陆家嘴店" in page.get_by_test_id("bulletin-ranking").inner_text()
+    critical = page.get_by_test_id("bulletin-critical").inner_text()
+    assert "值班经理检查消防器材完好" in critical and "已关闭" in critical
+    screenshot(page, "insp-bulletin-phone")
     supervisor.close()
 
 

@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
+from yunying.core import clock
 from yunying.core.errors import NotFound
 from yunying.forms.files import file_token
 from yunying.inspections import selectors, services
+from yunying.inspections.bulletin import Period, bulletin_compile
 from yunying.inspections.models import ChecklistTemplate, Finding, Visit
 from yunying.inspections.scoring import ScoreResult
 from yunying.org.scope import stores_visible_to
@@ -315,3 +317,71 @@ def action_verify(request: HttpRequest, action_id: int, payload: VerifyIn) -> An
         actor=request.user, finding=finding, accepted=payload.accepted, comment=payload.comment
     )
     return _action_out(selectors.finding_get(user=request.user, pk=action_id))
+
+
+class BulletinStoreOut(Schema):
+    rank: int
+    store: str
+    name: str
+    visits: int
+    average: Decimal | None
+    failed_visits: int
+    critical_failures: int
+
+
+class BulletinOut(Schema):
+    period: str
+    start: dt.date
+    end: dt.date
+    visits: int
+    average: Decimal | None
+    ranking: list[BulletinStoreOut]
+    not_visited: list[str]
+    frequent: list[dict[str, Any]]
+    repeated: list[int]
+    critical: list[int]
+    rectification: dict[str, int]
+
+
+@router.get("/bulletins", response=list[str], url_name="inspections_bulletins")
+def bulletin_list(request: HttpRequest) -> Any:
+    """The last twelve half-month periods, newest first (e.g. ``2026-11-2``)."""
+    period, periods = Period.of(clock.today()), []
+    for _n in range(12):
+        periods.append(period.key)
+        period = period.previous()
+    return periods
+
+
+@router.get("/bulletins/{period}", response=BulletinOut, url_name="inspections_bulletin")
+def bulletin_detail(request: HttpRequest, period: str) -> Any:
+    """The half-month's bulletin over the caller's stores: ``repeated``/``critical`` list action ids."""
+    parsed = Period.parse(period)
+    bulletin = bulletin_compile(user=request.user, period=parsed)
+    return {
+        "period": parsed.key,
+        "start": parsed.start,
+        "end": parsed.end,
+        "visits": bulletin.visits,
+        "average": bulletin.average,
+        "ranking": [
+            {
+                "rank": line.rank,
+                "store": line.code,
+                "name": line.name,
+                "visits": line.visits,
+                "average": line.average,
+                "failed_visits": line.failed_visits,
+                "critical_failures": line.critical_failures,
+            }
+            for line in bulletin.visited
+        ],
+        "not_visited": [line.code for line in bulletin.not_visited],
+        "frequent": [
+            {"section": v.section, "item": v.item, "count": v.count, "stores": v.stores}
+            for v in bulletin.frequent
+        ],
+        "repeated": [line.finding.pk for line in bulletin.repeated],
+        "critical": [line.finding.pk for line in bulletin.critical],
+        "rectification": bulletin.rectification,
+    }

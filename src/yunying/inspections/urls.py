@@ -11,4 +11,6 @@ urlpatterns = [
     path("templates/<str:key>/", views.template_detail, name="template"),
     path("findings/", views.finding_list, name="findings"),
     path("findings/<int:pk>/", views.finding_detail, name="finding"),
+    path("bulletins/", views.bulletin_current, name="bulletins"),
+    path("bulletins/<str:period>/", views.bulletin, name="bulletin"),
 ]

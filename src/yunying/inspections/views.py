@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from yunying.core import clock
 from yunying.core.errors import DomainError, NotFound
 from yunying.inspections import selectors, services
+from yunying.inspections.bulletin import Period, bulletin_compile
 from yunying.inspections.definition import items_of
 from yunying.inspections.models import CONDUCT_PERMISSION, FindingStatus, VisitStatus
 from yunying.inspections.presentation import answer_label, js_messages
@@ -194,3 +196,23 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "nav_active": "insp-findings",
     }
     return render(request, "inspections/finding.html", context)
+
+
+@login_required
+def bulletin_current(request: HttpRequest) -> HttpResponse:
+    return redirect("inspections:bulletin", period=Period.of(clock.today()).key)
+
+
+@login_required
+def bulletin(request: HttpRequest, period: str) -> HttpResponse:
+    try:
+        parsed = Period.parse(period)
+    except DomainError as exc:
+        raise Http404(str(exc)) from exc
+    context = {
+        "bulletin": bulletin_compile(user=request.user, period=parsed),
+        "previous": parsed.previous().key,
+        "next": parsed.next().key if parsed.next().start <= clock.today() else "",
+        "nav_active": "insp-bulletin",
+    }
+    return render(request, "inspections/bulletin.html", context)
