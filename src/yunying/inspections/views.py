@@ -5,6 +5,7 @@ static/inspections/visit.js."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +30,14 @@ def _or_404(getter: Any, **kwargs: Any) -> Any:
         return getter(**kwargs)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
+
+
+def _date(text: str | None) -> dt.date | None:
+    """A date from a filter field; anything unreadable is simply no filter."""
+    try:
+        return parse_date(text or "")
+    except ValueError:
+        return None
 
 
 @login_required
@@ -79,8 +88,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("inspections:visit", pk=visit.pk)
     store_code = request.GET.get("store") or None
-    date_from = parse_date(request.GET.get("from") or "") if request.GET.get("from") else None
-    date_to = parse_date(request.GET.get("to") or "") if request.GET.get("to") else None
+    date_from, date_to = _date(request.GET.get("from")), _date(request.GET.get("to"))
     context = {
         "visits": selectors.visit_list(
             user=request.user, store=store_code, date_from=date_from, date_to=date_to

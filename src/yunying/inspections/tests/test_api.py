@@ -129,3 +129,22 @@ def test_openapi_lists_the_paths(chain):
         "/api/inspections/actions/{action_id}/verify",
     ):
         assert path in paths
+
+
+def test_list_endpoints_keep_a_fixed_number_of_queries(chain, django_assert_max_num_queries):
+    from yunying.inspections import services
+    from yunying.inspections.tests.test_services import _full
+
+    version = small_template()
+    supervisor = chain.users["supervisor"]
+    for store in [*chain.stores_a, *chain.stores_b]:
+        visit = services.visit_create(actor=supervisor, store=store, template=version.template)
+        services.visit_submit(
+            actor=supervisor, visit=visit, answers=_full(visit), idempotency_key=f"k{visit.pk}"
+        )
+    client = client_for(supervisor)
+    with django_assert_max_num_queries(8):
+        visits = client.get("/api/inspections/visits").json()
+    with django_assert_max_num_queries(8):
+        actions = client.get("/api/inspections/actions").json()
+    assert len(visits) == 9 and len(actions) == 18

@@ -162,3 +162,18 @@ def test_store_manager_sees_only_their_stores_visits(chain, version):
     assert len(selectors.visit_list(user=supervisor)) == 2
     draft = services.visit_create(actor=supervisor, store=chain.stores_a[0], template=version.template)
     assert draft.pk not in [v.pk for v in selectors.visit_list(user=chain.users["area_a"])]
+
+
+def test_seeding_an_existing_database_grants_the_inspection_permissions(chain):
+    from django.contrib.auth.models import Permission
+
+    from yunying.inspections.models import ChecklistTemplate
+    from yunying.inspections.seed import seed_inspections
+    from yunying.org.models import Position
+
+    ChecklistTemplate.objects.all().delete()
+    supervisor = Position.objects.get(code="SUPERVISOR")
+    supervisor.permissions.remove(*Permission.objects.filter(content_type__app_label="inspections"))
+    assert seed_inspections() == {"checklists": 3}
+    assert supervisor.permissions.filter(codename="conduct_visit").exists()
+    assert seed_inspections() == {"checklists": 0}

@@ -26,6 +26,7 @@ def test_visit_pages_from_start_to_rectification(chain, django_assert_max_num_qu
     small_template()
     supervisor = client_for(chain.users["supervisor"])
     listing = supervisor.get("/inspections/")
+    assert supervisor.get("/inspections/?from=2026-13-01&to=x").status_code == 200
     assert listing.status_code == 200 and "开始巡店" in listing.text and "巡店记录" in listing.text
     started = supervisor.post("/inspections/", {"store": "A1", "template": "mini"})
     visit = Visit.objects.get()
