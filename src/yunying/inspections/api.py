@@ -254,6 +254,7 @@ class ActionOut(Schema):
     section_title: str
     item_title: str
     critical: bool
+    repeated: bool
     owner: str | None
     due_on: dt.date
     status: str
@@ -271,6 +272,7 @@ def _action_out(finding: Finding) -> dict[str, Any]:
         "section_title": finding.section_title,
         "item_title": finding.item_title,
         "critical": finding.critical,
+        "repeated": finding.repeated,
         "owner": finding.owner.name if finding.owner else None,
         "due_on": finding.due_on,
         "status": finding.status,

@@ -153,6 +153,9 @@ class Finding(TimeStampedModel):
     section_title = models.CharField(_("分区"), max_length=100)
     item_title = models.CharField(_("检查项"), max_length=300)
     critical = models.BooleanField(_("红线项"), default=False)
+    repeated = models.BooleanField(
+        _("重复问题"), default=False, help_text=_("同一门店上一次同类检查也未通过此项")
+    )
     inspector_note = models.TextField(_("检查备注"), blank=True)
     photos: models.JSONField[Any, Any] = models.JSONField(_("检查照片"), default=list, blank=True)
     owner = models.ForeignKey(

@@ -277,6 +277,7 @@ def _write_answers(
 ) -> None:
     owner = _store_manager(visit.store)
     opened_on = clock.today()
+    failed_before = _failed_last_time(visit)
     rows, findings = [], []
     for section, item in items_of(sections):
         entry = answers[item.key]
@@ -306,6 +307,7 @@ def _write_answers(
                     section_title=section.title,
                     item_title=item.title,
                     critical=item.critical,
+                    repeated=item.key in failed_before,
                     inspector_note=entry["note"],
                     photos=photos,
                     owner=owner,
@@ -317,6 +319,24 @@ def _write_answers(
     for finding in findings:
         finding.save()
         FindingEvent.objects.create(finding=finding, action=FindingEvent.Action.OPENED, actor=actor, at=now)
+
+
+def _failed_last_time(visit: Visit) -> set[str]:
+    """Items failed on the store's previous submitted visit of the same checklist (any version)."""
+    previous = (
+        Visit.objects.filter(
+            store_id=visit.store_id,
+            version__template_id=visit.version.template_id,
+            status=VisitStatus.SUBMITTED,
+            visited_on__lte=visit.visited_on,
+        )
+        .exclude(pk=visit.pk)
+        .order_by("-visited_on", "-pk")
+        .first()
+    )
+    if previous is None:
+        return set()
+    return set(VisitAnswer.objects.filter(visit=previous, failed=True).values_list("item_key", flat=True))
 
 
 def photo_store(*, actor: Any, visit: Visit, upload: UploadedFile) -> dict[str, Any]:

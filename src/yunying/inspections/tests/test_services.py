@@ -80,6 +80,18 @@ def test_submit_scores_writes_answers_and_findings_once(chain, visit):
         services.visit_submit(actor=visit.inspector, visit=visit, answers=data, idempotency_key="k-2")
 
 
+def test_a_finding_failed_on_the_previous_visit_too_is_repeated(chain, visit):
+    services.visit_submit(actor=visit.inspector, visit=visit, answers=_full(visit), idempotency_key="k1")
+    again = services.visit_create(actor=visit.inspector, store=visit.store, template=visit.version.template)
+    data = _full(again)
+    data["floor"]["value"] = "5"
+    data["exit"]["value"] = "no"
+    services.visit_submit(actor=visit.inspector, visit=again, answers=data, idempotency_key="k2")
+    flags = dict(Finding.objects.filter(visit=again).values_list("item_key", "repeated"))
+    assert flags == {"door": True, "exit": False}
+    assert not Finding.objects.filter(visit=visit, repeated=True).exists()
+
+
 def test_finding_owner_is_the_store_manager_and_deadline_follows_severity(chain, visit):
     services.visit_submit(
         actor=visit.inspector, visit=visit, answers=_full(visit, exit="no"), idempotency_key="k"
