@@ -13,4 +13,5 @@ urlpatterns = [
     path("findings/<int:pk>/", views.finding_detail, name="finding"),
     path("bulletins/", views.bulletin_current, name="bulletins"),
     path("bulletins/<str:period>/", views.bulletin, name="bulletin"),
+    path("bulletins/<str:period>.xlsx", views.bulletin_export, name="bulletin-export"),
 ]

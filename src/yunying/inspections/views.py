@@ -224,3 +224,19 @@ def bulletin(request: HttpRequest, period: str) -> HttpResponse:
         "nav_active": "insp-bulletin",
     }
     return render(request, "inspections/bulletin.html", context)
+
+
+@login_required
+def bulletin_export(request: HttpRequest, period: str) -> HttpResponse:
+    from yunying.inspections.bulletin_export import bulletin_xlsx
+
+    try:
+        parsed = Period.parse(period)
+    except DomainError as exc:
+        raise Http404(str(exc)) from exc
+    content = bulletin_xlsx(bulletin_compile(user=request.user, period=parsed))
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="yunying-bulletin-{parsed.key}.xlsx"'
+    return response

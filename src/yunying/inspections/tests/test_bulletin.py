@@ -4,6 +4,7 @@ violations, rectification counts, scope; the page and the API."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -90,3 +91,11 @@ def test_bulletin_page_and_api(chain):
     assert body["critical"] == [Finding.objects.get(item_key="exit").pk]
     assert client.get("/api/inspections/bulletins/2026-11-9").status_code == 422
     assert len(client.get("/api/inspections/bulletins").json()) == 12
+    exported = client.get("/inspections/bulletins/2026-11-1.xlsx")
+    assert exported.status_code == 200 and exported["Content-Type"].endswith("spreadsheetml.sheet")
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(exported.content))
+    assert workbook.sheetnames[0] == "门店得分排名"
+    assert [c.value for c in workbook.worksheets[0][2]][:3] == [1, "A1", chain.stores_a[0].name]
+    assert workbook.worksheets[3]["E2"].value == "安全出口畅通"
