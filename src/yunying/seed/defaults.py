@@ -10,6 +10,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "org.region_min_stores": (4, "组建区域所需的同一地区最少门店数"),
     "org.region_assistant_min_stores": (5, "区域可设区域经理助理的最少门店数"),
     "org.management_department_code": ("D-MGMT", "运营管理部的单位编码；无区域的门店由其直接管理"),
+    "inspections.finding_days": (3, "巡店整改项的整改期限（自然日）"),
+    "inspections.finding_days_critical": (1, "红线项整改期限（自然日）"),
 }
 
 _ORG_MANAGE = (
@@ -30,6 +32,7 @@ _ORG_MANAGE = (
 _AREA_MANAGE = ("org.add_employee", "org.add_appointment", "org.change_appointment", "org.change_employee")
 _SALES_IMPORT = ("analytics.add_salesimport",)
 _TARGETS_MANAGE = ("analytics.add_storetarget", "analytics.change_storetarget", *_SALES_IMPORT)
+_INSPECT = ("inspections.conduct_visit",)
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,17 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=(*_ORG_MANAGE, *_SALES_IMPORT),
+        permissions=(*_ORG_MANAGE, *_SALES_IMPORT, *_INSPECT),
     ),
-    PositionSeed("SUPERVISOR", "督导专员", "Supervisor", "department", "MGMT-HEAD", sees_everything=True),
+    PositionSeed(
+        "SUPERVISOR",
+        "督导专员",
+        "Supervisor",
+        "department",
+        "MGMT-HEAD",
+        sees_everything=True,
+        permissions=_INSPECT,
+    ),
     PositionSeed(
         "AREA-MGR",
         "区域经理",
@@ -93,7 +104,7 @@ POSITIONS: list[PositionSeed] = [
         "MGMT-HEAD",
         True,
         max_per_unit=1,
-        permissions=_AREA_MANAGE,
+        permissions=(*_AREA_MANAGE, *_INSPECT),
     ),
     PositionSeed(
         "AREA-ASST",
@@ -103,6 +114,7 @@ POSITIONS: list[PositionSeed] = [
         "AREA-MGR",
         max_per_unit=1,
         min_stores_setting="org.region_assistant_min_stores",
+        permissions=_INSPECT,
     ),
     PositionSeed(
         "STORE-MGR",
@@ -113,7 +125,7 @@ POSITIONS: list[PositionSeed] = [
         True,
         True,
         max_per_unit=1,
-        permissions=("org.change_appointment",),
+        permissions=("org.change_appointment", "inspections.answer_finding"),
     ),
     PositionSeed("FOH-LEAD", "前厅主管", "Front-of-house lead", "store", "STORE-MGR", is_store_standard=True),
     PositionSeed("KITCHEN-LEAD", "厨房主管", "Kitchen lead", "store", "STORE-MGR", is_store_standard=True),

@@ -169,6 +169,10 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
 
     workflow_demo_load()  # a few running and finished requests for the inbox and the monitor
 
+    from yunying.inspections.demo import inspections_demo_load
+
+    inspections_demo_load(seed=seed)  # six weeks of store visits, scores and findings
+
     logins = [
         ("gm", "总经理"),
         ("ops", "运营经理"),

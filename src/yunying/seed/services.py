@@ -56,4 +56,7 @@ def seed_defaults() -> dict[str, int]:
     from yunying.workflow.seed import seed_workflow
 
     created.update(seed_workflow())
+    from yunying.inspections.seed import seed_inspections
+
+    created.update(seed_inspections())
     return created
