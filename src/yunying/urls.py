@@ -16,6 +16,7 @@ urlpatterns = [
     path("forms/", include("yunying.forms.urls")),
     path("analytics/", include("yunying.analytics.urls")),
     path("workflow/", include("yunying.workflow.urls")),
+    path("notifications/", include("yunying.notifications.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

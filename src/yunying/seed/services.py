@@ -56,4 +56,7 @@ def seed_defaults() -> dict[str, int]:
     from yunying.workflow.seed import seed_workflow
 
     created.update(seed_workflow())
+    from yunying.notifications.services import kinds_seed
+
+    created["notification_kinds"] = kinds_seed()
     return created

@@ -1,13 +1,16 @@
-"""Notifications (reminders, overdue warnings, alerts): a row per recipient, delivered after commit."""
+"""Workflow notifications go through the notifications app (one service for every app); this forwarder
+keeps the workflow's call sites as they are and adds the request's link and org unit."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.urls import reverse
 
-from yunying.workflow.models import Notification, ProcessInstance, WorkTask
+from yunying.notifications import services as notifications
+from yunying.notifications.models import Notification
+from yunying.workflow.models import ProcessInstance, WorkTask
 
 
 def notify(
@@ -18,15 +21,17 @@ def notify(
     instance: ProcessInstance | None = None,
     task: WorkTask | None = None,
 ) -> list[Notification]:
-    rows = Notification.objects.bulk_create(
-        [
-            Notification(recipient=u, kind=kind, message=message[:300], instance=instance, task=task)
-            for u in {u.pk: u for u in recipients}.values()
-        ]
+    url = ""
+    if task is not None:
+        url = reverse("workflow:task", args=[task.pk])
+    elif instance is not None:
+        url = reverse("workflow:instance", args=[instance.pk])
+    return notifications.notify(
+        recipients,
+        kind=kind,
+        message=message,
+        url=url,
+        unit=instance.unit_id if instance is not None else None,
+        instance=instance,
+        task=task,
     )
-    ids = [n.pk for n in rows if n.pk is not None]
-    if ids:
-        from yunying.workflow.tasks import deliver_notifications
-
-        transaction.on_commit(lambda: deliver_notifications(ids))
-    return rows
