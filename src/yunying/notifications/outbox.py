@@ -20,6 +20,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -114,6 +115,7 @@ def _mark_sent(rows: list[Delivery], now: dt.datetime) -> None:
 def _mark_failed(rows: list[Delivery], now: dt.datetime, reason: str, report: SendReport) -> None:
     reason = reason[:300]
     for row in rows:
+        update: dict[str, Any]
         if row.attempts >= MAX_ATTEMPTS:
             update = {"state": DeliveryState.FAILED, "last_error": reason, "claim": ""}
             report.failed += 1

@@ -89,8 +89,8 @@ def build_request(
     if platform == Platform.FEISHU:
         elements: list[dict[str, Any]] = [{"tag": "markdown", "content": message.text[:8000]}]
         if message.url:
-            button = {"tag": "button", "type": "primary", "url": message.url}
-            button["text"] = {"tag": "plain_text", "content": link_text}
+            text = {"tag": "plain_text", "content": link_text}
+            button = {"tag": "button", "type": "primary", "url": message.url, "text": text}
             elements.append({"tag": "action", "actions": [button]})
         body = {
             "msg_type": "interactive",

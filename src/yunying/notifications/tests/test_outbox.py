@@ -169,7 +169,10 @@ def test_email_follows_preferences_and_waits_for_the_end_of_quiet_hours(
     user.email = "area@example.com"
     user.save()
     services.preference_save(
-        user=user, channels={"cc": [], "returned": ["in_app", "email"]}, quiet_start=dt.time(22, 0), quiet_end=dt.time(7, 0)
+        user=user,
+        channels={"cc": [], "returned": ["in_app", "email"]},
+        quiet_start=dt.time(22, 0),
+        quiet_end=dt.time(7, 0),
     )
     zone = company_clock.company_zone()
     late = dt.datetime(2026, 12, 1, 23, 30, tzinfo=zone)

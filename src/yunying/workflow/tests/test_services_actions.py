@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from yunying.core.errors import Conflict, PermissionDenied
+from yunying.notifications.models import Notification
 from yunying.workflow import services
 from yunying.workflow.inbox import InboxFilters, inbox_tasks, todo_count
-from yunying.notifications.models import Notification
 from yunying.workflow.models import ProcessInstance, WorkTask
 from yunying.workflow.tests.conftest import open_tasks, single_xml, task_for
 
