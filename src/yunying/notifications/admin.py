@@ -88,6 +88,10 @@ class EventKindAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "channels", "urgent", "sort_order"]
     list_editable = ["urgent", "sort_order"]
 
+    def save_model(self, request: HttpRequest, obj: EventKind, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.cache_clear()
+
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):

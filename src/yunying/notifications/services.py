@@ -8,6 +8,7 @@ channel (e-mail per person, one per matching group robot); the worker sends the 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -52,13 +53,18 @@ def notify(
     they subscribe to for ``unit`` and the units above it (no unit: only company-wide robots).
     ``urgent`` (default: the kind's) lets e-mail through during a person's quiet hours."""
     people = {u.pk: u for u in recipients if u is not None and getattr(u, "is_active", True)}
-    event_kind = EventKind.objects.filter(code=kind).first()
+    matching_robots = robots_for(kind=kind, unit=unit)
+    if not people and not matching_robots:
+        return []
+    event_kind = _kinds().get(kind)
     is_urgent = urgent if urgent is not None else bool(event_kind and event_kind.urgent)
     defaults = list(event_kind.channels) if event_kind else [Channel.IN_APP.value]
     message = message[:MAX_MESSAGE]
     title = (title or (_(event_kind.name) if event_kind else "") or message)[:200]
     now = company_clock.now()
-    preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=list(people))}
+    preferences = (
+        {p.user_id: p for p in Preference.objects.filter(user_id__in=list(people))} if people else {}
+    )
     rows: list[Notification] = []
     for user in people.values():
         preference = preferences.get(user.pk)
@@ -87,7 +93,7 @@ def notify(
             due = now if is_urgent else quiet_until(preferences.get(user.pk), now)
             outbox.append(_delivery(Channel.EMAIL, kind, title, message, url, notification=row, due=due))
             outbox[-1].address = user.email
-    for robot in robots_for(kind=kind, unit=unit):
+    for robot in matching_robots:
         outbox.append(_delivery(Channel.ROBOT, kind, title, message, url, robot=robot, due=now))
     if outbox:
         Delivery.objects.bulk_create(outbox)
@@ -132,9 +138,34 @@ def quiet_until(preference: Preference | None, now: dt.datetime) -> dt.datetime:
     return wake.astimezone(dt.UTC)
 
 
+# Event kinds and robots change rarely and are read on every event: kept per process for a short while
+# (a change made here is seen at once; one made in another process within CACHE_SECONDS).
+CACHE_SECONDS = 30.0
+_cache: dict[str, tuple[float, Any]] = {}
+
+
+def _cached(name: str, load: Any) -> Any:
+    hit = _cache.get(name)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    value = load()
+    _cache[name] = (now, value)
+    return value
+
+
+def cache_clear() -> None:
+    _cache.clear()
+
+
+def _kinds() -> dict[str, EventKind]:
+    return _cached("kinds", lambda: {k.code: k for k in EventKind.objects.all()})  # type: ignore[no-any-return]
+
+
 def robots_for(*, kind: str, unit: Any) -> list[Robot]:
     """Active robots subscribed to ``kind`` whose unit is ``unit`` or above it (or the whole company)."""
-    robots = [r for r in Robot.objects.filter(is_active=True) if kind in (r.kinds or [])]
+    active: list[Robot] = _cached("robots", lambda: list(Robot.objects.filter(is_active=True)))
+    robots = [r for r in active if kind in (r.kinds or [])]
     if not robots:
         return []
     chain = _unit_chain(unit)
@@ -186,6 +217,7 @@ def kinds_seed() -> int:
             },
         )
         created += int(was_created)
+    cache_clear()
     return created
 
 
@@ -272,6 +304,8 @@ def robot_save(
     target.kinds, target.is_active = _check_kinds(kinds), is_active
     target.rate_per_minute, target.digest_max = rate, digest_max
     target.save()
+    transaction.on_commit(cache_clear)
+    cache_clear()
     return target
 
 
@@ -305,6 +339,7 @@ def robot_send_test(*, actor: Any, robot_id: int) -> None:
 def robot_delete(*, actor: Any, robot_id: int) -> None:
     _check_admin(actor)
     Robot.objects.filter(pk=robot_id).delete()
+    cache_clear()
 
 
 @transaction.atomic

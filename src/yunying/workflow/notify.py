@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from yunying.notifications import services as notifications
 from yunying.notifications.models import Notification
@@ -35,3 +36,40 @@ def notify(
         instance=instance,
         task=task,
     )
+
+
+# --------------------------------------------------------------------------- events → notifications
+def notify_event(
+    instance: ProcessInstance, action: str, *, actor: Any, task: WorkTask | None, data: dict[str, Any]
+) -> None:
+    """Tell people about a step of a request (called for each history line): a new task (arrived,
+    transferred, added signer) to whoever holds it; rejected, returned and approved to the requester."""
+    title = instance.title
+    if action in ("assigned", "transfer", "add_signer") and task is not None:
+        target = task
+        if action == "add_signer" and data.get("signer_task"):
+            target = (
+                WorkTask.objects.select_related("assignee").filter(pk=data["signer_task"]).first() or task
+            )
+        from yunying.workflow.actions_instance import _people_of
+
+        people = [u for u in _people_of(target) if actor is None or u.pk != actor.pk]
+        message = _("待办：%(title)s —— %(step)s") % {"title": title, "step": target.name}
+        notify(people, kind="assigned", message=message, instance=instance, task=target)
+        return
+    outcome = {"reject": "rejected", "return": "returned", "completed": "approved"}.get(action)
+    if outcome is None or (actor is not None and actor.pk == instance.requester_id):
+        return
+    texts = {
+        "rejected": _("已驳回：%(title)s —— %(step)s"),
+        "returned": _("已退回：%(title)s —— %(step)s"),
+        "approved": _("已通过：%(title)s"),
+    }
+    message = texts[outcome] % {"title": title, "step": task.name if task is not None else ""}
+    notify([instance.requester], kind=outcome, message=message, instance=instance)
+
+
+def notify_copied(instance: ProcessInstance, people: list[Any], step: str) -> None:
+    """抄送: the people the request was just copied to."""
+    message = _("抄送给你：%(title)s —— %(step)s") % {"title": instance.title, "step": step}
+    notify(people, kind="cc", message=message, instance=instance)
