@@ -31,7 +31,7 @@ from django.utils.translation import ngettext
 
 from yunying.notifications import robots as robot_api
 from yunying.notifications.clock import Clock, system_clock
-from yunying.notifications.limiter import next_free, window_prune
+from yunying.notifications.limiter import free_slots, next_free, record
 from yunying.notifications.models import Channel, Delivery, DeliveryState, Robot
 from yunying.notifications.secrets import unseal
 
@@ -42,6 +42,7 @@ MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 BATCH = 200
+MESSAGES_PER_CLAIM = 50
 
 Poster = Callable[[str, str, str, robot_api.Message, int], None]
 
@@ -173,40 +174,48 @@ def _robots_with_due(now: dt.datetime) -> list[int]:
 
 
 def _send_robot(robot_id: int, clock: Clock, poster: Poster, report: SendReport) -> None:
-    """Send what is due for one robot, one (digest) message per free slot of its rate limit."""
+    """Send what is due for one robot: as many (digest) messages as its rate limit lets out now, taken in
+    one claim; each message's rows are marked as soon as its post is answered."""
     while True:
-        taken = _take_slot(robot_id, clock())
+        taken = _take_slots(robot_id, clock())
         if taken is None:
             return
-        robot, rows, retry_at = taken
+        robot, groups, retry_at = taken
         if retry_at is not None:
             report.wake(retry_at)
             return
-        if not rows:
+        if not groups:
             return
-        message = digest(rows)
-        now = clock()
-        try:
-            poster(
-                robot.platform,
-                unseal(robot.url_encrypted),
-                unseal(robot.secret_encrypted),
-                message,
-                int(now.timestamp() * 1000),
-            )
-        except robot_api.SendFailed as exc:
-            _mark_failed(rows, clock(), str(exc), report)
-            Robot.objects.filter(pk=robot.pk).update(last_error=str(exc)[:300])
-            log.warning("robot %s: delivery failed (%s)", robot.pk, exc)
-            return
-        _mark_sent(rows, clock())
+        url, secret = unseal(robot.url_encrypted), unseal(robot.secret_encrypted)
+        for index, rows in enumerate(groups):
+            now = clock()
+            try:
+                poster(robot.platform, url, secret, digest(rows), int(now.timestamp() * 1000))
+            except robot_api.SendFailed as exc:
+                _mark_failed(rows, clock(), str(exc), report)
+                _release([row for later in groups[index + 1 :] for row in later])
+                Robot.objects.filter(pk=robot.pk).update(last_error=str(exc)[:300])
+                log.warning("robot %s: delivery failed (%s)", robot.pk, exc)
+                return
+            _mark_sent(rows, clock())
+            report.sent += len(rows)
+            report.messages += 1
         Robot.objects.filter(pk=robot.pk).update(last_error="", last_ok_at=clock())
-        report.sent += len(rows)
-        report.messages += 1
 
 
-def _take_slot(robot_id: int, now: dt.datetime) -> tuple[Robot, list[Delivery], dt.datetime | None] | None:
-    """Under the robot's lock: a free slot of its limit and the rows for one message, or when to retry."""
+def _release(rows: list[Delivery]) -> None:
+    """Give back claimed rows that were not tried (their attempt is not counted)."""
+    if rows:
+        Delivery.objects.filter(pk__in=[r.pk for r in rows], claim=rows[0].claim).update(
+            state=DeliveryState.PENDING, claim="", attempts=F("attempts") - 1
+        )
+
+
+def _take_slots(
+    robot_id: int, now: dt.datetime
+) -> tuple[Robot, list[list[Delivery]], dt.datetime | None] | None:
+    """Under the robot's lock: the rows of the messages its rate limit lets out now (grouped into digests
+    of ``digest_max``), the slots recorded as used; or the moment a slot frees up."""
     with transaction.atomic():
         robot = Robot.objects.select_for_update().filter(pk=robot_id).first()
         if robot is None:
@@ -214,15 +223,17 @@ def _take_slot(robot_id: int, now: dt.datetime) -> tuple[Robot, list[Delivery], 
         if not robot.is_active:
             return robot, [], None
         stamp = now.timestamp()
-        recent = [float(t) for t in robot.recent_sends]
-        free_at = next_free(recent, stamp, robot.rate_per_minute)
-        if free_at is not None:
-            return robot, [], dt.datetime.fromtimestamp(free_at, tz=dt.UTC)
-        rows = _claim(Delivery.objects.filter(robot_id=robot_id), now, max(robot.digest_max, 1))
-        if rows:
-            robot.recent_sends = [*window_prune(recent, stamp), stamp]
+        free = min(free_slots(robot.recent_sends, stamp, robot.rate_per_minute), MESSAGES_PER_CLAIM)
+        if free == 0:
+            free_at = next_free(robot.recent_sends, stamp, robot.rate_per_minute)
+            return robot, [], dt.datetime.fromtimestamp(free_at or stamp + 1, tz=dt.UTC)
+        size = max(robot.digest_max, 1)
+        rows = _claim(Delivery.objects.filter(robot_id=robot_id), now, free * size)
+        groups = [rows[i : i + size] for i in range(0, len(rows), size)]
+        if groups:
+            robot.recent_sends = record(robot.recent_sends, stamp, len(groups))
             robot.save(update_fields=["recent_sends"])
-        return robot, rows, None
+        return robot, groups, None
 
 
 def digest(rows: list[Delivery]) -> robot_api.Message:

@@ -32,6 +32,7 @@ from yunying.notifications.models import Platform
 
 DEFAULT_RATE = {Platform.DINGTALK: 20, Platform.WECOM: 20, Platform.FEISHU: 100}
 TIMEOUT_SECONDS = 10
+_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # local receivers: no proxy
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,8 @@ def post(platform: str, url: str, secret: str, message: Message, *, now_ms: int)
         method="POST",
     )
     host = urlsplit(target).hostname or ""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({})) if _loopback(host) else None
     try:
-        open_ = opener.open if opener is not None else urllib.request.urlopen
+        open_ = _LOOPBACK.open if _loopback(host) else urllib.request.urlopen
         with open_(request, timeout=TIMEOUT_SECONDS) as response:
             raw = response.read(65536)
     except urllib.error.HTTPError as exc:
