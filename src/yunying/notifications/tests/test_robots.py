@@ -168,3 +168,37 @@ def test_send_test_message_reports_the_platform_answer(chain: Any) -> None:
             services.robot_send_test(actor=admin, robot_id=robot.pk)
     robot.refresh_from_db()
     assert robot.last_error == "HTTP 404"
+
+
+def test_admin_adds_a_robot_with_write_only_fields(admin: Any, client: Any) -> None:
+    client.force_login(admin)
+    url, secret = "https://open.feishu.cn/open-apis/bot/v2/hook/abcdef-123456", "feishu-admin-secret"
+    form = {
+        "name": "飞书运营群",
+        "platform": "feishu",
+        "url": url,
+        "secret": secret,
+        "kinds": '["overdue"]',
+        "rate_per_minute": "100",
+        "digest_max": "10",
+        "is_active": "on",
+    }
+    response = client.post("/admin/notifications/robot/add/", form)
+    assert response.status_code == 302, response.content.decode()[-1500:]
+    robot = Robot.objects.get(name="飞书运营群")
+    assert robot.kinds == ["overdue"] and robot.has_secret
+    from yunying.notifications.secrets import unseal
+
+    assert unseal(robot.url_encrypted) == url and unseal(robot.secret_encrypted) == secret
+    change = client.get(f"/admin/notifications/robot/{robot.pk}/change/").content.decode()
+    assert secret not in change and "abcdef-123456" not in change
+    # saving without the write-only fields keeps them
+    client.post(
+        f"/admin/notifications/robot/{robot.pk}/change/", {**form, "url": "", "secret": "", "name": "飞书群"}
+    )
+    robot.refresh_from_db()
+    assert (
+        robot.name == "飞书群"
+        and unseal(robot.secret_encrypted) == secret
+        and unseal(robot.url_encrypted) == url
+    )
