@@ -97,7 +97,7 @@ def notify(
         outbox.append(_delivery(Channel.ROBOT, kind, title, message, url, robot=robot, due=now))
     if outbox:
         Delivery.objects.bulk_create(outbox)
-        transaction.on_commit(_wake_worker)
+        _wake_after_commit()
     return rows
 
 
@@ -107,6 +107,14 @@ def _delivery(
     return Delivery(
         channel=channel, kind=kind, title=title, body=body, url=url, due_at=due, created_at=due, **links
     )
+
+
+def _wake_after_commit() -> None:
+    """One wake-up of the worker per transaction, however many events it raised."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(entry[1] is _wake_worker for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_wake_worker)
 
 
 def _wake_worker() -> None:
@@ -351,5 +359,5 @@ def delivery_retry(*, actor: Any, delivery_id: int) -> Delivery:
         raise NotFound(_("没有这条失败的发送记录。"))
     row.state, row.attempts, row.due_at, row.claim = "pending", 0, company_clock.now(), ""
     row.save(update_fields=["state", "attempts", "due_at", "claim"])
-    transaction.on_commit(_wake_worker)
+    _wake_after_commit()
     return row

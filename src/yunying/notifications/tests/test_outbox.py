@@ -244,3 +244,35 @@ def test_region_robot_hears_its_stores_only(admin: Any, chain: Any, held_queue: 
     services.notify([], kind="approved", message="A1 ok", unit=chain.stores_a[0])
     got = sorted((d.robot_id, d.body) for d in Delivery.objects.all())
     assert got == sorted([(region.pk, "A1"), (company.pk, "A1"), (company.pk, "B1")])
+
+
+def test_one_wake_up_per_transaction(admin: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from django.db import transaction
+
+    services.robot_save(
+        actor=admin, name="群", platform="wecom", url="https://example.invalid/x", kinds=["cc"]
+    )
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for i in range(5):
+            services.notify([], kind="cc", message=f"第{i}条")
+    assert len(callbacks) == 1
+
+
+def test_a_rolled_back_savepoint_takes_its_wake_up_along(
+    admin: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import transaction
+
+    services.robot_save(
+        actor=admin, name="群", platform="wecom", url="https://example.invalid/x", kinds=["cc"]
+    )
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                services.notify([], kind="cc", message="撤销的")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        services.notify([], kind="cc", message="留下的")
+    assert len(callbacks) == 1  # asked for again after the savepoint's was discarded
+    assert sorted(Delivery.objects.values_list("body", flat=True))[-1] == "留下的"
