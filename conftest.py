@@ -24,6 +24,14 @@ class Chain:
     users: dict[str, User] = field(default_factory=dict)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_notification_cache() -> None:
+    """Event kinds and robots are cached per process; each test starts from its own database."""
+    from yunying.notifications.services import cache_clear
+
+    cache_clear()
+
+
 @pytest.fixture
 def seeded(db: Any) -> None:
     from yunying.seed.services import seed_defaults

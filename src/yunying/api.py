@@ -11,6 +11,7 @@ from yunying.core.api_auth import API_AUTH
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from yunying.forms.api import router as forms_router
 from yunying.inspections.api import router as inspections_router
+from yunying.notifications.api import router as notifications_router
 from yunying.org.api import router as org_router
 from yunying.workflow.api import router as workflow_router
 
@@ -60,3 +61,4 @@ api.add_router("/sales/", sales_router)
 api.add_router("/analytics/", analytics_router)
 api.add_router("/workflow/", workflow_router)
 api.add_router("/inspections/", inspections_router)
+api.add_router("/notifications", notifications_router)

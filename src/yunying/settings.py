@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "yunying.org",
     "yunying.forms",
     "yunying.workflow",
+    "yunying.notifications",
     "yunying.analytics",
     "yunying.inspections",
     "yunying.web",
@@ -235,3 +236,8 @@ LOGGING = {
 }
 
 YUNYING_PRODUCT_NAME = _("运营中台")
+
+# Notifications: links in e-mails and robot messages point here; plain-http robot URLs only to the loopback
+# and only when allowed (local receivers in tests and demos).
+YUNYING_BASE_URL = os.environ.get("YUNYING_BASE_URL", "http://127.0.0.1:8000")
+YUNYING_ROBOT_ALLOW_HTTP_LOOPBACK = _env_flag("YUNYING_ROBOT_ALLOW_HTTP_LOOPBACK", default=TESTING)

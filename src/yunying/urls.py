@@ -17,6 +17,7 @@ urlpatterns = [
     path("analytics/", include("yunying.analytics.urls")),
     path("workflow/", include("yunying.workflow.urls")),
     path("inspections/", include("yunying.inspections.urls")),
+    path("notifications/", include("yunying.notifications.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

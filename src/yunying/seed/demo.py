@@ -168,6 +168,9 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     from yunying.workflow.demo import workflow_demo_load
 
     workflow_demo_load()  # a few running and finished requests for the inbox and the monitor
+    from yunying.notifications.demo import notifications_demo_load
+
+    notifications_demo_load()  # a (switched-off) group robot; the requests above filled the bells
 
     from yunying.inspections.demo import inspections_demo_load
 

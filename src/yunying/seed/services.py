@@ -59,4 +59,7 @@ def seed_defaults() -> dict[str, int]:
     from yunying.inspections.seed import seed_inspections
 
     created.update(seed_inspections())
+    from yunying.notifications.services import kinds_seed
+
+    created["notification_kinds"] = kinds_seed()
     return created

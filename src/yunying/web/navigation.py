@@ -84,6 +84,10 @@ def navigation_for(user: Any) -> list[NavItem]:
         )
     if user.has_perm("yyforms.design_form"):
         items.append(NavItem(_("表单设计"), reverse("yyforms:list"), "forms", "forms", section="admin"))
+    if user.is_superuser or user.has_perm("notifications.change_robot"):
+        items.append(
+            NavItem(_("群机器人"), reverse("notifications:robots"), "robot", "robots", section="admin")
+        )
     if user.is_staff:
         items.append(NavItem(_("系统管理"), reverse("admin:index"), "settings", "admin", section="admin"))
     return items

@@ -433,27 +433,6 @@ class CarbonCopy(models.Model):
         constraints = [models.UniqueConstraint(fields=["instance", "user"], name="workflow_cc_unique")]
 
 
-class Notification(models.Model):
-    """A message for a person (reminders, overdue, alerts); delivered by a background task."""
-
-    recipient = models.ForeignKey(USER, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="+")
-    instance = models.ForeignKey(
-        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    task = models.ForeignKey(WorkTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(_("类型"), max_length=20)
-    message = models.CharField(_("内容"), max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
-        ordering = ["-created_at", "pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
-
-
 class RuleEvent(models.TextChoices):
     INSTANCE_STARTED = "instance_started", _("流程发起")
     STEP_COMPLETED = "step_completed", _("步骤完成")
@@ -525,3 +504,7 @@ class AuthorityRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} {self.name} → {self.approver}"
+
+
+# Moved to the notifications app; imported here so existing callers keep working.
+from yunying.notifications.models import Notification  # noqa: E402, F401

@@ -133,6 +133,9 @@ def event(
         row.save(force_insert=True)
     else:
         pending.append(row)
+    from yunying.workflow.notify import notify_event
+
+    notify_event(instance, action, actor=actor, task=task, data=row.data)
     return row
 
 
@@ -285,8 +288,17 @@ def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
         rule,
         assignment.Context(requester=instance.requester, unit=instance.unit, data=instance.data),
     )
+    copied = []
     for user in res.users:
-        CarbonCopy.objects.get_or_create(instance=instance, user=user, defaults={"step": step})
+        _row, created = CarbonCopy.objects.get_or_create(
+            instance=instance, user=user, defaults={"step": step}
+        )
+        if created:
+            copied.append(user)
+    if copied:
+        from yunying.workflow.notify import notify_copied
+
+        notify_copied(instance, copied, step)
 
 
 def open_rows(instance: ProcessInstance) -> list[WorkTask]:
