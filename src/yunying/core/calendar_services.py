@@ -128,3 +128,18 @@ def working_hours_save(
         },
     )
     return row
+
+
+def seed_calendar() -> dict[str, int]:
+    """The company's default office hours (09:00–18:00, lunch 12:00–13:00, statutory working days)."""
+    _row, created = WorkingHours.objects.get_or_create(
+        unit=None,
+        defaults={
+            "opens_at": dt.time(9),
+            "closes_at": dt.time(18),
+            "break_starts_at": dt.time(12),
+            "break_ends_at": dt.time(13),
+            "days": WorkingDays.STATUTORY,
+        },
+    )
+    return {"working_hours": int(created)}

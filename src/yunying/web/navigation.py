@@ -82,6 +82,8 @@ def navigation_for(user: Any) -> list[NavItem]:
         )
     if user.has_perm("yyforms.design_form"):
         items.append(NavItem(_("表单设计"), reverse("yyforms:list"), "forms", "forms", section="admin"))
+    if user.has_perm("core.change_calendaroverride"):
+        items.append(NavItem(_("营业日历"), reverse("calendar"), "calendar", "calendar", section="admin"))
     if user.is_staff:
         items.append(NavItem(_("系统管理"), reverse("admin:index"), "settings", "admin", section="admin"))
     return items
