@@ -143,3 +143,39 @@ def seed_calendar() -> dict[str, int]:
         },
     )
     return {"working_hours": int(created)}
+
+
+def calendar_demo_load() -> int:
+    """The demo chain's calendar: stores open every day 10:00–22:00 (set on the regions, inherited by
+    their stores), the two stores run by the management department 10:00–21:30, 莘庄店 a breakfast shop
+    06:30–14:00; a company day off and a store closed for renovation. Fixed dates: deterministic."""
+    from yunying.org.models import OrgUnit, UnitKind
+
+    seed_calendar()
+    units = {u.code: u for u in OrgUnit.objects.filter(kind__in=(UnitKind.REGION, UnitKind.STORE))}
+    every_day = {"days": WorkingDays.EVERY_DAY, "break_starts_at": None, "break_ends_at": None}
+    rows = 0
+    for code, unit in sorted(units.items()):
+        hours: tuple[dt.time, dt.time] | None = None
+        if unit.kind == UnitKind.REGION:
+            hours = (dt.time(10), dt.time(22))
+        elif unit.parent is not None and unit.parent.kind != UnitKind.REGION:
+            hours = (dt.time(10), dt.time(21, 30))
+        if code == "S05":
+            hours = (dt.time(6, 30), dt.time(14))
+        if hours is not None:
+            WorkingHours.objects.update_or_create(
+                unit=unit, defaults={"opens_at": hours[0], "closes_at": hours[1], **every_day}
+            )
+            rows += 1
+    CalendarOverride.objects.update_or_create(
+        date=dt.date(2026, 12, 31), unit=None, defaults={"working": False, "note": "公司年会"}
+    )
+    if "S08" in units:
+        for day in (7, 8, 9):
+            CalendarOverride.objects.update_or_create(
+                date=dt.date(2026, 12, day),
+                unit=units["S08"],
+                defaults={"working": False, "note": "装修停业"},
+            )
+    return rows
