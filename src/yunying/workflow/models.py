@@ -287,6 +287,7 @@ class WorkTask(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalate_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    work_seconds = models.FloatField(_("处理用时（工作时间，秒）"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("到达时间"), default=timezone.now)
     completed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     acted_by = models.ForeignKey(

@@ -22,9 +22,12 @@ def deliver_notifications(ids: list[int]) -> int:
 @db_periodic_task(crontab(minute="*"))
 def due_work_tick() -> int:
     """Reminders, overdue notices, escalations and timers due by now, earliest first, each once."""
+    from yunying.workflow.monitor_heat import work_seconds_fill
     from yunying.workflow.timers import due_work_tick as tick
 
-    return tick()
+    fired = tick()
+    work_seconds_fill()  # the monitor's working-time figures of steps finished since
+    return fired
 
 
 @db_task(retries=3, retry_delay=10)
