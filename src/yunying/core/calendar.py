@@ -154,6 +154,9 @@ class UnitCalendar:
     overrides: dict[dt.date, tuple[bool, str]] = field(default_factory=dict)
     manual_years: frozenset[int] = frozenset()
     unit_code: str = ""
+    _utc_spans: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # -- days
     def day(self, d: dt.date) -> Day:
@@ -177,16 +180,20 @@ class UnitCalendar:
 
     # -- working time
     def _intervals(self, d: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+        found = self._utc_spans.get(d)
+        if found is not None:
+            return found
         day = self.day(d)
         if day.working is None:
             raise CalendarUnknown(d.year)
-        return [
+        self._utc_spans[d] = spans = [
             (
                 dt.datetime.combine(d, a, tzinfo=self.zone).astimezone(UTC),
                 dt.datetime.combine(d, b, tzinfo=self.zone).astimezone(UTC),
             )
             for a, b in day.spans
         ]
+        return spans
 
     def _walk(self, start: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """Working intervals (UTC) from the local day of ``start`` on, for at most ``MAX_SPAN_DAYS``."""
