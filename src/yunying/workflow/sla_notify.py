@@ -17,11 +17,13 @@ def holders(task: WorkTask) -> list[Any]:
 
 
 def superiors_of(task: WorkTask) -> list[Any]:
-    """The direct superiors of the task's holder(s); the management department's head when none."""
+    """The direct superiors of the task's holder(s) — of the person delegating, for a delegated task —;
+    the management department's head when there are none."""
     from yunying.workflow.assignment import _superiors, department_head
 
     found: dict[int, Any] = {}
-    for person in holders(task):
+    owners = [task.on_behalf_of] if task.on_behalf_of_id is not None else holders(task)
+    for person in owners:
         for boss in _superiors(person, 1):
             found.setdefault(boss.pk, boss)
     return list(found.values()) or department_head()

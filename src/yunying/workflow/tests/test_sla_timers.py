@@ -117,3 +117,35 @@ def test_a_late_tick_fires_timers_and_service_levels_once_in_order(deploy: Any, 
     [late] = open_tasks(instance)
     assert late.element_id == "late" and late.assignee == chain.users["gm"]
     assert late.created_at <= at(2026, 3, 10, 22)
+
+
+def test_a_withdrawn_request_fires_nothing_more(deploy: Any, chain: Any) -> None:
+    deploy("single.bpmn", key="sla", xml=single_xml("user:area_a", WORKING))
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        instance = services.instance_start(actor=chain.users["store_a1"], key="sla", data={})
+        services.instance_withdraw(actor=chain.users["store_a1"], instance_id=instance.pk)
+    deploy("timers.bpmn", key="timers")
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        timed = services.instance_start(actor=chain.users["store_a1"], key="timers", data={})
+        services.instance_withdraw(actor=chain.users["store_a1"], instance_id=timed.pk)
+    with time_machine.travel(at(2026, 3, 20, 10), tick=False):
+        assert due_work_tick() == 0
+    assert fired(instance) == [] and fired(timed) == []
+
+
+def test_a_delegated_task_reminds_the_delegate_and_escalates_to_the_delegators_superior(
+    deploy: Any, chain: Any
+) -> None:
+    deploy("single.bpmn", key="sla", xml=single_xml("user:store_a1", WORKING.replace("reassign", "notify")))
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        services.delegation_create(
+            actor=chain.users["store_a1"], to_user=chain.users["staff_a1"], starts_on=dt.date(2026, 3, 9)
+        )
+        instance = services.instance_start(actor=chain.users["area_a"], key="sla", data={})
+    task = task_for(instance, "staff_a1")
+    assert task.on_behalf_of == chain.users["store_a1"]
+    assert task.due_at == at(2026, 3, 10, 10)  # 8 working hours, whoever holds it
+    with time_machine.travel(at(2026, 3, 10, 15), tick=False):
+        assert due_work_tick() == 3
+    sent = sorted(Notification.objects.filter(task=task).values_list("kind", "recipient__username"))
+    assert sent == [("escalated", "area_a"), ("overdue", "staff_a1"), ("reminder", "staff_a1")]
