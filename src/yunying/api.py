@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from yunying.analytics.api import analytics_router, sales_router
+from yunying.core.api import calendar_router
 from yunying.core.api_auth import API_AUTH
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from yunying.forms.api import router as forms_router
@@ -62,3 +63,4 @@ api.add_router("/analytics/", analytics_router)
 api.add_router("/workflow/", workflow_router)
 api.add_router("/inspections/", inspections_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/calendar/", calendar_router)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("workflow/", include("yunying.workflow.urls")),
     path("inspections/", include("yunying.inspections.urls")),
     path("notifications/", include("yunying.notifications.urls")),
+    path("calendar/", include("yunying.core.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -31,6 +31,13 @@ _ORG_MANAGE = (
 )
 _AREA_MANAGE = ("org.add_employee", "org.add_appointment", "org.change_appointment", "org.change_employee")
 _SALES_IMPORT = ("analytics.add_salesimport",)
+_CALENDAR_MANAGE = (
+    "core.add_calendaroverride",
+    "core.change_calendaroverride",
+    "core.delete_calendaroverride",
+    "core.add_workinghours",
+    "core.change_workinghours",
+)
 _TARGETS_MANAGE = ("analytics.add_storetarget", "analytics.change_storetarget", *_SALES_IMPORT)
 _INSPECT = ("inspections.conduct_visit",)
 
@@ -71,7 +78,7 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=(*_ORG_MANAGE, *_TARGETS_MANAGE),
+        permissions=(*_ORG_MANAGE, *_TARGETS_MANAGE, *_CALENDAR_MANAGE),
     ),
     PositionSeed(
         "MKT-HEAD", "营销部经理", "Head of marketing", "department", "OPS-MGR", True, max_per_unit=1
@@ -85,7 +92,7 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=(*_ORG_MANAGE, *_SALES_IMPORT, *_INSPECT),
+        permissions=(*_ORG_MANAGE, *_SALES_IMPORT, *_INSPECT, *_CALENDAR_MANAGE),
     ),
     PositionSeed(
         "SUPERVISOR",

@@ -88,6 +88,8 @@ def navigation_for(user: Any) -> list[NavItem]:
         items.append(
             NavItem(_("群机器人"), reverse("notifications:robots"), "robot", "robots", section="admin")
         )
+    if user.has_perm("core.change_calendaroverride"):
+        items.append(NavItem(_("营业日历"), reverse("calendar"), "calendar", "calendar", section="admin"))
     if user.is_staff:
         items.append(NavItem(_("系统管理"), reverse("admin:index"), "settings", "admin", section="admin"))
     return items

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from yunying.accounts.models import User
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from yunying.workflow import runtime, selectors
+from yunying.workflow import runtime, selectors, sla
 from yunying.workflow.engine import EngineError
 from yunying.workflow.forms_bridge import StepForm, to_json
 from yunying.workflow.models import (
@@ -304,6 +304,7 @@ def task_return(*, actor: Any, task_id: int, to: str, comment: str = "") -> Work
         else:
             raise DomainError(_("只能退回到已经办理过的步骤。"), field="to")
         _finish(task, actor, "returned", comment)
+        sla.step_returned(instance, task)
         eng = runtime.engine_load(instance)
         try:
             eng.reset_to(target)

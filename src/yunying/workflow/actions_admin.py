@@ -118,10 +118,11 @@ def tasks_warn_overdue() -> int:
 
 
 def instances_advance_timers() -> int:
-    """Let instances waiting on timers go on when their time has come."""
+    """Instances waiting on timers whose next moment is not stored yet (saved before it was): run them
+    once, which stores it; from then on ``yunying.workflow.timers`` fires their timers."""
     advanced = 0
     for instance_id in ProcessInstance.objects.filter(
-        status=InstanceStatus.RUNNING, has_timers=True
+        status=InstanceStatus.RUNNING, has_timers=True, timer_due_at__isnull=True
     ).values_list("pk", flat=True)[:1000]:
         with transaction.atomic():
             instance = (

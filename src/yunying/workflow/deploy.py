@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from yunying.core.errors import DomainError, PermissionDenied
 from yunying.org.models import OrgUnit, Position
-from yunying.workflow import assignment, forms_bridge, system_actions
+from yunying.workflow import assignment, forms_bridge, sla, system_actions
 from yunying.workflow.deploy_names import unknown_names
 from yunying.workflow.engine import (
     EngineError,
@@ -114,6 +114,7 @@ def definition_check(defn: ParsedDefinition) -> list[tuple[str, str]]:
             problem = system_actions.check(props.get("yunying:action", ""), props.get("yunying:params"))
             if problem:
                 problems.append((element_id, f"yunying:action: {problem}"))
+        problems += [(element_id, problem) for problem in sla.check_step(props)]
         if_empty = props.get("yunying:ifEmpty") or props.get("ifEmpty")
         if if_empty and if_empty not in assignment.EMPTY_RULES:
             problems.append(

@@ -144,6 +144,9 @@ class ProcessInstance(models.Model):
     current_steps = models.CharField(_("当前步骤"), max_length=300, blank=True)
     waiting_for_requester = models.BooleanField(_("退回发起人"), default=False)
     has_timers = models.BooleanField(default=False)
+    timer_due_at = models.DateTimeField(_("下次定时"), null=True, blank=True, db_index=True)
+    # Seconds of (working) time each step used before it was returned: its clock resumes from there.
+    sla_used: models.JSONField[Any, Any] = models.JSONField(default=dict, blank=True, editable=False)
     error = models.TextField(_("错误"), blank=True)
     last_reminded_at = models.DateTimeField(_("最近催办"), null=True, blank=True)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
@@ -222,6 +225,10 @@ ACTION_LABELS = {
     "system": _("系统步骤"),
     "rule": _("规则触发"),
     "archive": _("归档"),
+    "sla_remind": _("到期提醒"),
+    "overdue": _("已超时"),
+    "escalate": _("超时升级"),
+    "timer": _("定时触发"),
 }
 
 
@@ -274,6 +281,13 @@ class WorkTask(models.Model):
     signer_mode = models.CharField(_("加签方式"), max_length=10, choices=SignerMode.choices, blank=True)
     due_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # Service level (yunying.workflow.sla): the due time's basis, and each reminder / escalation fires once.
+    due_basis = models.CharField(_("时限计算"), max_length=10, blank=True)
+    remind_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalate_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    work_seconds = models.FloatField(_("处理用时（工作时间，秒）"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("到达时间"), default=timezone.now)
     completed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     acted_by = models.ForeignKey(
@@ -293,6 +307,8 @@ class WorkTask(models.Model):
             models.Index(fields=["instance", "status"]),
             models.Index(fields=["acted_by", "completed_at"]),
             models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["status", "remind_at"]),
+            models.Index(fields=["status", "escalate_at"]),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
-from yunying.workflow import assignment
+from yunying.workflow import assignment, sla
 from yunying.workflow.engine import (
     EngineError,
     EngineInstance,
@@ -94,6 +94,10 @@ def engine_load(instance: ProcessInstance) -> EngineInstance:
 def engine_save(instance: ProcessInstance, eng: EngineInstance) -> None:
     instance.state = dump_state(eng)
     instance.has_timers = instance.is_running and "WAITING" in eng.task_states().values()
+    if instance.has_timers:
+        from yunying.workflow.timers import schedule_next
+
+        schedule_next(instance, eng)
 
 
 def engine_error(exc: EngineError) -> ProcessError:
@@ -216,8 +220,8 @@ def _new_task(instance: ProcessInstance, info: TaskInfo, now: dt.datetime) -> Wo
         name=(info.name or info.element_id)[:200],
         form_key=StepForm.of(info.properties).form_key[:60],
         sequence=info.instance_index if isinstance(info.instance_index, int) else None,
-        due_at=due_from(info.properties, now),
         created_at=now,
+        **sla.deadlines_for(instance, info.element_id, info.properties).fields(),
     )
 
 

@@ -294,7 +294,12 @@ def monitor(request: HttpRequest) -> HttpResponse:
     if not monitor_mod.can_monitor(request.user):
         raise DjangoPermissionDenied(_("您没有流程监控的权限。"))
     report = monitor_mod.monitor_report(user=request.user, key=request.GET.get("process") or None)
+    from yunying.workflow import monitor_heat
+
+    heat = monitor_heat.heat_for(user=request.user, key=request.GET.get("process") or None)
     context = {
+        "heat": heat,
+        "late_working": monitor_heat.late_in_working_time(report.late),
         "report": report,
         "definitions": selectors.definition_list(user=request.user),
         "process": request.GET.get("process", ""),

@@ -290,6 +290,7 @@ export async function mountDesigner(root) {
   function fillTask(bo) {
     field(panel, "assignee").value = attr(bo, "yunying:assignee");
     field(panel, "due").value = attr(bo, "yunying:due");
+    for (const el of panel.querySelectorAll("[data-sla]")) el.value = attr(bo, el.dataset.sla);
     field(panel, "cc").value = attr(bo, "yunying:cc");
     field(panel, "if-empty").value = attr(bo, "yunying:ifEmpty");
     // Values written by another modeler (Camunda): shown, the yunying:* attribute wins when set.
@@ -534,6 +535,11 @@ export async function mountDesigner(root) {
     update({ "yunying:due": dueRaw.value.trim() || undefined });
     syncDuePicker();
   });
+
+  // service level: basis of the due time, reminder, escalation
+  for (const el of panel.querySelectorAll("[data-sla]")) {
+    el.addEventListener("change", () => update({ [el.dataset.sla]: el.value.trim() || undefined }));
+  }
 
   // conditions on sequence flows, the default flow of a gateway
   field(panel, "condition").addEventListener("change", (e) => {
