@@ -150,8 +150,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: failures per username within the window lock that username for the lock time.
+# Login throttling (accounts.services.login_lock): failures within the window lock, for the lock time,
+# the (username, address) pair; the address across usernames; the username from addresses it never
+# signed in from. YUNYING_TRUSTED_PROXIES: proxies in front that append X-Forwarded-For (0: none).
 YUNYING_LOGIN_MAX_FAILURES = int(os.environ.get("YUNYING_LOGIN_MAX_FAILURES", "5"))
+YUNYING_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("YUNYING_LOGIN_MAX_FAILURES_PER_IP", "20"))
+YUNYING_LOGIN_MAX_FAILURES_PER_USERNAME = int(os.environ.get("YUNYING_LOGIN_MAX_FAILURES_PER_USERNAME", "50"))
+YUNYING_TRUSTED_PROXIES = int(os.environ.get("YUNYING_TRUSTED_PROXIES", "1"))
 YUNYING_LOGIN_WINDOW_SECONDS = 15 * 60
 YUNYING_LOGIN_LOCK_SECONDS = 15 * 60
 
