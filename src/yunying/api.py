@@ -26,7 +26,7 @@ class LimitedParser(Parser):
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         if hasattr(request, "parsed_json"):
             return request.parsed_json  # type: ignore[no-any-return]
-        return json_loads_limited(request.body)  # type: ignore[no-any-return]
+        return json_loads_limited(request.body)
 
 
 api = NinjaAPI(
