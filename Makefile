@@ -61,6 +61,7 @@ test-postgres:
 bench: install
 	$(BIN)/python bench/bench_workflow.py
 	$(BIN)/python bench/bench_analytics.py
+	$(BIN)/python bench/bench_attacks.py
 
 # Refresh the message catalogue after changing user-facing strings (zh-Hans source, English catalogue).
 messages: python-deps
