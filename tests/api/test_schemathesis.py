@@ -1,6 +1,6 @@
 """Property-based run over the whole OpenAPI (schemathesis): generated calls, as a demo user, never 5xx.
 
-Bounded: a few examples per operation (`YUNYING_SCHEMATHESIS_EXAMPLES`, default 8), no deadline."""
+Bounded: a few valid and a few invalid examples per operation (`YUNYING_SCHEMATHESIS_EXAMPLES`, default 8), no deadline."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 
 EXAMPLES = int(os.environ.get("YUNYING_SCHEMATHESIS_EXAMPLES", "8"))
+MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]  # valid calls, and calls the schema forbids
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ def test_no_operation_answers_5xx(app: WSGIHandler, token: str) -> None:
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 20
 
-    for operation in operations:
+    for operation, mode in [(op, mode) for op in operations for mode in MODES]:
 
         @settings(
             max_examples=EXAMPLES,
@@ -59,7 +61,7 @@ def test_no_operation_answers_5xx(app: WSGIHandler, token: str) -> None:
             derandomize=True,
             suppress_health_check=list(HealthCheck),
         )
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         def run(case: Any) -> None:
             response = case.call(app=app, headers=headers)
             if response.status_code >= 500:

@@ -50,6 +50,9 @@ _ORG_IMPORT = UploadPolicy(
 _SALES_IMPORT = UploadPolicy(
     _has_any("analytics.add_salesimport"), _setting("YUNYING_SALES_IMPORT_MAX_BYTES")
 )
+_SALES_PUSH = UploadPolicy(  # JSON, read into memory: the import limit, not the streamed-file one
+    _has_any("analytics.add_salesimport"), _setting("YUNYING_IMPORT_MAX_BYTES")
+)
 _TARGETS = UploadPolicy(_has_any("analytics.change_storetarget"), _setting("YUNYING_IMPORT_MAX_BYTES"))
 _DEPLOY = UploadPolicy(_may_deploy, _setting("YUNYING_DEPLOY_MAX_BYTES"))
 _FORM_POST = UploadPolicy(_signed_in, _setting("YUNYING_UPLOAD_MAX_REQUEST_BYTES"))
@@ -62,7 +65,7 @@ POLICIES: dict[str, UploadPolicy] = {
     "org:import": _ORG_IMPORT,
     "analytics:import": _SALES_IMPORT,
     "analytics:targets": _TARGETS,
-    "api:push_daily": _SALES_IMPORT,
+    "api:push_daily": _SALES_PUSH,
     "api:deploy": _DEPLOY,
     "workflow:designer-new": _DEPLOY,
     "workflow:designer-edit": _DEPLOY,
