@@ -96,6 +96,7 @@ bench: install
 	$(BIN)/python bench/bench_analytics.py
 	$(BIN)/python bench/bench_limits.py
 	$(BIN)/python bench/bench_notifications.py
+	$(BIN)/python bench/bench_attacks.py
 
 # Refresh the message catalogue after changing user-facing strings (zh-Hans source, English catalogue).
 messages: python-deps

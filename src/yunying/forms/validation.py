@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from yunying.core.errors import ValidationFailed
 from yunying.core.expressions import ExpressionError, ExpressionLimitExceeded, compiled
+from yunying.core.limits import TooLarge, upload_quota_check
 from yunying.forms import schema as s
 from yunying.forms.files import PendingUpload, clean_files
 from yunying.forms.graph import evaluation_order
@@ -46,6 +47,7 @@ class CleanedSubmission:
     data: dict[str, Any]
     totals: dict[str, dict[str, int | Decimal]] = field(default_factory=dict)
     uploads: list[PendingUpload] = field(default_factory=list)
+    user: Any = None
 
 
 def _files_for(files: Any, path: str) -> list[Any]:
@@ -235,12 +237,18 @@ def form_submission_validate(
     if run.errors:
         errors: list[dict[str, object]] = [{"field": p, "message": m} for p, m in run.errors.items()]
         raise ValidationFailed(_("提交的表单有误，请检查标出的字段。"), errors=errors)
+    if run.uploads:
+        try:
+            upload_quota_check(user=user, incoming=sum(p.file.size or 0 for p in run.uploads))
+        except TooLarge as exc:
+            raise ValidationFailed(str(exc), errors=[{"field": "", "message": str(exc)}]) from None
     return CleanedSubmission(
         version=version,
         values=run.values,
         data=data_to_json(schema, run.values),
         totals=run.totals(),
         uploads=run.uploads,
+        user=user,
     )
 
 

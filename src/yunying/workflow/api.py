@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from yunying.core import clock
@@ -16,6 +16,7 @@ from yunying.workflow.errors import DeployRefused
 from yunying.workflow.models import Delegation, InstanceEvent, ProcessInstance, ProcessVersion, WorkTask
 
 router = Router(tags=["workflow"])
+MAX_OFFSET = 1_000_000  # paging further is a mistake or an attack: 422
 
 
 # --------------------------------------------------------------------------- schemas
@@ -340,7 +341,7 @@ def tasks(
     overdue: bool = False,
     order: Literal["due", "new"] = "due",
     limit: int = 50,
-    offset: int = 0,
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     filters = inbox.InboxFilters(q=q, process=process, overdue=overdue, order=order)
     rows, total = inbox.inbox_tasks(

@@ -54,8 +54,14 @@ def _unit_for(requester: Any, unit: OrgUnit | str | None) -> OrgUnit | None:
 def save_attachments(
     instance: ProcessInstance, files: Iterable[Any], *, user: Any, task: Any = None
 ) -> list[Attachment]:
+    from yunying.core.limits import upload_file_check, upload_quota_check
+
+    files = list(files or ())
+    for f in files:
+        upload_file_check(str(getattr(f, "name", "file")), int(getattr(f, "size", 0) or 0))
+    upload_quota_check(user=user, incoming=sum(int(getattr(f, "size", 0) or 0) for f in files))
     rows = []
-    for f in files or ():
+    for f in files:
         name = str(getattr(f, "name", "file"))[-200:]
         rows.append(
             Attachment.objects.create(

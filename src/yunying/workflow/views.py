@@ -366,9 +366,10 @@ def authority(request: HttpRequest) -> HttpResponse:
     if key:
         version = selectors.version_get(user=request.user, key=key)
         sample = {k[2:]: str(v) for k, v in request.GET.items() if k.startswith("f_") and str(v).strip()}
-        from yunying.org.models import OrgUnit
+        from yunying.org.selectors import unit_get
 
-        unit = OrgUnit.objects.filter(code=request.GET.get("unit", "")).first()
+        unit_code = request.GET.get("unit", "").strip()
+        unit = unit_get(user=request.user, code=unit_code) if unit_code else None  # 404 outside scope
         sim = authority_mod.simulate(
             version=version, requester=request.user, unit=unit, data=authority_mod.sample_values(sample)
         )

@@ -26,6 +26,8 @@ class Command(BaseCommand):
         for username, role in summary.logins or _default_logins():
             self.stdout.write(f"  {username:<12} {role}")
         if not options["no_serve"]:
+            # A local trial over plain HTTP: the browser must keep the login cookie without HTTPS.
+            os.environ.setdefault("YUNYING_INSECURE_COOKIES", "1")
             call_command("serve", port=options["port"])
 
 
