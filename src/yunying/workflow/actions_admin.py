@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from yunying.workflow import runtime
 from yunying.workflow.actions_instance import _people_of, locked_instance
-from yunying.workflow.engine import EngineError
 from yunying.workflow.errors import ProcessError
 from yunying.workflow.models import (
     OPEN_STATUSES,
@@ -117,7 +116,8 @@ def tasks_warn_overdue() -> int:
 
 
 def instances_advance_timers() -> int:
-    """Let instances waiting on timers go on when their time has come."""
+    """Let instances waiting on timers go on when their time has come. An instance whose engine
+    fails here goes to error (and leaves the timer scan): it is not tried again at every tick."""
     advanced = 0
     for instance_id in ProcessInstance.objects.filter(
         status=InstanceStatus.RUNNING, has_timers=True
@@ -130,20 +130,138 @@ def instances_advance_timers() -> int:
             )
             if instance.status != InstanceStatus.RUNNING:
                 continue
-            eng = runtime.engine_load(instance)
-            before = eng.task_states()
-            try:
-                with transaction.atomic():  # a failing system step leaves none of its rows
-                    eng.run()
-            except (EngineError, ProcessError) as exc:
-                instance.status = InstanceStatus.ERROR
-                instance.error = str(exc.message)
-                runtime.event(instance, "error", comment=instance.error, to_state="error")
-                instance.save()
-                continue
-            if eng.task_states() != before:
-                runtime.sync(instance, eng)
-                advanced += 1
-            runtime.engine_save(instance, eng)
+            with runtime.batched_events(instance):
+                if _advance(instance):
+                    advanced += 1
             instance.save()
     return advanced
+
+
+def _advance(instance: ProcessInstance) -> bool:
+    """One timer pass over ``instance`` (locked); True when the engine moved on."""
+    try:
+        eng = runtime.engine_load(instance)
+    except ProcessError as exc:
+        runtime.fail(instance, str(exc.message))
+        return False
+    before = eng.task_states()
+
+    def work() -> bool:
+        eng.run()
+        moved = eng.task_states() != before
+        if moved:
+            runtime.sync(instance, eng)
+        runtime.engine_save(instance, eng)
+        return moved
+
+    return bool(runtime.guarded(instance, work))
+
+
+def _monitor(actor: Any) -> None:
+    if not actor.has_perm("workflow.monitor_process"):
+        raise PermissionDenied(_("您没有处理出错流程的权限。"))
+
+
+def _in_error(instance: ProcessInstance) -> None:
+    if instance.status != InstanceStatus.ERROR:
+        raise Conflict(_("流程不在出错状态。"), code="not_in_error")
+
+
+def instance_retry(*, actor: Any, instance_id: int, comment: str = "") -> ProcessInstance:
+    """重试: an instance in error runs again from where it stopped. Steps a person already decided
+    (their row is finished, the engine's task is not) are completed with that decision; then the
+    engine runs on. If it fails again the instance is back in error with the new reason."""
+    _monitor(actor)
+    with locked_instance(actor, instance_id) as instance, runtime.batched_events(instance):
+        _in_error(instance)
+        eng = runtime.engine_load(instance)
+        reason = instance.error
+        instance.status, instance.error = InstanceStatus.RUNNING, ""
+        runtime.event(
+            instance,
+            "retry",
+            actor=actor,
+            comment=comment,
+            from_state="error",
+            to_state="running",
+            data={"error": reason},
+        )
+
+        def work() -> None:
+            for _round in range(100):
+                decided = _decided_steps(instance, eng)
+                if not decided:
+                    break
+                info, row = decided[0]
+                values = _typed_row(instance, row)
+                eng.complete_task(info.id, runtime.decision(info.data, info.element_id, row.outcome, values))
+            eng.run()
+            runtime.sync(instance, eng, actor=actor)
+            runtime.engine_save(instance, eng)
+
+        runtime.guarded(instance, work)
+        runtime.refresh_current(instance)
+        instance.save()
+        return instance
+
+
+def _decided_steps(instance: ProcessInstance, eng: Any) -> list[tuple[Any, WorkTask]]:
+    """READY engine tasks whose step a person (or the de-duplication) already finished."""
+    ready = {info.id: info for info in eng.ready_user_tasks()}
+    if not ready:
+        return []
+    rows = (
+        instance.tasks.filter(engine_task_id__in=list(ready), kind="engine")
+        .exclude(outcome__in=("", "stopped", "returned"))
+        .order_by("completed_at", "pk")
+    )
+    open_ids = set(
+        instance.tasks.filter(engine_task_id__in=list(ready), status__in=OPEN_STATUSES).values_list(
+            "engine_task_id", flat=True
+        )
+    )
+    return [(ready[r.engine_task_id], r) for r in rows if r.engine_task_id not in open_ids]
+
+
+def _typed_row(instance: ProcessInstance, row: WorkTask) -> dict[str, Any]:
+    from yunying.workflow.actions import _typed
+
+    return _typed(instance, row)
+
+
+def instance_reassign(*, actor: Any, instance_id: int, to_user: Any, comment: str = "") -> ProcessInstance:
+    """重新指派: the steps an instance in error waits for (READY in the engine, with no open task) go
+    to ``to_user``, and the instance runs again."""
+    from yunying.workflow.actions import _user
+
+    _monitor(actor)
+    target = _user(to_user)
+    with locked_instance(actor, instance_id) as instance, runtime.batched_events(instance):
+        _in_error(instance)
+        eng = runtime.engine_load(instance)
+        covered = set(
+            instance.tasks.filter(status__in=OPEN_STATUSES).values_list("engine_task_id", flat=True)
+        )
+        missing = [info for info in eng.ready_user_tasks() if info.id not in covered]
+        if not missing:
+            raise Conflict(_("没有等待处理人的步骤；请使用“重试”。"), code="nothing_to_reassign")
+        reason = instance.error
+        instance.status, instance.error = InstanceStatus.RUNNING, ""
+        now = timezone.now()
+        for info in missing:
+            row = runtime.new_task(instance, info, now)
+            row.assignee = target
+            row.save()
+            runtime.event(
+                instance,
+                "reassign",
+                actor=actor,
+                task=row,
+                comment=comment,
+                from_state="error",
+                to_state=target.username,
+                data={"error": reason},
+            )
+        runtime.refresh_current(instance)
+        instance.save()
+        return instance

@@ -82,6 +82,8 @@ class TaskOut(Schema):
     due_at: datetime | None
     overdue: bool
     outcome: str
+    instance_status: str
+    instance_error: str
 
 
 class TaskListOut(Schema):
@@ -185,6 +187,8 @@ def _task_out(t: WorkTask) -> dict[str, Any]:
         "due_at": t.due_at,
         "overdue": t.is_overdue,
         "outcome": t.outcome,
+        "instance_status": t.instance.status,
+        "instance_error": t.instance.error,
     }
 
 

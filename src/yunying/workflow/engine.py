@@ -34,7 +34,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from yunying.core.expressions import Clock
+from yunying.core.expressions import Clock, ExpressionError
 from yunying.workflow.engine_support import RestrictedScriptEngine, YunyingBpmnParser, make_serializer
 from yunying.workflow.engine_validate import (
     BPMN_NS,
@@ -53,6 +53,7 @@ __all__ = [
     "InvalidExpressions",
     "ParsedDefinition",
     "RestrictedScriptEngine",
+    "RunAway",
     "TaskInfo",
     "UnsupportedElements",
     "UserTaskDef",
@@ -92,6 +93,18 @@ class UnsupportedElements(EngineError):
         self.expressions = expressions or []  # invalid expressions found in the same pass, if any
         listing = ", ".join(f"{eid} ({etype})" for eid, etype in elements)
         super().__init__(f"the engine cannot execute: {listing}", elements)
+
+
+class RunAway(EngineError):
+    """More automatic steps in one go than the instance's limit (a loop that never waits for people)."""
+
+    def __init__(self, limit: int, element_id: str = "") -> None:
+        self.limit = limit
+        where = f" (last at '{element_id}')" if element_id else ""
+        super().__init__(
+            f"more than {limit} automatic steps in one action{where}; the diagram seems to loop without waiting",
+            [(element_id, "task")] if element_id else [],
+        )
 
 
 class InvalidExpressions(EngineError):
@@ -341,6 +354,18 @@ def load_definition(stored: dict[str, Any]) -> ParsedDefinition:
 
 
 # --------------------------------------------------------------------------- running
+# What Spiff (or an evaluator under it) may raise besides its own exceptions: caught at each engine
+# step so that one instance fails, never the request or the worker.
+_INTERNAL_ERRORS = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    ZeroDivisionError,
+    RecursionError,
+    ArithmeticError,
+)
 _STATE_PRIORITY = ["ERROR", "READY", "WAITING", "COMPLETED", "CANCELLED"]
 
 
@@ -370,11 +395,34 @@ class EngineInstance:
         self.defn = defn
         self.workflow = workflow
         self.service_handler = service_handler
+        # The run-away guard: automatic steps done since the last :meth:`reset_step_count`; past
+        # ``STEP_FLOOR`` of them ``step_limit()`` (if set) is asked once for the allowed number.
+        self.step_limit: Callable[[], int] | None = None
+        self.auto_steps = 0
+        self._limit: int | None = None
         workflow.script_engine = RestrictedScriptEngine(clock)
 
+    STEP_FLOOR = 20
+
+    def reset_step_count(self) -> None:
+        self.auto_steps = 0
+
+    def count_step(self, element_id: str = "") -> None:
+        """One more automatic step; raises :class:`RunAway` past the limit."""
+        self.auto_steps += 1
+        if self.step_limit is None or self.auto_steps <= self.STEP_FLOOR:
+            return
+        if self._limit is None:
+            self._limit = max(self.STEP_FLOOR, int(self.step_limit()))
+        if self.auto_steps > self._limit:
+            raise RunAway(self._limit, element_id)
+
     def _before_step(self, task: Any) -> None:
-        """Spiff's will_complete_task callback: run a system step's action, merge what it returns."""
+        """Spiff's will_complete_task callback: count the step, run a system step's action, merge
+        what it returns."""
         spec = task.task_spec
+        if getattr(spec, "bpmn_id", None):
+            self.count_step(spec.bpmn_id)
         props = getattr(spec, "extensions", None) or {}
         if "yunying:action" not in props or self.service_handler is None:
             return
@@ -408,8 +456,14 @@ class EngineInstance:
                 for task in plain:
                     self._before_step(task)
                     task.run()
+        except EngineError:
+            raise
         except SpiffWorkflowException as exc:
             raise self._error(exc) from None
+        except ExpressionError as exc:  # raised outside a task's script engine (any subclass)
+            raise EngineError(f"expression failed: {exc.message}") from None
+        except _INTERNAL_ERRORS as exc:
+            raise EngineError(f"the engine failed: {type(exc).__name__}: {exc}") from None
 
     def _error(self, exc: SpiffWorkflowException) -> EngineError:
         spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
@@ -458,7 +512,26 @@ class EngineInstance:
             task.run()
         except SpiffWorkflowException as exc:
             raise self._error(exc) from None
+        except ExpressionError as exc:
+            raise EngineError(f"expression failed at '{task.task_spec.bpmn_id}': {exc.message}") from None
+        except _INTERNAL_ERRORS as exc:
+            raise EngineError(f"the engine failed: {type(exc).__name__}: {exc}") from None
         self.run()
+
+    def completed_count(self, element_id: str) -> int:
+        """How many times ``element_id`` has finished in this instance (loops run it again)."""
+        return sum(
+            1
+            for t in self._tasks(state=TaskState.COMPLETED)
+            if getattr(t.task_spec, "bpmn_id", None) == element_id
+        )
+
+    def is_waiting_for_event(self) -> bool:
+        """A timer, message or other catch event waits (it can still move the instance on)."""
+        return any(
+            getattr(t.task_spec, "event_definition", None) is not None
+            for t in self._tasks(state=TaskState.WAITING)
+        )
 
     def task_data(self, task_id: str) -> dict[str, Any]:
         """A copy of a task's data (typed values), e.g. of a step just completed."""

@@ -14,7 +14,13 @@ from yunying.workflow.actions import (
     task_transfer,
     tasks_bulk_approve,
 )
-from yunying.workflow.actions_admin import delegation_create, delegation_end, instance_cancel
+from yunying.workflow.actions_admin import (
+    delegation_create,
+    delegation_end,
+    instance_cancel,
+    instance_reassign,
+    instance_retry,
+)
 from yunying.workflow.actions_instance import (
     instance_attach,
     instance_comment,
@@ -34,7 +40,9 @@ __all__ = [
     "instance_attach",
     "instance_cancel",
     "instance_comment",
+    "instance_reassign",
     "instance_remind",
+    "instance_retry",
     "instance_start",
     "instance_withdraw",
     "task_add_signer",
