@@ -138,11 +138,17 @@ class InstanceOut(Schema):
     unit: str | None
     data: dict[str, Any]
     current_steps: str
+    error: str
     started_at: datetime
     ended_at: datetime | None
     open_tasks: list[TaskOut]
     history: list[EventOut]
     task_states: dict[str, str]
+
+
+class ReassignIn(Schema):
+    user: str
+    comment: str = ""
 
 
 class NotificationCountOut(Schema):
@@ -217,6 +223,7 @@ def _instance_out(i: ProcessInstance) -> dict[str, Any]:
         "unit": i.unit.code if i.unit else None,
         "data": i.data,
         "current_steps": i.current_steps,
+        "error": i.error,
         "started_at": i.started_at,
         "ended_at": i.ended_at,
         "open_tasks": [
@@ -395,6 +402,34 @@ def bulk(request: HttpRequest, payload: BulkIn) -> list[dict[str, Any]]:
 @router.post("/instances/{instance_id}/withdraw", response=InstanceOut, summary="Withdraw my request (撤回)")
 def withdraw(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
     services.instance_withdraw(actor=request.user, instance_id=instance_id, comment=payload.comment)
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+
+
+@router.post(
+    "/instances/{instance_id}/retry", response=InstanceOut, summary="Run an instance in error again (重试)"
+)
+def retry(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
+    """Steps already decided are completed with that decision, then the engine runs on; if it fails
+    again the instance stays in error with the new reason."""
+    services.instance_retry(actor=request.user, instance_id=instance_id, comment=payload.comment)
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+
+
+@router.post(
+    "/instances/{instance_id}/reassign",
+    response=InstanceOut,
+    summary="Give the waiting steps of an instance in error to a person (重新指派)",
+)
+def reassign(request: HttpRequest, instance_id: int, payload: ReassignIn) -> dict[str, Any]:
+    services.instance_reassign(
+        actor=request.user, instance_id=instance_id, to_user=payload.user, comment=payload.comment
+    )
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+
+
+@router.post("/instances/{instance_id}/cancel", response=InstanceOut, summary="Cancel an instance (取消)")
+def cancel(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
+    services.instance_cancel(actor=request.user, instance_id=instance_id, comment=payload.comment)
     return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
 
 

@@ -114,6 +114,11 @@ def definition_check(defn: ParsedDefinition) -> list[tuple[str, str]]:
             problem = system_actions.check(props.get("yunying:action", ""), props.get("yunying:params"))
             if problem:
                 problems.append((element_id, f"yunying:action: {problem}"))
+        on_reject = props.get("yunying:onReject") or props.get("onReject")
+        if on_reject and on_reject not in ("end", "route"):
+            problems.append(
+                (element_id, f"onReject '{on_reject}' must be 'end' (驳回 ends the request) or 'route'")
+            )
         if_empty = props.get("yunying:ifEmpty") or props.get("ifEmpty")
         if if_empty and if_empty not in assignment.EMPTY_RULES:
             problems.append(

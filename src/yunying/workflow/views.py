@@ -289,6 +289,37 @@ def instance_act(request: HttpRequest, instance_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def monitor_act(request: HttpRequest, instance_id: int) -> HttpResponse:
+    """The monitor's actions on an instance in error: 重试, 重新指派 (to a login), 取消."""
+    action = request.POST.get("action", "")
+    comment = request.POST.get("comment", "")
+    user = request.user
+    calls: dict[str, tuple[Callable[[], Any], str]] = {
+        "retry": (
+            lambda: services.instance_retry(actor=user, instance_id=instance_id, comment=comment),
+            _("已重试。"),
+        ),
+        "reassign": (
+            lambda: services.instance_reassign(
+                actor=user,
+                instance_id=instance_id,
+                to_user=request.POST.get("user", "").strip(),
+                comment=comment,
+            ),
+            _("已重新指派。"),
+        ),
+        "cancel": (
+            lambda: services.instance_cancel(actor=user, instance_id=instance_id, comment=comment),
+            _("已取消。"),
+        ),
+    }
+    if action in calls:
+        _attempt(request, *calls[action])
+    return redirect("workflow:monitor")
+
+
+@login_required
 def monitor(request: HttpRequest) -> HttpResponse:
     if not monitor_mod.can_monitor(request.user):
         raise DjangoPermissionDenied(_("您没有流程监控的权限。"))
