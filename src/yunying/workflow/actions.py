@@ -33,7 +33,7 @@ def already_handled() -> Conflict:
 
 
 # The version's documents are not needed to act: its parsed definition is cached (runtime.definition_of).
-_VERSION_DOCUMENTS = ("version__spec", "version__bpmn_xml", "version__dmn_xml")
+_VERSION_DOCUMENTS = ("version__spec", "version__bpmn_xml", "version__dmn_xml", "version__bpmn_extra")
 
 
 def _involved(actor: Any, task_id: int) -> tuple[int | None, bool]:

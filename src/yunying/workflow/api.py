@@ -272,22 +272,30 @@ def deploy(
     request: HttpRequest,
     key: Form[str],
     name: Form[str],
-    bpmn: File[UploadedFile],
+    bpmn: File[list[UploadedFile]],
     category: Form[str] = "",
     description: Form[str] = "",
     icon: Form[str] = "",
     starter_positions: Form[str | None] = None,
     starter_units: Form[str | None] = None,
-    dmn: File[list[UploadedFile]] | None = None,
+    process: Form[str] = "",
+    dmn: File[list[UploadedFile] | None] = None,
 ) -> Any:
-    """``starter_positions`` / ``starter_units``: comma-separated codes of who may start the process
-    (left out: unchanged; empty: everyone)."""
+    """A whole deployment in one multipart request: one or several ``bpmn`` files (processes that
+    call activities name may sit in any of them) and any ``dmn`` files. ``process``: the id of the
+    process to run when a file holds several executable ones (the first file's otherwise).
+    ``starter_positions`` / ``starter_units``: comma-separated codes of who may start the process
+    (left out: unchanged; empty: everyone). The answer lists ``warnings``: what the diagram does that
+    a modeler might not expect (steps with no assignee rule, ignored attributes, automatic steps)."""
+    first, *more = list(bpmn)
     try:
         version = services.definition_deploy(
             actor=request.user,
             key=key,
             name=name,
-            bpmn_xml=bpmn.read(),
+            bpmn_xml=first.read(),
+            bpmn_files=[f.read() for f in more],
+            process_id=process or None,
             category=category,
             description=description,
             dmn_files=[f.read() for f in (dmn or [])],

@@ -158,7 +158,7 @@ def _names(text: str | None) -> frozenset[str] | None:
 
 
 def _problem(element_id: str, unknown: Iterable[str], known: set[str]) -> tuple[str, str]:
-    listing = "、".join(sorted(known)) or "—"
+    listing = "、".join(sorted(k for k in known if not k.startswith("_"))) or "—"  # reserved names unlisted
     names = "、".join(f"'{n}'" for n in sorted(unknown))
     return element_id, _("未知字段 %(names)s（可用：%(known)s）") % {"names": names, "known": listing}
 

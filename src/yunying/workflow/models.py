@@ -82,6 +82,8 @@ class ProcessVersion(models.Model):
     process_id = models.CharField(_("BPMN 流程标识"), max_length=200)
     bpmn_xml = models.TextField(_("BPMN"))
     dmn_xml = models.JSONField(_("DMN"), default=list, blank=True)
+    # Further BPMN documents deployed with it (processes its call activities name).
+    bpmn_extra = models.JSONField(_("其他 BPMN 文件"), default=list, blank=True)
     spec: models.JSONField[Any, Any] = models.JSONField(_("解析后的流程"))
     deployed_by = models.ForeignKey(
         USER, verbose_name=_("部署人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

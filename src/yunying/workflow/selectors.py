@@ -180,7 +180,7 @@ def version_of(
     on access); whoever only runs the version needs ``runtime.definition_of``, which is cached."""
     qs = definition.versions.order_by("-number")
     if not documents:
-        qs = qs.defer("spec", "bpmn_xml", "dmn_xml")
+        qs = qs.defer("spec", "bpmn_xml", "dmn_xml", "bpmn_extra")
     found = qs.first() if version is None else qs.filter(number=version).first()
     if found is None:
         raise NotFound(_("找不到流程“%(key)s”的版本 %(n)s。") % {"key": definition.key, "n": version})
