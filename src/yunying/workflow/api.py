@@ -44,6 +44,8 @@ class VersionOut(Schema):
     process_id: str
     deployed_at: datetime
     user_tasks: list[str]
+    warnings: list[ProblemOut]
+    stored: bool
 
 
 class DefinitionOut(Schema):
@@ -245,6 +247,8 @@ def _version_out(v: ProcessVersion) -> dict[str, Any]:
         "process_id": v.process_id,
         "deployed_at": v.deployed_at,
         "user_tasks": [t["id"] for t in v.user_tasks],
+        "warnings": [{"id": eid, "message": msg} for eid, msg in v.spec.get("warnings", [])],
+        "stored": v.pk is not None,
     }
 
 
@@ -265,7 +269,7 @@ def _delegation_out(d: Delegation) -> dict[str, Any]:
 # --------------------------------------------------------------------------- endpoints
 @router.post(
     "/definitions",
-    response={201: VersionOut, 422: DeployRefusedOut},
+    response={200: VersionOut, 201: VersionOut, 422: DeployRefusedOut},
     summary="Deploy a BPMN diagram (new definition or new version)",
 )
 def deploy(
@@ -279,6 +283,7 @@ def deploy(
     starter_positions: Form[str | None] = None,
     starter_units: Form[str | None] = None,
     process: Form[str] = "",
+    check_only: Form[bool] = False,
     dmn: File[list[UploadedFile] | None] = None,
 ) -> Any:
     """A whole deployment in one multipart request: one or several ``bpmn`` files (processes that
@@ -286,7 +291,8 @@ def deploy(
     process to run when a file holds several executable ones (the first file's otherwise).
     ``starter_positions`` / ``starter_units``: comma-separated codes of who may start the process
     (left out: unchanged; empty: everyone). The answer lists ``warnings``: what the diagram does that
-    a modeler might not expect (steps with no assignee rule, ignored attributes, automatic steps)."""
+    a modeler might not expect (steps with no assignee rule, ignored attributes, automatic steps);
+    ``check_only``: check and answer (200, ``stored: false``) without storing anything."""
     first, *more = list(bpmn)
     try:
         version = services.definition_deploy(
@@ -296,6 +302,7 @@ def deploy(
             bpmn_xml=first.read(),
             bpmn_files=[f.read() for f in more],
             process_id=process or None,
+            dry_run=check_only,
             category=category,
             description=description,
             dmn_files=[f.read() for f in (dmn or [])],
@@ -305,7 +312,7 @@ def deploy(
         )
     except DeployRefused as exc:
         return 422, exc.as_dict()
-    return 201, _version_out(version)
+    return (200 if check_only else 201), _version_out(version)
 
 
 def _codes(text: str | None) -> list[str] | None:

@@ -13,6 +13,7 @@ from yunying.core.errors import DomainError, PermissionDenied
 from yunying.org.models import OrgUnit, Position
 from yunying.workflow import assignment, forms_bridge, system_actions
 from yunying.workflow.deploy_names import unknown_names
+from yunying.workflow.deploy_warnings import deploy_notes
 from yunying.workflow.engine import (
     EngineError,
     InvalidExpressions,
@@ -67,6 +68,12 @@ def _parse(
         raise DeployRefused(
             _("流程图无法部署：%(msg)s") % {"msg": exc.message}, elements=exc.details
         ) from None
+
+
+def _root(raw: bytes) -> Any:
+    from lxml import etree
+
+    return etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
 
 
 def _holds_process(raw: bytes, process_id: str) -> bool:
@@ -159,12 +166,16 @@ def definition_deploy(
     starter_units: Iterable[str] | None = None,
     bpmn_files: list[bytes] | None = None,
     process_id: str | None = None,
+    dry_run: bool = False,
 ) -> ProcessVersion:
     """Check the diagram (and DMN tables) and store it as the next version of ``key``.
 
     A whole deployment: ``bpmn_files`` are further BPMN documents (processes that call activities
     name, in any of them); ``process_id`` chooses the process to run when a file holds several (it
-    may live in any uploaded file: that file becomes the version's diagram).
+    may live in any uploaded file: that file becomes the version's diagram). The version's
+    ``spec["warnings"]`` lists ``(element id, message)`` a modeler must see (see
+    :mod:`yunying.workflow.deploy_warnings`); ``dry_run`` checks everything and stores nothing (the
+    version returned is not saved).
 
     The process type's settings come along: ``category``, ``description`` and ``icon`` (a key of
     ``PROCESS_ICONS``; empty values keep what is stored), and who may start it — ``starter_positions`` /
@@ -199,6 +210,9 @@ def definition_deploy(
     dmn_raw = [_decode(d) for d in (dmn_files or [])]
     defn = _parse(raw, [r for r, _t in dmn_raw], bpmn_files=[r for r, _t in others], process_id=process_id)
     start_event = _start_event_id(raw, defn.process_id)
+    notes = deploy_notes(defn, [_root(r) for r in [raw, *(r for r, _t in others)]])
+    for element_id, rule in notes.rules.items():
+        defn.set_property(element_id, "yunying:assignee", rule)
     problems = definition_check(defn)
     problems += unknown_names(raw, defn.process_id, start_event, dmn_files=[r for r, _t in dmn_raw])
     if problems:
@@ -208,6 +222,17 @@ def definition_deploy(
         )
     spec = defn.to_dict()
     spec["start_event"] = start_event
+    spec["warnings"] = [list(w) for w in notes.warnings]
+    if dry_run:  # checked, not stored: what a deploy would give (the designer's confirmation)
+        found = ProcessDefinition.objects.filter(key=key).first()
+        last = found.versions.order_by("-number").values_list("number", flat=True).first() if found else None
+        return ProcessVersion(
+            definition=found or ProcessDefinition(key=key, name=name),
+            number=(last or 0) + 1,
+            process_id=defn.process_id,
+            bpmn_xml=text,
+            spec=spec,
+        )
     with transaction.atomic():
         definition, created = ProcessDefinition.objects.select_for_update(of=("self",)).get_or_create(
             key=key,

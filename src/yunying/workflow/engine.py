@@ -148,6 +148,25 @@ class ParsedDefinition:
         specs = [self.spec, *self.subprocess_specs.values()]
         return not any(getattr(getattr(s, "start", None), "trigger_specs", None) for s in specs)
 
+    def set_property(self, element_id: str, key: str, value: str) -> None:
+        """Add an extension property to a step after parsing (e.g. an assignee rule the deploy
+        derived from a foreign attribute): in :attr:`properties`, the live specs and their dict."""
+        self.properties.setdefault(element_id, {})[key] = value
+        for spec in [self.spec, *self.subprocess_specs.values()]:
+            for ts in spec.task_specs.values():
+                if getattr(ts, "bpmn_id", None) == element_id:
+                    ts.extensions = {**(getattr(ts, "extensions", None) or {}), key: value}
+        for spec_dict in [self.spec_dict["spec"], *self.spec_dict["subprocess_specs"].values()]:
+            for ts_dict in spec_dict.get("task_specs", {}).values():
+                if ts_dict.get("bpmn_id") == element_id:
+                    ts_dict["extensions"] = {**(ts_dict.get("extensions") or {}), key: value}
+        self.user_tasks = [
+            UserTaskDef(t.id, t.name, t.process_id, {**t.properties, key: value}, t.multi_instance, t.lane)
+            if t.id == element_id
+            else t
+            for t in self.user_tasks
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": STATE_FORMAT,
