@@ -478,6 +478,53 @@ def task_add_signer(
         return row
 
 
+def task_throw(
+    *,
+    actor: Any,
+    task_id: int,
+    kind: str,
+    code: str,
+    data: dict[str, Any] | None = None,
+    comment: str = "",
+) -> WorkTask:
+    """A step throws a named BPMN error or escalation (``kind`` "error" / "escalation", ``code``)
+    that the diagram catches (a boundary event on the step, or further out): the diagram decides what
+    follows. Refused, changing nothing, when the diagram catches no such event here."""
+    code = (code or "").strip()
+    if kind not in ("error", "escalation") or not code:
+        raise DomainError(_("请指明要抛出的事件：error 或 escalation，以及事件代码。"), field="code")
+    with locked(actor, task_id) as (instance, task), runtime.batched_events(instance):
+        _require_act(actor, task)
+        if task.kind != TaskKind.ENGINE:
+            raise DomainError(_("只能在流程步骤上抛出事件。"))
+        submission = StepForm.of(_step_props(instance, task)).validate(dict(data or {}), user=actor)
+        eng = runtime.engine_load(instance)
+        if not eng.catches(task.engine_task_id, kind, code):
+            raise DomainError(
+                _("流程图中没有捕获 %(kind)s“%(code)s”的事件。") % {"kind": kind, "code": code}, field="code"
+            )
+        outcome = f"{kind}:{code}"[:20]
+        runtime.event(
+            instance,
+            "throw",
+            actor=actor,
+            task=task,
+            on_behalf_of=task.on_behalf_of,
+            comment=comment,
+            data={"kind": kind, "code": code},
+        )
+
+        def work() -> None:
+            if eng.throw(task.engine_task_id, kind, code, dict(submission.values)):
+                _finish(task, actor, outcome, comment, submission.data)
+            runtime.sync(instance, eng, actor=actor)
+            runtime.engine_save(instance, eng)
+
+        runtime.guarded(instance, work)
+        _save(instance)
+        return task
+
+
 def task_complete(*, actor: Any, task_id: int, action: str, **kwargs: Any) -> WorkTask:
     """One entry for every action (the API's ``POST /tasks/{id}/complete``)."""
     handlers = {
@@ -505,6 +552,14 @@ def task_complete(*, actor: Any, task_id: int, action: str, **kwargs: Any) -> Wo
             actor=actor, task_id=task_id, data=kwargs.get("data"), comment=kwargs.get("comment", "")
         ),
         "claim": lambda: task_claim(actor=actor, task_id=task_id),
+        "throw": lambda: task_throw(
+            actor=actor,
+            task_id=task_id,
+            kind=kwargs.get("event") or "",
+            code=kwargs.get("code") or "",
+            data=kwargs.get("data"),
+            comment=kwargs.get("comment", ""),
+        ),
     }
     if action not in handlers:
         raise DomainError(

@@ -212,7 +212,7 @@ def _decided_steps(instance: ProcessInstance, eng: Any) -> list[tuple[Any, WorkT
         return []
     rows = (
         instance.tasks.filter(engine_task_id__in=list(ready), kind="engine")
-        .exclude(outcome__in=("", "stopped", "returned"))
+        .filter(outcome__in=("approved", "rejected", "dedup", "skipped"))
         .order_by("completed_at", "pk")
     )
     open_ids = set(
@@ -227,6 +227,46 @@ def _typed_row(instance: ProcessInstance, row: WorkTask) -> dict[str, Any]:
     from yunying.workflow.actions import _typed
 
     return _typed(instance, row)
+
+
+def instance_message(
+    *, actor: Any, instance_id: int, name: str, data: dict[str, Any] | None = None
+) -> ProcessInstance:
+    """A message from outside (another system, an administrator): the catch event waiting for
+    ``name`` receives it, its ``data`` joins the process data, and the instance runs on."""
+    _monitor_or_deploy(actor)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("请填写消息名称。"), field="name")
+    if data is not None and not isinstance(data, dict):
+        raise DomainError(_("消息数据必须是对象。"), field="data")
+    with locked_instance(actor, instance_id) as instance, runtime.batched_events(instance):
+        if instance.status != InstanceStatus.RUNNING:
+            raise Conflict(_("流程已结束。"))
+        eng = runtime.engine_load(instance)
+        waiting = eng.waiting_messages()
+        if name not in waiting:
+            raise Conflict(
+                _("流程没有在等待消息“%(name)s”（在等待：%(list)s）。")
+                % {"name": name, "list": "、".join(waiting) or "—"},
+                code="not_waiting",
+            )
+        runtime.event(instance, "message", actor=actor, data={"name": name, "data": dict(data or {})})
+
+        def work() -> None:
+            eng.send_message(name, dict(data or {}))
+            runtime.sync(instance, eng, actor=actor)
+            runtime.engine_save(instance, eng)
+
+        runtime.guarded(instance, work)
+        runtime.refresh_current(instance)
+        instance.save()
+        return instance
+
+
+def _monitor_or_deploy(actor: Any) -> None:
+    if not (actor.has_perm("workflow.monitor_process") or actor.has_perm("workflow.deploy_process")):
+        raise PermissionDenied(_("您没有向流程发送消息的权限。"))
 
 
 def instance_reassign(*, actor: Any, instance_id: int, to_user: Any, comment: str = "") -> ProcessInstance:

@@ -95,8 +95,12 @@ class TaskListOut(Schema):
 
 
 class CompleteIn(Schema):
-    action: Literal["approve", "reject", "return", "transfer", "add_signer", "resubmit", "claim", "comment"]
+    action: Literal[
+        "approve", "reject", "return", "transfer", "add_signer", "resubmit", "claim", "comment", "throw"
+    ]
     data: dict[str, Any] = {}
+    event: Literal["error", "escalation", ""] = ""  # throw: a BPMN error or escalation …
+    code: str = ""  # … with this code, caught by the diagram
     comment: str = ""
     to: str = ""
     user: str = ""
@@ -146,6 +150,11 @@ class InstanceOut(Schema):
     open_tasks: list[TaskOut]
     history: list[EventOut]
     task_states: dict[str, str]
+
+
+class MessageIn(Schema):
+    name: str
+    data: dict[str, Any] = {}
 
 
 class ReassignIn(Schema):
@@ -399,6 +408,8 @@ def complete(request: HttpRequest, task_id: int, payload: CompleteIn) -> dict[st
         to=payload.to,
         user=payload.user,
         mode=payload.mode or "after",
+        event=payload.event,
+        code=payload.code,
     )
     return _task_result(request, done.pk)
 
@@ -417,6 +428,18 @@ def bulk(request: HttpRequest, payload: BulkIn) -> list[dict[str, Any]]:
 @router.post("/instances/{instance_id}/withdraw", response=InstanceOut, summary="Withdraw my request (撤回)")
 def withdraw(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
     services.instance_withdraw(actor=request.user, instance_id=instance_id, comment=payload.comment)
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+
+
+@router.post(
+    "/instances/{instance_id}/messages", response=InstanceOut, summary="Send a message to an instance"
+)
+def message(request: HttpRequest, instance_id: int, payload: MessageIn) -> dict[str, Any]:
+    """The catch event waiting for ``name`` receives it (409 when none waits); ``data`` joins the
+    process data and the instance runs on."""
+    services.instance_message(
+        actor=request.user, instance_id=instance_id, name=payload.name, data=payload.data
+    )
     return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
 
 

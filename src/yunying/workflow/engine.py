@@ -28,8 +28,14 @@ from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
+    ErrorEventDefinition,
+    EscalationEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -536,6 +542,72 @@ class EngineInstance:
         except _INTERNAL_ERRORS as exc:
             raise EngineError(f"the engine failed: {type(exc).__name__}: {exc}") from None
         self.run()
+
+    # -- events from outside and from steps
+    def waiting_messages(self) -> list[str]:
+        """Names of the messages catch events wait for now."""
+        return sorted(
+            {
+                str(t.task_spec.event_definition.name)
+                for t in self.workflow.event_manager.tasks.values()
+                if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+            }
+        )
+
+    def send_message(self, name: str, data: dict[str, Any]) -> None:
+        """Correlate message ``name`` (its ``data`` becomes process data) and run on."""
+        if name not in self.waiting_messages():
+            raise EngineError(f"no step waits for message '{name}'")
+        event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(data))
+        try:
+            self.workflow.send_event(event)
+        except SpiffWorkflowException as exc:
+            raise self._error(exc) from None
+        self.run()
+
+    def _code_event(self, kind: str, code: str) -> Any:
+        cls = ErrorEventDefinition if kind == "error" else EscalationEventDefinition
+        return cls(code, code=code)
+
+    def catches(self, task_id: str, kind: str, code: str) -> bool:
+        """Whether the diagram catches BPMN ``kind`` ("error" / "escalation") ``code`` thrown at a
+        READY user task (a boundary event on it, or an event sub-process / boundary further out)."""
+        if kind not in ("error", "escalation"):
+            return False
+        task = self._ready_user_task(task_id)
+        event = BpmnEvent(self._code_event(kind, code), payload={}, target=task.workflow)
+        return any(t.task_spec.catches(t, event) for t in self.workflow.event_manager.tasks.values())
+
+    def throw(self, task_id: str, kind: str, code: str, data: dict[str, Any]) -> bool:
+        """A person's step throws BPMN ``kind`` ``code`` (with its ``data``): the diagram's catch
+        event takes over (an interrupting one cancels the step). True when the step is no longer
+        waiting for input afterwards."""
+        task = self._ready_user_task(task_id)
+        task.data.update(data)
+        event = BpmnEvent(
+            self._code_event(kind, code), payload=copy.deepcopy(task.data), target=task.workflow
+        )
+        try:
+            caught = self.workflow.event_manager.catch(event, internal=False)
+        except SpiffWorkflowException as exc:
+            raise self._error(exc) from None
+        if not caught:
+            raise EngineError(f"nothing in the diagram catches {kind} '{code}'")
+        self.run()
+        return task.state != TaskState.READY
+
+    def _ready_user_task(self, task_id: str) -> Any:
+        try:
+            task = self.workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, SpiffWorkflowException, KeyError):
+            task = None
+        if (
+            task is None
+            or task.state != TaskState.READY
+            or not isinstance(task.task_spec, (UserTask, ManualTask))
+        ):
+            raise EngineError(f"task '{task_id}' is not waiting for input")
+        return task
 
     def completed_count(self, element_id: str) -> int:
         """How many times ``element_id`` has finished in this instance (loops run it again)."""

@@ -223,6 +223,8 @@ ACTION_LABELS = {
     "auto_skip": _("自动跳过"),
     "empty_assignee": _("找不到处理人"),
     "retry": _("重试"),
+    "message": _("收到消息"),
+    "throw": _("抛出事件"),
     "reassign": _("重新指派"),
     "system": _("系统步骤"),
     "rule": _("规则触发"),

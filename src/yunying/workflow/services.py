@@ -11,6 +11,7 @@ from yunying.workflow.actions import (
     task_reject,
     task_resubmit,
     task_return,
+    task_throw,
     task_transfer,
     tasks_bulk_approve,
 )
@@ -18,6 +19,7 @@ from yunying.workflow.actions_admin import (
     delegation_create,
     delegation_end,
     instance_cancel,
+    instance_message,
     instance_reassign,
     instance_retry,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "instance_attach",
     "instance_cancel",
     "instance_comment",
+    "instance_message",
     "instance_reassign",
     "instance_remind",
     "instance_retry",
@@ -52,6 +55,7 @@ __all__ = [
     "task_reject",
     "task_resubmit",
     "task_return",
+    "task_throw",
     "task_transfer",
     "tasks_bulk_approve",
 ]
