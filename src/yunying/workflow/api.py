@@ -134,6 +134,17 @@ class EventOut(Schema):
     data: dict[str, Any]
 
 
+class StepOut(Schema):
+    element_id: str
+    step: str
+    outcome: str
+    acted_by: str | None
+    on_behalf_of: str | None
+    completed_at: datetime | None
+    comment: str
+    data: dict[str, Any]
+
+
 class InstanceOut(Schema):
     id: int
     key: str
@@ -148,6 +159,7 @@ class InstanceOut(Schema):
     started_at: datetime
     ended_at: datetime | None
     open_tasks: list[TaskOut]
+    steps: list[StepOut]
     history: list[EventOut]
     task_states: dict[str, str]
 
@@ -242,6 +254,19 @@ def _instance_out(i: ProcessInstance) -> dict[str, Any]:
             for t in selectors.instance_open_tasks(i).select_related(
                 "instance__definition", "instance__requester"
             )
+        ],
+        "steps": [
+            {
+                "element_id": t.element_id,
+                "step": t.name,
+                "outcome": t.outcome,
+                "acted_by": t.acted_by.username if t.acted_by else None,
+                "on_behalf_of": t.on_behalf_of.username if t.on_behalf_of else None,
+                "completed_at": t.completed_at,
+                "comment": t.comment,
+                "data": t.data,
+            }
+            for t in selectors.instance_steps(i)
         ],
         "history": [_event_out(e) for e in selectors.instance_events(i)],
         "task_states": selectors.instance_task_states(i),

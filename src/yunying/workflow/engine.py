@@ -33,10 +33,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
     EscalationEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -391,6 +394,18 @@ _INTERNAL_ERRORS = (
     RecursionError,
     ArithmeticError,
 )
+
+
+def _logged_kind(spec: Any) -> str | None:
+    if isinstance(spec, BusinessRuleTaskMixin):
+        return "decision"
+    if isinstance(spec, ScriptTask):
+        return "script"
+    if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+        return "timer"
+    return None
+
+
 _STATE_PRIORITY = ["ERROR", "READY", "WAITING", "COMPLETED", "CANCELLED"]
 
 
@@ -425,6 +440,10 @@ class EngineInstance:
         self.step_limit: Callable[[], int] | None = None
         self.auto_steps = 0
         self._limit: int | None = None
+        # What automatic steps did since the last :meth:`drain_log` (decisions, scripts, timers):
+        # ``{"kind", "element", "name", "set"}`` with the data each one set.
+        self.step_log: list[dict[str, Any]] = []
+        self._data_before: dict[Any, dict[str, Any]] = {}
         workflow.script_engine = RestrictedScriptEngine(clock)
 
     STEP_FLOOR = 20
@@ -448,6 +467,8 @@ class EngineInstance:
         spec = task.task_spec
         if getattr(spec, "bpmn_id", None):
             self.count_step(spec.bpmn_id)
+            if _logged_kind(spec) in ("decision", "script"):
+                self._data_before[task.id] = dict(task.data)
         props = getattr(spec, "extensions", None) or {}
         if "yunying:action" not in props or self.service_handler is None:
             return
@@ -463,13 +484,35 @@ class EngineInstance:
         if updates:
             task.data.update(updates)
 
+    def _after_step(self, task: Any) -> None:
+        """Spiff's did_complete_task callback: log what a decision, script or timer did."""
+        spec = task.task_spec
+        kind = _logged_kind(spec)
+        if kind is None or not getattr(spec, "bpmn_id", None):
+            return
+        before = self._data_before.pop(task.id, None)
+        changed = (
+            {k: v for k, v in task.data.items() if k not in before or before[k] != v}
+            if before is not None
+            else {}
+        )
+        self.step_log.append(
+            {"kind": kind, "element": spec.bpmn_id, "name": spec.bpmn_name or "", "set": changed}
+        )
+
+    def drain_log(self) -> list[dict[str, Any]]:
+        out, self.step_log = self.step_log, []
+        return out
+
     # -- stepping
     def run(self) -> None:
         """Do engine steps (gateways, scripts, rules, due timers) until only people or events can go on."""
         try:
             for _round in range(1000):
                 self.workflow.refresh_timers()
-                self.workflow.do_engine_steps(will_complete_task=self._before_step)
+                self.workflow.do_engine_steps(
+                    will_complete_task=self._before_step, did_complete_task=self._after_step
+                )
                 # A plain bpmn:task (no type) is a system step here: it completes by itself.
                 plain = [
                     t
@@ -608,6 +651,14 @@ class EngineInstance:
         ):
             raise EngineError(f"task '{task_id}' is not waiting for input")
         return task
+
+    def task_state(self, task_id: str) -> str:
+        """COMPLETED / READY / WAITING / CANCELLED ... of a task, or "" when the engine has no such task."""
+        try:
+            task = self.workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, SpiffWorkflowException, KeyError):
+            return ""
+        return TaskState.get_name(task.state) if task is not None else ""
 
     def completed_count(self, element_id: str) -> int:
         """How many times ``element_id`` has finished in this instance (loops run it again)."""

@@ -492,6 +492,14 @@ def sync(
         gone = [t for t in steps if t.engine_task_id not in ready]
         for row in gone:
             _cancel(row, instance)
+            if row.kind == TaskKind.ENGINE and eng.task_state(row.engine_task_id) == "CANCELLED":
+                event(  # a boundary event (or a terminate end) took the step away
+                    instance,
+                    "step_cancelled",
+                    task=row,
+                    comment=_("步骤“%(step)s”已被流程图中的事件取消。") % {"step": row.name},
+                )
+        _log_automatic_steps(instance, eng)
         still_open = [t for t in still_open if t not in gone]
         if instance.waiting_for_requester:
             break
@@ -552,6 +560,22 @@ def sync(
         _check_in_sight(eng, ready, still_open)
     _set_current(instance, still_open)
     return True
+
+
+_LOG_ACTIONS = {"decision": "decision", "script": "script", "timer": "timer"}
+
+
+def _log_automatic_steps(instance: ProcessInstance, eng: EngineInstance) -> None:
+    """Decisions (DMN), scripts and timers the engine ran: one history line each, with what they set."""
+    from yunying.workflow.forms_bridge import to_json
+
+    for entry in eng.drain_log():
+        event(
+            instance,
+            _LOG_ACTIONS[entry["kind"]],
+            step=entry["name"] or entry["element"],
+            data={"element": entry["element"], "set": to_json(entry["set"])},
+        )
 
 
 def _check_in_sight(eng: EngineInstance, ready: dict[str, TaskInfo], still_open: list[WorkTask]) -> None:

@@ -255,6 +255,16 @@ def instance_events(instance: ProcessInstance) -> QuerySet[InstanceEvent]:
     return instance.events.select_related("actor", "on_behalf_of").order_by("at", "pk")
 
 
+def instance_steps(instance: ProcessInstance) -> QuerySet[WorkTask]:
+    """The finished steps of an instance with what each submitted (seen by whoever sees the instance)."""
+    return (
+        instance.tasks.exclude(status__in=OPEN_STATUSES)
+        .exclude(outcome="")
+        .select_related("acted_by", "on_behalf_of")
+        .order_by("completed_at", "pk")
+    )
+
+
 def instance_open_tasks(instance: ProcessInstance) -> QuerySet[WorkTask]:
     return instance.tasks.filter(status__in=OPEN_STATUSES).select_related(
         "assignee", "candidate_position", "candidate_unit", "candidate_group", "on_behalf_of"

@@ -237,6 +237,7 @@ def instance(request: HttpRequest, instance_id: int) -> HttpResponse:
         "data_html": start_form(the_instance.version).render_readonly(the_instance.data),
         "events": selectors.instance_events(the_instance),
         "open_tasks": selectors.instance_open_tasks(the_instance),
+        "steps": [t for t in selectors.instance_steps(the_instance) if t.data],
         "attachments": the_instance.attachments.all(),
         "can_withdraw": can_withdraw(request.user, the_instance),
         "can_remind": the_instance.is_running

@@ -55,6 +55,15 @@ def test_steps_with_forms_are_never_skipped_and_one_pure_approval_is(
     ]
     body = _instance(api, iid)
     assert body["status"] == "completed"
+    # Each step's submitted data is in the instance, seen by whoever sees the instance.
+    assert [(s["element_id"], s["data"]) for s in body["steps"]] == [
+        ("check", {"note": "看过"}),
+        ("price", {"amount": "1500.00"}),
+        ("sign", {}),
+        ("gm", {}),
+    ]
+    assert api("store_a1").get(f"/instances/{iid}").json()["steps"][1]["acted_by"] == "mgmt"
+    assert api("staff_a1").get(f"/instances/{iid}").status_code == 404
     [auto] = [e for e in body["history"] if e["action"] == "auto_dedup"]
     assert (
         auto["comment"] == "自动通过：与步骤“管理部核价”的审批人相同" and auto["data"]["same_as"] == "price"
@@ -75,7 +84,10 @@ def test_de_duplication_never_runs_around_a_loop(api: Any, deployer: Any, chain:
         ("first", "approved", "mgmt"),
         ("second", "approved", "mgmt"),
     ]
-    assert _instance(api, iid)["status"] == "completed"
+    body = _instance(api, iid)
+    assert body["status"] == "completed"
+    scripts = [e["data"]["set"] for e in body["history"] if e["action"] == "script"]
+    assert scripts == [{"rounds": 0}, {"rounds": 1}, {"rounds": 2}, {"rounds": 3}]
 
 
 def test_purchase_below_200_keeps_one_approval_and_says_why(chain: Any, ops: Any, api: Any) -> None:

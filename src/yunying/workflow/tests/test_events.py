@@ -75,3 +75,12 @@ def test_a_non_interrupting_escalation_keeps_the_step_open(api: Any, deployer: A
     api("area_a").act(iid)
     assert who_acted(iid) == [("tell_gm", "approved", "gm"), ("inspect", "approved", "area_a")]
     assert api(deployer).get(f"/instances/{iid}").json()["status"] == "completed"
+
+
+def test_a_boundary_message_cancels_the_step_and_the_history_says_so(api: Any, deployer: Any) -> None:
+    iid = _deploy_and_start(api, deployer, "error_events")
+    resp = api(deployer).post(f"/instances/{iid}/messages", {"name": "store_closed"})
+    assert resp.status_code == 200 and resp.json()["status"] == "completed"
+    [line] = [e for e in resp.json()["history"] if e["action"] == "step_cancelled"]
+    assert line["step"] == "区域巡检" and "取消" in line["comment"]
+    assert api("area_a").get("/tasks").json()["count"] == 0

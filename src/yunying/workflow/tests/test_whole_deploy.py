@@ -38,6 +38,12 @@ def test_dmn_files_in_the_same_request_are_used(api: Any, deployer: Any) -> None
     api("supervisor").act(small)
     api("gm").act(big)
     assert who_acted(small) == [("approve", "approved", "supervisor")]
+    body = api("supervisor").get(f"/instances/{small}").json()
+    [decision] = [e for e in body["history"] if e["action"] == "decision"]
+    assert decision["step"] == "查审批人" and decision["data"] == {
+        "element": "decide",
+        "set": {"approver": "supervisor"},
+    }
     assert who_acted(big) == [("approve", "approved", "gm")]
 
 
