@@ -19,6 +19,7 @@ No Django imports.
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -261,7 +262,25 @@ def parse_definition(
     """Parse, check and build a deployable definition; raises EngineError (or a subclass) with details.
 
     ``bpmn_files`` may hold further BPMN documents whose processes are targets of call activities.
+    The cyclic garbage collector pauses meanwhile: parsing makes tens of thousands of long-lived
+    objects for a large diagram, and collecting them over and over took a third of the time.
     """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_definition(bpmn_xml, dmn_files=dmn_files, process_id=process_id, bpmn_files=bpmn_files)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_definition(
+    bpmn_xml: bytes,
+    *,
+    dmn_files: Sequence[bytes],
+    process_id: str | None,
+    bpmn_files: Sequence[bytes],
+) -> ParsedDefinition:
     roots = [_xml(bpmn_xml, "BPMN")] + [_xml(b, "BPMN") for b in bpmn_files]
     for root in roots:
         if root.tag != f"{{{BPMN_NS}}}definitions":
