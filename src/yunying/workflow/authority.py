@@ -90,12 +90,12 @@ def simulate(*, version: Any, requester: Any, unit: OrgUnit | None, data: dict[s
     Nothing is stored. Auto-skips (the same approver twice in a row) and empty resolutions are shown."""
     from yunying.workflow import assignment
     from yunying.workflow.engine import EngineError, start_instance
-    from yunying.workflow.runtime import definition_of, pure_approval
+    from yunying.workflow.runtime import definition_of, pure_approval, step_limit
 
     sim = Simulation()
     defn = definition_of(version)
     try:
-        eng = start_instance(defn, dict(data))
+        eng = start_instance(defn, dict(data), step_limit=step_limit)
         previous: list[int] = []
         seen: set[str] = set()
         for _round in range(50):
@@ -123,6 +123,7 @@ def simulate(*, version: Any, requester: Any, unit: OrgUnit | None, data: dict[s
                 previous = [] if step.auto else ids  # only a person's own approval repeats
                 seen.add(task.element_id)
                 sim.steps.append(step)
+                eng.reset_step_count()  # the run-away limit is per action, as at run time
                 eng.complete_task(task.id, {"approved": True})
         sim.outcome = "completed" if eng.is_completed() else "waiting"
     except EngineError as exc:

@@ -763,10 +763,13 @@ def start_instance(
     *,
     clock: Clock | None = None,
     service_handler: ServiceHandler | None = None,
+    step_limit: Callable[[], int] | None = None,
 ) -> EngineInstance:
-    """Create an instance with ``data`` as its initial process data and run it until it waits."""
+    """Create an instance with ``data`` as its initial process data and run it until it waits
+    (``step_limit``: the run-away limit, see :meth:`EngineInstance.count_step`)."""
     workflow = BpmnWorkflow(defn.spec, defn.subprocess_specs)
     inst = EngineInstance(defn, workflow, clock, service_handler)
+    inst.step_limit = step_limit
     workflow.task_tree.data.update(copy.deepcopy(data))  # root data flows down to the start event
     for task in workflow.get_tasks():
         task.data.update(copy.deepcopy(data))

@@ -167,6 +167,14 @@ def test_a_run_away_loop_stops_the_instance_in_error(api: Any, deployer: Any, ch
     assert api(deployer).post(f"/instances/{iid}/retry", {}).status_code == 409
 
 
+def test_a_run_away_at_the_start_is_refused_and_stores_nothing(api: Any, deployer: Any, chain: Any) -> None:
+    xml = read("runaway.bpmn").replace(b'targetRef="approve"/>', b'targetRef="spin"/>')
+    _deploy(api, deployer, "runaway-start", xml)
+    resp = api("store_a1").post("/instances", {"key": "runaway-start", "data": {}})
+    assert resp.status_code == 422 and "more than 50 automatic steps" in resp.json()["detail"]
+    assert not ProcessInstance.objects.filter(definition__key="runaway-start").exists()
+
+
 def test_reject_routed_by_the_diagram_and_a_forms_false_stays_false(
     api: Any, deployer: Any, chain: Any
 ) -> None:
