@@ -37,3 +37,20 @@ def test_designer_shows_warnings_before_it_deploys(page: Any) -> None:
     assert (
         version.spec["warnings"] and version.spec["properties"]["by_login"]["yunying:assignee"] == "user:mgmt"
     )
+
+
+def test_designer_deploys_a_called_process_from_a_second_file(page: Any) -> None:
+    from yunying.workflow.models import ProcessDefinition
+
+    login(page, "admin")
+    page.goto("/workflow/designer/new/")
+    page.locator("[data-bpmn-designer][data-ready='1']").wait_for()
+    page.set_input_files("[data-role=upload]", str(BPMN.parent / "call_main.bpmn"))
+    page.wait_for_function("() => window.yunyingModeler.get('elementRegistry').get('call')")
+    page.fill("#id_key", "call-main")
+    page.fill("#id_name", "主流程")
+    page.get_by_test_id("extra-bpmn").set_input_files(str(BPMN.parent / "call_sub.bpmn"))
+    page.get_by_test_id("deploy").click()
+    page.wait_for_url("**/designer/call-main/versions/")
+    version = ProcessDefinition.objects.get(key="call-main").versions.get()
+    assert version.process_id == "call_main" and "call_sub" in version.bpmn_extra[0]

@@ -341,11 +341,13 @@ def _render_designer(
     status: int = 200,
     warnings: list[dict[str, str]] | None = None,
     dmn_texts: list[str] | None = None,
+    bpmn_texts: list[str] | None = None,
 ) -> HttpResponse:
     config = _designer_config(request, refusal["highlight"] if refusal else None)
     context = {
         "warnings": warnings or [],
         "dmn_texts": dmn_texts or [],
+        "bpmn_texts": bpmn_texts or [],
         "form": form,
         "definition": definition,
         "version": version,
@@ -378,6 +380,9 @@ def _deploy(request: HttpRequest, form: DeployForm, *, definition: Any = None) -
     dmn_files = [f.read() for f in request.FILES.getlist("dmn_files")]
     # DMN files of the first post come back with the confirmation as text (file inputs do not).
     dmn_files += [t.encode("utf-8") for t in request.POST.getlist("dmn_text") if t.strip()]
+    # Processes the diagram's call activities name, in further BPMN files (kept the same way).
+    bpmn_files = [f.read() for f in request.FILES.getlist("bpmn_files")]
+    bpmn_files += [t.encode("utf-8") for t in request.POST.getlist("bpmn_text") if t.strip()]
     confirmed = request.POST.get("confirm") == "1"
     try:
         version = services.definition_deploy(
@@ -388,6 +393,7 @@ def _deploy(request: HttpRequest, form: DeployForm, *, definition: Any = None) -
             category=data["category"],
             description=data["description"],
             dmn_files=dmn_files or None,
+            bpmn_files=bpmn_files or None,
             icon=data["icon"],
             starter_positions=data["starter_positions"],
             starter_units=data["starter_units"],
@@ -403,6 +409,7 @@ def _deploy(request: HttpRequest, form: DeployForm, *, definition: Any = None) -
                     definition=definition,
                     warnings=warnings,
                     dmn_texts=[d.decode("utf-8", "replace") for d in dmn_files],
+                    bpmn_texts=[d.decode("utf-8", "replace") for d in bpmn_files],
                 )
             version = services.definition_deploy(
                 actor=request.user,
@@ -412,6 +419,7 @@ def _deploy(request: HttpRequest, form: DeployForm, *, definition: Any = None) -
                 category=data["category"],
                 description=data["description"],
                 dmn_files=dmn_files or None,
+                bpmn_files=bpmn_files or None,
                 icon=data["icon"],
                 starter_positions=data["starter_positions"],
                 starter_units=data["starter_units"],
