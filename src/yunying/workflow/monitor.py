@@ -70,7 +70,11 @@ def monitor_report(*, user: Any, key: str | None = None, limit: int = 100) -> Mo
         .select_related("definition", "requester", "unit")
         .order_by("started_at")[:limit]
     )
-    report.errors = [i for i in report.running if i.status == InstanceStatus.ERROR]
+    report.errors = list(
+        instances.filter(status=InstanceStatus.ERROR)
+        .select_related("definition", "requester", "unit")
+        .order_by("started_at")[:limit]
+    )
     report.fallbacks = list(
         InstanceEvent.objects.filter(instance__in=instances.values("pk"), action="empty_assignee")
         .select_related("instance")
