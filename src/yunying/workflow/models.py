@@ -82,6 +82,8 @@ class ProcessVersion(models.Model):
     process_id = models.CharField(_("BPMN 流程标识"), max_length=200)
     bpmn_xml = models.TextField(_("BPMN"))
     dmn_xml = models.JSONField(_("DMN"), default=list, blank=True)
+    # Further BPMN documents deployed with it (processes its call activities name).
+    bpmn_extra = models.JSONField(_("其他 BPMN 文件"), default=list, blank=True)
     spec: models.JSONField[Any, Any] = models.JSONField(_("解析后的流程"))
     deployed_by = models.ForeignKey(
         USER, verbose_name=_("部署人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -222,13 +224,21 @@ ACTION_LABELS = {
     "error": _("出错"),
     "auto_dedup": _("自动去重"),
     "auto_skip": _("自动跳过"),
+    "empty_assignee": _("找不到处理人"),
+    "retry": _("重试"),
+    "message": _("收到消息"),
+    "decision": _("决策表"),
+    "script": _("脚本"),
+    "timer": _("定时触发"),
+    "step_cancelled": _("步骤被取消"),
+    "throw": _("抛出事件"),
+    "reassign": _("重新指派"),
     "system": _("系统步骤"),
     "rule": _("规则触发"),
     "archive": _("归档"),
     "sla_remind": _("到期提醒"),
     "overdue": _("已超时"),
     "escalate": _("超时升级"),
-    "timer": _("定时触发"),
 }
 
 

@@ -14,6 +14,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     ),
     "workflow.default_due_hours": (48, "步骤未设置期限时的默认处理时限（小时）"),
     "workflow.auto_dedup": (True, "同一审批人连续出现时自动通过（自动去重）"),
+    "workflow.max_auto_steps": (50, "一次操作中最多自动执行的步骤数（超过即判定流程失控并停止，最少 20）"),
     "workflow.remind_interval_minutes": (10, "同一流程两次催办的最短间隔（分钟）"),
     "workflow.due_basis": (
         "elapsed",

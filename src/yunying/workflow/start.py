@@ -130,16 +130,19 @@ def instance_start(
             for username in cc:
                 runtime.copy_to(instance, f"user:{username}", _("发起"))
             runtime.fire_rules(instance, "instance_started", process_data)
+            # A start the engine cannot run (an expression, a run-away loop, a step nobody can
+            # hold) is refused with the reason and stores nothing.
             try:
                 eng = start_instance(
                     runtime.definition_of(the_version),
                     process_data,
                     clock=clock.local_now,
                     service_handler=step_handler(instance),
+                    step_limit=runtime.step_limit,
                 )
+                runtime.sync(instance, eng, actor=actor, fresh=True)  # no task rows yet
             except EngineError as exc:
                 raise runtime.engine_error(exc) from None
-            runtime.sync(instance, eng, actor=actor, fresh=True)  # no task rows yet
             runtime.engine_save(instance, eng)
         instance.save()
     return instance

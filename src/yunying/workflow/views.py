@@ -238,6 +238,7 @@ def instance(request: HttpRequest, instance_id: int) -> HttpResponse:
         "data_html": start_form(the_instance.version).render_readonly(the_instance.data),
         "events": selectors.instance_events(the_instance),
         "open_tasks": selectors.instance_open_tasks(the_instance),
+        "steps": [t for t in selectors.instance_steps(the_instance) if t.data],
         "attachments": the_instance.attachments.all(),
         "can_withdraw": can_withdraw(request.user, the_instance),
         "can_remind": the_instance.is_running
@@ -287,6 +288,37 @@ def instance_act(request: HttpRequest, instance_id: int) -> HttpResponse:
     if action in calls:
         _attempt(request, *calls[action])
     return redirect("workflow:instance", instance_id=instance_id)
+
+
+@login_required
+@require_POST
+def monitor_act(request: HttpRequest, instance_id: int) -> HttpResponse:
+    """The monitor's actions on an instance in error: 重试, 重新指派 (to a login), 取消."""
+    action = request.POST.get("action", "")
+    comment = request.POST.get("comment", "")
+    user = request.user
+    calls: dict[str, tuple[Callable[[], Any], str]] = {
+        "retry": (
+            lambda: services.instance_retry(actor=user, instance_id=instance_id, comment=comment),
+            _("已重试。"),
+        ),
+        "reassign": (
+            lambda: services.instance_reassign(
+                actor=user,
+                instance_id=instance_id,
+                to_user=request.POST.get("user", "").strip(),
+                comment=comment,
+            ),
+            _("已重新指派。"),
+        ),
+        "cancel": (
+            lambda: services.instance_cancel(actor=user, instance_id=instance_id, comment=comment),
+            _("已取消。"),
+        ),
+    }
+    if action in calls:
+        _attempt(request, *calls[action])
+    return redirect("workflow:monitor")
 
 
 @login_required

@@ -9,7 +9,7 @@ import pytest
 from yunying.core.errors import DomainError
 from yunying.notifications.models import Delivery, Notification
 from yunying.workflow import services, system_actions
-from yunying.workflow.errors import DeployRefused, ProcessError
+from yunying.workflow.errors import DeployRefused
 from yunying.workflow.models import CarbonCopy, InstanceEvent, ProcessRule, TaskStatus
 from yunying.workflow.rules import process_rule_save
 from yunying.workflow.tests.conftest import open_tasks
@@ -140,8 +140,8 @@ def test_bad_system_steps_are_refused_at_deploy(deploy: Any, service: str, needl
     assert any(eid == "bad_step" and needle in msg for eid, msg in exc.value.problems), exc.value.problems
 
 
-def test_a_failing_action_rolls_back_the_step(
-    deploy: Any, chain: Any, monkeypatch: pytest.MonkeyPatch
+def test_a_failing_action_puts_the_instance_in_error_and_retry_goes_on(
+    deploy: Any, chain: Any, deployer: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deploy("sys.bpmn", key="sys-fail", xml=system_xml())
     instance = _start(chain, "sys-fail", "10")
@@ -159,15 +159,26 @@ def test_a_failing_action_rolls_back_the_step(
         system_actions.REGISTRY, "archive", system_actions.SystemAction("archive", "", original.params, boom)
     )
     [task] = open_tasks(instance)
-    with pytest.raises(ProcessError) as exc:
-        services.task_approve(actor=chain.users["area_a"], task_id=task.pk)
-    assert "archive store offline" in str(exc.value) and exc.value.element_id == "file_it"
+    services.task_approve(actor=chain.users["area_a"], task_id=task.pk)
     instance.refresh_from_db()
     task.refresh_from_db()
-    assert instance.status == "running" and task.status == TaskStatus.OPEN and instance.archived_at is None
+    # The person's decision stands; the instance stops in error with the reason, nothing the
+    # failing steps wrote is kept.
+    assert instance.status == "error" and "archive store offline" in instance.error
+    assert task.status == TaskStatus.COMPLETED and instance.archived_at is None
     assert "x" not in instance.data  # the `set` step before it is undone too
-    assert InstanceEvent.objects.filter(instance=instance).count() == before_events
-    assert Notification.objects.count() == before_notes
+    actions = list(InstanceEvent.objects.filter(instance=instance).values_list("action", flat=True))
+    assert len(actions) == before_events + 2 and actions[-2:] == ["approve", "error"]
+    error = InstanceEvent.objects.get(instance=instance, action="error")
+    assert error.data == {"element": "file_it"}
+    assert not Notification.objects.filter(message="half").exists()
+    assert Notification.objects.count() > before_notes  # the requester and the head are told
+
+    # Once the store is back, 重试 completes the decided step and the instance runs on.
+    monkeypatch.setitem(system_actions.REGISTRY, "archive", original)
+    services.instance_retry(actor=deployer, instance_id=instance.pk)
+    instance.refresh_from_db()
+    assert instance.status != "error" and instance.archived_at is not None
 
 
 def test_rule_on_start_notifies_the_gm_only_above_1000(deploy: Any, chain: Any, deployer: Any) -> None:
