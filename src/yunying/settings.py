@@ -111,7 +111,10 @@ TEMPLATES = [
 # Database: SQLite (WAL) in the data directory, PostgreSQL when DATABASE_URL is set.
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("YUNYING_TEST_DB_NAME", "test_yunying")}
+    # The tests' database is named after the configured one (test_<name>), so runs against different
+    # databases never drop each other's.
+    _test_db = os.environ.get("YUNYING_TEST_DB_NAME") or f"test_{DATABASES['default']['NAME']}"
+    DATABASES["default"]["TEST"] = {"NAME": _test_db}
 else:
     DATABASES = {
         "default": {
