@@ -230,6 +230,8 @@ def task_approve(
     """同意: submit the step's form; the process goes on once every part of the step is done."""
     with locked(actor, task_id) as (instance, task), runtime.batched_events(instance):
         _require_act(actor, task)
+        if task.kind == TaskKind.RESUBMIT:  # closing it without resubmitting would strand the request
+            raise DomainError(_("这是退回给发起人修改的任务，请修改后重新提交。"), field="action")
         submission = StepForm.of(_step_props(instance, task)).validate(
             dict(data or {}), files=files, user=actor
         )

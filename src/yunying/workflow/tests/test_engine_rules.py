@@ -200,3 +200,21 @@ def test_on_reject_values_are_checked_at_deploy(api: Any, deployer: Any) -> None
     xml = read("reject_routed.bpmn").replace(b'yunying:onReject="route"', b'yunying:onReject="loop"')
     resp = api(deployer).deploy("bad-reject", [("r.bpmn", xml)])
     assert resp.status_code == 422 and "onReject 'loop'" in resp.json()["detail"]
+
+
+def test_approving_a_return_to_the_requester_is_refused_not_stranded(
+    api: Any, deployer: Any, chain: Any
+) -> None:
+    # Found by the property test: closing the 退回修改 task by "approve" left the request waiting for
+    # a resubmission nobody could make.
+    _deploy(api, deployer, "back", single_xml("position:MGMT-HEAD"))
+    iid = _start(api, "back")
+    api("mgmt").act(iid, "return", to="requester")
+    store = api("store_a1")
+    task = store.my_task(iid)
+    refused = store.post(f"/tasks/{task['id']}/complete", {"action": "approve"})
+    assert refused.status_code == 422 and "重新提交" in refused.json()["detail"]
+    store.act(iid, "resubmit")
+    api("mgmt").act(iid)
+    api("gm").act(iid)
+    assert _instance(api, iid)["status"] == "completed"
