@@ -74,8 +74,8 @@ def _post(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
             calendar_services.working_hours_save(
                 actor=request.user,
                 unit_code=unit,
-                opens_at=_time(request.POST.get("opens_at"), "opens_at"),
-                closes_at=_time(request.POST.get("closes_at"), "closes_at"),
+                opens_at=_required_time(request.POST.get("opens_at"), "opens_at"),
+                closes_at=_required_time(request.POST.get("closes_at"), "closes_at"),
                 break_starts_at=_time(request.POST.get("break_starts_at"), "break_starts_at", optional=True),
                 break_ends_at=_time(request.POST.get("break_ends_at"), "break_ends_at", optional=True),
                 every_day=request.POST.get("every_day") == "1",
@@ -113,3 +113,9 @@ def _time(raw: str | None, field: str, *, optional: bool = False) -> dt.time | N
         raise DomainError(
             _("“%(value)s”不是有效的时间，格式应为 HH:MM。") % {"value": text[:20]}, field=field
         )
+
+
+def _required_time(raw: str | None, field: str) -> dt.time:
+    found = _time(raw, field)
+    assert found is not None  # _time refuses a missing value unless optional
+    return found
