@@ -43,3 +43,28 @@ def test_a_year_the_library_does_not_know_is_shown_as_unknown(page):
     assert page.get_by_test_id("calendar-months").locator("[data-date='2027-03-10']").get_attribute(
         "data-working"
     ) in ("?", "1")  # stores open every day in the demo; offices show unknown
+
+
+def test_management_sets_a_stores_opening_hours(page):
+    from yunying.core.calendar import unit_calendar
+    from yunying.org.models import OrgUnit
+
+    login(page, "mgmt")
+    page.goto("/calendar/?year=2026&unit=S02")
+    assert "10:00–22:00" in page.get_by_test_id("calendar-filter").inner_text()  # from its region
+    form = page.get_by_test_id("hours-form")
+    form.locator("#wh-opens").fill("08:30")
+    form.locator("#wh-closes").fill("20:00")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "已保存工作时间" in page.locator(".alert").first.inner_text()
+    assert "08:30–20:00" in page.get_by_test_id("calendar-filter").inner_text()
+    hours = unit_calendar(OrgUnit.objects.get(code="S02")).hours
+    assert (hours.opens.hour, hours.opens.minute, hours.every_day) == (8, 30, True)
+    assert unit_calendar(OrgUnit.objects.get(code="S03")).hours.opens.hour == 10  # its neighbour unchanged
+    form = page.get_by_test_id("hours-form")
+    form.locator("#wh-closes").fill("07:00")  # before opening: refused, nothing changes
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "下班时间必须晚于上班时间" in page.locator(".alert").first.inner_text()
+    assert unit_calendar(OrgUnit.objects.get(code="S02")).hours.closes.hour == 20

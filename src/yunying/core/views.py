@@ -59,6 +59,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "known": known,
         "library_last": last,
         "may_edit": may_edit,
+        "may_edit_hours": request.user.has_perm("core.change_workinghours"),
         "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
         "nav_active": "calendar",
     }
@@ -68,7 +69,20 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 def _post(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
     back = f"{reverse('calendar')}?year={year}" + (f"&unit={unit_code}" if unit_code else "")
     try:
-        if request.POST.get("delete"):
+        if request.POST.get("form") == "hours":
+            unit = request.POST.get("hours_unit", "").strip()
+            calendar_services.working_hours_save(
+                actor=request.user,
+                unit_code=unit,
+                opens_at=_required_time(request.POST.get("opens_at"), "opens_at"),
+                closes_at=_required_time(request.POST.get("closes_at"), "closes_at"),
+                break_starts_at=_time(request.POST.get("break_starts_at"), "break_starts_at", optional=True),
+                break_ends_at=_time(request.POST.get("break_ends_at"), "break_ends_at", optional=True),
+                every_day=request.POST.get("every_day") == "1",
+            )
+            messages.success(request, _("已保存工作时间。"))
+            back = f"{reverse('calendar')}?year={year}" + (f"&unit={unit}" if unit else "")
+        elif request.POST.get("delete"):
             calendar_services.calendar_override_delete(
                 actor=request.user, override_id=int(request.POST["delete"])
             )
@@ -85,3 +99,23 @@ def _post(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
     except (DomainError, ValueError) as exc:
         messages.error(request, str(exc))
     return redirect(back)
+
+
+def _time(raw: str | None, field: str, *, optional: bool = False) -> dt.time | None:
+    text = (raw or "").strip()
+    if not text:
+        if optional:
+            return None
+        raise DomainError(_("请填写时间（格式 HH:MM）。"), field=field)
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise DomainError(
+            _("“%(value)s”不是有效的时间，格式应为 HH:MM。") % {"value": text[:20]}, field=field
+        )
+
+
+def _required_time(raw: str | None, field: str) -> dt.time:
+    found = _time(raw, field)
+    assert found is not None  # _time refuses a missing value unless optional
+    return found

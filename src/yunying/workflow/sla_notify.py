@@ -22,7 +22,7 @@ def superiors_of(task: WorkTask) -> list[Any]:
     from yunying.workflow.assignment import _superiors, department_head
 
     found: dict[int, Any] = {}
-    owners: list[Any] = [task.on_behalf_of] if task.on_behalf_of_id is not None else holders(task)
+    owners: list[Any] = [task.on_behalf_of] if task.on_behalf_of is not None else holders(task)
     for person in owners:
         for boss in _superiors(person, 1):
             found.setdefault(boss.pk, boss)
