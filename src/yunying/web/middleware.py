@@ -90,6 +90,8 @@ class RequestLimitMiddleware:
             limit = policy.max_bytes()
         if length > limit:
             message = _("上传的内容过大（上限 %(n)s MB）。") % {"n": megabytes(limit)}
+            if _is_api(request) and request.content_type == "application/json":
+                return JsonResponse({"detail": message, "code": "too_large"}, status=422)  # like too deep
             return self._refuse(request, 413, message)
         if _is_api(request) and request.content_type == "application/json":
             # Parsed once here, within the depth limit; the API's parser takes the result.

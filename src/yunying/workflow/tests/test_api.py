@@ -162,7 +162,8 @@ def test_scope_404_claim_withdraw_remind_bulk(api_for: Any, deployer: Any, chain
     assert [r["ok"] for r in result] == [True, False]
 
 
-def test_openapi_lists_the_workflow_operations(client: Any) -> None:
+def test_openapi_lists_the_workflow_operations(client: Any, chain: Any) -> None:
+    client.force_login(chain.users["staff_a1"])  # the API docs are behind login
     paths = client.get("/api/openapi.json").json()["paths"]
     for path in (
         "/api/workflow/definitions",
@@ -227,7 +228,8 @@ def test_delegations_list_create_end(api_for: Any, deploy: Any, chain: Any) -> N
     assert task["assignee"] == "area_a" and task["on_behalf_of"] is None
 
 
-def test_openapi_lists_delegations(client: Any) -> None:
+def test_openapi_lists_delegations(client: Any, chain: Any) -> None:
+    client.force_login(chain.users["staff_a1"])  # the API docs are behind login
     paths = client.get("/api/openapi.json").json()["paths"]
     assert set(paths["/api/workflow/delegations"]) == {"get", "post"}
     assert "post" in paths["/api/workflow/delegations/{delegation_id}/end"]
