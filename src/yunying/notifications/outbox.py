@@ -43,6 +43,7 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 BATCH = 200
 MESSAGES_PER_CLAIM = 50
+RETENTION_DAYS = 30
 
 Poster = Callable[[str, str, str, robot_api.Message, int], None]
 
@@ -83,6 +84,13 @@ def deliveries_send_due(*, clock: Clock = system_clock, poster: Poster | None = 
     if later is not None:
         report.wake(later.due_at)
     return report
+
+
+def deliveries_prune(*, days: int = RETENTION_DAYS, clock: Clock = system_clock) -> int:
+    """Delete sent deliveries older than ``days`` (the in-app notifications themselves are kept)."""
+    cutoff = clock() - dt.timedelta(days=days)
+    deleted, _by_model = Delivery.objects.filter(state=DeliveryState.SENT, sent_at__lt=cutoff).delete()
+    return deleted
 
 
 def _release_expired_claims(now: dt.datetime) -> int:
