@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,7 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 BATCH = 200
 MESSAGES_PER_CLAIM = 50
+RETENTION_DAYS = 30
 
 Poster = Callable[[str, str, str, robot_api.Message, int], None]
 
@@ -73,16 +75,24 @@ def _default_poster(platform: str, url: str, secret: str, message: robot_api.Mes
 def deliveries_send_due(*, clock: Clock = system_clock, poster: Poster | None = None) -> SendReport:
     """Send every delivery that is due now (e-mails, then robot messages within their limits)."""
     report = SendReport()
-    _release_expired_claims(clock())
-    _send_emails(clock, report)
-    for robot_id in _robots_with_due(clock()):
-        _send_robot(robot_id, clock, poster or _default_poster, report)
+    with _relaxed_commits():
+        _release_expired_claims(clock())
+        _send_emails(clock, report)
+        for robot_id in _robots_with_due(clock()):
+            _send_robot(robot_id, clock, poster or _default_poster, report)
     later = (
         Delivery.objects.filter(state=DeliveryState.PENDING, due_at__gt=clock()).order_by("due_at").first()
     )
     if later is not None:
         report.wake(later.due_at)
     return report
+
+
+def deliveries_prune(*, days: int = RETENTION_DAYS, clock: Clock = system_clock) -> int:
+    """Delete sent deliveries older than ``days`` (the in-app notifications themselves are kept)."""
+    cutoff = clock() - dt.timedelta(days=days)
+    deleted, _by_model = Delivery.objects.filter(state=DeliveryState.SENT, sent_at__lt=cutoff).delete()
+    return deleted
 
 
 def _release_expired_claims(now: dt.datetime) -> int:
@@ -108,16 +118,27 @@ def _claim(rows: QuerySet[Delivery], now: dt.datetime, limit: int) -> list[Deliv
 
 
 def _mark_sent(rows: list[Delivery], now: dt.datetime) -> None:
-    """Mark the rows of one answered post sent. On PostgreSQL the commit does not wait for the WAL flush
-    (``synchronous_commit = off``): a worker that dies right after still has its mark kept; only a
-    database crash in the next few milliseconds could lose it, and the row would then be sent again."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit = off")
-        Delivery.objects.filter(pk__in=[r.pk for r in rows], claim=rows[0].claim).update(
-            state=DeliveryState.SENT, sent_at=now, last_error="", claim=""
-        )
+    Delivery.objects.filter(pk__in=[r.pk for r in rows], claim=rows[0].claim).update(
+        state=DeliveryState.SENT, sent_at=now, last_error="", claim=""
+    )
+
+
+@contextmanager
+def _relaxed_commits() -> Iterator[None]:
+    """On PostgreSQL the sender's commits (claims, marks) do not wait for the WAL flush
+    (``synchronous_commit = off`` for this connection while it sends): a worker that dies keeps every mark
+    it made; only a database crash within milliseconds of a mark could lose it, and that row would be
+    sent again."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def _mark_failed(rows: list[Delivery], now: dt.datetime, reason: str, report: SendReport) -> None:

@@ -18,3 +18,9 @@ def deliver_outbox() -> int:
 @db_periodic_task(crontab(minute="*"))
 def outbox_sweep() -> int:
     return outbox.deliveries_send_due().sent
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def outbox_prune() -> int:
+    """Sent deliveries older than the retention (failed ones stay until an administrator acts)."""
+    return outbox.deliveries_prune()

@@ -276,3 +276,15 @@ def test_a_rolled_back_savepoint_takes_its_wake_up_along(
         services.notify([], kind="cc", message="留下的")
     assert len(callbacks) == 1  # asked for again after the savepoint's was discarded
     assert sorted(Delivery.objects.values_list("body", flat=True))[-1] == "留下的"
+
+
+def test_sent_deliveries_are_pruned_after_the_retention(admin: Any, held_queue: Any) -> None:
+    services.robot_save(
+        actor=admin, name="群", platform="wecom", url="https://example.invalid/x", kinds=["cc"]
+    )
+    services.notify([], kind="cc", message="旧的")
+    clock = ManualClock(timezone.now())
+    outbox.deliveries_send_due(clock=clock, poster=lambda *args: None)
+    assert outbox.deliveries_prune(clock=clock) == 0
+    clock.advance(31 * 86400)
+    assert outbox.deliveries_prune(clock=clock) == 1 and not Delivery.objects.exists()
