@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from yunying.analytics.api import analytics_router, sales_router
+from yunying.assets.api import router as assets_router
 from yunying.core.api_auth import API_AUTH
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from yunying.forms.api import router as forms_router
@@ -58,3 +59,4 @@ api.add_router("/forms/", forms_router)
 api.add_router("/sales/", sales_router)
 api.add_router("/analytics/", analytics_router)
 api.add_router("/workflow/", workflow_router)
+api.add_router("/assets", assets_router)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "yunying.forms",
     "yunying.workflow",
     "yunying.analytics",
+    "yunying.assets",
     "yunying.web",
     "yunying.seed",
 ]

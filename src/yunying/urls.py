@@ -16,6 +16,7 @@ urlpatterns = [
     path("forms/", include("yunying.forms.urls")),
     path("analytics/", include("yunying.analytics.urls")),
     path("workflow/", include("yunying.workflow.urls")),
+    path("assets/", include("yunying.assets.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

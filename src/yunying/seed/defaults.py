@@ -29,6 +29,7 @@ _ORG_MANAGE = (
 )
 _AREA_MANAGE = ("org.add_employee", "org.add_appointment", "org.change_appointment", "org.change_employee")
 _SALES_IMPORT = ("analytics.add_salesimport",)
+_ASSETS_MANAGE = ("assets.add_asset", "assets.change_asset", "assets.view_asset")
 _TARGETS_MANAGE = ("analytics.add_storetarget", "analytics.change_storetarget", *_SALES_IMPORT)
 
 
@@ -68,7 +69,7 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=(*_ORG_MANAGE, *_TARGETS_MANAGE),
+        permissions=(*_ORG_MANAGE, *_TARGETS_MANAGE, *_ASSETS_MANAGE),
     ),
     PositionSeed(
         "MKT-HEAD", "营销部经理", "Head of marketing", "department", "OPS-MGR", True, max_per_unit=1
@@ -82,7 +83,7 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=(*_ORG_MANAGE, *_SALES_IMPORT),
+        permissions=(*_ORG_MANAGE, *_SALES_IMPORT, *_ASSETS_MANAGE),
     ),
     PositionSeed("SUPERVISOR", "督导专员", "Supervisor", "department", "MGMT-HEAD", sees_everything=True),
     PositionSeed(
