@@ -56,4 +56,7 @@ def seed_defaults() -> dict[str, int]:
     from yunying.workflow.seed import seed_workflow
 
     created.update(seed_workflow())
+    from yunying.assets.seed import seed_assets
+
+    created.update(seed_assets())
     return created
