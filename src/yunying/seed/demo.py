@@ -168,6 +168,9 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     from yunying.workflow.demo import workflow_demo_load
 
     workflow_demo_load()  # a few running and finished requests for the inbox and the monitor
+    from yunying.assets.demo import assets_demo_load
+
+    assets_demo_load(seed=seed)  # the asset register, some assets moved or written off by requests
 
     logins = [
         ("gm", "总经理"),
