@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -92,3 +93,16 @@ class AssetEvent(models.Model):
     @property
     def to_state_label(self) -> str:
         return str(dict(AssetState.choices).get(self.to_state, self.to_state))
+
+    @property
+    def change_rows(self) -> list[tuple[str, str, str]]:
+        """(field label, before, after) for each changed field, in the reader's language."""
+        rows = []
+        for key, pair in (self.changes or {}).items():
+            try:
+                label = str(getattr(Asset._meta.get_field(key), "verbose_name", key))
+            except FieldDoesNotExist:
+                label = key
+            before, after = [*list(pair), "", ""][:2]
+            rows.append((label, str(before), str(after)))
+        return rows
