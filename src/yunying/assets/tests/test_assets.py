@@ -210,3 +210,20 @@ def _upload(name: str, content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content)
+
+
+def test_update_records_each_changed_field(chain):
+    mgmt = chain.users["mgmt"]
+    asset = AssetFactory(code="FA-U1", store=chain.stores_a[0], location="前厅", cost=Decimal("100"))
+    services.asset_update(actor=mgmt, asset=asset, location="后厨", cost="120", name=asset.name)
+    asset.refresh_from_db()
+    assert (asset.location, asset.cost) == ("后厨", Decimal("120.00"))
+    event = asset.events.get()
+    assert event.kind == AssetEventKind.UPDATED
+    assert event.changes == {"location": ["前厅", "后厨"], "cost": ["100.00", "120.00"]}
+    assert [label for label, *_ in event.change_rows] == ["存放位置", "购置金额"]
+    with pytest.raises(DomainError):
+        services.asset_update(actor=mgmt, asset=asset, state="written_off")
+    with pytest.raises(PermissionDenied):
+        services.asset_update(actor=chain.users["store_a1"], asset=asset, location="仓库")
+    assert asset.events.count() == 1
