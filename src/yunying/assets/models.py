@@ -98,7 +98,8 @@ class AssetEvent(models.Model):
     def change_rows(self) -> list[tuple[str, str, str]]:
         """(field label, before, after) for each changed field, in the reader's language."""
         rows = []
-        for key, pair in (self.changes or {}).items():
+        order = {f.name: i for i, f in enumerate(Asset._meta.fields)}  # JSONB does not keep key order
+        for key, pair in sorted((self.changes or {}).items(), key=lambda kv: order.get(kv[0], 99)):
             try:
                 label = str(getattr(Asset._meta.get_field(key), "verbose_name", key))
             except FieldDoesNotExist:
