@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError
 from ninja.parser import Parser
 
 from yunying.analytics.api import analytics_router, sales_router
+from yunying.assets.api import router as assets_router
 from yunying.core.api import calendar_router
 from yunying.core.api_auth import API_AUTH
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -82,3 +83,4 @@ api.add_router("/workflow/", workflow_router)
 api.add_router("/inspections/", inspections_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/calendar/", calendar_router)
+api.add_router("/assets", assets_router)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "yunying.notifications",
     "yunying.analytics",
     "yunying.inspections",
+    "yunying.assets",
     "yunying.web",
     "yunying.seed",
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("inspections/", include("yunying.inspections.urls")),
     path("notifications/", include("yunying.notifications.urls")),
     path("calendar/", include("yunying.core.urls")),
+    path("assets/", include("yunying.assets.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

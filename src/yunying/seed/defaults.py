@@ -38,6 +38,7 @@ _CALENDAR_MANAGE = (
     "core.add_workinghours",
     "core.change_workinghours",
 )
+_ASSETS_MANAGE = ("assets.add_asset", "assets.change_asset", "assets.view_asset")
 _TARGETS_MANAGE = ("analytics.add_storetarget", "analytics.change_storetarget", *_SALES_IMPORT)
 _INSPECT = ("inspections.conduct_visit",)
 
@@ -78,7 +79,7 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=(*_ORG_MANAGE, *_TARGETS_MANAGE, *_CALENDAR_MANAGE),
+        permissions=(*_ORG_MANAGE, *_TARGETS_MANAGE, *_CALENDAR_MANAGE, *_ASSETS_MANAGE),
     ),
     PositionSeed(
         "MKT-HEAD", "营销部经理", "Head of marketing", "department", "OPS-MGR", True, max_per_unit=1
@@ -92,7 +93,7 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=(*_ORG_MANAGE, *_SALES_IMPORT, *_INSPECT, *_CALENDAR_MANAGE),
+        permissions=(*_ORG_MANAGE, *_SALES_IMPORT, *_INSPECT, *_CALENDAR_MANAGE, *_ASSETS_MANAGE),
     ),
     PositionSeed(
         "SUPERVISOR",

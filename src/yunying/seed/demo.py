@@ -179,6 +179,9 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     from yunying.inspections.demo import inspections_demo_load
 
     inspections_demo_load(seed=seed)  # six weeks of store visits, scores and findings
+    from yunying.assets.demo import assets_demo_load
+
+    assets_demo_load(seed=seed)  # the asset register, some assets moved or written off by requests
 
     logins = [
         ("gm", "总经理"),

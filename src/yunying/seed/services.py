@@ -65,4 +65,7 @@ def seed_defaults() -> dict[str, int]:
     from yunying.notifications.services import kinds_seed
 
     created["notification_kinds"] = kinds_seed()
+    from yunying.assets.seed import seed_assets
+
+    created.update(seed_assets())
     return created

@@ -78,6 +78,9 @@ def navigation_for(user: Any) -> list[NavItem]:
         )
     if scope.everything or scope.unit_ids:
         items.append(
+            NavItem(_("固定资产"), reverse("assets:list"), "building-warehouse", "assets", section="org")
+        )
+        items.append(
             NavItem(
                 _("业绩分析"), reverse("analytics:monthly"), "chart-bar", "analytics", section="performance"
             )
