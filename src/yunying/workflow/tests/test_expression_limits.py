@@ -181,7 +181,7 @@ def test_dmn_cells_are_bounded() -> None:
 def test_a_timer_that_cannot_be_evaluated_stops_its_instance_once(
     deploy: Any, chain: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from yunying.workflow.tasks import timers_tick
+    from yunying.workflow.tasks import due_work_tick as timers_tick
 
     with pytest.raises(DeployRefused) as refused:
         deploy("t.bpmn", key="timer-static", xml=timers_xml("'PT' + str(len('a' * 10**9)) + 'S'"))
@@ -230,7 +230,7 @@ def test_rule_conditions_are_bounded(deploy: Any, deployer: Any, chain: Any) -> 
 def test_a_timer_value_the_engine_cannot_read_stops_its_instance_once(
     deploy: Any, chain: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from yunying.workflow.tasks import timers_tick
+    from yunying.workflow.tasks import due_work_tick as timers_tick
 
     deploy("t.bpmn", key="timer", xml=timers_xml("'soon' + str(n)"))
     deploy("t.bpmn", key="timer-ok", xml=timers_xml("'PT' + str(n) + 'M'"))
