@@ -24,6 +24,14 @@ class Chain:
     users: dict[str, User] = field(default_factory=dict)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_notification_cache() -> None:
+    """Event kinds and robots are cached per process; each test starts from its own database."""
+    from yunying.notifications.services import cache_clear
+
+    cache_clear()
+
+
 @pytest.fixture
 def seeded(db: Any) -> None:
     from yunying.seed.services import seed_defaults
@@ -53,3 +61,23 @@ def chain(seeded: None) -> Chain:
         "nobody": User.objects.create_user("nobody", password="pass-word-1"),
     }
     return Chain(company, mgmt, region_a, region_b, stores_a, stores_b, direct, users)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_left_clean() -> Any:
+    """With ``REDIS_URL`` set, the suite leaves no keys behind in that Redis database: the queue's keys
+    (``huey.*<queue name>*``) and the cache's (``:<version>:*``) are removed when the session ends."""
+    yield
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    queue = settings.HUEY["name"]
+    for pattern in (f"huey.*{queue}*", ":*:*"):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+    client.close()

@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.parser import Parser
 
 from yunying.analytics.api import analytics_router, sales_router
+from yunying.core.api import calendar_router
 from yunying.core.api_auth import API_AUTH
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from yunying.core.limits import json_loads_limited
 from yunying.forms.api import router as forms_router
+from yunying.inspections.api import router as inspections_router
+from yunying.notifications.api import router as notifications_router
 from yunying.org.api import router as org_router
 from yunying.workflow.api import router as workflow_router
 
+
+class LimitedParser(Parser):
+    """JSON bodies within the nesting limit: parsed by RequestLimitMiddleware (which answers 422 for a
+    body nested too deep), or here when the middleware did not see it."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if hasattr(request, "parsed_json"):
+            return request.parsed_json  # type: ignore[no-any-return]
+        return json_loads_limited(request.body)
+
+
 api = NinjaAPI(
+    parser=LimitedParser(),
+    docs_decorator=login_required,  # /api/docs and /api/openapi.json for signed-in people only
     title="Yunying API",
     version="1",
     description="运营中台 HTTP API. Authenticate with the browser session or `Authorization: Bearer <token>`.",
@@ -58,3 +79,6 @@ api.add_router("/forms/", forms_router)
 api.add_router("/sales/", sales_router)
 api.add_router("/analytics/", analytics_router)
 api.add_router("/workflow/", workflow_router)
+api.add_router("/inspections/", inspections_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/calendar/", calendar_router)

@@ -58,22 +58,27 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "simple_history",
+    "ninja",  # the API docs' own static files (Swagger UI), no CDN
     "huey.contrib.djhuey",
     "yunying.core",
     "yunying.accounts",
     "yunying.org",
     "yunying.forms",
     "yunying.workflow",
+    "yunying.notifications",
     "yunying.analytics",
+    "yunying.inspections",
     "yunying.web",
     "yunying.seed",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yunying.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "yunying.web.middleware.RequestLimitMiddleware",  # before CSRF: it reads request.POST
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yunying.web.middleware.LanguageMiddleware",
@@ -106,7 +111,10 @@ TEMPLATES = [
 # Database: SQLite (WAL) in the data directory, PostgreSQL when DATABASE_URL is set.
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("YUNYING_TEST_DB_NAME", "test_yunying")}
+    # The tests' database is named after the configured one (test_<name>), so runs against different
+    # databases never drop each other's.
+    _test_db = os.environ.get("YUNYING_TEST_DB_NAME") or f"test_{DATABASES['default']['NAME']}"
+    DATABASES["default"]["TEST"] = {"NAME": _test_db}
 else:
     DATABASES = {
         "default": {
@@ -147,8 +155,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: failures per username within the window lock that username for the lock time.
+# Login throttling (accounts.services.login_lock): failures within the window lock, for the lock time,
+# the (username, address) pair; the address across usernames; the username from addresses it never
+# signed in from. YUNYING_TRUSTED_PROXIES: proxies in front that append X-Forwarded-For (0: none).
 YUNYING_LOGIN_MAX_FAILURES = int(os.environ.get("YUNYING_LOGIN_MAX_FAILURES", "5"))
+YUNYING_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("YUNYING_LOGIN_MAX_FAILURES_PER_IP", "20"))
+YUNYING_LOGIN_MAX_FAILURES_PER_USERNAME = int(os.environ.get("YUNYING_LOGIN_MAX_FAILURES_PER_USERNAME", "50"))
+YUNYING_TRUSTED_PROXIES = int(os.environ.get("YUNYING_TRUSTED_PROXIES", "1"))
 YUNYING_LOGIN_WINDOW_SECONDS = 15 * 60
 YUNYING_LOGIN_LOCK_SECONDS = 15 * 60
 
@@ -171,7 +184,27 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+
+
+def _env_mb(name: str, default: float) -> int:
+    return int(float(os.environ.get(name, default)) * 1024 * 1024)
+
+
+# Request limits (yunying.core.limits, yunying.web.uploads): checked before a body is read or parsed.
+YUNYING_MAX_BODY_BYTES = _env_mb("YUNYING_MAX_BODY_MB", 2)  # any request without an upload policy
+YUNYING_MAX_JSON_DEPTH = int(os.environ.get("YUNYING_MAX_JSON_DEPTH", "32"))
+YUNYING_FORMLESS_DATA_MAX_BYTES = int(os.environ.get("YUNYING_FORMLESS_DATA_MAX_KB", "64")) * 1024
+YUNYING_IMPORT_MAX_BYTES = _env_mb("YUNYING_IMPORT_MAX_MB", 10)  # org and target imports (xlsx/csv)
+YUNYING_SALES_IMPORT_MAX_BYTES = _env_mb("YUNYING_SALES_IMPORT_MAX_MB", 200)  # POS files, streamed to disk
+YUNYING_DEPLOY_MAX_BYTES = _env_mb("YUNYING_DEPLOY_MAX_MB", 5)  # BPMN + DMN files of one deploy
+YUNYING_UPLOAD_MAX_FILE_BYTES = _env_mb("YUNYING_UPLOAD_MAX_FILE_MB", 20)  # one form attachment
+YUNYING_UPLOAD_MAX_REQUEST_BYTES = _env_mb("YUNYING_UPLOAD_MAX_REQUEST_MB", 100)  # one form post
+YUNYING_UPLOAD_USER_QUOTA_BYTES = _env_mb("YUNYING_UPLOAD_USER_QUOTA_MB", 1024)  # all of one person's files
+YUNYING_XLSX_MAX_UNCOMPRESSED_BYTES = _env_mb("YUNYING_XLSX_MAX_UNCOMPRESSED_MB", 100)
+YUNYING_XLSX_MAX_RATIO = int(os.environ.get("YUNYING_XLSX_MAX_RATIO", "100"))
+YUNYING_XLSX_MAX_MEMBERS = 1000
+# Django's own backstop on a body read into memory (JSON, form fields); the policies above come first.
+DATA_UPLOAD_MAX_MEMORY_SIZE = YUNYING_IMPORT_MAX_BYTES
 
 # Cache: Redis when configured, else the database (shared by every process).
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -199,20 +232,46 @@ else:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
-# Security.
+# Security. Cookies are `Secure` unless in debug mode: serve behind HTTPS (a proxy in front is the usual
+# set-up, and it talks plain HTTP to gunicorn on the loopback — the cookies must stay Secure there).
+# YUNYING_INSECURE_COOKIES=1 is for a trial on http://127.0.0.1 only (`yunying demo` sets it).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG and not TESTING and not _env_flag("YUNYING_INSECURE_COOKIES"):
-    # Behind HTTPS in production; `yunying serve` on the loopback sets YUNYING_INSECURE_COOKIES=1.
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not (DEBUG or TESTING or _env_flag("YUNYING_INSECURE_COOKIES"))
+# The header (and value) the proxy sets on HTTPS requests; empty to trust none (no proxy in front).
+_proxy_header = os.environ.get("YUNYING_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# HSTS on HTTPS responses (never on plain HTTP); 0 turns it off.
+SECURE_HSTS_SECONDS = int(os.environ.get("YUNYING_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("YUNYING_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _env_flag("YUNYING_HSTS_PRELOAD")
+SECURE_SSL_REDIRECT = _env_flag("YUNYING_SSL_REDIRECT")
+# Content-Security-Policy of every response (yunying.web.middleware.SecurityHeadersMiddleware): scripts
+# only from our own bundles (no inline scripts or handlers); 'unsafe-eval' because Alpine.js evaluates its
+# attribute expressions; inline styles for the charts and the diagram editor.
+YUNYING_CSP = os.environ.get(
+    "YUNYING_CSP",
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
+)
 
 MESSAGE_TAGS = {40: "danger"}
+
+# Bounds of every expression evaluation (conditions, timers, scripts, DMN cells, computed fields, rules):
+# steps (node visits + element work), items of a built value nested included, length of one text or list,
+# integer size in bits. Over them an expression fails with "表达式超出计算限制".
+YUNYING_EXPRESSION_MAX_STEPS = int(os.environ.get("YUNYING_EXPRESSION_MAX_STEPS", "1000000"))
+YUNYING_EXPRESSION_MAX_ELEMENTS = int(os.environ.get("YUNYING_EXPRESSION_MAX_ELEMENTS", "100000"))
+YUNYING_EXPRESSION_MAX_LENGTH = int(os.environ.get("YUNYING_EXPRESSION_MAX_LENGTH", "10000"))
+YUNYING_EXPRESSION_MAX_INT_BITS = int(os.environ.get("YUNYING_EXPRESSION_MAX_INT_BITS", "4096"))
+# Form field patterns (regular expressions) run on RE2 against at most this many characters.
+YUNYING_FORM_PATTERN_MAX_INPUT = int(os.environ.get("YUNYING_FORM_PATTERN_MAX_INPUT", "1000"))
 
 LOGGING = {
     "version": 1,
@@ -224,3 +283,8 @@ LOGGING = {
 }
 
 YUNYING_PRODUCT_NAME = _("运营中台")
+
+# Notifications: links in e-mails and robot messages point here; plain-http robot URLs only to the loopback
+# and only when allowed (local receivers in tests and demos).
+YUNYING_BASE_URL = os.environ.get("YUNYING_BASE_URL", "http://127.0.0.1:8000")
+YUNYING_ROBOT_ALLOW_HTTP_LOOPBACK = _env_flag("YUNYING_ROBOT_ALLOW_HTTP_LOOPBACK", default=TESTING)

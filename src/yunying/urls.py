@@ -16,6 +16,9 @@ urlpatterns = [
     path("forms/", include("yunying.forms.urls")),
     path("analytics/", include("yunying.analytics.urls")),
     path("workflow/", include("yunying.workflow.urls")),
+    path("inspections/", include("yunying.inspections.urls")),
+    path("notifications/", include("yunying.notifications.urls")),
+    path("calendar/", include("yunying.core.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

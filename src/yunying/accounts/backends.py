@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -11,10 +13,22 @@ from django.http import HttpRequest
 from yunying.accounts import services
 
 
-def _client_ip(request: HttpRequest | None) -> str | None:
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The caller's address: REMOTE_ADDR, or with YUNYING_TRUSTED_PROXIES = N proxies in front, the
+    address the outermost of them saw (the N-th entry of X-Forwarded-For from the right)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR")
+    proxies = settings.YUNYING_TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if hops:
+            candidate = hops[-min(proxies, len(hops))]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class ThrottledModelBackend(ModelBackend):
@@ -29,13 +43,14 @@ class ThrottledModelBackend(ModelBackend):
     ) -> Any:
         if not username:
             return None
-        if services.login_is_locked(username):
+        ip = client_ip(request)
+        if services.login_is_locked(username, ip):
             raise PermissionDenied("locked")
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
-            services.login_failed(username=username, ip=_client_ip(request))
+            services.login_failed(username=username, ip=ip)
         else:
-            services.login_succeeded(username=username)
+            services.login_succeeded(username=username, ip=ip)
         return user
 
 

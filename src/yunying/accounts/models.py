@@ -43,12 +43,28 @@ class ApiToken(models.Model):
 
 
 class LoginFailure(models.Model):
-    """One failed login; recent ones lock the username (see accounts.services.login_check)."""
+    """One failed login; recent ones lock the (username, address) pair, the address, or the username for
+    addresses it never signed in from (see accounts.services.login_lock)."""
 
     username = models.CharField(max_length=150, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("登录失败记录")
         verbose_name_plural = _("登录失败记录")
+
+
+class LoginAddress(models.Model):
+    """An address a username signed in from: failures elsewhere never lock the owner out from here."""
+
+    username = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField()
+    last_success_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("常用登录地址")
+        verbose_name_plural = _("常用登录地址")
+        constraints = [
+            models.UniqueConstraint(fields=["username", "ip"], name="accounts_loginaddress_unique")
+        ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yunying.accounts.models import ApiToken, LoginFailure, User
+from yunying.accounts.models import ApiToken, LoginAddress, LoginFailure, User
 from yunying.core.errors import DomainError, NotFound
 
 TOKEN_PREFIX = "yy_"
@@ -66,22 +67,62 @@ def token_revoke(*, user: User, token_id: int) -> ApiToken:
     return token
 
 
-def login_is_locked(username: str) -> bool:
+class LoginLock:
+    """Why a login attempt is refused now (None from `login_lock` when it is not)."""
+
+    PAIR = "pair"  # this username from this address failed too often
+    ADDRESS = "address"  # this address failed too often, across usernames (password spraying)
+    USERNAME = "username"  # this username failed too often from addresses it never signed in from
+
+
+def _recent_failures() -> Any:
     since = timezone.now() - timedelta(seconds=settings.YUNYING_LOGIN_WINDOW_SECONDS)
-    failures = LoginFailure.objects.filter(username__iexact=username, at__gte=since).order_by("-at")
-    if failures.count() < settings.YUNYING_LOGIN_MAX_FAILURES:
+    return LoginFailure.objects.filter(at__gte=since)
+
+
+def _locked_by(failures: Any, limit: int) -> bool:
+    """`limit` or more failures, the latest within the lock time."""
+    if limit <= 0:
         return False
-    latest = failures.first()
-    assert latest is not None
-    return timezone.now() - latest.at < timedelta(seconds=settings.YUNYING_LOGIN_LOCK_SECONDS)
+    latest = list(failures.order_by("-at").values_list("at", flat=True)[:limit])
+    if len(latest) < limit:
+        return False
+    return timezone.now() - latest[0] < timedelta(seconds=settings.YUNYING_LOGIN_LOCK_SECONDS)
+
+
+def login_lock(username: str, ip: str | None) -> str | None:
+    """Throttle by (username, address) and by address across usernames, so an attacker locks out
+    themselves, not the account's owner. Failures for a username from many addresses lock it only for
+    addresses it has never signed in from: the owner's usual address keeps working."""
+    recent = _recent_failures()
+    address = ip or None
+    if _locked_by(recent.filter(username__iexact=username, ip=address), settings.YUNYING_LOGIN_MAX_FAILURES):
+        return LoginLock.PAIR
+    if address and _locked_by(recent.filter(ip=address), settings.YUNYING_LOGIN_MAX_FAILURES_PER_IP):
+        return LoginLock.ADDRESS
+    known = bool(address) and LoginAddress.objects.filter(username__iexact=username, ip=address).exists()
+    if not known and _locked_by(
+        recent.filter(username__iexact=username), settings.YUNYING_LOGIN_MAX_FAILURES_PER_USERNAME
+    ):
+        return LoginLock.USERNAME
+    return None
+
+
+def login_is_locked(username: str, ip: str | None = None) -> bool:
+    return login_lock(username, ip) is not None
 
 
 def login_failed(*, username: str, ip: str | None) -> None:
-    LoginFailure.objects.create(username=username[:150], ip=ip)
+    LoginFailure.objects.create(username=username[:150], ip=ip or None)
 
 
-def login_succeeded(*, username: str) -> None:
-    LoginFailure.objects.filter(username__iexact=username).delete()
+def login_succeeded(*, username: str, ip: str | None = None) -> None:
+    """Forget this address's failures for the username and remember the address as a usual one."""
+    LoginFailure.objects.filter(username__iexact=username, ip=ip or None).delete()
+    if ip:
+        LoginAddress.objects.update_or_create(
+            username=username.lower()[:150], ip=ip, defaults={"last_success_at": timezone.now()}
+        )
 
 
 def user_set_language(*, user: User, language: str) -> User:

@@ -15,6 +15,7 @@ from django.db import transaction
 from yunying.analytics.models import ImportSource, Product, ProductCategory, StoreTarget
 from yunying.analytics.periods import SPRING_FESTIVAL, add_months
 from yunying.analytics.writer import SalesWriter
+from yunying.core import clock
 from yunying.org.models import Store
 
 CATEGORIES = [
@@ -143,7 +144,7 @@ def _catalogue(start: date) -> list[tuple[Product, int, float, date, date | None
 def demo_sales_load(*, seed: int = 2026, years: int = 2, end: date | None = None) -> int:
     """Load the sales history (ending yesterday); returns the number of fact rows written."""
     rng = random.Random(seed)
-    end = end or date.today() - timedelta(days=1)
+    end = end or clock.today() - timedelta(days=1)
     start = date(end.year - years, end.month, end.day) + timedelta(days=1)
     catalogue = _catalogue(start)
     ImportSource.objects.get_or_create(name=POS_SOURCE, defaults={"mappings": POS_MAPPINGS})

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from yunying.analytics.models import ImportSource, SalesImport, SalesStoreDay, SalesStoreWeek
 from yunying.analytics.periods import add_months, month_start, week_start
+from yunying.core import clock
 from yunying.core.errors import NotFound
 from yunying.org.models import OrgUnit, UnitKind
 from yunying.org.scope import regions_visible_to, scope_for, stores_visible_to
@@ -97,14 +98,14 @@ def latest_month(*, user: Any) -> date:
     on it. This month when there are no sales yet."""
     end = data_end(user=user)
     if end is None:
-        return date.today().replace(day=1)
+        return month_start(clock.today())
     return add_months(month_start(end + timedelta(days=1)), -1)
 
 
 def current_month(*, user: Any) -> date:
     """The month of the last day with sales (possibly still running)."""
     end = data_end(user=user)
-    return month_start(end) if end else date.today().replace(day=1)
+    return month_start(end) if end else month_start(clock.today())
 
 
 def latest_complete_week(*, user: Any) -> date:
@@ -112,7 +113,7 @@ def latest_complete_week(*, user: Any) -> date:
     if not scope_for(user).everything:
         qs = qs.filter(store__in=stores_visible_to(user))
     found = qs.aggregate(w=Max("week"))["w"]
-    return found or week_start(date.today())
+    return found or week_start(clock.today())
 
 
 def data_start(*, user: Any) -> date | None:

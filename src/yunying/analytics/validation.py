@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 from yunying.analytics.columns import LABELS, LINES, PRODUCT, WEEKLY, channel_code
 from yunying.analytics.models import Product, ProductCategory
 from yunying.analytics.writer import ProductRow, StagedProduct, StagedStore, StoreRow
+from yunying.core import clock
 from yunying.core.tabular import RowError
 from yunying.org.scope import stores_visible_to
+from yunying.org.selectors import unit_zones
 
 MAX_REPORTED_ERRORS = 10_000
 # What the text columns hold (a longer text is a row error, never a crash of the import).
@@ -39,7 +41,6 @@ _FAST_QTY = re.compile(r"-?\d{1,9}(?:\.\d{1,3})?").fullmatch
 _FAST_MONEY = re.compile(r"-?\d{1,10}(?:\.\d{1,2})?").fullmatch
 _FAST_COUNT = re.compile(r"\d{1,7}").fullmatch
 _FAST_NUMBER = re.compile(r"-?\d{1,12}(?:\.\d{1,20})?").fullmatch  # an order line's plain qty or amount
-_NEVER = "9999-99-99"  # sorts after every ISO date
 
 
 # An order line checked: (store id, ISO day, product id, qty, amount, ticket id, channel).
@@ -57,6 +58,7 @@ class StoreInfo:
     pk: int
     opened_on: date | None
     closed_on: date | None
+    today: date | None = None  # the store's own calendar day (its time zone); None: the company's
 
 
 @dataclass
@@ -68,7 +70,7 @@ class RowValidator:
     positions: dict[str, int]
     headings: dict[str, str] = field(default_factory=dict)
     date_format: str = ""
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)  # the company's day; each store is checked on its own
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     _stores: dict[str, StoreInfo] = field(default_factory=dict)
@@ -95,10 +97,24 @@ class RowValidator:
             from yunying.org.models import Store
 
             stores = Store.objects.all()
+        zones = unit_zones()
+        company = clock.company_zone()
+        days = {company: self.today}
         for pk, code, opened, closed in stores.values_list("pk", "code", "opened_on", "closed_on"):
-            self._stores[code] = StoreInfo(pk, opened, closed)
+            zone = zones.get(pk, company)
+            if zone not in days:
+                days[zone] = clock.today(zone)
+            self._stores[code] = StoreInfo(pk, opened, closed, days[zone])
         if self.kind in (PRODUCT, LINES):
             self._products = dict(Product.objects.values_list("code", "pk"))
+
+    def _fast_bounds(self, info: StoreInfo) -> tuple[int, str, str]:
+        """A store as the fast path checks it: its id and the ISO days it may have sales in, from its opening
+        up to (not including) the earlier of the day it closed and the day after the store's own today, so a
+        day accepted for a store in a later time zone is never waved through for another."""
+        after_today = (info.today or self.today) + timedelta(days=1)
+        until = min(info.closed_on, after_today) if info.closed_on else after_today
+        return info.pk, info.opened_on.isoformat() if info.opened_on else "", until.isoformat()
 
     def error(self, row: int, key: str, message: str) -> None:
         self.error_count += 1
@@ -272,11 +288,7 @@ class RowValidator:
         iso = day.isoformat()
         code, text = values.get("store_code"), values.get("date")
         if isinstance(code, str):
-            self._fast_stores[code] = (
-                store.pk,
-                store.opened_on.isoformat() if store.opened_on else "",
-                store.closed_on.isoformat() if store.closed_on else _NEVER,
-            )
+            self._fast_stores[code] = self._fast_bounds(store)
         if isinstance(text, str):
             day_part = text.strip().partition(" ")[0]
             try:
@@ -350,12 +362,7 @@ class RowValidator:
         raw = {key: (cells[i] if i < size else None) for key, i in self._order}
         code, text = raw.get("store_code"), raw.get("date")
         if isinstance(code, str):
-            info = self._stores[code.strip()]
-            self._fast_stores[code] = (
-                info.pk,
-                info.opened_on.isoformat() if info.opened_on else "",
-                info.closed_on.isoformat() if info.closed_on else _NEVER,
-            )
+            self._fast_stores[code] = self._fast_bounds(self._stores[code.strip()])
         if isinstance(text, str):
             self._fast_days[text] = day.isoformat()
         product = raw.get("product_code")
@@ -404,10 +411,11 @@ class RowValidator:
         day = self._dates.get(value) if isinstance(value, str) else None
         if day is None:
             day = _parse_date(value, self.date_format)
-            if day > self.today:
-                raise CellError("date", _("日期 %(d)s 在今天之后") % {"d": day.isoformat()})
             if isinstance(value, str):
                 self._dates[value] = day
+        today = store.today if store is not None and store.today is not None else self.today
+        if day > today:
+            raise CellError("date", _("日期 %(d)s 在今天之后") % {"d": day.isoformat()})
         if store is not None:
             if store.opened_on and day < store.opened_on:
                 raise CellError("date", _("早于门店开业日期 %(d)s") % {"d": store.opened_on.isoformat()})

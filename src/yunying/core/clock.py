@@ -9,7 +9,8 @@ day asks :func:`business_date`."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,14 +21,32 @@ def company_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+def zone_named(name: str) -> ZoneInfo | None:
+    """The IANA time zone called ``name`` (e.g. ``Asia/Urumqi``), or None when there is none by that name."""
+    name = (name or "").strip()
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def offset() -> dt.timedelta:
+    """How far the clock is moved ahead of the system's: ``YUNYING_CLOCK_OFFSET_SECONDS``, set only by
+    tests that stop a worker process and move time past due moments before starting it again."""
+    raw = os.environ.get("YUNYING_CLOCK_OFFSET_SECONDS")
+    return dt.timedelta(seconds=float(raw)) if raw else dt.timedelta(0)
+
+
 def now() -> dt.datetime:
     """The current instant, aware, in UTC — what is stored."""
-    return timezone.now()
+    return timezone.now() + offset()
 
 
 def local_now(zone: ZoneInfo | None = None) -> dt.datetime:
     """The current moment on the company's wall clock (or on ``zone``'s)."""
-    return timezone.now().astimezone(zone or company_zone())
+    return now().astimezone(zone or company_zone())
 
 
 def today(zone: ZoneInfo | None = None) -> dt.date:

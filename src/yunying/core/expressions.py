@@ -11,7 +11,11 @@ the whitelisted functions in :data:`FUNCTIONS`. Attribute access, lambdas, compr
 starred arguments, keyword arguments and assignment expressions are refused.
 
 ``decimal.Decimal`` values mix with floats (the float is converted through ``str``), so ``price * 1.1``
-works for a Decimal price. No Django imports here.
+works for a Decimal price. Every evaluation is bounded (:mod:`yunying.core.expression_budget`): values it
+builds are measured, nested included, and it runs under a budget of steps; over the limits it raises
+:class:`ExpressionLimitExceeded`. :func:`parse_expression` already refuses what is over the limits before
+running (constant parts are folded, literal repetitions estimated), so deploy and save checks catch it.
+No Django imports here (the budget module reads the limits from the settings).
 """
 
 from __future__ import annotations
@@ -23,11 +27,22 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from yunying.core import expression_budget as budgets
+from yunying.core.expression_budget import (
+    Budget,
+    ExpressionError,
+    ExpressionLimitExceeded,
+    current_budget,
+    current_limits,
+)
+
 __all__ = [
     "FUNCTIONS",
     "CompiledExpression",
     "ExpressionError",
+    "ExpressionLimitExceeded",
     "check_expression",
+    "compiled",
     "evaluate",
     "parse_expression",
 ]
@@ -35,37 +50,32 @@ __all__ = [
 MAX_SOURCE_LENGTH = 2000
 MAX_NODES = 500
 MAX_DEPTH = 50
-MAX_SEQUENCE = 10_000  # longest str / list / tuple / dict an expression may build
-MAX_INT_BITS = 4096  # about 1233 decimal digits
-MAX_EXPONENT = 100
+# Sizes of built values and the budget of steps are settings: see expression_budget.Limits.
 
 Clock = Callable[[], dt.datetime]
 
 
-class ExpressionError(ValueError):
-    """A refused or failing expression. ``message`` is short, English and safe to show to users."""
-
-    def __init__(
-        self, message: str, *, source: str | None = None, line: int | None = None, column: int | None = None
-    ) -> None:
-        self.message = message
-        self.source = source
-        self.line = line
-        self.column = column  # 1-based, like editors show it
-        where = f" (line {line}, column {column})" if line is not None and column is not None else ""
-        super().__init__(f"{message}{where}")
-
-
-def _error(message: str, node: ast.AST | None = None, source: str | None = None) -> ExpressionError:
+def _error(
+    message: str,
+    node: ast.AST | None = None,
+    source: str | None = None,
+    kind: type[ExpressionError] = ExpressionError,
+) -> ExpressionError:
     line = getattr(node, "lineno", None) if node is not None else None
     col = getattr(node, "col_offset", None) if node is not None else None
-    return ExpressionError(message, source=source, line=line, column=None if col is None else col + 1)
+    return kind(message, source=source, line=line, column=None if col is None else col + 1)
+
+
+def _located(exc: ExpressionError, node: ast.AST, source: str) -> ExpressionError:
+    """The same error (same class) placed at ``node``."""
+    return _error(exc.message, node, source, type(exc))
 
 
 # --------------------------------------------------------------------------- value helpers
 _NUMBER = (int, float, Decimal)
 _SEQUENCE = (str, list, tuple)
 _CONTAINER = (str, list, tuple, dict, set, frozenset)
+_COMPOUND = (list, tuple, dict, set, frozenset, Mapping)
 
 
 def _coerce_pair(a: Any, b: Any) -> tuple[Any, Any]:
@@ -78,12 +88,17 @@ def _coerce_pair(a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _check_size(value: Any) -> Any:
+    """A value just built: within the limits of length, integer size and nested items (measured)."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-        raise ExpressionError("number too large")
-    if isinstance(value, (*_SEQUENCE, dict, set, frozenset)) and len(value) > MAX_SEQUENCE:
-        raise ExpressionError(f"result too long (more than {MAX_SEQUENCE} items or characters)")
+    budget = current_budget()
+    limits = budget.limits
+    if isinstance(value, int) and value.bit_length() > limits.max_int_bits:
+        raise ExpressionLimitExceeded.number(limits.max_int_bits)
+    if isinstance(value, _CONTAINER):
+        if len(value) > limits.max_length:
+            raise ExpressionLimitExceeded.length(limits.max_length)
+        budget.size(value)
     return value
 
 
@@ -92,9 +107,43 @@ def _is_number(v: Any) -> bool:
 
 
 def _to_int(v: Any) -> int:
-    if isinstance(v, Decimal) and v.is_finite() and v.adjusted() > MAX_INT_BITS // 4:
-        raise ExpressionError("number too large")
+    bits = current_budget().limits.max_int_bits
+    if isinstance(v, Decimal) and v.is_finite() and v.adjusted() > bits // 4:
+        raise ExpressionLimitExceeded.number(bits)
     return int(v)
+
+
+def _repeat(seq: Any, n: int) -> Any:
+    """``seq * n`` for a text, list or tuple, refused before it is built when it would be too big."""
+    budget = current_budget()
+    limits = budget.limits
+    count = max(n, 0)
+    if len(seq) * count > limits.max_length:
+        raise ExpressionLimitExceeded.length(limits.max_length)
+    if isinstance(seq, str):
+        budget.charge(1 + len(seq) * count // 64)
+        return seq * n
+    items = 1 + count * (budget.size(seq) - 1)
+    if items > limits.max_elements:
+        raise ExpressionLimitExceeded.elements(limits.max_elements)
+    budget.charge(len(seq) * count)
+    return budget.built(seq * n, items)
+
+
+def _join(a: Any, b: Any) -> Any:
+    """``a + b`` for two texts, lists or tuples."""
+    budget = current_budget()
+    limits = budget.limits
+    if len(a) + len(b) > limits.max_length:
+        raise ExpressionLimitExceeded.length(limits.max_length)
+    if isinstance(a, str):
+        budget.charge(1 + (len(a) + len(b)) // 64)
+        return a + b
+    items = budget.size(a) + budget.size(b) - 1
+    if items > limits.max_elements:
+        raise ExpressionLimitExceeded.elements(limits.max_elements)
+    budget.charge(len(a) + len(b))
+    return budget.built(a + b, items)
 
 
 def _arith(op: type[ast.operator], a: Any, b: Any) -> Any:
@@ -106,10 +155,7 @@ def _arith(op: type[ast.operator], a: Any, b: Any) -> Any:
     )
     if op is ast.Add:
         if isinstance(a, _SEQUENCE) and type(a) is type(b):
-            joined: Any = a
-            if len(a) + len(b) > MAX_SEQUENCE:
-                raise ExpressionError(f"result too long (more than {MAX_SEQUENCE} items or characters)")
-            return joined + b
+            return _join(a, b)
         if kinds_ok:
             return _check_size(a + b)
     elif op is ast.Sub:
@@ -120,11 +166,10 @@ def _arith(op: type[ast.operator], a: Any, b: Any) -> Any:
             seq, n = (a, b) if isinstance(a, _SEQUENCE) else (b, a)
             if isinstance(n, bool) or not isinstance(n, int):
                 raise ExpressionError("a text or list can only be repeated by a whole number")
-            if len(seq) * max(n, 0) > MAX_SEQUENCE:
-                raise ExpressionError(f"result too long (more than {MAX_SEQUENCE} items or characters)")
-            return seq * n
-        if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length() > MAX_INT_BITS + 1:
-            raise ExpressionError("number too large")
+            return _repeat(seq, n)
+        bits = current_budget().limits.max_int_bits
+        if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length() > bits + 1:
+            raise ExpressionLimitExceeded.number(bits)
         if kinds_ok:
             return _check_size(a * b)
     elif op in (ast.Div, ast.FloorDiv, ast.Mod):
@@ -135,12 +180,14 @@ def _arith(op: type[ast.operator], a: Any, b: Any) -> Any:
                 return a / b
             return _check_size(a // b if op is ast.FloorDiv else a % b)
     elif op is ast.Pow and _is_number(a) and _is_number(b):
-        if not (isinstance(b, int) and -MAX_EXPONENT <= b <= MAX_EXPONENT):
-            raise ExpressionError(
-                f"exponent must be a whole number between -{MAX_EXPONENT} and {MAX_EXPONENT}"
-            )
-        if isinstance(a, int) and abs(a) > 1 and a.bit_length() * abs(b) > MAX_INT_BITS:
-            raise ExpressionError("number too large")
+        limits = current_budget().limits
+        top = limits.max_exponent
+        if isinstance(b, bool) or not isinstance(b, int):
+            raise ExpressionError(f"exponent must be a whole number between -{top} and {top}")
+        if not -top <= b <= top:
+            raise ExpressionLimitExceeded.exponent(top)
+        if isinstance(a, int) and abs(a) > 1 and a.bit_length() * abs(b) > limits.max_int_bits:
+            raise ExpressionLimitExceeded.number(limits.max_int_bits)
         return _check_size(a**b)
     raise ExpressionError(
         f"unsupported operand types for {_OP_SYMBOLS.get(op, op.__name__)}: "
@@ -162,6 +209,9 @@ _OP_SYMBOLS: dict[type, str] = {
 def _compare(op: ast.cmpop, a: Any, b: Any) -> bool:
     if isinstance(op, (ast.Is, ast.IsNot)):
         return (a is None) if isinstance(op, ast.Is) else (a is not None)
+    if isinstance(a, _COMPOUND) or isinstance(b, _COMPOUND):  # comparing visits the items of both sides
+        budget = current_budget()
+        budget.charge(budget.size(a) + budget.size(b))
     if isinstance(op, (ast.In, ast.NotIn)):
         if not isinstance(b, _CONTAINER):
             raise ExpressionError(
@@ -202,9 +252,16 @@ def _fn_len(v: Any) -> int:
     return len(v)
 
 
+# Steps charged per item by the functions that run evaluator code for each item (an addition costs about
+# ten times a step of measuring or comparing, which runs in C).
+_PER_ITEM = 10
+
+
 def _fn_sum(values: Any, start: Any = 0) -> Any:
     total = start
-    for v in _iterable(values, "sum"):
+    items = _iterable(values, "sum")
+    current_budget().charge(_PER_ITEM * len(values))
+    for v in items:
         total = _arith(ast.Add, total, v)
     return total
 
@@ -230,7 +287,7 @@ def _fn_round(v: Any, ndigits: Any = None) -> Any:
 
 def _fn_int(v: Any) -> int:
     if isinstance(v, str) and len(v) > 1000:
-        raise ExpressionError("number too large")
+        raise ExpressionLimitExceeded.number(current_budget().limits.max_int_bits)
     if not isinstance(v, (*_NUMBER, str, bool)):
         raise ExpressionError(f"int() needs a number or text, not '{type(v).__name__}'")
     return _check_size(_to_int(v))
@@ -253,9 +310,34 @@ def _fn_decimal(v: Any) -> Decimal:
 _PLAIN = (*_NUMBER, str, bool, type(None), dt.date, dt.datetime, dt.timedelta, list, tuple, dict)
 
 
+def _text_length_at_least(value: Any, limit: int) -> int:
+    """A lower bound of ``len(str(value))``, counted up to just over ``limit`` (nothing is built)."""
+    total = 0
+    stack = [value]
+    while stack and total <= limit:
+        v = stack.pop()
+        if isinstance(v, str):
+            total += len(v) + 2
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            total += 2 + len(v)
+            stack.extend(v)
+        elif isinstance(v, Mapping):
+            total += 2 + 2 * len(v)
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, int):
+            total += 1 + v.bit_length() * 3 // 10
+        else:
+            total += 1
+    return total
+
+
 def _fn_str(v: Any) -> str:
     if not isinstance(v, _PLAIN):
         raise ExpressionError(f"str() of a '{type(v).__name__}' is not allowed")
+    limits = current_budget().limits
+    if not isinstance(v, str) and _text_length_at_least(v, limits.max_length) > limits.max_length:
+        raise ExpressionLimitExceeded.length(limits.max_length)
     return _check_size(str(v))
 
 
@@ -288,12 +370,16 @@ def _rows(rows: Any, fname: str) -> list[Mapping[str, Any]]:
 
 
 def _fn_col(rows: Any, key: Any) -> list[Any]:
-    return [_get_item(r, key) for r in _rows(rows, "col")]
+    listed = _rows(rows, "col")
+    current_budget().charge(_PER_ITEM * len(listed) // 2)
+    return [_get_item(r, key) for r in listed]
 
 
 def _fn_sumproduct(rows: Any, a: Any, b: Any) -> Any:
     total: Any = 0
-    for r in _rows(rows, "sumproduct"):
+    listed = _rows(rows, "sumproduct")
+    current_budget().charge(_PER_ITEM * 2 * len(listed))
+    for r in listed:
         total = _arith(ast.Add, total, _arith(ast.Mult, _get_item(r, a), _get_item(r, b)))
     return total
 
@@ -330,8 +416,15 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any] | None, int, int]] = {
 }
 
 
+# Functions whose work grows with their arguments (their items are measured and charged as steps).
+_VISITING = frozenset({"sum", "min", "max", "str", "any", "all", "col", "sumproduct"})
+
+
 def _default_clock() -> dt.datetime:
-    return dt.datetime.now().astimezone()
+    """The company's wall clock: ``today()`` is the company's day (yunying.core.clock), not the server's."""
+    from yunying.core.clock import local_now
+
+    return local_now()
 
 
 def _get_item(container: Any, key: Any) -> Any:
@@ -393,8 +486,10 @@ class _Checker:
             v = node.value
             if not (v is None or isinstance(v, (bool, int, float, str))):
                 raise self.fail(f"constant of type '{type(v).__name__}' is not allowed", node)
-            if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > MAX_INT_BITS:
-                raise self.fail("number too large", node)
+            bits = current_limits().max_int_bits
+            if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > bits:
+                message = ExpressionLimitExceeded.number(bits).message
+                raise _error(message, node, self.source, ExpressionLimitExceeded)
         elif isinstance(node, ast.Name):
             if node.id.startswith("__"):
                 raise self.fail(f"name '{node.id}' is not allowed", node)
@@ -477,27 +572,43 @@ class CompiledExpression:
         return f"CompiledExpression({self.source!r})"
 
     def evaluate(self, context: Mapping[str, Any], *, clock: Clock | None = None) -> Any:
-        """Evaluate against ``context``; ``clock`` (default: local time) backs ``today()`` and ``now()``."""
-        try:
-            return _Evaluator(context, self.source, clock or _default_clock).eval(self._tree.body)
-        except ExpressionError as exc:
-            if exc.source is None:
-                exc.source = self.source
-            raise
-        except (ArithmeticError, InvalidOperation) as exc:
-            message = "division by zero" if isinstance(exc, ZeroDivisionError) else f"arithmetic error: {exc}"
-            raise ExpressionError(message, source=self.source) from None
-        except (TypeError, ValueError, RecursionError, MemoryError) as exc:
-            raise ExpressionError(str(exc) or type(exc).__name__, source=self.source) from None
+        """Evaluate against ``context``; ``clock`` (default: the company's clock) backs ``today()`` and ``now()``.
+
+        Runs under the budget of :func:`current_limits`; over it raises :class:`ExpressionLimitExceeded`."""
+        return _run(self._tree.body, context, self.source, clock or _default_clock, Budget(current_limits()))
+
+
+def _run(node: ast.AST, context: Mapping[str, Any], source: str, clock: Clock, budget: Budget) -> Any:
+    token = budgets.start(budget)
+    try:
+        return _Evaluator(context, source, clock, budget).eval(node)
+    except ExpressionError as exc:
+        if exc.source is None:
+            exc.source = source
+        raise
+    except (ArithmeticError, InvalidOperation) as exc:
+        message = "division by zero" if isinstance(exc, ZeroDivisionError) else f"arithmetic error: {exc}"
+        raise ExpressionError(message, source=source) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionLimitExceeded.generic() from None
+    except (TypeError, ValueError) as exc:
+        raise ExpressionError(str(exc) or type(exc).__name__, source=source) from None
+    finally:
+        budgets.finish(token)
 
 
 class _Evaluator:
-    def __init__(self, context: Mapping[str, Any], source: str, clock: Clock) -> None:
+    def __init__(self, context: Mapping[str, Any], source: str, clock: Clock, budget: Budget) -> None:
         self.context = context
         self.source = source
         self.clock = clock
+        self.budget = budget
 
     def eval(self, node: ast.AST) -> Any:
+        budget = self.budget
+        budget.steps -= 1
+        if budget.steps < 0:
+            raise ExpressionLimitExceeded.steps(budget.limits.max_steps)
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:  # pragma: no cover - the checker refused it already
             raise _error(f"'{type(node).__name__}' is not allowed in an expression", node, self.source)
@@ -512,19 +623,33 @@ class _Evaluator:
         except KeyError:
             raise _error(f"unknown name '{node.id}'", node, self.source) from None
 
+    def _built(self, node: ast.AST, value: Any, parts: Iterable[Any]) -> Any:
+        """A literal container: its items are measured (and hashed, for sets and mappings) once."""
+        try:
+            items = 1 + sum(self.budget.size(p) for p in parts)
+            return self.budget.built(value, items)
+        except ExpressionError as exc:
+            raise _located(exc, node, self.source) from None
+
     def _List(self, node: ast.List) -> list[Any]:
-        return [self.eval(e) for e in node.elts]
+        values = [self.eval(e) for e in node.elts]
+        return self._built(node, values, values)  # type: ignore[no-any-return]
 
     def _Tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
-        return tuple(self.eval(e) for e in node.elts)
+        values = tuple(self.eval(e) for e in node.elts)
+        return self._built(node, values, values)  # type: ignore[no-any-return]
 
     def _Set(self, node: ast.Set) -> set[Any]:
-        return {self.eval(e) for e in node.elts}
+        values = [self.eval(e) for e in node.elts]
+        self._built(node, values, values)
+        return set(values)
 
     def _Dict(self, node: ast.Dict) -> dict[Any, Any]:
-        return {
-            self.eval(k): self.eval(v) for k, v in zip(node.keys, node.values, strict=True) if k is not None
-        }
+        pairs = [
+            (self.eval(k), self.eval(v)) for k, v in zip(node.keys, node.values, strict=True) if k is not None
+        ]
+        self._built(node, pairs, [x for pair in pairs for x in pair])
+        return dict(pairs)
 
     def _BoolOp(self, node: ast.BoolOp) -> Any:
         result: Any = None
@@ -549,7 +674,7 @@ class _Evaluator:
         try:
             return _arith(type(node.op), left, right)
         except ExpressionError as exc:
-            raise _error(exc.message, node, self.source) from None
+            raise _located(exc, node, self.source) from None
         except ZeroDivisionError:
             raise _error("division by zero", node, self.source) from None
         except (ArithmeticError, TypeError, ValueError) as exc:
@@ -561,6 +686,8 @@ class _Evaluator:
             right = self.eval(comparator)
             try:
                 ok = _compare(op, left, right)
+            except ExpressionError as exc:
+                raise _located(exc, node, self.source) from None
             except TypeError:
                 raise _error(
                     f"cannot compare '{type(left).__name__}' with '{type(right).__name__}'", node, self.source
@@ -577,9 +704,13 @@ class _Evaluator:
         container = self.eval(node.value)
         key = self.eval(node.slice)
         try:
-            return _get_item(container, key)
+            self.budget.charge(self.budget.size(key))  # hashing a key visits its items
+            value = _get_item(container, key)
+            if isinstance(key, slice):
+                self.budget.charge(len(value))
+            return value
         except ExpressionError as exc:
-            raise _error(exc.message, node, self.source) from None
+            raise _located(exc, node, self.source) from None
 
     def _Slice(self, node: ast.Slice) -> slice:
         parts = [None if p is None else self.eval(p) for p in (node.lower, node.upper, node.step)]
@@ -593,6 +724,8 @@ class _Evaluator:
         name = node.func.id
         args = [self.eval(a) for a in node.args]
         try:
+            if name in _VISITING:
+                self.budget.charge(sum(self.budget.size(a) for a in args))
             if name == "now":
                 return self.clock()
             if name == "today":
@@ -601,9 +734,96 @@ class _Evaluator:
             assert fn is not None
             return _check_size(fn(*args))
         except ExpressionError as exc:
-            raise _error(exc.message, node, self.source) from None
+            raise _located(exc, node, self.source) from None
         except (TypeError, ValueError, ArithmeticError) as exc:
             raise _error(f"{name}(): {exc}", node, self.source) from None
+
+
+# --------------------------------------------------------------------------- static limits
+_CLOCK_FUNCTIONS = frozenset({"now", "today"})
+_Shape = tuple[str, Any, int]  # ("value", constant, 0) or ("seq", length at least, items at least)
+
+
+def _no_clock() -> dt.datetime:  # pragma: no cover - folded parts never call the clock
+    raise ExpressionError("the clock is not available here")
+
+
+def _constant(node: ast.AST) -> bool:
+    """True when ``node`` reads no name and no clock: its value is known before any context."""
+    if isinstance(node, ast.Name):
+        return False
+    if isinstance(node, ast.Call):
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
+        return name not in _CLOCK_FUNCTIONS and all(_constant(a) for a in node.args)
+    return all(_constant(child) for child in ast.iter_child_nodes(node))
+
+
+class _StaticLimits:
+    """Refuse, before anything runs, what is over the limits in any context: constant parts are folded
+    under the budget (``'a' * 10**9``, ``10**10**10``) and literal repetitions are estimated from below
+    (``[[[x] * 10000] * 10000] * 10000``)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.limits = current_limits()
+
+    def check(self, node: ast.AST) -> _Shape | None:
+        if isinstance(node, ast.Constant):
+            return ("value", node.value, 0)
+        if _constant(node):
+            return self.fold(node)
+        shapes = [self.check(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
+        if isinstance(node, (ast.List, ast.Tuple)):
+            items = 1 + sum(shape[2] if shape and shape[0] == "seq" else 1 for shape in shapes)
+            return self.bounded(node, len(node.elts), items)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add)):
+            left, right = shapes
+            if isinstance(node.op, ast.Add):
+                seqs = [x for x in (left, right) if x and x[0] == "seq"]
+                if not seqs:
+                    return None
+                return self.bounded(node, sum(x[1] for x in seqs), sum(x[2] for x in seqs) - len(seqs) + 1)
+            seq, times = (left, right) if left and left[0] == "seq" else (right, left)
+            if seq and seq[0] == "seq" and times and times[0] == "value":
+                n = times[1]
+                if isinstance(n, int) and not isinstance(n, bool) and n > 0:
+                    return self.bounded(node, seq[1] * n, 1 + n * (seq[2] - 1))
+        if isinstance(node, ast.IfExp) and all(x and x[0] == "seq" for x in shapes[1:]):
+            body, other = shapes[1], shapes[2]
+            assert body is not None and other is not None
+            return ("seq", min(body[1], other[1]), min(body[2], other[2]))
+        return None
+
+    def bounded(self, node: ast.AST, length: int, items: int) -> _Shape:
+        if length > self.limits.max_length:
+            raise _error(
+                ExpressionLimitExceeded.length(self.limits.max_length).message,
+                node,
+                self.source,
+                ExpressionLimitExceeded,
+            )
+        if items > self.limits.max_elements:
+            raise _error(
+                ExpressionLimitExceeded.elements(self.limits.max_elements).message,
+                node,
+                self.source,
+                ExpressionLimitExceeded,
+            )
+        return ("seq", length, items)
+
+    def fold(self, node: ast.AST) -> _Shape | None:
+        budget = Budget(self.limits)
+        try:
+            value = _run(node, {}, self.source, _no_clock, budget)
+        except ExpressionLimitExceeded as exc:
+            if exc.line is None:
+                raise _located(exc, node, self.source) from None
+            raise
+        except ExpressionError:
+            return None  # other failures are reported where the expression runs
+        if isinstance(value, (list, tuple)):
+            return ("seq", len(value), budget.size(value))
+        return ("value", value, 0)
 
 
 # --------------------------------------------------------------------------- public API
@@ -628,6 +848,7 @@ def parse_expression(source: str) -> CompiledExpression:
             raise ExpressionError(f"expression is too large (more than {MAX_NODES} elements)", source=source)
     checker = _Checker(source)
     checker.check(tree.body)
+    _StaticLimits(source).check(tree.body)
     return CompiledExpression(source, tree, frozenset(checker.names))
 
 
@@ -648,6 +869,14 @@ def check_expression(source: str, *, known_names: Iterable[str] | None = None) -
 @functools.lru_cache(maxsize=1024)
 def _compiled(source: str) -> CompiledExpression:
     return parse_expression(source)
+
+
+def compiled(source: str) -> CompiledExpression:
+    """:func:`parse_expression` through the same LRU cache as :func:`evaluate` (for sources evaluated
+    again and again, e.g. a computed column on every row)."""
+    if not isinstance(source, str):
+        raise ExpressionError("expression must be text")
+    return _compiled(source)
 
 
 def evaluate(source: str, context: Mapping[str, Any], *, clock: Clock | None = None) -> Any:

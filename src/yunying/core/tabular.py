@@ -5,17 +5,30 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from yunying.core.errors import DomainError
+from yunying.core.limits import check_xlsx_archive
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def _csv_error(exc: csv.Error, row: int | None = None) -> DomainError:
+    """A malformed CSV (a field over the csv module's 128 KB limit, a stray NUL) as a message, not a 500."""
+    if "field larger than field limit" in str(exc):
+        message = _("CSV 文件中有单元格过长（上限 %(n)d KB）。") % {"n": csv.field_size_limit() // 1024}
+    else:
+        message = _("CSV 文件格式有误。")
+    if row is not None:
+        message = _("第 %(row)d 行：%(message)s") % {"row": row, "message": message}
+    return DomainError(message, code="bad_csv")
 
 
 def decode_csv(content: bytes) -> str:
@@ -54,11 +67,16 @@ def _read_csv(content: bytes) -> tuple[list[str], Iterator[tuple[int, list[Any]]
         header = _clean_header(next(reader))
     except StopIteration:
         raise DomainError(_("文件是空的。"))
+    except csv.Error as exc:
+        raise _csv_error(exc, 1)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        for number, cells in enumerate(reader, start=2):
-            if not _is_blank(cells):
-                yield number, list(cells)
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if not _is_blank(cells):
+                    yield number, list(cells)
+        except csv.Error as exc:
+            raise _csv_error(exc, reader.line_num)
 
     return header, rows()
 
@@ -66,6 +84,7 @@ def _read_csv(content: bytes) -> tuple[list[str], Iterator[tuple[int, list[Any]]
 def _read_xlsx(content: bytes) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     from openpyxl import load_workbook
 
+    check_xlsx_archive(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:
@@ -199,6 +218,9 @@ def _open_csv(path: Path, encoding: str, header_row: int = 1) -> RowStream:
     except UnicodeDecodeError:
         raw.close()
         raise DomainError(_("文件编码与所选编码（%(enc)s）不符。") % {"enc": encoding})
+    except csv.Error as exc:
+        raw.close()
+        raise _csv_error(exc, 1)
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0].lstrip("\ufeff")
 
@@ -209,6 +231,8 @@ def _open_csv(path: Path, encoding: str, header_row: int = 1) -> RowStream:
                     yield number, cells
         except UnicodeDecodeError:
             raise DomainError(_("文件编码与所选编码（%(enc)s）不符。") % {"enc": encoding})
+        except csv.Error as exc:
+            raise _csv_error(exc, reader.line_num)
         finally:
             raw.close()
 
@@ -218,6 +242,7 @@ def _open_csv(path: Path, encoding: str, header_row: int = 1) -> RowStream:
 def _open_xlsx(path: Path, header_row: int = 1) -> RowStream:
     from openpyxl import load_workbook
 
+    check_xlsx_archive(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:
@@ -244,3 +269,44 @@ def _open_xlsx(path: Path, header_row: int = 1) -> RowStream:
             workbook.close()
 
     return RowStream(header, rows(), lambda: min(position[0] / total, 1.0))
+
+
+# ---- exports: every cell inert (no formula injection) -------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(text: str) -> bool:
+    """Text a spreadsheet would read as a formula (or that hides one behind a tab/CR)."""
+    return text.startswith(FORMULA_STARTS)
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV export: numbers stay numbers; text that a spreadsheet would run as a formula
+    gets a leading apostrophe (`'=HYPERLINK(…)` shows as text in Excel and WPS)."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, int, float, Decimal)):
+        return value
+    text = value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+    return "'" + text if is_formula_like(text) else text
+
+
+def xlsx_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = None) -> None:
+    """Write one cell with XlsxWriter as data, never as a formula: text always through `write_string`
+    (XlsxWriter's `write` turns "=…" into a live formula), numbers as numbers (so -5 stays -5)."""
+    if value is None:
+        sheet.write_blank(row, col, None, cell_format)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, col, value, cell_format)
+    elif isinstance(value, (int, float, Decimal)):
+        sheet.write_number(row, col, float(value) if isinstance(value, Decimal) else value, cell_format)
+    elif isinstance(value, (date, datetime)):
+        sheet.write_datetime(row, col, value, cell_format)
+    else:
+        sheet.write_string(row, col, str(value), cell_format)
+
+
+def xlsx_row(sheet: Any, row: int, values: Iterable[Any], cell_format: Any = None) -> None:
+    for col, value in enumerate(values):
+        xlsx_cell(sheet, row, col, value, cell_format)

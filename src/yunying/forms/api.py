@@ -12,6 +12,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from yunying.core.errors import ValidationFailed
+from yunying.core.limits import TooLarge
 from yunying.forms import selectors, services
 from yunying.forms.files import clean_files, file_token, store_upload
 from yunying.forms.models import FormDefinition, FormVersion
@@ -138,7 +139,11 @@ def upload(request: HttpRequest, file: File[UploadedFile]) -> Any:
         refs, _pending = clean_files(spec, [], [file])
     except InvalidValue as exc:
         raise ValidationFailed(exc.message, errors=[{"field": "file", "message": exc.message}])
-    ref = {**refs[0], "path": store_upload(file)}
+    try:
+        path = store_upload(file, owner=request.user)
+    except TooLarge as exc:
+        raise ValidationFailed(str(exc), errors=[{"field": "file", "message": str(exc)}]) from None
+    ref = {**refs[0], "path": path}
     return 201, UploadOut(
         token=file_token(ref), name=ref["name"], size=ref["size"] or 0, content_type=ref["content_type"]
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from yunying.core.errors import ValidationFailed
 from yunying.core.expressions import FUNCTIONS, ExpressionError, check_expression
+from yunying.forms import patterns
 from yunying.forms import schema as s
 from yunying.forms.graph import cycle_in
 from yunying.forms.schema import FieldSpec
@@ -148,13 +149,14 @@ def _check_type_properties(item: dict[str, Any], kind: str, errors: _Errors, pat
         _int_prop(item, "min_length", errors, path, 0, 5000)
         _int_prop(item, "max_length", errors, path, 1, 5000)
         _pair(item, "min_length", "max_length", errors, path, int)
-        if "regex" in item:
-            try:
-                if not isinstance(item["regex"], str) or len(item["regex"]) > 300:
-                    raise re.error("too long")
-                re.compile(item["regex"])
-            except re.error as exc:
-                errors.add(path, "regex", _("正则表达式无效：%(error)s") % {"error": exc})
+        why = patterns.problem(item["regex"]) if "regex" in item else None
+        if why:
+            label = item.get("label_zh") or path
+            errors.add(
+                path,
+                "regex",
+                _("正则表达式无效：字段“%(field)s”的格式%(why)s。") % {"field": label, "why": why},
+            )
     elif kind in (s.NUMBER, s.MONEY, s.DATE, s.DATETIME):
         if kind == s.NUMBER:
             _int_prop(item, "decimals", errors, path, 0, 6)

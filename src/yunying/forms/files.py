@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunying.core.limits import TooLarge, upload_file_check, upload_quota_check
 from yunying.forms.schema import PHOTO, FieldSpec
 from yunying.forms.values import InvalidValue
 
@@ -71,6 +72,10 @@ def _check_limits(spec: FieldSpec, name: str, size: int | None) -> None:
         )
     if size is not None and size > int(spec.max_size_mb * 1024 * 1024):
         raise InvalidValue(_("文件“%(name)s”超过 %(n)s MB。") % {"name": name, "n": f"{spec.max_size_mb:g}"})
+    try:
+        upload_file_check(name, size)
+    except TooLarge as exc:
+        raise InvalidValue(str(exc)) from None
 
 
 def clean_files(
@@ -101,10 +106,19 @@ def clean_files(
     return refs, pending
 
 
-def store_upload(upload: UploadedFile, *, storage: Storage | None = None) -> str:
-    """Write one upload under MEDIA_ROOT/forms/YYYY/MM/ with a random name; return its storage path."""
+def store_upload(upload: UploadedFile, *, owner: Any = None, storage: Storage | None = None) -> str:
+    """Write one upload under MEDIA_ROOT/forms/YYYY/MM/ with a random name; return its storage path.
+
+    With `owner`, the file counts against their quota (checked first: TooLarge when over it)."""
+    from yunying.forms.models import StoredFile
+
     storage = storage or default_storage
     now = timezone.now()
     name = f"{UPLOAD_DIR}/{now:%Y/%m}/{uuid.uuid4().hex}{_extension(upload.name or '')}"
+    if owner is not None and owner.is_authenticated:
+        upload_quota_check(user=owner, incoming=upload.size or 0)
     upload.seek(0)
-    return storage.save(name, upload)
+    path = storage.save(name, upload)
+    if owner is not None and owner.is_authenticated:
+        StoredFile.objects.create(owner=owner, path=path, size=upload.size or 0)
+    return path

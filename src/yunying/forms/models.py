@@ -89,3 +89,23 @@ class FormVersion(models.Model):
     @property
     def is_draft(self) -> bool:
         return not self.is_published
+
+
+class StoredFile(models.Model):
+    """A form attachment or photo written to storage, with who sent it: their total is held to a quota
+    (`YUNYING_UPLOAD_USER_QUOTA_MB`)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.CASCADE, related_name="+"
+    )
+    path = models.CharField(_("路径"), max_length=300)
+    size = models.PositiveBigIntegerField(_("大小"), default=0)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("表单附件")
+        verbose_name_plural = _("表单附件")
+        indexes = [models.Index(fields=["owner"], name="yyforms_storedfile_owner")]
+
+    def __str__(self) -> str:
+        return self.path

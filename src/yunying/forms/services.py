@@ -138,5 +138,5 @@ def form_submission_files_store(*, cleaned: CleanedSubmission) -> dict[str, Any]
     files behind, never a submission pointing at a missing file."""
     for pending in cleaned.uploads:
         if pending.ref.get("path") is None:
-            pending.ref["path"] = store_upload(pending.file)
+            pending.ref["path"] = store_upload(pending.file, owner=cleaned.user)
     return cleaned.data

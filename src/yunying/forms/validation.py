@@ -17,7 +17,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from yunying.core.errors import ValidationFailed
-from yunying.core.expressions import ExpressionError, parse_expression
+from yunying.core.expressions import ExpressionError, ExpressionLimitExceeded, compiled
+from yunying.core.limits import TooLarge, upload_quota_check
 from yunying.forms import schema as s
 from yunying.forms.files import PendingUpload, clean_files
 from yunying.forms.graph import evaluation_order
@@ -46,6 +47,7 @@ class CleanedSubmission:
     data: dict[str, Any]
     totals: dict[str, dict[str, int | Decimal]] = field(default_factory=dict)
     uploads: list[PendingUpload] = field(default_factory=list)
+    user: Any = None
 
 
 def _files_for(files: Any, path: str) -> list[Any]:
@@ -163,14 +165,15 @@ class _Validation:
         return rows
 
     def evaluate(self, spec: FieldSpec, context: Mapping[str, Any], path: str) -> Any:
-        compiled = parse_expression(spec.expression)
+        expression = compiled(spec.expression)
         try:
-            return coerce_result(spec, compiled.evaluate(context))
+            return coerce_result(spec, expression.evaluate(context))
         except (ExpressionError, InvalidValue) as exc:
             inputs_missing = any(
-                context.get(name) is None or is_empty(context.get(name)) for name in compiled.names
+                context.get(name) is None or is_empty(context.get(name)) for name in expression.names
             )
-            if not inputs_missing and not self.errors:
+            over_limits = isinstance(exc, ExpressionLimitExceeded)  # shown even beside other errors
+            if over_limits or (not inputs_missing and not self.errors):
                 self.fail(path, _("无法计算：%(error)s") % {"error": exc.message})
             return None
 
@@ -180,7 +183,7 @@ class _Validation:
             if table.type != s.TABLE or not self.visible[table.key]:
                 continue
             computed = [c for c in table.columns if c.is_computed]
-            deps = {c.key: parse_expression(c.expression).names & {x.key for x in computed} for c in computed}
+            deps = {c.key: compiled(c.expression).names & {x.key for x in computed} for c in computed}
             order = evaluation_order([c.key for c in computed], deps)
             by_key = {c.key: c for c in computed}
             for row in self.values[table.key]:
@@ -191,7 +194,7 @@ class _Validation:
 
     def compute_top(self) -> None:
         computed = {f.key: f for f in self.schema if f.is_computed}
-        deps = {k: parse_expression(f.expression).names & set(computed) for k, f in computed.items()}
+        deps = {k: compiled(f.expression).names & set(computed) for k, f in computed.items()}
         for key in evaluation_order(list(computed), deps):
             if self.visible[key]:
                 self.values[key] = self.evaluate(computed[key], self.values, key)
@@ -234,12 +237,18 @@ def form_submission_validate(
     if run.errors:
         errors: list[dict[str, object]] = [{"field": p, "message": m} for p, m in run.errors.items()]
         raise ValidationFailed(_("提交的表单有误，请检查标出的字段。"), errors=errors)
+    if run.uploads:
+        try:
+            upload_quota_check(user=user, incoming=sum(p.file.size or 0 for p in run.uploads))
+        except TooLarge as exc:
+            raise ValidationFailed(str(exc), errors=[{"field": "", "message": str(exc)}]) from None
     return CleanedSubmission(
         version=version,
         values=run.values,
         data=data_to_json(schema, run.values),
         totals=run.totals(),
         uploads=run.uploads,
+        user=user,
     )
 
 

@@ -10,13 +10,13 @@ JSON: Decimal → "12.50" (a string, exact), date → "2025-01-31", datetime →
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunying.forms import patterns
 from yunying.forms import schema as s
 from yunying.forms.schema import FieldSpec
 
@@ -96,9 +96,20 @@ def _clean_text(spec: FieldSpec, raw: Any) -> str:
         raise InvalidValue(_("至少输入 %(n)d 个字。") % {"n": spec.min_length})
     if len(text) > limit:
         raise InvalidValue(_("最多输入 %(n)d 个字（现在 %(len)d 个）。") % {"n": limit, "len": len(text)})
-    if spec.regex and not re.fullmatch(spec.regex, text):
-        raise InvalidValue(_("格式不正确。"))
+    if spec.regex:
+        _check_pattern(spec.regex, text)
     return text
+
+
+def _check_pattern(pattern: str, text: str) -> None:
+    if len(text) > patterns.max_input():
+        raise InvalidValue(_("内容过长，无法检查格式（最多 %(n)d 个字）。") % {"n": patterns.max_input()})
+    try:
+        matched = patterns.full_match(pattern, text)
+    except patterns.PatternError:
+        raise InvalidValue(_("此字段的格式规则无法使用，请联系表单设计者修改。")) from None
+    if not matched:
+        raise InvalidValue(_("格式不正确。"))
 
 
 def _check_range(spec: FieldSpec, value: Any) -> None:

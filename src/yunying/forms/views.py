@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yunying.core.errors import DomainError, ValidationFailed
+from yunying.core.limits import json_loads_limited
 from yunying.forms import pickers, selectors, services
 from yunying.forms.definition import definition_clean
 from yunying.forms.files import file_from_token
@@ -108,12 +109,14 @@ def preview(request: HttpRequest, key: str) -> HttpResponse:
     """The designer's unsaved fields, checked and rendered exactly as the saved form will be."""
     definition = selectors.form_definition_get(user=request.user, key=key)
     try:
-        fields = json.loads(request.body or b"[]").get("fields")
+        fields = json_loads_limited(request.body or b"{}").get("fields")
         cleaned = definition_clean(fields)
     except ValidationFailed as exc:
         return render(request, "yyforms/_definition_errors.html", {"errors": exc.errors}, status=422)
     except (ValueError, AttributeError):
         return HttpResponse(_("请求格式不正确。"), status=400)
+    except DomainError as exc:
+        return HttpResponse(str(exc), status=422)
     version = FormVersion(definition=definition, number=0, fields=cleaned)
     return HttpResponse(render_form(version, user=request.user, prefix="preview-"))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from yunying.core.expressions import ExpressionError, parse_expression
+from yunying.core.expressions import ExpressionError, compiled
 from yunying.forms import schema as s
 from yunying.forms.schema import FormSchema
 from yunying.forms.values import InvalidValue, clean_scalar, empty_value, is_empty
@@ -15,7 +15,7 @@ from yunying.forms.values import InvalidValue, clean_scalar, empty_value, is_emp
 def condition_holds(source: str, context: Mapping[str, Any]) -> bool:
     """A condition that cannot be evaluated (e.g. a blank number compared with 1000) does not hold."""
     try:
-        return bool(parse_expression(source).evaluate(context))
+        return bool(compiled(source).evaluate(context))
     except ExpressionError:
         return False
 

@@ -6,7 +6,7 @@ from yunying.org.models import Appointment, Employee, OrgUnit, Position
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(SimpleHistoryAdmin):
-    list_display = ("code", "name", "kind", "parent", "area", "opened_on", "closed_on")
+    list_display = ("code", "name", "kind", "parent", "area", "time_zone", "opened_on", "closed_on")
     list_filter = ("kind", "area")
     search_fields = ("code", "name", "area")
     autocomplete_fields = ("parent",)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from yunying.org import selectors
 from yunying.org.models import Employee, OrgUnit
@@ -19,16 +20,25 @@ class UnitOut(Schema):
     kind: str
     parent_code: str | None
     area: str
+    time_zone: str = Field(description="The unit's own time zone; empty: inherited from the unit above")
+    zone: str = Field(description="The time zone the unit's days are counted in (own, inherited or company)")
 
     @staticmethod
-    def from_unit(unit: OrgUnit) -> UnitOut:
+    def from_unit(unit: OrgUnit, zones: dict[int, ZoneInfo] | None = None) -> UnitOut:
         return UnitOut(
             code=unit.code,
             name=unit.name,
             kind=unit.kind,
             parent_code=unit.parent.code if unit.parent else None,
             area=unit.area,
+            time_zone=unit.time_zone,
+            zone=_zone(unit, zones),
         )
+
+
+def _zone(unit: OrgUnit, zones: dict[int, ZoneInfo] | None) -> str:
+    zone = zones.get(unit.pk) if zones is not None else None
+    return (zone or selectors.unit_zone(unit)).key
 
 
 class StoreOut(Schema):
@@ -41,6 +51,10 @@ class StoreOut(Schema):
     closed_on: date | None
     address: str
     phone: str
+    time_zone: str = Field(description="The store's own time zone; empty: inherited from the unit above")
+    zone: str = Field(
+        description="The time zone the store's days (sales dates, open or closed) are counted in"
+    )
 
 
 class SeatOut(Schema):
@@ -81,7 +95,7 @@ class EmployeeOut(Schema):
     positions: list[AppointmentOut]
 
 
-def _store_out(store: OrgUnit) -> dict[str, object]:
+def _store_out(store: OrgUnit, zones: dict[int, ZoneInfo] | None = None) -> dict[str, object]:
     region = store.parent if store.parent and store.parent.kind == "region" else None
     return {
         "code": store.code,
@@ -93,6 +107,8 @@ def _store_out(store: OrgUnit) -> dict[str, object]:
         "closed_on": store.closed_on,
         "address": store.address,
         "phone": store.phone,
+        "time_zone": store.time_zone,
+        "zone": _zone(store, zones),
     }
 
 
@@ -118,7 +134,8 @@ def _employee_out(employee: Employee, appointments: list) -> dict[str, object]: 
 
 @router.get("/units", response=list[UnitOut], summary="List org units in scope")
 def list_units(request: HttpRequest, kind: str | None = None) -> list[UnitOut]:
-    return [UnitOut.from_unit(u) for u in selectors.unit_list(user=request.user, kind=kind)]
+    zones = selectors.unit_zones()
+    return [UnitOut.from_unit(u, zones) for u in selectors.unit_list(user=request.user, kind=kind)]
 
 
 @router.get("/units/{code}", response=UnitOut, summary="Read an org unit")
@@ -130,7 +147,8 @@ def read_unit(request: HttpRequest, code: str) -> UnitOut:
 def list_stores(
     request: HttpRequest, region: str | None = None, q: str | None = None
 ) -> list[dict[str, object]]:
-    return [_store_out(s) for s in selectors.store_list(user=request.user, region=region, q=q)]
+    zones = selectors.unit_zones()
+    return [_store_out(s, zones) for s in selectors.store_list(user=request.user, region=region, q=q)]
 
 
 @router.get("/stores/{code}", response=StoreDetailOut, summary="Read a store with its positions")

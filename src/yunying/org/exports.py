@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 import xlsxwriter
 from django.utils.translation import gettext as _
 
 from yunying.core.errors import NotFound
+from yunying.core.tabular import xlsx_cell, xlsx_row
 from yunying.org import selectors
 from yunying.org.imports import HEADINGS
 
@@ -18,9 +20,11 @@ def _workbook(headings: list[str], rows: list[list[Any]]) -> bytes:
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "default_date_format": "yyyy-mm-dd"})
     sheet = workbook.add_worksheet()
     bold = workbook.add_format({"bold": True, "bg_color": "#EEF3FA"})
-    sheet.write_row(0, 0, headings, bold)
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    xlsx_row(sheet, 0, headings, bold)
     for index, row in enumerate(rows, start=1):
-        sheet.write_row(index, 0, row)
+        for col, value in enumerate(row):
+            xlsx_cell(sheet, index, col, value, date_format if isinstance(value, date) else None)
     sheet.set_column(0, len(headings) - 1, 16)
     sheet.freeze_panes(1, 0)
     workbook.close()
@@ -30,7 +34,16 @@ def _workbook(headings: list[str], rows: list[list[Any]]) -> bytes:
 def export_xlsx(*, user: Any, kind: str) -> bytes:
     if kind == "stores":
         rows = [
-            [s.code, s.name, s.area, s.region.code if s.region else "", s.opened_on or "", s.address, s.phone]
+            [
+                s.code,
+                s.name,
+                s.area,
+                s.region.code if s.region else "",
+                s.opened_on or "",
+                s.address,
+                s.phone,
+                s.time_zone,
+            ]
             for s in selectors.store_list(user=user)
         ]
         return _workbook(HEADINGS["stores"], rows)

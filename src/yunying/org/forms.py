@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from yunying.org.models import Employee, OrgUnit, Position, Store, UnitKind
+from yunying.org.models import Employee, OrgUnit, Position, Store, UnitKind, validate_time_zone
 from yunying.org.scope import employees_visible_to, stores_visible_to, units_visible_to
 
 NO_REGION = ""
@@ -24,7 +24,12 @@ class _Bootstrap:
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker: its value must be ISO (2026-12-01), whatever the language's date format."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None):
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 def _region_choices(user: Any) -> list[tuple[str, str]]:
@@ -40,6 +45,13 @@ class StoreForm(_Bootstrap, forms.Form):
     opened_on = forms.DateField(label=_("开业日期"), required=False, widget=DateInput)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     phone = forms.CharField(label=_("电话"), max_length=30, required=False)
+    time_zone = forms.CharField(
+        label=_("时区"),
+        max_length=50,
+        required=False,
+        validators=[validate_time_zone],
+        help_text=_("IANA 时区名，如 Asia/Urumqi；留空则沿用上级单位的时区，最终为公司时区"),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -54,6 +66,13 @@ class StoreEditForm(_Bootstrap, forms.Form):
     closed_on = forms.DateField(label=_("停业日期"), required=False, widget=DateInput)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     phone = forms.CharField(label=_("电话"), max_length=30, required=False)
+    time_zone = forms.CharField(
+        label=_("时区"),
+        max_length=50,
+        required=False,
+        validators=[validate_time_zone],
+        help_text=_("IANA 时区名，如 Asia/Urumqi；留空则沿用上级单位的时区，最终为公司时区"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

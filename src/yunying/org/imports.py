@@ -22,6 +22,7 @@ STORE_COLUMNS: dict[str, tuple[str, ...]] = {
     "opened_on": ("开业日期",),
     "address": ("地址",),
     "phone": ("电话",),
+    "time_zone": ("时区",),
 }
 STORE_REQUIRED = ("code", "name", "area")
 
@@ -139,7 +140,13 @@ def _store_row(actor: Any, values: dict[str, Any]) -> None:
         "opened_on": cells.date("opened_on"),
         "address": cell_text(values.get("address")),
         "phone": cell_text(values.get("phone")),
+        "time_zone": cell_text(values.get("time_zone")),
     }
+    if fields["time_zone"]:
+        try:
+            services.check_time_zone(fields["time_zone"])
+        except DomainError as exc:
+            cells.fail("time_zone", str(exc))
     region = None
     if region_code:
         region = OrgUnit.objects.filter(code=region_code, kind=UnitKind.REGION).first()

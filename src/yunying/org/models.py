@@ -4,14 +4,17 @@ positions with their direct superior, people, and their appointments (history ke
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from yunying.core import clock
 from yunying.core.models import TimeStampedModel
 
 
@@ -21,6 +24,17 @@ class UnitKind(models.TextChoices):
     DEPARTMENT = "department", _("部门")
     REGION = "region", _("区域")
     STORE = "store", _("分店")
+
+
+def validate_time_zone(value: str) -> None:
+    """A unit's time zone is empty (inherited) or a real IANA zone name."""
+    if value and clock.zone_named(value) is None:
+        raise ValidationError(
+            _(
+                "“%(zone)s”不是有效的时区名称，请填写如 Asia/Shanghai 的 IANA 时区名，或留空沿用上级单位的时区。"
+            ),
+            params={"zone": value},
+        )
 
 
 class OrgUnit(TimeStampedModel):
@@ -42,7 +56,14 @@ class OrgUnit(TimeStampedModel):
     phone = models.CharField(_("电话"), max_length=30, blank=True)
     opened_on = models.DateField(_("开业日期"), null=True, blank=True)
     closed_on = models.DateField(_("停业日期"), null=True, blank=True)
-    time_zone = models.CharField(_("时区"), max_length=50, default="Asia/Shanghai")
+    time_zone = models.CharField(
+        _("时区"),
+        max_length=50,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
+        help_text=_("IANA 时区名，如 Asia/Urumqi；留空则沿用上级单位的时区，最终为公司时区"),
+    )
     sort_order = models.IntegerField(_("排序"), default=0)
     history = HistoricalRecords()
 
@@ -66,8 +87,26 @@ class OrgUnit(TimeStampedModel):
         return parent if parent is not None and parent.kind == UnitKind.REGION else None
 
     @property
+    def zone(self) -> ZoneInfo:
+        """The unit's own time zone: its ``time_zone``, else the nearest ancestor's, else the company's."""
+        unit: OrgUnit | None = self
+        seen: set[int | None] = set()
+        while unit is not None and unit.pk not in seen:
+            seen.add(unit.pk)
+            found = clock.zone_named(unit.time_zone) if unit.time_zone else None
+            if found is not None:
+                return found
+            unit = unit.parent
+        return clock.company_zone()
+
+    @property
+    def today(self) -> date:
+        """The calendar day at the unit (a store in another time zone has its own)."""
+        return clock.today(self.zone)
+
+    @property
     def is_open(self) -> bool:
-        return self.closed_on is None or self.closed_on > date.today()
+        return self.closed_on is None or self.closed_on > self.today
 
 
 class StoreManager(models.Manager["Store"]):
@@ -164,7 +203,7 @@ class Employee(TimeStampedModel):
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def active(self, on: date | None = None) -> AppointmentQuerySet:
-        on = on or date.today()
+        on = on or clock.today()
         return self.filter(started_on__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
 
 
@@ -196,5 +235,5 @@ class Appointment(TimeStampedModel):
 
     @property
     def is_active(self) -> bool:
-        today = date.today()
+        today = clock.today()
         return self.started_on <= today and (self.ended_on is None or self.ended_on > today)

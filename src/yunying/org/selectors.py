@@ -4,13 +4,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from yunying.core import clock
 from yunying.core.errors import NotFound
 from yunying.org.models import Appointment, Employee, OrgUnit, Position, Store, UnitKind
 from yunying.org.scope import employees_visible_to, scope_for, stores_visible_to, units_visible_to
+
+
+def unit_zone(unit: OrgUnit) -> ZoneInfo:
+    """The time zone a unit lives in: its own, else the nearest ancestor's, else the company's."""
+    return unit.zone
+
+
+def unit_zones() -> dict[int, ZoneInfo]:
+    """Every unit's time zone (as :func:`unit_zone`), read in one query: for checks over many stores."""
+    rows = {
+        pk: (parent_id, name)
+        for pk, parent_id, name in OrgUnit.objects.values_list("pk", "parent_id", "time_zone")
+    }
+    company = clock.company_zone()
+    zones: dict[int, ZoneInfo] = {}
+
+    def zone_of(pk: int, depth: int = 0) -> ZoneInfo:
+        if pk in zones:
+            return zones[pk]
+        parent_id, name = rows[pk]
+        found = clock.zone_named(name) if name else None
+        if found is None:
+            found = zone_of(parent_id, depth + 1) if parent_id in rows and depth < 50 else company
+        zones[pk] = found
+        return found
+
+    for pk in rows:
+        zone_of(pk)
+    return zones
 
 
 def _active_appointments() -> Prefetch[Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yunying.core import clock
 from yunying.core.errors import DomainError, NotFound, PermissionDenied
 from yunying.core.settings_store import setting_get, setting_get_int
 from yunying.org.models import Appointment, Employee, OrgUnit, Position, Store, UnitKind
@@ -72,6 +73,20 @@ def check_same_area(store: OrgUnit, region: OrgUnit) -> None:
         )
 
 
+def check_time_zone(name: str) -> str:
+    """A unit's time zone: empty (inherited from the unit above, finally the company's) or an IANA name."""
+    name = (name or "").strip()
+    if name and clock.zone_named(name) is None:
+        raise DomainError(
+            _(
+                "“%(zone)s”不是有效的时区名称，请填写如 Asia/Shanghai 的 IANA 时区名，或留空沿用上级单位的时区。"
+            )
+            % {"zone": name},
+            field="time_zone",
+        )
+    return name
+
+
 def _unique_code(code: str) -> str:
     code = code.strip()
     if not code:
@@ -92,6 +107,7 @@ def store_create(
     opened_on: date | None = None,
     address: str = "",
     phone: str = "",
+    time_zone: str = "",
 ) -> Store:
     parent = region if region is not None else management_department()
     require_perm(actor, "org.add_store", parent)
@@ -106,6 +122,7 @@ def store_create(
         opened_on=opened_on,
         address=address,
         phone=phone,
+        time_zone=check_time_zone(time_zone),
     )
     if region is not None:
         if region.kind != UnitKind.REGION:
@@ -127,6 +144,7 @@ def store_update(*, actor: Any, store: Store, **fields: Any) -> Store:
         setattr(store, key, value.strip() if isinstance(value, str) else value)
     if not store.name:
         raise DomainError(_("门店名称不能为空。"), field="name")
+    store.time_zone = check_time_zone(store.time_zone)
     if store.opened_on and store.closed_on and store.closed_on < store.opened_on:
         raise DomainError(_("停业日期不能早于开业日期。"), field="closed_on")
     if store.region is not None:
@@ -256,7 +274,7 @@ def appointment_create(
     *, actor: Any, employee: Employee, position: Position, unit: OrgUnit, started_on: date | None = None
 ) -> Appointment:
     require_perm(actor, "org.add_appointment", unit)
-    started_on = started_on or date.today()
+    started_on = started_on or clock.today()
     # Serialise appointments to one unit so two concurrent ones cannot both pass the head-count rule.
     OrgUnit.objects.select_for_update().filter(pk=unit.pk).first()
     appointment_validate(employee=employee, position=position, unit=unit, on=started_on)
@@ -268,7 +286,7 @@ def appointment_end(
     *, actor: Any, appointment: Appointment, ended_on: date | None = None, reason: str = ""
 ) -> Appointment:
     require_perm(actor, "org.change_appointment", appointment.unit)
-    ended_on = ended_on or date.today()
+    ended_on = ended_on or clock.today()
     if appointment.ended_on is not None:
         raise DomainError(_("该任职已经结束。"))
     if ended_on < appointment.started_on:

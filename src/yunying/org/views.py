@@ -63,6 +63,7 @@ def stores(request: HttpRequest) -> HttpResponse:
                 opened_on=data["opened_on"],
                 address=data["address"],
                 phone=data["phone"],
+                time_zone=data["time_zone"],
             ),
             _("门店已添加。"),
         )
@@ -92,7 +93,8 @@ def store(request: HttpRequest, code: str) -> HttpResponse:
     appoint_form = AppointmentForm(user=request.user, unit=the_store)
     edit_form = StoreEditForm(
         initial={
-            f: getattr(the_store, f) for f in ("name", "area", "opened_on", "closed_on", "address", "phone")
+            f: getattr(the_store, f)
+            for f in ("name", "area", "opened_on", "closed_on", "address", "phone", "time_zone")
         }
     )
     if request.method == "POST":
@@ -124,6 +126,7 @@ def store(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "store": the_store,
         "seats": selectors.unit_seats(the_store),
+        "zone": selectors.unit_zone(the_store).key,
         "move_form": move_form,
         "edit_form": edit_form,
         "appoint_form": appoint_form,

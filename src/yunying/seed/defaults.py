@@ -10,7 +10,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "org.region_min_stores": (4, "组建区域所需的同一地区最少门店数"),
     "org.region_assistant_min_stores": (5, "区域可设区域经理助理的最少门店数"),
     "org.management_department_code": ("D-MGMT", "运营管理部的单位编码；无区域的门店由其直接管理"),
-    "org.default_time_zone": ("Asia/Shanghai", "门店默认时区"),
+    "inspections.finding_days": (3, "巡店整改项的整改期限（自然日）"),
+    "inspections.finding_days_critical": (1, "红线项整改期限（自然日）"),
 }
 
 _ORG_MANAGE = (
@@ -30,7 +31,15 @@ _ORG_MANAGE = (
 )
 _AREA_MANAGE = ("org.add_employee", "org.add_appointment", "org.change_appointment", "org.change_employee")
 _SALES_IMPORT = ("analytics.add_salesimport",)
+_CALENDAR_MANAGE = (
+    "core.add_calendaroverride",
+    "core.change_calendaroverride",
+    "core.delete_calendaroverride",
+    "core.add_workinghours",
+    "core.change_workinghours",
+)
 _TARGETS_MANAGE = ("analytics.add_storetarget", "analytics.change_storetarget", *_SALES_IMPORT)
+_INSPECT = ("inspections.conduct_visit",)
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=(*_ORG_MANAGE, *_TARGETS_MANAGE),
+        permissions=(*_ORG_MANAGE, *_TARGETS_MANAGE, *_CALENDAR_MANAGE),
     ),
     PositionSeed(
         "MKT-HEAD", "营销部经理", "Head of marketing", "department", "OPS-MGR", True, max_per_unit=1
@@ -83,9 +92,17 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=(*_ORG_MANAGE, *_SALES_IMPORT),
+        permissions=(*_ORG_MANAGE, *_SALES_IMPORT, *_INSPECT, *_CALENDAR_MANAGE),
     ),
-    PositionSeed("SUPERVISOR", "督导专员", "Supervisor", "department", "MGMT-HEAD", sees_everything=True),
+    PositionSeed(
+        "SUPERVISOR",
+        "督导专员",
+        "Supervisor",
+        "department",
+        "MGMT-HEAD",
+        sees_everything=True,
+        permissions=_INSPECT,
+    ),
     PositionSeed(
         "AREA-MGR",
         "区域经理",
@@ -94,7 +111,7 @@ POSITIONS: list[PositionSeed] = [
         "MGMT-HEAD",
         True,
         max_per_unit=1,
-        permissions=_AREA_MANAGE,
+        permissions=(*_AREA_MANAGE, *_INSPECT),
     ),
     PositionSeed(
         "AREA-ASST",
@@ -104,6 +121,7 @@ POSITIONS: list[PositionSeed] = [
         "AREA-MGR",
         max_per_unit=1,
         min_stores_setting="org.region_assistant_min_stores",
+        permissions=_INSPECT,
     ),
     PositionSeed(
         "STORE-MGR",
@@ -114,7 +132,7 @@ POSITIONS: list[PositionSeed] = [
         True,
         True,
         max_per_unit=1,
-        permissions=("org.change_appointment",),
+        permissions=("org.change_appointment", "inspections.answer_finding"),
     ),
     PositionSeed("FOH-LEAD", "前厅主管", "Front-of-house lead", "store", "STORE-MGR", is_store_standard=True),
     PositionSeed("KITCHEN-LEAD", "厨房主管", "Kitchen lead", "store", "STORE-MGR", is_store_standard=True),

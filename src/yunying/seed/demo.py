@@ -165,9 +165,20 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     admin.first_name = "系统管理员"
     admin.save(update_fields=["first_name"])
 
+    from yunying.core.calendar_services import calendar_demo_load
     from yunying.workflow.demo import workflow_demo_load
+    from yunying.workflow.sla_demo import sla_demo_load
 
+    calendar_demo_load()  # office hours, store opening hours, a day off, a renovation
     workflow_demo_load()  # a few running and finished requests for the inbox and the monitor
+    sla_demo_load()  # two of them waiting for ten days: reminded, overdue, escalated
+    from yunying.notifications.demo import notifications_demo_load
+
+    notifications_demo_load()  # a (switched-off) group robot; the requests above filled the bells
+
+    from yunying.inspections.demo import inspections_demo_load
+
+    inspections_demo_load(seed=seed)  # six weeks of store visits, scores and findings
 
     logins = [
         ("gm", "总经理"),

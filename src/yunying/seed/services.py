@@ -53,7 +53,16 @@ def seed_defaults() -> dict[str, int]:
             position.superior = by_code[seed.superior]
             position.save(update_fields=["superior"])
     created.update(seed_forms())
+    from yunying.core.calendar_services import seed_calendar
+
+    created.update(seed_calendar())
     from yunying.workflow.seed import seed_workflow
 
     created.update(seed_workflow())
+    from yunying.inspections.seed import seed_inspections
+
+    created.update(seed_inspections())
+    from yunying.notifications.services import kinds_seed
+
+    created["notification_kinds"] = kinds_seed()
     return created

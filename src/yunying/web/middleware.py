@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
-from yunying.core.errors import NotFound, PermissionDenied
+from yunying.core.errors import DomainError, NotFound, PermissionDenied
+from yunying.core.limits import json_loads_limited, megabytes
+from yunying.web.uploads import policy_for
 
 
 class DomainErrorMiddleware:
@@ -49,4 +54,84 @@ class LanguageMiddleware:
             response = self.get_response(request)
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class RequestLimitMiddleware:
+    """Permission first, then size, then the body: applies `yunying.web.uploads` before anything reads
+    the request body (it sits before CsrfViewMiddleware, which reads `request.POST`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return self._refuse(request, 400, _("请求头 Content-Length 无效。"))
+        if length <= 0:
+            return None  # WSGI reads no body without a length
+        match = request.resolver_match
+        policy = policy_for(match.view_name if match else None)
+        limit = settings.YUNYING_MAX_BODY_BYTES
+        if policy is not None:
+            user = _caller(request)
+            if not policy.allowed(user):
+                if user.is_authenticated:
+                    return self._refuse(request, 403, _("您没有执行此操作的权限。"))
+                if _is_api(request):
+                    return self._refuse(request, 401, "Authentication required")
+                return redirect_to_login(request.get_full_path())
+            limit = policy.max_bytes()
+        if length > limit:
+            message = _("上传的内容过大（上限 %(n)s MB）。") % {"n": megabytes(limit)}
+            if _is_api(request) and request.content_type == "application/json":
+                return JsonResponse({"detail": message, "code": "too_large"}, status=422)  # like too deep
+            return self._refuse(request, 413, message)
+        if _is_api(request) and request.content_type == "application/json":
+            # Parsed once here, within the depth limit; the API's parser takes the result.
+            try:
+                request.parsed_json = json_loads_limited(request.body)  # type: ignore[attr-defined]
+            except DomainError as exc:
+                return JsonResponse({"detail": str(exc), "code": exc.code}, status=422)
+        return None
+
+    @staticmethod
+    def _refuse(request: HttpRequest, status: int, message: str) -> HttpResponse:
+        if _is_api(request):
+            code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 413: "too_large"}[status]
+            return JsonResponse({"detail": message, "code": code}, status=status)
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _caller(request: HttpRequest) -> Any:
+    """The session's user, or the owner of a Bearer token (the API authenticates it again later)."""
+    user = request.user
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not user.is_authenticated and header.lower().startswith("bearer "):
+        from yunying.accounts.services import token_authenticate
+
+        return token_authenticate(header[7:].strip()) or user
+    return user
+
+
+class SecurityHeadersMiddleware:
+    """The Content-Security-Policy (settings.YUNYING_CSP) on every response that has none."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.YUNYING_CSP:
+            response.headers.setdefault("Content-Security-Policy", settings.YUNYING_CSP)
         return response

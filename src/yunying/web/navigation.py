@@ -31,6 +31,7 @@ class NavSection:
 # Sections of the sidebar, in order; an item names its section by key.
 SECTIONS: list[tuple[str, Any]] = [
     ("", ""),
+    ("inspections", _("督导巡店")),
     ("org", _("组织")),
     ("performance", _("业绩")),
     ("admin", _("管理")),
@@ -49,6 +50,7 @@ def navigation_for(user: Any) -> list[NavItem]:
     scope = scope_for(user)
     items = [NavItem(_("首页"), reverse("home"), "home", "home")]
     items.extend(_workflow_items(user))
+    items.extend(_inspection_items(user, scope.everything or bool(scope.unit_ids)))
     items.append(NavItem(_("组织架构"), reverse("org:chart"), "sitemap", "chart", section="org"))
     if scope.everything or scope.unit_ids:
         items.append(
@@ -82,6 +84,12 @@ def navigation_for(user: Any) -> list[NavItem]:
         )
     if user.has_perm("yyforms.design_form"):
         items.append(NavItem(_("表单设计"), reverse("yyforms:list"), "forms", "forms", section="admin"))
+    if user.is_superuser or user.has_perm("notifications.change_robot"):
+        items.append(
+            NavItem(_("群机器人"), reverse("notifications:robots"), "robot", "robots", section="admin")
+        )
+    if user.has_perm("core.change_calendaroverride"):
+        items.append(NavItem(_("营业日历"), reverse("calendar"), "calendar", "calendar", section="admin"))
     if user.is_staff:
         items.append(NavItem(_("系统管理"), reverse("admin:index"), "settings", "admin", section="admin"))
     return items
@@ -106,3 +114,25 @@ def _workflow_items(user: Any) -> list[NavItem]:
             )
         )
     return items
+
+
+def _inspection_items(user: Any, sees_stores: bool) -> list[NavItem]:
+    if not sees_stores:
+        return []
+    return [
+        NavItem(
+            _("巡店记录"),
+            reverse("inspections:visits"),
+            "clipboard-check",
+            "insp-visits",
+            section="inspections",
+        ),
+        NavItem(_("整改项"), reverse("inspections:findings"), "tool", "insp-findings", section="inspections"),
+        NavItem(
+            _("检查表"),
+            reverse("inspections:templates"),
+            "list-check",
+            "insp-templates",
+            section="inspections",
+        ),
+    ]

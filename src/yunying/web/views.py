@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yunying.accounts import services as account_services
+from yunying.accounts.backends import client_ip
 from yunying.core.errors import DomainError
 from yunying.core.health import health_check
 from yunying.web import selectors
@@ -39,8 +40,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         username = request.POST.get("username", "").strip()
         password = request.POST.get("password", "")
         context.update(username=username, next=request.POST.get("next", ""))
-        if account_services.login_is_locked(username):
-            context["error"] = _("登录失败次数过多，该账号已暂时锁定，请 15 分钟后再试。")
+        if account_services.login_is_locked(username, client_ip(request)):
+            context["error"] = _("登录失败次数过多，已暂时锁定，请 15 分钟后再试。")
             return render(request, "registration/login.html", context, status=429)
         try:
             user = authenticate(request, username=username, password=password)

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 
 from yunying.accounts.models import User
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from yunying.workflow import runtime, selectors
-from yunying.workflow.engine import EngineError
+from yunying.workflow import runtime, selectors, sla
 from yunying.workflow.forms_bridge import StepForm, to_json
 from yunying.workflow.models import (
     OPEN_STATUSES,
@@ -34,7 +33,7 @@ def already_handled() -> Conflict:
 
 
 # The version's documents are not needed to act: its parsed definition is cached (runtime.definition_of).
-_VERSION_DOCUMENTS = ("version__spec", "version__bpmn_xml", "version__dmn_xml")
+_VERSION_DOCUMENTS = ("version__spec", "version__bpmn_xml", "version__dmn_xml", "version__bpmn_extra")
 
 
 def _involved(actor: Any, task_id: int) -> tuple[int | None, bool]:
@@ -146,38 +145,50 @@ def _typed(instance: ProcessInstance, row: WorkTask) -> dict[str, Any]:
         return dict(row.data)
 
 
+def _step_values(instance: ProcessInstance, task: WorkTask, values: dict[str, Any] | None) -> dict[str, Any]:
+    """The step's submitted values: ``values`` for the step's own task, else its main task's."""
+    if task.kind == TaskKind.ENGINE and values is not None:
+        return dict(values)
+    main = WorkTask.objects.filter(
+        instance_id=instance.pk, engine_task_id=task.engine_task_id, kind=TaskKind.ENGINE
+    ).first()
+    return _typed(instance, main) if main is not None else {}
+
+
 def _complete_engine_step(
     instance: ProcessInstance,
     task: WorkTask,
     actor: Any,
     values: dict[str, Any] | None = None,
     rows: list[WorkTask] | None = None,
+    outcome: str = "approved",
 ) -> bool:
-    """Complete the engine task behind ``task`` with the step's submitted values, and run on
-    (``rows``: the instance's open rows, if just read). True when the current steps are fresh."""
-    merged: dict[str, Any] = {}
-    if task.kind == TaskKind.ENGINE and values is not None:
-        merged.update(values)
-    else:
-        main = WorkTask.objects.filter(
-            instance_id=instance.pk, engine_task_id=task.engine_task_id, kind=TaskKind.ENGINE
-        ).first()
-        if main is not None:
-            merged.update(_typed(instance, main))
-    merged["approved"] = True
+    """Complete the engine task behind ``task`` with the step's submitted values and the decision
+    (``outcome``, in its reserved place), and run on (``rows``: the instance's open rows, if just
+    read). True when the current steps are fresh. If the engine fails, the instance goes to error
+    (:func:`runtime.guarded`) and the step's row stays finished: retry completes it again."""
+    merged = _step_values(instance, task, values)
     eng = runtime.engine_load(instance)
-    try:
-        eng.complete_task(task.engine_task_id, merged)
-    except EngineError as exc:
-        raise runtime.engine_error(exc) from None
-    if instance.definition.rules_snapshot:
-        step_data = eng.task_data(task.engine_task_id)
-        runtime.fire_rules(instance, "step_completed", step_data, step=task.element_id, outcome="approved")
-    props = _step_props(instance, task)
-    runtime.copy_to(instance, props.get("yunying:cc") or props.get("cc") or "", task.name)
-    fresh = runtime.sync(instance, eng, actor=actor, rows=rows)
-    runtime.engine_save(instance, eng)
-    return fresh
+
+    def work() -> bool:
+        data = runtime.decision(eng.task_data(task.engine_task_id), task.element_id, outcome, merged)
+        eng.complete_task(task.engine_task_id, data)
+        if instance.definition.rules_snapshot:
+            step_data = eng.task_data(task.engine_task_id)
+            runtime.fire_rules(instance, "step_completed", step_data, step=task.element_id, outcome=outcome)
+        props = _step_props(instance, task)
+        runtime.copy_to(instance, props.get("yunying:cc") or props.get("cc") or "", task.name)
+        fresh = runtime.sync(instance, eng, actor=actor, rows=rows)
+        runtime.engine_save(instance, eng)
+        return fresh
+
+    return bool(runtime.guarded(instance, work))
+
+
+def reject_routed(props: dict[str, str]) -> bool:
+    """The step declares that 驳回 goes on along the diagram (a gateway on ``_outcome``/``approved``)
+    instead of ending the instance: ``yunying:onReject="route"``."""
+    return (props.get("yunying:onReject") or props.get("onReject") or "") == "route"
 
 
 def _save(instance: ProcessInstance, *, current_fresh: bool = False) -> None:
@@ -219,6 +230,8 @@ def task_approve(
     """同意: submit the step's form; the process goes on once every part of the step is done."""
     with locked(actor, task_id) as (instance, task), runtime.batched_events(instance):
         _require_act(actor, task)
+        if task.kind == TaskKind.RESUBMIT:  # closing it without resubmitting would strand the request
+            raise DomainError(_("这是退回给发起人修改的任务，请修改后重新提交。"), field="action")
         submission = StepForm.of(_step_props(instance, task)).validate(
             dict(data or {}), files=files, user=actor
         )
@@ -248,6 +261,9 @@ def task_reject(*, actor: Any, task_id: int, comment: str = "") -> WorkTask:
     """驳回: the request is refused and the instance ends (every open task is cancelled)."""
     with locked(actor, task_id) as (instance, task):
         _require_act(actor, task)
+        props = _step_props(instance, task)
+        if reject_routed(props) and task.kind == TaskKind.ENGINE:
+            return _reject_along_diagram(instance, task, actor, comment)
         _finish(task, actor, "rejected", comment, {"approved": False})
         eng = runtime.engine_load(instance)
         eng.cancel()
@@ -273,6 +289,24 @@ def task_reject(*, actor: Any, task_id: int, comment: str = "") -> WorkTask:
         return task
 
 
+def _reject_along_diagram(instance: ProcessInstance, task: WorkTask, actor: Any, comment: str) -> WorkTask:
+    """驳回 on a step that routes it: the step completes with ``_outcome="rejected"`` and the diagram
+    decides what follows (its rejected branch); the form data the step holds is kept as it is."""
+    with runtime.batched_events(instance):
+        _finish(task, actor, "rejected", comment, dict(task.data or {}))
+        runtime.event(
+            instance, "reject", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment
+        )
+        rows = runtime.open_rows(instance)
+        fresh = False
+        if not any(r.engine_task_id == task.engine_task_id for r in rows):
+            fresh = _complete_engine_step(
+                instance, task, actor, values=_typed(instance, task), rows=rows, outcome="rejected"
+            )
+        _save(instance, current_fresh=fresh)
+    return task
+
+
 def return_targets(instance: ProcessInstance, task: WorkTask) -> list[tuple[str, str]]:
     """Earlier steps this task may be returned to: (element id, name), oldest first."""
     rows = (
@@ -291,7 +325,7 @@ def task_return(*, actor: Any, task_id: int, to: str, comment: str = "") -> Work
     parallel branch only that branch rewinds (unless the step lies before the split); from one part of
     a countersign (multi-instance) the whole countersign restarts. Returning to the requester rewinds
     to the first step and waits until the requester resubmits."""
-    with locked(actor, task_id) as (instance, task):
+    with locked(actor, task_id) as (instance, task), runtime.batched_events(instance):
         _require_act(actor, task)
         if task.kind != TaskKind.ENGINE:
             raise DomainError(_("加签任务不能退回，请直接提出意见。"))
@@ -304,16 +338,18 @@ def task_return(*, actor: Any, task_id: int, to: str, comment: str = "") -> Work
         else:
             raise DomainError(_("只能退回到已经办理过的步骤。"), field="to")
         _finish(task, actor, "returned", comment)
+        sla.step_returned(instance, task)
         eng = runtime.engine_load(instance)
-        try:
+
+        def work() -> None:
             eng.reset_to(target)
-        except EngineError as exc:
-            raise runtime.engine_error(exc) from None
-        if to == "requester":
-            instance.waiting_for_requester = True
-        runtime.sync(instance, eng, actor=actor, dedup=False)
-        runtime.engine_save(instance, eng)
-        if to == "requester":
+            if to == "requester":
+                instance.waiting_for_requester = True
+            runtime.sync(instance, eng, actor=actor, dedup=False)
+            runtime.engine_save(instance, eng)
+
+        runtime.guarded(instance, work)
+        if to == "requester" and instance.is_running:
             WorkTask.objects.create(
                 instance=instance,
                 kind=TaskKind.RESUBMIT,
@@ -341,7 +377,7 @@ def task_resubmit(
     """The requester, after a return to them, corrects the start form and sends the request again."""
     from yunying.workflow.start import RESERVED, start_form
 
-    with locked(actor, task_id) as (instance, task):
+    with locked(actor, task_id) as (instance, task), runtime.batched_events(instance):
         if task.kind != TaskKind.RESUBMIT:
             raise DomainError(_("该任务不是退回修改。"))
         _require_act(actor, task)
@@ -351,13 +387,14 @@ def task_resubmit(
         instance.data = {k: v for k, v in to_json(submission.store_files()).items() if k not in RESERVED}
         instance.waiting_for_requester = False
         eng = runtime.engine_load(instance)
-        for info in eng.ready_user_tasks():
-            try:
+
+        def work() -> None:
+            for info in eng.ready_user_tasks():
                 eng.reset_to(info.element_id, dict(cleaned))
-            except EngineError as exc:
-                raise runtime.engine_error(exc) from None
-        runtime.sync(instance, eng, actor=actor, dedup=False)
-        runtime.engine_save(instance, eng)
+            runtime.sync(instance, eng, actor=actor, dedup=False)
+            runtime.engine_save(instance, eng)
+
+        runtime.guarded(instance, work)
         runtime.event(instance, "resubmit", actor=actor, task=task, comment=comment)
         _save(instance)
         return task
@@ -444,6 +481,53 @@ def task_add_signer(
         return row
 
 
+def task_throw(
+    *,
+    actor: Any,
+    task_id: int,
+    kind: str,
+    code: str,
+    data: dict[str, Any] | None = None,
+    comment: str = "",
+) -> WorkTask:
+    """A step throws a named BPMN error or escalation (``kind`` "error" / "escalation", ``code``)
+    that the diagram catches (a boundary event on the step, or further out): the diagram decides what
+    follows. Refused, changing nothing, when the diagram catches no such event here."""
+    code = (code or "").strip()
+    if kind not in ("error", "escalation") or not code:
+        raise DomainError(_("请指明要抛出的事件：error 或 escalation，以及事件代码。"), field="code")
+    with locked(actor, task_id) as (instance, task), runtime.batched_events(instance):
+        _require_act(actor, task)
+        if task.kind != TaskKind.ENGINE:
+            raise DomainError(_("只能在流程步骤上抛出事件。"))
+        submission = StepForm.of(_step_props(instance, task)).validate(dict(data or {}), user=actor)
+        eng = runtime.engine_load(instance)
+        if not eng.catches(task.engine_task_id, kind, code):
+            raise DomainError(
+                _("流程图中没有捕获 %(kind)s“%(code)s”的事件。") % {"kind": kind, "code": code}, field="code"
+            )
+        outcome = f"{kind}:{code}"[:20]
+        runtime.event(
+            instance,
+            "throw",
+            actor=actor,
+            task=task,
+            on_behalf_of=task.on_behalf_of,
+            comment=comment,
+            data={"kind": kind, "code": code},
+        )
+
+        def work() -> None:
+            if eng.throw(task.engine_task_id, kind, code, dict(submission.values)):
+                _finish(task, actor, outcome, comment, submission.data)
+            runtime.sync(instance, eng, actor=actor)
+            runtime.engine_save(instance, eng)
+
+        runtime.guarded(instance, work)
+        _save(instance)
+        return task
+
+
 def task_complete(*, actor: Any, task_id: int, action: str, **kwargs: Any) -> WorkTask:
     """One entry for every action (the API's ``POST /tasks/{id}/complete``)."""
     handlers = {
@@ -471,6 +555,14 @@ def task_complete(*, actor: Any, task_id: int, action: str, **kwargs: Any) -> Wo
             actor=actor, task_id=task_id, data=kwargs.get("data"), comment=kwargs.get("comment", "")
         ),
         "claim": lambda: task_claim(actor=actor, task_id=task_id),
+        "throw": lambda: task_throw(
+            actor=actor,
+            task_id=task_id,
+            kind=kwargs.get("event") or "",
+            code=kwargs.get("code") or "",
+            data=kwargs.get("data"),
+            comment=kwargs.get("comment", ""),
+        ),
     }
     if action not in handlers:
         raise DomainError(

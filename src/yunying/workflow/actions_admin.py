@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunying.core import clock
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from yunying.workflow import runtime
 from yunying.workflow.actions_instance import _people_of, locked_instance
@@ -82,7 +83,7 @@ def delegation_end(*, actor: Any, delegation_id: int) -> Delegation:
     found = Delegation.objects.select_related("to_user", "definition").filter(pk=delegation_id).first()
     if found is None or (found.from_user_id != actor.pk and not actor.has_perm("workflow.monitor_process")):
         raise NotFound(_("找不到委托 #%(id)s。") % {"id": delegation_id})
-    today = timezone.localdate()
+    today = clock.today()
     if not found.is_active or (found.ends_on is not None and found.ends_on < today):
         raise Conflict(_("该委托已经结束。"), code="already_ended")
     found.is_active = False
@@ -117,10 +118,12 @@ def tasks_warn_overdue() -> int:
 
 
 def instances_advance_timers() -> int:
-    """Let instances waiting on timers go on when their time has come."""
+    """Instances waiting on timers whose next moment is not stored yet (saved before it was): run them
+    once, which stores it; from then on ``yunying.workflow.timers`` fires their timers. An instance whose
+    engine fails here goes to error (and leaves the timer scan): it is not tried again at every tick."""
     advanced = 0
     for instance_id in ProcessInstance.objects.filter(
-        status=InstanceStatus.RUNNING, has_timers=True
+        status=InstanceStatus.RUNNING, has_timers=True, timer_due_at__isnull=True
     ).values_list("pk", flat=True)[:1000]:
         with transaction.atomic():
             instance = (
@@ -130,20 +133,183 @@ def instances_advance_timers() -> int:
             )
             if instance.status != InstanceStatus.RUNNING:
                 continue
-            eng = runtime.engine_load(instance)
-            before = eng.task_states()
-            try:
-                with transaction.atomic():  # a failing system step leaves none of its rows
-                    eng.run()
-            except (EngineError, ProcessError) as exc:
-                instance.status = InstanceStatus.ERROR
-                instance.error = str(exc.message)
-                runtime.event(instance, "error", comment=instance.error, to_state="error")
-                instance.save()
-                continue
-            if eng.task_states() != before:
-                runtime.sync(instance, eng)
-                advanced += 1
-            runtime.engine_save(instance, eng)
+            with runtime.batched_events(instance):
+                if _advance(instance):
+                    advanced += 1
             instance.save()
     return advanced
+
+
+def _advance(instance: ProcessInstance) -> bool:
+    """One timer pass over ``instance`` (locked); True when the engine moved on."""
+    try:
+        eng = runtime.engine_load(instance)
+    except ProcessError as exc:
+        runtime.fail(instance, str(exc.message))
+        return False
+    before = eng.task_states()
+
+    def work() -> bool:
+        try:
+            eng.run()
+        except (EngineError, ProcessError, DatabaseError):
+            raise  # a database error is not the instance's fault: the next tick tries again
+        except Exception as exc:  # e.g. a timer value that is no ISO 8601 duration
+            raise ProcessError(_("定时器无法继续：%(error)s") % {"error": exc}) from exc
+        moved = eng.task_states() != before
+        if moved:
+            runtime.sync(instance, eng)
+        runtime.engine_save(instance, eng)
+        return moved
+
+    return bool(runtime.guarded(instance, work))
+
+
+def _monitor(actor: Any) -> None:
+    if not actor.has_perm("workflow.monitor_process"):
+        raise PermissionDenied(_("您没有处理出错流程的权限。"))
+
+
+def _in_error(instance: ProcessInstance) -> None:
+    if instance.status != InstanceStatus.ERROR:
+        raise Conflict(_("流程不在出错状态。"), code="not_in_error")
+
+
+def instance_retry(*, actor: Any, instance_id: int, comment: str = "") -> ProcessInstance:
+    """重试: an instance in error runs again from where it stopped. Steps a person already decided
+    (their row is finished, the engine's task is not) are completed with that decision; then the
+    engine runs on. If it fails again the instance is back in error with the new reason."""
+    _monitor(actor)
+    with locked_instance(actor, instance_id) as instance, runtime.batched_events(instance):
+        _in_error(instance)
+        eng = runtime.engine_load(instance)
+        reason = instance.error
+        instance.status, instance.error = InstanceStatus.RUNNING, ""
+        runtime.event(
+            instance,
+            "retry",
+            actor=actor,
+            comment=comment,
+            from_state="error",
+            to_state="running",
+            data={"error": reason},
+        )
+
+        def work() -> None:
+            for _round in range(100):
+                decided = _decided_steps(instance, eng)
+                if not decided:
+                    break
+                info, row = decided[0]
+                values = _typed_row(instance, row)
+                eng.complete_task(info.id, runtime.decision(info.data, info.element_id, row.outcome, values))
+            eng.run()
+            runtime.sync(instance, eng, actor=actor)
+            runtime.engine_save(instance, eng)
+
+        runtime.guarded(instance, work)
+        runtime.refresh_current(instance)
+        instance.save()
+        return instance
+
+
+def _decided_steps(instance: ProcessInstance, eng: Any) -> list[tuple[Any, WorkTask]]:
+    """READY engine tasks whose step a person (or the de-duplication) already finished."""
+    ready = {info.id: info for info in eng.ready_user_tasks()}
+    if not ready:
+        return []
+    rows = (
+        instance.tasks.filter(engine_task_id__in=list(ready), kind="engine")
+        .filter(outcome__in=("approved", "rejected", "dedup", "skipped"))
+        .order_by("completed_at", "pk")
+    )
+    open_ids = set(
+        instance.tasks.filter(engine_task_id__in=list(ready), status__in=OPEN_STATUSES).values_list(
+            "engine_task_id", flat=True
+        )
+    )
+    return [(ready[r.engine_task_id], r) for r in rows if r.engine_task_id not in open_ids]
+
+
+def _typed_row(instance: ProcessInstance, row: WorkTask) -> dict[str, Any]:
+    from yunying.workflow.actions import _typed
+
+    return _typed(instance, row)
+
+
+def instance_message(
+    *, actor: Any, instance_id: int, name: str, data: dict[str, Any] | None = None
+) -> ProcessInstance:
+    """A message from outside (another system, an administrator): the catch event waiting for
+    ``name`` receives it, its ``data`` joins the process data, and the instance runs on."""
+    _monitor_or_deploy(actor)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("请填写消息名称。"), field="name")
+    if data is not None and not isinstance(data, dict):
+        raise DomainError(_("消息数据必须是对象。"), field="data")
+    with locked_instance(actor, instance_id) as instance, runtime.batched_events(instance):
+        if instance.status != InstanceStatus.RUNNING:
+            raise Conflict(_("流程已结束。"))
+        eng = runtime.engine_load(instance)
+        waiting = eng.waiting_messages()
+        if name not in waiting:
+            raise Conflict(
+                _("流程没有在等待消息“%(name)s”（在等待：%(list)s）。")
+                % {"name": name, "list": "、".join(waiting) or "—"},
+                code="not_waiting",
+            )
+        runtime.event(instance, "message", actor=actor, data={"name": name, "data": dict(data or {})})
+
+        def work() -> None:
+            eng.send_message(name, dict(data or {}))
+            runtime.sync(instance, eng, actor=actor)
+            runtime.engine_save(instance, eng)
+
+        runtime.guarded(instance, work)
+        runtime.refresh_current(instance)
+        instance.save()
+        return instance
+
+
+def _monitor_or_deploy(actor: Any) -> None:
+    if not (actor.has_perm("workflow.monitor_process") or actor.has_perm("workflow.deploy_process")):
+        raise PermissionDenied(_("您没有向流程发送消息的权限。"))
+
+
+def instance_reassign(*, actor: Any, instance_id: int, to_user: Any, comment: str = "") -> ProcessInstance:
+    """重新指派: the steps an instance in error waits for (READY in the engine, with no open task) go
+    to ``to_user``, and the instance runs again."""
+    from yunying.workflow.actions import _user
+
+    _monitor(actor)
+    target = _user(to_user)
+    with locked_instance(actor, instance_id) as instance, runtime.batched_events(instance):
+        _in_error(instance)
+        eng = runtime.engine_load(instance)
+        covered = set(
+            instance.tasks.filter(status__in=OPEN_STATUSES).values_list("engine_task_id", flat=True)
+        )
+        missing = [info for info in eng.ready_user_tasks() if info.id not in covered]
+        if not missing:
+            raise Conflict(_("没有等待处理人的步骤；请使用“重试”。"), code="nothing_to_reassign")
+        reason = instance.error
+        instance.status, instance.error = InstanceStatus.RUNNING, ""
+        now = timezone.now()
+        for info in missing:
+            row = runtime.new_task(instance, info, now)
+            row.assignee = target
+            row.save()
+            runtime.event(
+                instance,
+                "reassign",
+                actor=actor,
+                task=row,
+                comment=comment,
+                from_state="error",
+                to_state=target.username,
+                data={"error": reason},
+            )
+        runtime.refresh_current(instance)
+        instance.save()
+        return instance

@@ -6,16 +6,17 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
+from yunying.core import clock
 from yunying.workflow import inbox, selectors, services
 from yunying.workflow.errors import DeployRefused
 from yunying.workflow.models import Delegation, InstanceEvent, ProcessInstance, ProcessVersion, WorkTask
 
 router = Router(tags=["workflow"])
+MAX_OFFSET = 1_000_000  # paging further is a mistake or an attack: 422
 
 
 # --------------------------------------------------------------------------- schemas
@@ -44,6 +45,8 @@ class VersionOut(Schema):
     process_id: str
     deployed_at: datetime
     user_tasks: list[str]
+    warnings: list[ProblemOut]
+    stored: bool
 
 
 class DefinitionOut(Schema):
@@ -82,6 +85,8 @@ class TaskOut(Schema):
     due_at: datetime | None
     overdue: bool
     outcome: str
+    instance_status: str
+    instance_error: str
 
 
 class TaskListOut(Schema):
@@ -91,8 +96,12 @@ class TaskListOut(Schema):
 
 
 class CompleteIn(Schema):
-    action: Literal["approve", "reject", "return", "transfer", "add_signer", "resubmit", "claim", "comment"]
+    action: Literal[
+        "approve", "reject", "return", "transfer", "add_signer", "resubmit", "claim", "comment", "throw"
+    ]
     data: dict[str, Any] = {}
+    event: Literal["error", "escalation", ""] = ""  # throw: a BPMN error or escalation …
+    code: str = ""  # … with this code, caught by the diagram
     comment: str = ""
     to: str = ""
     user: str = ""
@@ -126,6 +135,17 @@ class EventOut(Schema):
     data: dict[str, Any]
 
 
+class StepOut(Schema):
+    element_id: str
+    step: str
+    outcome: str
+    acted_by: str | None
+    on_behalf_of: str | None
+    completed_at: datetime | None
+    comment: str
+    data: dict[str, Any]
+
+
 class InstanceOut(Schema):
     id: int
     key: str
@@ -136,11 +156,23 @@ class InstanceOut(Schema):
     unit: str | None
     data: dict[str, Any]
     current_steps: str
+    error: str
     started_at: datetime
     ended_at: datetime | None
     open_tasks: list[TaskOut]
+    steps: list[StepOut]
     history: list[EventOut]
     task_states: dict[str, str]
+
+
+class MessageIn(Schema):
+    name: str
+    data: dict[str, Any] = {}
+
+
+class ReassignIn(Schema):
+    user: str
+    comment: str = ""
 
 
 class NotificationCountOut(Schema):
@@ -185,6 +217,8 @@ def _task_out(t: WorkTask) -> dict[str, Any]:
         "due_at": t.due_at,
         "overdue": t.is_overdue,
         "outcome": t.outcome,
+        "instance_status": t.instance.status,
+        "instance_error": t.instance.error,
     }
 
 
@@ -213,6 +247,7 @@ def _instance_out(i: ProcessInstance) -> dict[str, Any]:
         "unit": i.unit.code if i.unit else None,
         "data": i.data,
         "current_steps": i.current_steps,
+        "error": i.error,
         "started_at": i.started_at,
         "ended_at": i.ended_at,
         "open_tasks": [
@@ -220,6 +255,19 @@ def _instance_out(i: ProcessInstance) -> dict[str, Any]:
             for t in selectors.instance_open_tasks(i).select_related(
                 "instance__definition", "instance__requester"
             )
+        ],
+        "steps": [
+            {
+                "element_id": t.element_id,
+                "step": t.name,
+                "outcome": t.outcome,
+                "acted_by": t.acted_by.username if t.acted_by else None,
+                "on_behalf_of": t.on_behalf_of.username if t.on_behalf_of else None,
+                "completed_at": t.completed_at,
+                "comment": t.comment,
+                "data": t.data,
+            }
+            for t in selectors.instance_steps(i)
         ],
         "history": [_event_out(e) for e in selectors.instance_events(i)],
         "task_states": selectors.instance_task_states(i),
@@ -234,6 +282,8 @@ def _version_out(v: ProcessVersion) -> dict[str, Any]:
         "process_id": v.process_id,
         "deployed_at": v.deployed_at,
         "user_tasks": [t["id"] for t in v.user_tasks],
+        "warnings": [{"id": eid, "message": msg} for eid, msg in v.spec.get("warnings", [])],
+        "stored": v.pk is not None,
     }
 
 
@@ -247,36 +297,47 @@ def _delegation_out(d: Delegation) -> dict[str, Any]:
         "ends_on": d.ends_on,
         "definition": d.definition.key if d.definition else None,
         "is_active": d.is_active,
-        "current": selectors.delegation_is_current(d, timezone.localdate()),
+        "current": selectors.delegation_is_current(d, clock.today()),
     }
 
 
 # --------------------------------------------------------------------------- endpoints
 @router.post(
     "/definitions",
-    response={201: VersionOut, 422: DeployRefusedOut},
+    response={200: VersionOut, 201: VersionOut, 422: DeployRefusedOut},
     summary="Deploy a BPMN diagram (new definition or new version)",
 )
 def deploy(
     request: HttpRequest,
     key: Form[str],
     name: Form[str],
-    bpmn: File[UploadedFile],
+    bpmn: File[list[UploadedFile]],
     category: Form[str] = "",
     description: Form[str] = "",
     icon: Form[str] = "",
     starter_positions: Form[str | None] = None,
     starter_units: Form[str | None] = None,
-    dmn: File[list[UploadedFile]] | None = None,
+    process: Form[str] = "",
+    check_only: Form[bool] = False,
+    dmn: File[list[UploadedFile] | None] = None,
 ) -> Any:
-    """``starter_positions`` / ``starter_units``: comma-separated codes of who may start the process
-    (left out: unchanged; empty: everyone)."""
+    """A whole deployment in one multipart request: one or several ``bpmn`` files (processes that
+    call activities name may sit in any of them) and any ``dmn`` files. ``process``: the id of the
+    process to run when a file holds several executable ones (the first file's otherwise).
+    ``starter_positions`` / ``starter_units``: comma-separated codes of who may start the process
+    (left out: unchanged; empty: everyone). The answer lists ``warnings``: what the diagram does that
+    a modeler might not expect (steps with no assignee rule, ignored attributes, automatic steps);
+    ``check_only``: check and answer (200, ``stored: false``) without storing anything."""
+    first, *more = list(bpmn)
     try:
         version = services.definition_deploy(
             actor=request.user,
             key=key,
             name=name,
-            bpmn_xml=bpmn.read(),
+            bpmn_xml=first.read(),
+            bpmn_files=[f.read() for f in more],
+            process_id=process or None,
+            dry_run=check_only,
             category=category,
             description=description,
             dmn_files=[f.read() for f in (dmn or [])],
@@ -286,7 +347,7 @@ def deploy(
         )
     except DeployRefused as exc:
         return 422, exc.as_dict()
-    return 201, _version_out(version)
+    return (200 if check_only else 201), _version_out(version)
 
 
 def _codes(text: str | None) -> list[str] | None:
@@ -340,7 +401,7 @@ def tasks(
     overdue: bool = False,
     order: Literal["due", "new"] = "due",
     limit: int = 50,
-    offset: int = 0,
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     filters = inbox.InboxFilters(q=q, process=process, overdue=overdue, order=order)
     rows, total = inbox.inbox_tasks(
@@ -373,6 +434,8 @@ def complete(request: HttpRequest, task_id: int, payload: CompleteIn) -> dict[st
         to=payload.to,
         user=payload.user,
         mode=payload.mode or "after",
+        event=payload.event,
+        code=payload.code,
     )
     return _task_result(request, done.pk)
 
@@ -391,6 +454,46 @@ def bulk(request: HttpRequest, payload: BulkIn) -> list[dict[str, Any]]:
 @router.post("/instances/{instance_id}/withdraw", response=InstanceOut, summary="Withdraw my request (撤回)")
 def withdraw(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
     services.instance_withdraw(actor=request.user, instance_id=instance_id, comment=payload.comment)
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+
+
+@router.post(
+    "/instances/{instance_id}/messages", response=InstanceOut, summary="Send a message to an instance"
+)
+def message(request: HttpRequest, instance_id: int, payload: MessageIn) -> dict[str, Any]:
+    """The catch event waiting for ``name`` receives it (409 when none waits); ``data`` joins the
+    process data and the instance runs on."""
+    services.instance_message(
+        actor=request.user, instance_id=instance_id, name=payload.name, data=payload.data
+    )
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+
+
+@router.post(
+    "/instances/{instance_id}/retry", response=InstanceOut, summary="Run an instance in error again (重试)"
+)
+def retry(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
+    """Steps already decided are completed with that decision, then the engine runs on; if it fails
+    again the instance stays in error with the new reason."""
+    services.instance_retry(actor=request.user, instance_id=instance_id, comment=payload.comment)
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+
+
+@router.post(
+    "/instances/{instance_id}/reassign",
+    response=InstanceOut,
+    summary="Give the waiting steps of an instance in error to a person (重新指派)",
+)
+def reassign(request: HttpRequest, instance_id: int, payload: ReassignIn) -> dict[str, Any]:
+    services.instance_reassign(
+        actor=request.user, instance_id=instance_id, to_user=payload.user, comment=payload.comment
+    )
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+
+
+@router.post("/instances/{instance_id}/cancel", response=InstanceOut, summary="Cancel an instance (取消)")
+def cancel(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
+    services.instance_cancel(actor=request.user, instance_id=instance_id, comment=payload.comment)
     return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
 
 
@@ -420,7 +523,7 @@ def delegation_create(request: HttpRequest, payload: DelegationIn) -> Any:
     created = services.delegation_create(
         actor=request.user,
         to_user=selectors.person_get(username=payload.to_user),
-        starts_on=payload.starts_on or timezone.localdate(),
+        starts_on=payload.starts_on or clock.today(),
         ends_on=payload.ends_on,
         definition_key=payload.definition,
     )

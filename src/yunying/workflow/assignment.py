@@ -9,7 +9,7 @@ Rule syntax (a step's ``yunying:assignee``; alternatives separated by ``|``, the
 ``region:AREA-MGR``            the holder in that store's region
 ``unit:MGMT-HEAD``             the holder in the instance's unit or the nearest unit above it
 ``superior`` / ``superior:2``  the requester's direct superior, or N levels up
-``user:mgmt``                  a named person
+``user:mgmt`` / ``user:a,b``   a named person, or several (any one may act, 或签)
 ``requester``                  the requester
 ``queue:position:CODE@UNIT``   a shared queue: holders see it and one of them claims it (接收)
 ``queue:group:NAME``           a queue of a Django group
@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from yunying.accounts.models import User
+from yunying.core import clock
 from yunying.org.models import Appointment, Employee, OrgUnit, Position, UnitKind
 from yunying.org.selectors import direct_superiors
 from yunying.workflow.policy import policy as setting_get
@@ -185,8 +186,8 @@ def resolve_one(alt: str, ctx: Context, *, depth: int = 0) -> Resolution:
             unit = unit.parent
     elif kind == "superior":
         res.users = _superiors(ctx.requester, int(arg or 1))
-    elif kind == "user":
-        res.users = _users_named(arg)
+    elif kind == "user":  # one login, or several (user:a,b: any of them may act, 或签)
+        res.users = _users_named([n for n in arg.split(",") if n.strip()])
     elif kind == "requester":
         res.users = [ctx.requester] if ctx.requester.is_active else []
     elif kind == "chosen":
@@ -251,7 +252,7 @@ def delegate_for(user: User, *, definition_id: int | None, on: date | None = Non
     """The person ``user``'s work goes to today (following a chain of at most 3), or None."""
     from yunying.workflow.models import Delegation
 
-    on = on or date.today()
+    on = on or clock.today()
     seen = {user.pk}
     current = user
     target = None
@@ -278,7 +279,7 @@ def delegates_for(
     usual case); whoever does is followed through :func:`delegate_for` itself."""
     from yunying.workflow.models import Delegation
 
-    on = on or date.today()
+    on = on or clock.today()
     first: dict[int, Any] = {}
     for d in (
         Delegation.objects.filter(from_user__in=users, is_active=True, starts_on__lte=on)

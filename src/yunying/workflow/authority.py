@@ -9,12 +9,13 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from yunying.core import clock
 from yunying.org.models import OrgUnit
 from yunying.workflow.models import AuthorityRule
 
 
 def rules_in_force(*, category: str, on: date | None = None) -> QuerySet[AuthorityRule]:
-    on = on or date.today()
+    on = on or clock.today()
     return (
         AuthorityRule.objects.filter(category=category, effective_from__lte=on)
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
@@ -90,13 +91,14 @@ def simulate(*, version: Any, requester: Any, unit: OrgUnit | None, data: dict[s
     Nothing is stored. Auto-skips (the same approver twice in a row) and empty resolutions are shown."""
     from yunying.workflow import assignment
     from yunying.workflow.engine import EngineError, start_instance
-    from yunying.workflow.runtime import definition_of
+    from yunying.workflow.runtime import definition_of, pure_approval, step_limit
 
     sim = Simulation()
     defn = definition_of(version)
     try:
-        eng = start_instance(defn, dict(data))
+        eng = start_instance(defn, dict(data), step_limit=step_limit)
         previous: list[int] = []
+        seen: set[str] = set()
         for _round in range(50):
             ready = eng.ready_user_tasks()
             if not ready:
@@ -112,10 +114,17 @@ def simulate(*, version: Any, requester: Any, unit: OrgUnit | None, data: dict[s
                 ids = [u.pk for u in res.users]
                 if res.empty:
                     step.auto = assignment.empty_rule(task.properties)
-                elif len(ids) == 1 and ids == previous:
+                elif (  # the runtime's 自动去重 rule (runtime._may_dedup)
+                    len(ids) == 1
+                    and ids == previous
+                    and pure_approval(task.properties)
+                    and task.element_id not in seen
+                ):
                     step.auto = "dedup"
-                previous = ids
+                previous = [] if step.auto else ids  # only a person's own approval repeats
+                seen.add(task.element_id)
                 sim.steps.append(step)
+                eng.reset_step_count()  # the run-away limit is per action, as at run time
                 eng.complete_task(task.id, {"approved": True})
         sim.outcome = "completed" if eng.is_completed() else "waiting"
     except EngineError as exc:

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from yunying.core.errors import DomainError, PermissionDenied
 from yunying.org.models import OrgUnit, Position
-from yunying.workflow import assignment, forms_bridge, system_actions
+from yunying.workflow import assignment, forms_bridge, sla, system_actions
 from yunying.workflow.deploy_names import unknown_names
+from yunying.workflow.deploy_warnings import deploy_notes
 from yunying.workflow.engine import (
     EngineError,
     InvalidExpressions,
@@ -40,9 +41,15 @@ def _decode(data: bytes | str) -> tuple[bytes, str]:
         raise DeployRefused(_("BPMN 文件不是 UTF-8 编码的 XML。")) from None
 
 
-def _parse(bpmn: bytes, dmn_files: list[bytes]) -> ParsedDefinition:
+def _parse(
+    bpmn: bytes,
+    dmn_files: list[bytes],
+    *,
+    bpmn_files: list[bytes] | None = None,
+    process_id: str | None = None,
+) -> ParsedDefinition:
     try:
-        return parse_definition(bpmn, dmn_files=dmn_files)
+        return parse_definition(bpmn, dmn_files=dmn_files, bpmn_files=bpmn_files or (), process_id=process_id)
     except UnsupportedElements as exc:
         raise DeployRefused(
             _("流程图包含引擎无法执行的元素：%(list)s")
@@ -61,6 +68,24 @@ def _parse(bpmn: bytes, dmn_files: list[bytes]) -> ParsedDefinition:
         raise DeployRefused(
             _("流程图无法部署：%(msg)s") % {"msg": exc.message}, elements=exc.details
         ) from None
+
+
+def _root(raw: bytes) -> Any:
+    from lxml import etree
+
+    return etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+
+
+def _holds_process(raw: bytes, process_id: str) -> bool:
+    from lxml import etree
+
+    from yunying.workflow.engine_validate import BPMN_NS
+
+    try:
+        root = etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return False  # refused with its message by the parse
+    return any(p.get("id") == process_id for p in root.iter(f"{{{BPMN_NS}}}process"))
 
 
 def _start_event_id(raw: bytes, process_id: str) -> str:
@@ -114,6 +139,12 @@ def definition_check(defn: ParsedDefinition) -> list[tuple[str, str]]:
             problem = system_actions.check(props.get("yunying:action", ""), props.get("yunying:params"))
             if problem:
                 problems.append((element_id, f"yunying:action: {problem}"))
+        problems += [(element_id, problem) for problem in sla.check_step(props)]
+        on_reject = props.get("yunying:onReject") or props.get("onReject")
+        if on_reject and on_reject not in ("end", "route"):
+            problems.append(
+                (element_id, f"onReject '{on_reject}' must be 'end' (驳回 ends the request) or 'route'")
+            )
         if_empty = props.get("yunying:ifEmpty") or props.get("ifEmpty")
         if if_empty and if_empty not in assignment.EMPTY_RULES:
             problems.append(
@@ -134,8 +165,18 @@ def definition_deploy(
     icon: str = "",
     starter_positions: Iterable[str] | None = None,
     starter_units: Iterable[str] | None = None,
+    bpmn_files: list[bytes] | None = None,
+    process_id: str | None = None,
+    dry_run: bool = False,
 ) -> ProcessVersion:
     """Check the diagram (and DMN tables) and store it as the next version of ``key``.
+
+    A whole deployment: ``bpmn_files`` are further BPMN documents (processes that call activities
+    name, in any of them); ``process_id`` chooses the process to run when a file holds several (it
+    may live in any uploaded file: that file becomes the version's diagram). The version's
+    ``spec["warnings"]`` lists ``(element id, message)`` a modeler must see (see
+    :mod:`yunying.workflow.deploy_warnings`); ``dry_run`` checks everything and stores nothing (the
+    version returned is not saved).
 
     The process type's settings come along: ``category``, ``description`` and ``icon`` (a key of
     ``PROCESS_ICONS``; empty values keep what is stored), and who may start it — ``starter_positions`` /
@@ -155,16 +196,24 @@ def definition_deploy(
         raise DomainError(_("请填写流程名称。"), field="name")
     if not bpmn_xml:
         raise DeployRefused(_("没有上传 BPMN 文件。"))
-    if len(bpmn_xml) > MAX_BPMN_BYTES:
-        raise DeployRefused(_("BPMN 文件过大（上限 2 MB）。"))
+    for document in [bpmn_xml, *(bpmn_files or []), *(dmn_files or [])]:
+        if len(document) > MAX_BPMN_BYTES:
+            raise DeployRefused(_("BPMN 文件过大（上限 2 MB）。"))
     if icon and icon not in PROCESS_ICONS:
         raise DomainError(_("图标“%(icon)s”不可用。") % {"icon": icon}, field="icon")
     positions = _starters(Position, starter_positions, "starter_positions", _("找不到岗位“%(code)s”。"))
     units = _starters(OrgUnit, starter_units, "starter_units", _("找不到单位“%(code)s”。"))
-    raw, text = _decode(bpmn_xml)
+    process_id = (process_id or "").strip() or None
+    documents = [_decode(d) for d in [bpmn_xml, *(bpmn_files or [])]]
+    if process_id is not None:  # the file holding the chosen process is the version's diagram
+        documents.sort(key=lambda d: not _holds_process(d[0], process_id))
+    (raw, text), others = documents[0], documents[1:]
     dmn_raw = [_decode(d) for d in (dmn_files or [])]
-    defn = _parse(raw, [r for r, _t in dmn_raw])
+    defn = _parse(raw, [r for r, _t in dmn_raw], bpmn_files=[r for r, _t in others], process_id=process_id)
     start_event = _start_event_id(raw, defn.process_id)
+    notes = deploy_notes(defn, [_root(r) for r in [raw, *(r for r, _t in others)]])
+    for element_id, rule in notes.rules.items():
+        defn.set_property(element_id, "yunying:assignee", rule)
     problems = definition_check(defn)
     problems += unknown_names(raw, defn.process_id, start_event, dmn_files=[r for r, _t in dmn_raw])
     if problems:
@@ -174,6 +223,17 @@ def definition_deploy(
         )
     spec = defn.to_dict()
     spec["start_event"] = start_event
+    spec["warnings"] = [list(w) for w in notes.warnings]
+    if dry_run:  # checked, not stored: what a deploy would give (the designer's confirmation)
+        found = ProcessDefinition.objects.filter(key=key).first()
+        last = found.versions.order_by("-number").values_list("number", flat=True).first() if found else None
+        return ProcessVersion(
+            definition=found or ProcessDefinition(key=key, name=name),
+            number=(last or 0) + 1,
+            process_id=defn.process_id,
+            bpmn_xml=text,
+            spec=spec,
+        )
     with transaction.atomic():
         definition, created = ProcessDefinition.objects.select_for_update(of=("self",)).get_or_create(
             key=key,
@@ -205,6 +265,7 @@ def definition_deploy(
             process_id=defn.process_id,
             bpmn_xml=text,
             dmn_xml=[t for _r, t in dmn_raw],
+            bpmn_extra=[t for _r, t in others],
             spec=spec,
             deployed_by=actor,
         )

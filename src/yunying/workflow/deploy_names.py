@@ -12,7 +12,9 @@ conditional event, a timer expression, a multi-instance setting or a script line
   and its own form's fields;
 * a built-in (:data:`BUILTINS`): ``requester`` (login name of the requester), ``unit`` / ``store``
   (code of the unit / store concerned) and ``approved`` (``True`` once a step has been approved; the
-  engine sets it on every completed step).
+  engine sets it on every completed step unless the step's form has its own ``approved``), ``_outcome``
+  (the latest step's decision: ``approved``, ``rejected``, ``dedup``, ``skipped``) and ``_results``
+  (each step's decision by element id).
 
 A start event without a form accepts free data (the API, diagrams from other modelers), so the names
 cannot be known at deploy time and this check is skipped for such processes. A step whose form cannot
@@ -33,7 +35,7 @@ from yunying.workflow.engine_support import ScriptRefused, _BusinessRuleTaskPars
 from yunying.workflow.engine_validate import _TIMER_ISO, BPMN_NS, element_properties, local
 
 B = f"{{{BPMN_NS}}}"
-BUILTINS = ("approved", "requester", "store", "unit")
+BUILTINS = ("approved", "requester", "store", "unit", "_outcome", "_results")
 FORM_TASKS = ("userTask", "manualTask", "startEvent")
 CONTAINERS = ("subProcess", "transaction")
 
@@ -156,7 +158,7 @@ def _names(text: str | None) -> frozenset[str] | None:
 
 
 def _problem(element_id: str, unknown: Iterable[str], known: set[str]) -> tuple[str, str]:
-    listing = "、".join(sorted(known)) or "—"
+    listing = "、".join(sorted(k for k in known if not k.startswith("_"))) or "—"  # reserved names unlisted
     names = "、".join(f"'{n}'" for n in sorted(unknown))
     return element_id, _("未知字段 %(names)s（可用：%(known)s）") % {"names": names, "known": listing}
 

@@ -339,9 +339,15 @@ def _render_designer(
     version: Any = None,
     refusal: dict[str, Any] | None = None,
     status: int = 200,
+    warnings: list[dict[str, str]] | None = None,
+    dmn_texts: list[str] | None = None,
+    bpmn_texts: list[str] | None = None,
 ) -> HttpResponse:
     config = _designer_config(request, refusal["highlight"] if refusal else None)
     context = {
+        "warnings": warnings or [],
+        "dmn_texts": dmn_texts or [],
+        "bpmn_texts": bpmn_texts or [],
         "form": form,
         "definition": definition,
         "version": version,
@@ -372,6 +378,12 @@ def _deploy(request: HttpRequest, form: DeployForm, *, definition: Any = None) -
             form.add_error("key", _("已有流程使用这个标识；请换一个，或在列表中编辑该流程。"))
             return _render_designer(request, form=form, xml=xml, status=400)
     dmn_files = [f.read() for f in request.FILES.getlist("dmn_files")]
+    # DMN files of the first post come back with the confirmation as text (file inputs do not).
+    dmn_files += [t.encode("utf-8") for t in request.POST.getlist("dmn_text") if t.strip()]
+    # Processes the diagram's call activities name, in further BPMN files (kept the same way).
+    bpmn_files = [f.read() for f in request.FILES.getlist("bpmn_files")]
+    bpmn_files += [t.encode("utf-8") for t in request.POST.getlist("bpmn_text") if t.strip()]
+    confirmed = request.POST.get("confirm") == "1"
     try:
         version = services.definition_deploy(
             actor=request.user,
@@ -381,10 +393,37 @@ def _deploy(request: HttpRequest, form: DeployForm, *, definition: Any = None) -
             category=data["category"],
             description=data["description"],
             dmn_files=dmn_files or None,
+            bpmn_files=bpmn_files or None,
             icon=data["icon"],
             starter_positions=data["starter_positions"],
             starter_units=data["starter_units"],
+            dry_run=not confirmed,
         )
+        if not confirmed:
+            warnings = [{"id": eid, "message": msg} for eid, msg in version.spec.get("warnings", [])]
+            if warnings:  # shown before the designer confirms; nothing stored yet
+                return _render_designer(
+                    request,
+                    form=form,
+                    xml=xml,
+                    definition=definition,
+                    warnings=warnings,
+                    dmn_texts=[d.decode("utf-8", "replace") for d in dmn_files],
+                    bpmn_texts=[d.decode("utf-8", "replace") for d in bpmn_files],
+                )
+            version = services.definition_deploy(
+                actor=request.user,
+                key=key,
+                name=data["name"],
+                bpmn_xml=data["bpmn_xml"].encode("utf-8"),
+                category=data["category"],
+                description=data["description"],
+                dmn_files=dmn_files or None,
+                bpmn_files=bpmn_files or None,
+                icon=data["icon"],
+                starter_positions=data["starter_positions"],
+                starter_units=data["starter_units"],
+            )
     except services.DeployRefused as exc:
         return _render_designer(
             request, form=form, xml=xml, definition=definition, refusal=_refusal(exc, xml), status=400

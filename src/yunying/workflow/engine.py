@@ -19,6 +19,7 @@ No Django imports.
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -28,13 +29,22 @@ from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
+    ErrorEventDefinition,
+    EscalationEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from yunying.core.expressions import Clock
+from yunying.core.expressions import Clock, ExpressionError
 from yunying.workflow.engine_support import RestrictedScriptEngine, YunyingBpmnParser, make_serializer
 from yunying.workflow.engine_validate import (
     BPMN_NS,
@@ -53,6 +63,7 @@ __all__ = [
     "InvalidExpressions",
     "ParsedDefinition",
     "RestrictedScriptEngine",
+    "RunAway",
     "TaskInfo",
     "UnsupportedElements",
     "UserTaskDef",
@@ -92,6 +103,18 @@ class UnsupportedElements(EngineError):
         self.expressions = expressions or []  # invalid expressions found in the same pass, if any
         listing = ", ".join(f"{eid} ({etype})" for eid, etype in elements)
         super().__init__(f"the engine cannot execute: {listing}", elements)
+
+
+class RunAway(EngineError):
+    """More automatic steps in one go than the instance's limit (a loop that never waits for people)."""
+
+    def __init__(self, limit: int, element_id: str = "") -> None:
+        self.limit = limit
+        where = f" (last at '{element_id}')" if element_id else ""
+        super().__init__(
+            f"more than {limit} automatic steps in one action{where}; the diagram seems to loop without waiting",
+            [(element_id, "task")] if element_id else [],
+        )
 
 
 class InvalidExpressions(EngineError):
@@ -134,6 +157,25 @@ class ParsedDefinition:
         signal start connects itself on its first trigger. Such definitions get private copies."""
         specs = [self.spec, *self.subprocess_specs.values()]
         return not any(getattr(getattr(s, "start", None), "trigger_specs", None) for s in specs)
+
+    def set_property(self, element_id: str, key: str, value: str) -> None:
+        """Add an extension property to a step after parsing (e.g. an assignee rule the deploy
+        derived from a foreign attribute): in :attr:`properties`, the live specs and their dict."""
+        self.properties.setdefault(element_id, {})[key] = value
+        for spec in [self.spec, *self.subprocess_specs.values()]:
+            for ts in spec.task_specs.values():
+                if getattr(ts, "bpmn_id", None) == element_id:
+                    ts.extensions = {**(getattr(ts, "extensions", None) or {}), key: value}
+        for spec_dict in [self.spec_dict["spec"], *self.spec_dict["subprocess_specs"].values()]:
+            for ts_dict in spec_dict.get("task_specs", {}).values():
+                if ts_dict.get("bpmn_id") == element_id:
+                    ts_dict["extensions"] = {**(ts_dict.get("extensions") or {}), key: value}
+        self.user_tasks = [
+            UserTaskDef(t.id, t.name, t.process_id, {**t.properties, key: value}, t.multi_instance, t.lane)
+            if t.id == element_id
+            else t
+            for t in self.user_tasks
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -220,7 +262,25 @@ def parse_definition(
     """Parse, check and build a deployable definition; raises EngineError (or a subclass) with details.
 
     ``bpmn_files`` may hold further BPMN documents whose processes are targets of call activities.
+    The cyclic garbage collector pauses meanwhile: parsing makes tens of thousands of long-lived
+    objects for a large diagram, and collecting them over and over took a third of the time.
     """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_definition(bpmn_xml, dmn_files=dmn_files, process_id=process_id, bpmn_files=bpmn_files)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_definition(
+    bpmn_xml: bytes,
+    *,
+    dmn_files: Sequence[bytes],
+    process_id: str | None,
+    bpmn_files: Sequence[bytes],
+) -> ParsedDefinition:
     roots = [_xml(bpmn_xml, "BPMN")] + [_xml(b, "BPMN") for b in bpmn_files]
     for root in roots:
         if root.tag != f"{{{BPMN_NS}}}definitions":
@@ -341,6 +401,30 @@ def load_definition(stored: dict[str, Any]) -> ParsedDefinition:
 
 
 # --------------------------------------------------------------------------- running
+# What Spiff (or an evaluator under it) may raise besides its own exceptions: caught at each engine
+# step so that one instance fails, never the request or the worker.
+_INTERNAL_ERRORS = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    ZeroDivisionError,
+    RecursionError,
+    ArithmeticError,
+)
+
+
+def _logged_kind(spec: Any) -> str | None:
+    if isinstance(spec, BusinessRuleTaskMixin):
+        return "decision"
+    if isinstance(spec, ScriptTask):
+        return "script"
+    if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+        return "timer"
+    return None
+
+
 _STATE_PRIORITY = ["ERROR", "READY", "WAITING", "COMPLETED", "CANCELLED"]
 
 
@@ -370,11 +454,40 @@ class EngineInstance:
         self.defn = defn
         self.workflow = workflow
         self.service_handler = service_handler
+        # The run-away guard: automatic steps done since the last :meth:`reset_step_count`; past
+        # ``STEP_FLOOR`` of them ``step_limit()`` (if set) is asked once for the allowed number.
+        self.step_limit: Callable[[], int] | None = None
+        self.auto_steps = 0
+        self._limit: int | None = None
+        # What automatic steps did since the last :meth:`drain_log` (decisions, scripts, timers):
+        # ``{"kind", "element", "name", "set"}`` with the data each one set.
+        self.step_log: list[dict[str, Any]] = []
+        self._data_before: dict[Any, dict[str, Any]] = {}
         workflow.script_engine = RestrictedScriptEngine(clock)
 
+    STEP_FLOOR = 20
+
+    def reset_step_count(self) -> None:
+        self.auto_steps = 0
+
+    def count_step(self, element_id: str = "") -> None:
+        """One more automatic step; raises :class:`RunAway` past the limit."""
+        self.auto_steps += 1
+        if self.step_limit is None or self.auto_steps <= self.STEP_FLOOR:
+            return
+        if self._limit is None:
+            self._limit = max(self.STEP_FLOOR, int(self.step_limit()))
+        if self.auto_steps > self._limit:
+            raise RunAway(self._limit, element_id)
+
     def _before_step(self, task: Any) -> None:
-        """Spiff's will_complete_task callback: run a system step's action, merge what it returns."""
+        """Spiff's will_complete_task callback: count the step, run a system step's action, merge
+        what it returns."""
         spec = task.task_spec
+        if getattr(spec, "bpmn_id", None):
+            self.count_step(spec.bpmn_id)
+            if _logged_kind(spec) in ("decision", "script"):
+                self._data_before[task.id] = dict(task.data)
         props = getattr(spec, "extensions", None) or {}
         if "yunying:action" not in props or self.service_handler is None:
             return
@@ -390,13 +503,35 @@ class EngineInstance:
         if updates:
             task.data.update(updates)
 
+    def _after_step(self, task: Any) -> None:
+        """Spiff's did_complete_task callback: log what a decision, script or timer did."""
+        spec = task.task_spec
+        kind = _logged_kind(spec)
+        if kind is None or not getattr(spec, "bpmn_id", None):
+            return
+        before = self._data_before.pop(task.id, None)
+        changed = (
+            {k: v for k, v in task.data.items() if k not in before or before[k] != v}
+            if before is not None
+            else {}
+        )
+        self.step_log.append(
+            {"kind": kind, "element": spec.bpmn_id, "name": spec.bpmn_name or "", "set": changed}
+        )
+
+    def drain_log(self) -> list[dict[str, Any]]:
+        out, self.step_log = self.step_log, []
+        return out
+
     # -- stepping
     def run(self) -> None:
         """Do engine steps (gateways, scripts, rules, due timers) until only people or events can go on."""
         try:
             for _round in range(1000):
                 self.workflow.refresh_timers()
-                self.workflow.do_engine_steps(will_complete_task=self._before_step)
+                self.workflow.do_engine_steps(
+                    will_complete_task=self._before_step, did_complete_task=self._after_step
+                )
                 # A plain bpmn:task (no type) is a system step here: it completes by itself.
                 plain = [
                     t
@@ -408,8 +543,14 @@ class EngineInstance:
                 for task in plain:
                     self._before_step(task)
                     task.run()
+        except EngineError:
+            raise
         except SpiffWorkflowException as exc:
             raise self._error(exc) from None
+        except ExpressionError as exc:  # raised outside a task's script engine (any subclass)
+            raise EngineError(f"expression failed: {exc.message}") from None
+        except _INTERNAL_ERRORS as exc:
+            raise EngineError(f"the engine failed: {type(exc).__name__}: {exc}") from None
 
     def _error(self, exc: SpiffWorkflowException) -> EngineError:
         spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
@@ -458,7 +599,100 @@ class EngineInstance:
             task.run()
         except SpiffWorkflowException as exc:
             raise self._error(exc) from None
+        except ExpressionError as exc:
+            raise EngineError(f"expression failed at '{task.task_spec.bpmn_id}': {exc.message}") from None
+        except _INTERNAL_ERRORS as exc:
+            raise EngineError(f"the engine failed: {type(exc).__name__}: {exc}") from None
         self.run()
+
+    # -- events from outside and from steps
+    def waiting_messages(self) -> list[str]:
+        """Names of the messages catch events wait for now."""
+        return sorted(
+            {
+                str(t.task_spec.event_definition.name)
+                for t in self.workflow.event_manager.tasks.values()
+                if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+            }
+        )
+
+    def send_message(self, name: str, data: dict[str, Any]) -> None:
+        """Correlate message ``name`` (its ``data`` becomes process data) and run on."""
+        if name not in self.waiting_messages():
+            raise EngineError(f"no step waits for message '{name}'")
+        event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(data))
+        try:
+            self.workflow.send_event(event)
+        except SpiffWorkflowException as exc:
+            raise self._error(exc) from None
+        self.run()
+
+    def _code_event(self, kind: str, code: str) -> Any:
+        cls = ErrorEventDefinition if kind == "error" else EscalationEventDefinition
+        return cls(code, code=code)
+
+    def catches(self, task_id: str, kind: str, code: str) -> bool:
+        """Whether the diagram catches BPMN ``kind`` ("error" / "escalation") ``code`` thrown at a
+        READY user task (a boundary event on it, or an event sub-process / boundary further out)."""
+        if kind not in ("error", "escalation"):
+            return False
+        task = self._ready_user_task(task_id)
+        event = BpmnEvent(self._code_event(kind, code), payload={}, target=task.workflow)
+        return any(t.task_spec.catches(t, event) for t in self.workflow.event_manager.tasks.values())
+
+    def throw(self, task_id: str, kind: str, code: str, data: dict[str, Any]) -> bool:
+        """A person's step throws BPMN ``kind`` ``code`` (with its ``data``): the diagram's catch
+        event takes over (an interrupting one cancels the step). True when the step is no longer
+        waiting for input afterwards."""
+        task = self._ready_user_task(task_id)
+        task.data.update(data)
+        event = BpmnEvent(
+            self._code_event(kind, code), payload=copy.deepcopy(task.data), target=task.workflow
+        )
+        try:
+            caught = self.workflow.event_manager.catch(event, internal=False)
+        except SpiffWorkflowException as exc:
+            raise self._error(exc) from None
+        if not caught:
+            raise EngineError(f"nothing in the diagram catches {kind} '{code}'")
+        self.run()
+        return task.state != TaskState.READY
+
+    def _ready_user_task(self, task_id: str) -> Any:
+        try:
+            task = self.workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, SpiffWorkflowException, KeyError):
+            task = None
+        if (
+            task is None
+            or task.state != TaskState.READY
+            or not isinstance(task.task_spec, (UserTask, ManualTask))
+        ):
+            raise EngineError(f"task '{task_id}' is not waiting for input")
+        return task
+
+    def task_state(self, task_id: str) -> str:
+        """COMPLETED / READY / WAITING / CANCELLED ... of a task, or "" when the engine has no such task."""
+        try:
+            task = self.workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, SpiffWorkflowException, KeyError):
+            return ""
+        return TaskState.get_name(task.state) if task is not None else ""
+
+    def completed_count(self, element_id: str) -> int:
+        """How many times ``element_id`` has finished in this instance (loops run it again)."""
+        return sum(
+            1
+            for t in self._tasks(state=TaskState.COMPLETED)
+            if getattr(t.task_spec, "bpmn_id", None) == element_id
+        )
+
+    def is_waiting_for_event(self) -> bool:
+        """A timer, message or other catch event waits (it can still move the instance on)."""
+        return any(
+            getattr(t.task_spec, "event_definition", None) is not None
+            for t in self._tasks(state=TaskState.WAITING)
+        )
 
     def task_data(self, task_id: str) -> dict[str, Any]:
         """A copy of a task's data (typed values), e.g. of a step just completed."""
@@ -529,10 +763,13 @@ def start_instance(
     *,
     clock: Clock | None = None,
     service_handler: ServiceHandler | None = None,
+    step_limit: Callable[[], int] | None = None,
 ) -> EngineInstance:
-    """Create an instance with ``data`` as its initial process data and run it until it waits."""
+    """Create an instance with ``data`` as its initial process data and run it until it waits
+    (``step_limit``: the run-away limit, see :meth:`EngineInstance.count_step`)."""
     workflow = BpmnWorkflow(defn.spec, defn.subprocess_specs)
     inst = EngineInstance(defn, workflow, clock, service_handler)
+    inst.step_limit = step_limit
     workflow.task_tree.data.update(copy.deepcopy(data))  # root data flows down to the start event
     for task in workflow.get_tasks():
         task.data.update(copy.deepcopy(data))

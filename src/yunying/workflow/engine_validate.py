@@ -297,10 +297,15 @@ def check_process(process: Any, findings: Findings, dmn_decisions: dict[str, Any
     data_stores_used = {ref.text for ref in process.iter(f"{B}sourceRef", f"{B}targetRef") if ref.text} & {
         d.get("id") for d in process.iter(f"{B}dataStoreReference")
     }
-    for node in process.iter():
-        if not isinstance(node.tag, str) or ns(node.tag) != BPMN_NS:
-            continue
-        if any(local(a.tag) == "extensionElements" for a in node.iterancestors()):
+    outgoing: dict[str, list[Any]] = {}  # one pass: each gateway's flows without a scan per gateway
+    for flow in process.iter(f"{B}sequenceFlow"):
+        outgoing.setdefault(flow.get("sourceRef") or "", []).append(flow)
+    # Elements inside extensionElements are vendor data, not BPMN: skipped (found once, not per node).
+    # (lxml keeps one proxy per element while it is referenced: the list keeps the ids valid.)
+    vendor_nodes = [n for ext in process.iter(f"{B}extensionElements") for n in ext.iter()]
+    vendor = {id(n) for n in vendor_nodes}
+    for node in process.iter(f"{{{BPMN_NS}}}*"):
+        if id(node) in vendor:
             continue
         name, eid = local(node.tag), node.get("id") or _owner_id(node)
         if name in UNSUPPORTED_ELEMENTS:
@@ -324,7 +329,7 @@ def check_process(process: Any, findings: Findings, dmn_decisions: dict[str, Any
                 except ScriptRefused as exc:
                     findings.bad(eid, f"script: {exc}")
             if name in ("exclusiveGateway", "inclusiveGateway"):
-                _check_gateway(process, node, findings)
+                _check_gateway(outgoing.get(node.get("id") or "", []), node, findings)
         elif name in SUPPORTED_EVENT_DEFINITIONS or name in PASSIVE_ELEMENTS or name == "process":
             pass
         else:
@@ -334,9 +339,8 @@ def check_process(process: Any, findings: Findings, dmn_decisions: dict[str, Any
         _check_expressions(node, name, findings)
 
 
-def _check_gateway(process: Any, gateway: Any, findings: Findings) -> None:
+def _check_gateway(flows: list[Any], gateway: Any, findings: Findings) -> None:
     gid = gateway.get("id")
-    flows = [f for f in process.iter(f"{B}sequenceFlow") if f.get("sourceRef") == gid]
     if len(flows) <= 1:
         return
     for flow in flows:

@@ -241,7 +241,10 @@ class StepForm:
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
-    """Data without a form: JSON scalars, lists and dicts only, bounded in size."""
+    """Data without a form: JSON scalars, lists and dicts only, bounded in size and depth."""
+    from yunying.core.limits import plain_data_check
+
+    plain_data_check(data)
     out: dict[str, Any] = {}
     for key, value in data.items():
         if not isinstance(key, str) or not _NAME.match(key):

@@ -82,6 +82,8 @@ class ProcessVersion(models.Model):
     process_id = models.CharField(_("BPMN 流程标识"), max_length=200)
     bpmn_xml = models.TextField(_("BPMN"))
     dmn_xml = models.JSONField(_("DMN"), default=list, blank=True)
+    # Further BPMN documents deployed with it (processes its call activities name).
+    bpmn_extra = models.JSONField(_("其他 BPMN 文件"), default=list, blank=True)
     spec: models.JSONField[Any, Any] = models.JSONField(_("解析后的流程"))
     deployed_by = models.ForeignKey(
         USER, verbose_name=_("部署人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -144,6 +146,9 @@ class ProcessInstance(models.Model):
     current_steps = models.CharField(_("当前步骤"), max_length=300, blank=True)
     waiting_for_requester = models.BooleanField(_("退回发起人"), default=False)
     has_timers = models.BooleanField(default=False)
+    timer_due_at = models.DateTimeField(_("下次定时"), null=True, blank=True, db_index=True)
+    # Seconds of (working) time each step used before it was returned: its clock resumes from there.
+    sla_used: models.JSONField[Any, Any] = models.JSONField(default=dict, blank=True, editable=False)
     error = models.TextField(_("错误"), blank=True)
     last_reminded_at = models.DateTimeField(_("最近催办"), null=True, blank=True)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
@@ -219,9 +224,21 @@ ACTION_LABELS = {
     "error": _("出错"),
     "auto_dedup": _("自动去重"),
     "auto_skip": _("自动跳过"),
+    "empty_assignee": _("找不到处理人"),
+    "retry": _("重试"),
+    "message": _("收到消息"),
+    "decision": _("决策表"),
+    "script": _("脚本"),
+    "timer": _("定时触发"),
+    "step_cancelled": _("步骤被取消"),
+    "throw": _("抛出事件"),
+    "reassign": _("重新指派"),
     "system": _("系统步骤"),
     "rule": _("规则触发"),
     "archive": _("归档"),
+    "sla_remind": _("到期提醒"),
+    "overdue": _("已超时"),
+    "escalate": _("超时升级"),
 }
 
 
@@ -274,6 +291,13 @@ class WorkTask(models.Model):
     signer_mode = models.CharField(_("加签方式"), max_length=10, choices=SignerMode.choices, blank=True)
     due_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # Service level (yunying.workflow.sla): the due time's basis, and each reminder / escalation fires once.
+    due_basis = models.CharField(_("时限计算"), max_length=10, blank=True)
+    remind_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalate_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    work_seconds = models.FloatField(_("处理用时（工作时间，秒）"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("到达时间"), default=timezone.now)
     completed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     acted_by = models.ForeignKey(
@@ -293,6 +317,8 @@ class WorkTask(models.Model):
             models.Index(fields=["instance", "status"]),
             models.Index(fields=["acted_by", "completed_at"]),
             models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["status", "remind_at"]),
+            models.Index(fields=["status", "escalate_at"]),
         ]
 
     def __str__(self) -> str:
@@ -433,27 +459,6 @@ class CarbonCopy(models.Model):
         constraints = [models.UniqueConstraint(fields=["instance", "user"], name="workflow_cc_unique")]
 
 
-class Notification(models.Model):
-    """A message for a person (reminders, overdue, alerts); delivered by a background task."""
-
-    recipient = models.ForeignKey(USER, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="+")
-    instance = models.ForeignKey(
-        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    task = models.ForeignKey(WorkTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(_("类型"), max_length=20)
-    message = models.CharField(_("内容"), max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
-        ordering = ["-created_at", "pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
-
-
 class RuleEvent(models.TextChoices):
     INSTANCE_STARTED = "instance_started", _("流程发起")
     STEP_COMPLETED = "step_completed", _("步骤完成")
@@ -525,3 +530,7 @@ class AuthorityRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} {self.name} → {self.approver}"
+
+
+# Moved to the notifications app; imported here so existing callers keep working.
+from yunying.notifications.models import Notification  # noqa: E402, F401

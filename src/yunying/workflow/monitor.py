@@ -11,7 +11,14 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from yunying.org.scope import scope_for
-from yunying.workflow.models import OPEN_STATUSES, InstanceStatus, ProcessInstance, TaskStatus, WorkTask
+from yunying.workflow.models import (
+    OPEN_STATUSES,
+    InstanceEvent,
+    InstanceStatus,
+    ProcessInstance,
+    TaskStatus,
+    WorkTask,
+)
 from yunying.workflow.selectors import instances_visible_to
 
 MONITOR_PERMISSION = "workflow.monitor_process"
@@ -41,6 +48,8 @@ class MonitorReport:
     bottlenecks: list[Bottleneck] = field(default_factory=list)
     avg_duration: dt.timedelta | None = None
     finished: int = 0
+    errors: list[ProcessInstance] = field(default_factory=list)  # in error: retry / reassign / cancel
+    fallbacks: list[InstanceEvent] = field(default_factory=list)  # steps whose assignee rule found nobody
 
 
 def monitor_report(*, user: Any, key: str | None = None, limit: int = 100) -> MonitorReport:
@@ -60,6 +69,16 @@ def monitor_report(*, user: Any, key: str | None = None, limit: int = 100) -> Mo
         instances.filter(status__in=(InstanceStatus.RUNNING, InstanceStatus.ERROR))
         .select_related("definition", "requester", "unit")
         .order_by("started_at")[:limit]
+    )
+    report.errors = list(
+        instances.filter(status=InstanceStatus.ERROR)
+        .select_related("definition", "requester", "unit")
+        .order_by("started_at")[:limit]
+    )
+    report.fallbacks = list(
+        InstanceEvent.objects.filter(instance__in=instances.values("pk"), action="empty_assignee")
+        .select_related("instance")
+        .order_by("-at", "-pk")[:limit]
     )
     now = timezone.now()
     tasks = WorkTask.objects.filter(instance__in=instances.values("pk"))

@@ -1,13 +1,17 @@
-"""Notifications (reminders, overdue warnings, alerts): a row per recipient, delivered after commit."""
+"""Workflow notifications go through the notifications app (one service for every app); this forwarder
+keeps the workflow's call sites as they are and adds the request's link and org unit."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from yunying.workflow.models import Notification, ProcessInstance, WorkTask
+from yunying.notifications import services as notifications
+from yunying.notifications.models import Notification
+from yunying.workflow.models import ProcessInstance, WorkTask
 
 
 def notify(
@@ -18,15 +22,54 @@ def notify(
     instance: ProcessInstance | None = None,
     task: WorkTask | None = None,
 ) -> list[Notification]:
-    rows = Notification.objects.bulk_create(
-        [
-            Notification(recipient=u, kind=kind, message=message[:300], instance=instance, task=task)
-            for u in {u.pk: u for u in recipients}.values()
-        ]
+    url = ""
+    if task is not None:
+        url = reverse("workflow:task", args=[task.pk])
+    elif instance is not None:
+        url = reverse("workflow:instance", args=[instance.pk])
+    return notifications.notify(
+        recipients,
+        kind=kind,
+        message=message,
+        url=url,
+        unit=instance.unit_id if instance is not None else None,
+        instance=instance,
+        task=task,
     )
-    ids = [n.pk for n in rows if n.pk is not None]
-    if ids:
-        from yunying.workflow.tasks import deliver_notifications
 
-        transaction.on_commit(lambda: deliver_notifications(ids))
-    return rows
+
+# --------------------------------------------------------------------------- events → notifications
+def notify_event(
+    instance: ProcessInstance, action: str, *, actor: Any, task: WorkTask | None, data: dict[str, Any]
+) -> None:
+    """Tell people about a step of a request (called for each history line): a new task (arrived,
+    transferred, added signer) to whoever holds it; rejected, returned and approved to the requester."""
+    title = instance.title
+    if action in ("assigned", "transfer", "add_signer") and task is not None:
+        target = task
+        if action == "add_signer" and data.get("signer_task"):
+            target = (
+                WorkTask.objects.select_related("assignee").filter(pk=data["signer_task"]).first() or task
+            )
+        from yunying.workflow.actions_instance import _people_of
+
+        people = [u for u in _people_of(target) if actor is None or u.pk != actor.pk]
+        message = _("待办：%(title)s —— %(step)s") % {"title": title, "step": target.name}
+        notify(people, kind="assigned", message=message, instance=instance, task=target)
+        return
+    outcome = {"reject": "rejected", "return": "returned", "completed": "approved"}.get(action)
+    if outcome is None or (actor is not None and actor.pk == instance.requester_id):
+        return
+    texts = {
+        "rejected": _("已驳回：%(title)s —— %(step)s"),
+        "returned": _("已退回：%(title)s —— %(step)s"),
+        "approved": _("已通过：%(title)s"),
+    }
+    message = texts[outcome] % {"title": title, "step": task.name if task is not None else ""}
+    notify([instance.requester], kind=outcome, message=message, instance=instance)
+
+
+def notify_copied(instance: ProcessInstance, people: list[Any], step: str) -> None:
+    """抄送: the people the request was just copied to."""
+    message = _("抄送给你：%(title)s —— %(step)s") % {"title": instance.title, "step": step}
+    notify(people, kind="cc", message=message, instance=instance)

@@ -14,7 +14,18 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     ),
     "workflow.default_due_hours": (48, "步骤未设置期限时的默认处理时限（小时）"),
     "workflow.auto_dedup": (True, "同一审批人连续出现时自动通过（自动去重）"),
+    "workflow.max_auto_steps": (50, "一次操作中最多自动执行的步骤数（超过即判定流程失控并停止，最少 20）"),
     "workflow.remind_interval_minutes": (10, "同一流程两次催办的最短间隔（分钟）"),
+    "workflow.due_basis": (
+        "elapsed",
+        "步骤时限默认的计算方式：elapsed 自然时间 / working 公司工作时间 / unit 所属门店营业时间",
+    ),
+    "workflow.remind_before": ("PT2H", "到期前多久提醒处理人（ISO 8601 时长，如 PT2H；留空不提醒）"),
+    "workflow.escalate_after": ("PT4H", "超时多久后升级（ISO 8601 时长；留空不升级）"),
+    "workflow.escalate_action": (
+        "notify",
+        "超时升级方式：notify 通知处理人的上级 / reassign 转给上级 / none",
+    ),
 }
 
 

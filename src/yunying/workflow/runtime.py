@@ -9,16 +9,17 @@ import datetime as dt
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yunying.workflow import assignment
+from yunying.core import clock
+from yunying.workflow import assignment, sla
 from yunying.workflow.engine import (
     EngineError,
     EngineInstance,
@@ -41,6 +42,8 @@ from yunying.workflow.models import (
     WorkTask,
 )
 from yunying.workflow.policy import policy as setting_get
+
+T = TypeVar("T")
 
 _CACHE: OrderedDict[tuple[int, str], ParsedDefinition] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
@@ -85,14 +88,115 @@ def engine_load(instance: ProcessInstance) -> EngineInstance:
     try:
         eng = load_state(definition_of(instance.version), instance.state)
         eng.service_handler = step_handler(instance)
+        eng.step_limit = step_limit
         return eng
     except EngineError as exc:
         raise ProcessError(_("流程状态无法读取：%(msg)s") % {"msg": exc.message}) from None
 
 
+def step_limit() -> int:
+    """The run-away limit: automatic steps allowed in one action (``workflow.max_auto_steps``)."""
+    try:
+        return int(setting_get("workflow.max_auto_steps"))
+    except (TypeError, ValueError):
+        return 50
+
+
+_STATUS_FIELDS = (
+    "status",
+    "state",
+    "data",
+    "current_steps",
+    "waiting_for_requester",
+    "has_timers",
+    "error",
+    "ended_at",
+)
+
+
+_UNDO = "_yunying_undo"
+
+
+def _on_failure(instance: ProcessInstance, undo: Callable[[], Any]) -> None:
+    """Inside :func:`guarded` without a savepoint: how to take back a write if the engine fails."""
+    pending = getattr(instance, _UNDO, None)
+    if pending is not None:
+        pending.append(undo)
+
+
+def _created(instance: ProcessInstance, row: WorkTask) -> None:
+    _on_failure(instance, lambda: WorkTask.objects.filter(pk=row.pk).delete())
+
+
+def _writes_elsewhere(instance: ProcessInstance) -> bool:
+    """System steps or rules may write rows of any kind while the engine runs: a savepoint is needed."""
+    if instance.definition.rules_snapshot:
+        return True
+    return any("yunying:action" in p for p in definition_of(instance.version).properties.values())
+
+
+def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
+    """Run ``work`` (engine steps and the task rows they make). If the engine fails — an expression
+    of any kind, a system step, a run-away loop, a step nobody holds — everything ``work`` did is
+    undone and the instance goes to **error** with the reason (see :func:`fail`); the caller's own
+    changes (the person's action) stay. Returns ``work()``'s value, or None.
+
+    Undoing: a savepoint when system steps or rules may have written anything; otherwise (the hot
+    path, no extra query) the task rows and copies the sync wrote are taken back one by one."""
+    pending = getattr(instance, _PENDING_EVENTS, None)
+    mark = len(pending) if pending is not None else 0
+    saved = {f: getattr(instance, f) for f in _STATUS_FIELDS}
+    undo: list[Callable[[], Any]] = []
+    outer = getattr(instance, _UNDO, None)
+    try:
+        if _writes_elsewhere(instance):
+            with transaction.atomic():
+                return work()
+        setattr(instance, _UNDO, undo)
+        try:
+            return work()
+        finally:
+            setattr(instance, _UNDO, outer)
+    except (EngineError, ProcessError) as exc:
+        for step in reversed(undo):
+            step()
+        for f, value in saved.items():
+            setattr(instance, f, value)
+        if pending is not None:
+            del pending[mark:]
+        if isinstance(exc, EngineError):
+            message, element = str(engine_error(exc).message), (exc.details[0][0] if exc.details else "")
+        else:
+            message, element = str(exc), exc.element_id
+        fail(instance, message, element_id=element)
+        return None
+
+
+def fail(instance: ProcessInstance, message: str, *, element_id: str = "") -> None:
+    """Put a running instance in **error** with ``message``: the monitor lists it with retry /
+    reassign / cancel; the requester and the management department's head are told."""
+    previous = instance.status
+    instance.status = InstanceStatus.ERROR
+    instance.error = message
+    instance.ended_at = None
+    event(
+        instance,
+        "error",
+        comment=message,
+        from_state=previous,
+        to_state="error",
+        data={"element": element_id} if element_id else None,
+    )
+    _alert(instance, None)
+
+
 def engine_save(instance: ProcessInstance, eng: EngineInstance) -> None:
     instance.state = dump_state(eng)
     instance.has_timers = instance.is_running and "WAITING" in eng.task_states().values()
+    if instance.has_timers:
+        from yunying.workflow.timers import schedule_next
+
+        schedule_next(instance, eng)
 
 
 def engine_error(exc: EngineError) -> ProcessError:
@@ -132,6 +236,9 @@ def event(
         row.save(force_insert=True)
     else:
         pending.append(row)
+    from yunying.workflow.notify import notify_event
+
+    notify_event(instance, action, actor=actor, task=task, data=row.data)
     return row
 
 
@@ -175,6 +282,8 @@ class _Done:
     outcome: str
     kind: str
     acted_by_id: int | None
+    name: str = ""
+    element_id: str = ""
 
 
 _UNKNOWN: Any = object()
@@ -185,10 +294,19 @@ def _previous(instance: ProcessInstance) -> _Done | None:
         instance.tasks.filter(status__in=(TaskStatus.COMPLETED, TaskStatus.SKIPPED))
         .exclude(completed_at__isnull=True)
         .order_by("-completed_at", "-pk")
-        .values_list("outcome", "kind", "acted_by_id")
+        .values_list("outcome", "kind", "acted_by_id", "name", "element_id")
         .first()
     )
     return _Done(*row) if row is not None else None
+
+
+def pure_approval(props: dict[str, str]) -> bool:
+    """A step that only asks for a decision: no form or fields of its own (then 自动去重 may apply)."""
+    from yunying.workflow.forms_bridge import StepForm
+
+    if not StepForm.of(props).empty:
+        return False
+    return not any(k in props for k in ("camunda:formKey", "zeebe:formKey", "zeebe:formId"))
 
 
 def _context(instance: ProcessInstance, info: TaskInfo) -> assignment.Context:
@@ -197,11 +315,11 @@ def _context(instance: ProcessInstance, info: TaskInfo) -> assignment.Context:
         unit=instance.unit,
         data=info.data,
         definition_id=instance.definition_id,
-        today=timezone.localdate(),
+        today=clock.today(),
     )
 
 
-def _new_task(instance: ProcessInstance, info: TaskInfo, now: dt.datetime) -> WorkTask:
+def new_task(instance: ProcessInstance, info: TaskInfo, now: dt.datetime) -> WorkTask:
     from yunying.workflow.forms_bridge import StepForm
 
     return WorkTask(
@@ -212,41 +330,67 @@ def _new_task(instance: ProcessInstance, info: TaskInfo, now: dt.datetime) -> Wo
         name=(info.name or info.element_id)[:200],
         form_key=StepForm.of(info.properties).form_key[:60],
         sequence=info.instance_index if isinstance(info.instance_index, int) else None,
-        due_at=due_from(info.properties, now),
         created_at=now,
+        **sla.deadlines_for(instance, info.element_id, info.properties).fields(),
     )
 
 
+@dataclass
+class _Assigned:
+    row: WorkTask
+    how: str = ""  # "", or "dedup" / "skip" (complete the engine task now) / "stop"
+    fallback: str = ""  # the empty-assignee rule applied ("head", "skip", "stop"), if any
+    same_as: _Done | None = None  # dedup: the step whose approver this one repeats
+
+
+def _may_dedup(
+    info: TaskInfo, user: Any, previous: _Done | None, eng: EngineInstance | None, *, multi: bool
+) -> bool:
+    """自动去重: only a pure approval step, only right after a step this same person approved
+    themselves (not one approved automatically), and never a step this instance already ran (a loop
+    comes back to its people)."""
+    if info.prop("dedup") == "false" or not pure_approval(info.properties):
+        return False
+    if previous is None or previous.outcome != "approved" or previous.kind != TaskKind.ENGINE:
+        return False
+    if previous.acted_by_id != user.pk or previous.element_id == info.element_id:
+        return False
+    if eng is not None and not multi and eng.completed_count(info.element_id):
+        return False
+    return bool(setting_get("workflow.auto_dedup"))
+
+
 def _assign(
-    instance: ProcessInstance, info: TaskInfo, *, dedup: bool, multi: bool, previous: Any = _UNKNOWN
-) -> tuple[WorkTask, str]:
-    """Create the inbox task for a READY engine task; returns it and "" or an automatic outcome
-    ("dedup", "skip") meaning the engine task must be completed right away, or "stop".
+    instance: ProcessInstance,
+    info: TaskInfo,
+    *,
+    dedup: bool,
+    multi: bool,
+    previous: Any = _UNKNOWN,
+    eng: EngineInstance | None = None,
+) -> _Assigned:
+    """Create the inbox task for a READY engine task. ``how`` "dedup"/"skip" means the engine task
+    must be completed right away; "stop" that nobody can take it.
 
     ``previous``: the latest finished step (a :class:`_Done` or None) when the caller knows it."""
     now = timezone.now()
-    task = _new_task(instance, info, now)
+    task = new_task(instance, info, now)
     rule = info.prop("assignee") or ""
     res = assignment.resolve(rule, _context(instance, info)) if rule else assignment.Resolution()
-    how = ""
+    how = fallback = ""
     if res.empty:
-        how = assignment.empty_rule(info.properties)
+        how = fallback = assignment.empty_rule(info.properties)
         if how == "head":
             res = assignment.Resolution(users=assignment.department_head(), rule="head")
             how = "" if not res.empty else "stop"
     if res.users and multi and len(res.users) > 1 and task.sequence is not None:
         res.users = [res.users[task.sequence % len(res.users)]]
-    if not how and len(res.users) == 1 and dedup and info.prop("dedup") != "false":
+    same_as = None
+    if not how and not fallback and len(res.users) == 1 and dedup:
         if previous is _UNKNOWN:
             previous = _previous(instance)
-        if (
-            previous is not None
-            and previous.outcome in ("approved", "dedup")
-            and previous.kind == TaskKind.ENGINE
-            and previous.acted_by_id == res.users[0].pk
-            and setting_get("workflow.auto_dedup")
-        ):
-            how = "dedup"
+        if _may_dedup(info, res.users[0], previous, eng, multi=multi):
+            how, same_as = "dedup", previous
     if how:
         task.status = TaskStatus.SKIPPED if how != "stop" else TaskStatus.CANCELLED
         task.outcome = {"skip": "skipped", "dedup": "dedup", "stop": "stopped"}[how]
@@ -254,10 +398,13 @@ def _assign(
         if how == "dedup":
             task.assignee = task.acted_by = res.users[0]
         task.save()
-        return task, how
+        _created(instance, task)
+        return _Assigned(task, how, fallback, same_as)
     if len(res.users) == 1:
         user = res.users[0]
-        delegate = assignment.delegate_for(user, definition_id=instance.definition_id, on=now.date())
+        delegate = assignment.delegate_for(
+            user, definition_id=instance.definition_id, on=clock.business_date(now)
+        )
         task.assignee = delegate or user
         task.on_behalf_of = user if delegate else None
         task.save()
@@ -265,11 +412,14 @@ def _assign(
         task.candidate_position, task.candidate_unit, task.candidate_group = res.position, res.unit, res.group
         task.save()
         if res.users:  # 或签: everyone may act (or whoever they delegate to); no query per person
-            delegates = assignment.delegates_for(res.users, definition_id=instance.definition_id)
+            delegates = assignment.delegates_for(
+                res.users, definition_id=instance.definition_id, on=clock.business_date(now)
+            )
             users = {(delegates[u.pk] or u).pk: None for u in res.users}
             through = WorkTask.candidate_users.through
             through.objects.bulk_create([through(worktask_id=task.pk, user_id=pk) for pk in users])
-    return task, ""
+    _created(instance, task)
+    return _Assigned(task, "", fallback)
 
 
 def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
@@ -280,13 +430,49 @@ def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
         rule,
         assignment.Context(requester=instance.requester, unit=instance.unit, data=instance.data),
     )
+    copied = []
     for user in res.users:
-        CarbonCopy.objects.get_or_create(instance=instance, user=user, defaults={"step": step})
+        row, created = CarbonCopy.objects.get_or_create(instance=instance, user=user, defaults={"step": step})
+        if created:
+            _on_failure(instance, CarbonCopy.objects.filter(pk=row.pk).delete)
+            copied.append(user)
+    if copied:
+        from yunying.workflow.notify import notify_copied
+
+        notify_copied(instance, copied, step)
 
 
 def open_rows(instance: ProcessInstance) -> list[WorkTask]:
     """The instance's open task rows (steps, added signers, a return to the requester)."""
     return list(instance.tasks.filter(status__in=OPEN_STATUSES))
+
+
+# Where an action's decision goes in the process data (never over a form's own values): ``_outcome``
+# holds the latest step's ("approved", "rejected", "dedup", "skipped"), ``_results`` each step's by
+# element id. ``approved`` is still set for diagrams that test it, unless the step's form has it.
+OUTCOME = "_outcome"
+RESULTS = "_results"
+
+
+def decision(
+    info_data: dict[str, Any], element_id: str, outcome: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    """The data a step completes with: its form ``values`` plus the reserved outcome entries."""
+    merged = dict(values)
+    results = info_data.get(RESULTS)
+    merged[RESULTS] = {**(results if isinstance(results, dict) else {}), element_id: outcome}
+    merged[OUTCOME] = outcome
+    if "approved" not in values:
+        merged["approved"] = outcome != "rejected"
+    return merged
+
+
+def _step_result(eng: EngineInstance, info: TaskInfo, outcome: str) -> dict[str, Any]:
+    return decision(info.data, info.element_id, outcome, {})
+
+
+class Stuck(EngineError):
+    """The engine waits for a person nobody was given, or for nothing at all."""
 
 
 def sync(
@@ -299,8 +485,12 @@ def sync(
     fresh: bool = False,
 ) -> bool:
     """Make the open engine tasks match the engine's READY user tasks; finish the instance when the
-    engine completes. Automatic completions (skip, dedup) loop until the engine waits for people.
-    True when the instance's current steps were refreshed (not when a step stopped the instance).
+    engine completes. Automatic completions (skip, dedup) go on until the engine waits for people,
+    each counted against the run-away limit. True when the instance's current steps were refreshed
+    (not when a step stopped the instance).
+
+    Afterwards a running instance has an open row for every READY user task and something to wait
+    for (a person or an event); otherwise :class:`Stuck` is raised (see :func:`guarded`).
 
     ``rows``: :func:`open_rows` as the caller just read them in this transaction (saves a query);
     ``fresh``: the instance was created in this transaction and has no task rows yet."""
@@ -309,15 +499,25 @@ def sync(
     previous: Any = None if fresh else _UNKNOWN
     if fresh:
         rows = []
-    for _round in range(100):
+    first = True
+    while True:
         ready = {t.id: t for t in eng.ready_user_tasks()}
         # All open rows of the instance, kept up to date below: they give the current steps.
-        still_open = list(rows) if rows is not None and _round == 0 else open_rows(instance)
+        still_open = list(rows) if rows is not None and first else open_rows(instance)
+        first = False
         # Any open part of a step (its task, or a signer added to it) covers the engine task.
         steps = [t for t in still_open if t.kind != TaskKind.RESUBMIT]
         gone = [t for t in steps if t.engine_task_id not in ready]
         for row in gone:
             _cancel(row, instance)
+            if row.kind == TaskKind.ENGINE and eng.task_state(row.engine_task_id) == "CANCELLED":
+                event(  # a boundary event (or a terminate end) took the step away
+                    instance,
+                    "step_cancelled",
+                    task=row,
+                    comment=_("步骤“%(step)s”已被流程图中的事件取消。") % {"step": row.name},
+                )
+        _log_automatic_steps(instance, eng)
         still_open = [t for t in still_open if t not in gone]
         if instance.waiting_for_requester:
             break
@@ -326,9 +526,14 @@ def sync(
         for info in ready.values():
             if info.id in have:
                 continue
-            row, how = _assign(instance, info, dedup=dedup, multi=info.element_id in multi, previous=previous)
+            got = _assign(
+                instance, info, dedup=dedup, multi=info.element_id in multi, previous=previous, eng=eng
+            )
+            row, how = got.row, got.how
+            if got.fallback:
+                _empty_assignee_event(instance, row, info, got)
             if fresh and how in ("dedup", "skip"):
-                previous = _Done(row.outcome, row.kind, row.acted_by_id)
+                previous = _Done(row.outcome, row.kind, row.acted_by_id, row.name, row.element_id)
             if how == "stop":
                 instance.status = InstanceStatus.ERROR
                 instance.error = _("步骤“%(step)s”找不到处理人（规则：%(rule)s），流程已停止。") % {
@@ -338,20 +543,26 @@ def sync(
                 instance.ended_at = None
                 event(instance, "stopped", task=row, comment=instance.error, to_state="error")
                 _alert(instance, row)
+                _set_current(instance, still_open)
                 return False
             if how:
+                same_as = got.same_as
                 event(
                     instance,
                     "auto_" + how,
                     task=row,
                     actor=row.acted_by if how == "dedup" else None,
-                    data={"rule": info.prop("assignee") or ""},
+                    comment=_("自动通过：与步骤“%(step)s”的审批人相同") % {"step": same_as.name}
+                    if same_as is not None
+                    else _("自动跳过：步骤没有处理人"),
+                    data={
+                        "rule": info.prop("assignee") or "",
+                        **({"same_as": same_as.element_id} if same_as is not None else {}),
+                    },
                 )
                 copy_to(instance, info.prop("cc") or "", row.name)
-                try:
-                    eng.complete_task(info.id, {"approved": True})
-                except EngineError as exc:
-                    raise engine_error(exc) from None
+                eng.count_step(info.element_id)
+                eng.complete_task(info.id, _step_result(eng, info, row.outcome))
                 advanced = True
                 break
             event(instance, "assigned", task=row, to_state="open", data={"rule": info.prop("assignee") or ""})
@@ -363,8 +574,60 @@ def sync(
         instance.ended_at = timezone.now()
         event(instance, "completed", actor=None, from_state="running", to_state="completed")
         fire_rules(instance, "instance_completed", eng.last_data(), outcome="approved")
+    elif instance.status == InstanceStatus.RUNNING and not instance.waiting_for_requester:
+        _check_in_sight(eng, ready, still_open)
     _set_current(instance, still_open)
     return True
+
+
+_LOG_ACTIONS = {"decision": "decision", "script": "script", "timer": "timer"}
+
+
+def _log_automatic_steps(instance: ProcessInstance, eng: EngineInstance) -> None:
+    """Decisions (DMN), scripts and timers the engine ran: one history line each, with what they set."""
+    from yunying.workflow.forms_bridge import to_json
+
+    for entry in eng.drain_log():
+        event(
+            instance,
+            _LOG_ACTIONS[entry["kind"]],
+            step=entry["name"] or entry["element"],
+            data={"element": entry["element"], "set": to_json(entry["set"])},
+        )
+
+
+def _check_in_sight(eng: EngineInstance, ready: dict[str, TaskInfo], still_open: list[WorkTask]) -> None:
+    """The invariant after every engine step of a running instance: each READY user task has its
+    open row, and something can move the instance on (a person, a timer, a message)."""
+    covered = {t.engine_task_id for t in still_open}
+    missing = [info for info in ready.values() if info.id not in covered]
+    if missing:
+        names = ", ".join(info.name or info.element_id for info in missing)
+        raise Stuck(f"steps waiting without a task row: {names}", [(missing[0].element_id, "userTask")])
+    if not still_open and not eng.is_waiting_for_event():
+        raise Stuck("the engine waits for nothing a person or an event can give (no open step)")
+
+
+def _empty_assignee_event(instance: ProcessInstance, row: WorkTask, info: TaskInfo, got: _Assigned) -> None:
+    """A step whose assignee rule found nobody: a visible line in the history (and the monitor)."""
+    rule = info.prop("assignee") or ""
+    if got.fallback == "head" and got.how != "stop":
+        holder = row.assignee or row.acted_by
+        comment = _("步骤“%(step)s”找不到处理人（规则：%(rule)s），已转给管理部负责人 %(name)s。") % {
+            "step": row.name,
+            "rule": rule or "—",
+            "name": holder.display_name if holder is not None else "—",
+        }
+    elif got.fallback == "skip":
+        comment = _("步骤“%(step)s”找不到处理人（规则：%(rule)s），按设置跳过。") % {
+            "step": row.name,
+            "rule": rule or "—",
+        }
+    else:
+        return  # "stop": the stop line says it
+    event(
+        instance, "empty_assignee", task=row, comment=comment, data={"rule": rule, "fallback": got.fallback}
+    )
 
 
 def fire_rules(
@@ -379,12 +642,19 @@ def fire_rules(
 
 
 def _cancel(row: WorkTask, instance: ProcessInstance) -> None:
+    now, was = timezone.now(), row.status
     row.status = TaskStatus.CANCELLED
-    row.completed_at = timezone.now()
+    row.completed_at = now
     row.save(update_fields=["status", "completed_at"])
-    row.signers.filter(status__in=OPEN_STATUSES).update(
-        status=TaskStatus.CANCELLED, completed_at=timezone.now()
-    )
+    row.signers.filter(status__in=OPEN_STATUSES).update(status=TaskStatus.CANCELLED, completed_at=now)
+
+    def undo() -> None:
+        WorkTask.objects.filter(pk=row.pk).update(status=was, completed_at=None)
+        row.signers.filter(status=TaskStatus.CANCELLED, completed_at=now).update(
+            status=TaskStatus.OPEN, completed_at=None
+        )
+
+    _on_failure(instance, undo)
 
 
 def cancel_all(instance: ProcessInstance) -> None:
@@ -412,7 +682,7 @@ def _set_current(instance: ProcessInstance, rows: list[WorkTask]) -> None:
     instance.current_steps = "、".join(names)[:300]
 
 
-def _alert(instance: ProcessInstance, row: WorkTask) -> None:
+def _alert(instance: ProcessInstance, row: WorkTask | None) -> None:
     from yunying.workflow.notify import notify
 
     people = [instance.requester, *assignment.department_head()]

@@ -180,7 +180,7 @@ def version_of(
     on access); whoever only runs the version needs ``runtime.definition_of``, which is cached."""
     qs = definition.versions.order_by("-number")
     if not documents:
-        qs = qs.defer("spec", "bpmn_xml", "dmn_xml")
+        qs = qs.defer("spec", "bpmn_xml", "dmn_xml", "bpmn_extra")
     found = qs.first() if version is None else qs.filter(number=version).first()
     if found is None:
         raise NotFound(_("找不到流程“%(key)s”的版本 %(n)s。") % {"key": definition.key, "n": version})
@@ -253,6 +253,16 @@ def task_get(*, user: Any, task_id: int) -> WorkTask:
 
 def instance_events(instance: ProcessInstance) -> QuerySet[InstanceEvent]:
     return instance.events.select_related("actor", "on_behalf_of").order_by("at", "pk")
+
+
+def instance_steps(instance: ProcessInstance) -> QuerySet[WorkTask]:
+    """The finished steps of an instance with what each submitted (seen by whoever sees the instance)."""
+    return (
+        instance.tasks.exclude(status__in=OPEN_STATUSES)
+        .exclude(outcome="")
+        .select_related("acted_by", "on_behalf_of")
+        .order_by("completed_at", "pk")
+    )
 
 
 def instance_open_tasks(instance: ProcessInstance) -> QuerySet[WorkTask]:

@@ -11,10 +11,18 @@ from yunying.workflow.actions import (
     task_reject,
     task_resubmit,
     task_return,
+    task_throw,
     task_transfer,
     tasks_bulk_approve,
 )
-from yunying.workflow.actions_admin import delegation_create, delegation_end, instance_cancel
+from yunying.workflow.actions_admin import (
+    delegation_create,
+    delegation_end,
+    instance_cancel,
+    instance_message,
+    instance_reassign,
+    instance_retry,
+)
 from yunying.workflow.actions_instance import (
     instance_attach,
     instance_comment,
@@ -34,7 +42,10 @@ __all__ = [
     "instance_attach",
     "instance_cancel",
     "instance_comment",
+    "instance_message",
+    "instance_reassign",
     "instance_remind",
+    "instance_retry",
     "instance_start",
     "instance_withdraw",
     "task_add_signer",
@@ -44,6 +55,7 @@ __all__ = [
     "task_reject",
     "task_resubmit",
     "task_return",
+    "task_throw",
     "task_transfer",
     "tasks_bulk_approve",
 ]

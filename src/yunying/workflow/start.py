@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunying.core import clock
 from yunying.core.errors import NotFound
 from yunying.org.models import Appointment, OrgUnit, UnitKind
 from yunying.org.scope import scope_for
@@ -53,8 +54,14 @@ def _unit_for(requester: Any, unit: OrgUnit | str | None) -> OrgUnit | None:
 def save_attachments(
     instance: ProcessInstance, files: Iterable[Any], *, user: Any, task: Any = None
 ) -> list[Attachment]:
+    from yunying.core.limits import upload_file_check, upload_quota_check
+
+    files = list(files or ())
+    for f in files:
+        upload_file_check(str(getattr(f, "name", "file")), int(getattr(f, "size", 0) or 0))
+    upload_quota_check(user=user, incoming=sum(int(getattr(f, "size", 0) or 0) for f in files))
     rows = []
-    for f in files or ():
+    for f in files:
         name = str(getattr(f, "name", "file"))[-200:]
         rows.append(
             Attachment.objects.create(
@@ -108,7 +115,7 @@ def instance_start(
             version=the_version,
             definition=definition,
             title=(title or str(cleaned.get("title") or "")).strip()[:200]
-            or f"{definition.name} · {actor.display_name} · {timezone.localdate(now):%m-%d}",
+            or f"{definition.name} · {actor.display_name} · {clock.business_date(now):%m-%d}",
             requester=actor,
             unit=concerned,
             data={},
@@ -123,16 +130,19 @@ def instance_start(
             for username in cc:
                 runtime.copy_to(instance, f"user:{username}", _("发起"))
             runtime.fire_rules(instance, "instance_started", process_data)
+            # A start the engine cannot run (an expression, a run-away loop, a step nobody can
+            # hold) is refused with the reason and stores nothing.
             try:
                 eng = start_instance(
                     runtime.definition_of(the_version),
                     process_data,
-                    clock=timezone.now,
+                    clock=clock.local_now,
                     service_handler=step_handler(instance),
+                    step_limit=runtime.step_limit,
                 )
+                runtime.sync(instance, eng, actor=actor, fresh=True)  # no task rows yet
             except EngineError as exc:
                 raise runtime.engine_error(exc) from None
-            runtime.sync(instance, eng, actor=actor, fresh=True)  # no task rows yet
             runtime.engine_save(instance, eng)
         instance.save()
     return instance

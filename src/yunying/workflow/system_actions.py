@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yunying.core import clock
 from yunying.core.expressions import ExpressionError, check_expression, evaluate
 from yunying.workflow import assignment
 from yunying.workflow.errors import ProcessError
@@ -192,7 +193,7 @@ def _people(instance: ProcessInstance, rule: str, data: dict[str, Any]) -> list[
             unit=instance.unit,
             data=data,
             definition_id=instance.definition_id,
-            today=timezone.localdate(),
+            today=clock.today(),
         ),
     )
     return list(res.users)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("instances/<int:instance_id>/", views.instance, name="instance"),
     path("instances/<int:instance_id>/act/", views.instance_act, name="instance-act"),
     path("monitor/", views.monitor, name="monitor"),
+    path("monitor/<int:instance_id>/", views.monitor_act, name="monitor-act"),
     path("delegations/", views.delegations, name="delegations"),
     path("authority/", views.authority, name="authority"),
     # designer routes

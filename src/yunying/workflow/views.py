@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yunying.core import clock
 from yunying.core.errors import DomainError, PermissionDenied, ValidationFailed
 from yunying.workflow import authority as authority_mod
 from yunying.workflow import inbox as inbox_mod
@@ -237,6 +238,7 @@ def instance(request: HttpRequest, instance_id: int) -> HttpResponse:
         "data_html": start_form(the_instance.version).render_readonly(the_instance.data),
         "events": selectors.instance_events(the_instance),
         "open_tasks": selectors.instance_open_tasks(the_instance),
+        "steps": [t for t in selectors.instance_steps(the_instance) if t.data],
         "attachments": the_instance.attachments.all(),
         "can_withdraw": can_withdraw(request.user, the_instance),
         "can_remind": the_instance.is_running
@@ -289,11 +291,47 @@ def instance_act(request: HttpRequest, instance_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def monitor_act(request: HttpRequest, instance_id: int) -> HttpResponse:
+    """The monitor's actions on an instance in error: 重试, 重新指派 (to a login), 取消."""
+    action = request.POST.get("action", "")
+    comment = request.POST.get("comment", "")
+    user = request.user
+    calls: dict[str, tuple[Callable[[], Any], str]] = {
+        "retry": (
+            lambda: services.instance_retry(actor=user, instance_id=instance_id, comment=comment),
+            _("已重试。"),
+        ),
+        "reassign": (
+            lambda: services.instance_reassign(
+                actor=user,
+                instance_id=instance_id,
+                to_user=request.POST.get("user", "").strip(),
+                comment=comment,
+            ),
+            _("已重新指派。"),
+        ),
+        "cancel": (
+            lambda: services.instance_cancel(actor=user, instance_id=instance_id, comment=comment),
+            _("已取消。"),
+        ),
+    }
+    if action in calls:
+        _attempt(request, *calls[action])
+    return redirect("workflow:monitor")
+
+
+@login_required
 def monitor(request: HttpRequest) -> HttpResponse:
     if not monitor_mod.can_monitor(request.user):
         raise DjangoPermissionDenied(_("您没有流程监控的权限。"))
     report = monitor_mod.monitor_report(user=request.user, key=request.GET.get("process") or None)
+    from yunying.workflow import monitor_heat
+
+    heat = monitor_heat.heat_for(user=request.user, key=request.GET.get("process") or None)
     context = {
+        "heat": heat,
+        "late_working": monitor_heat.late_in_working_time(report.late),
         "report": report,
         "definitions": selectors.definition_list(user=request.user),
         "process": request.GET.get("process", ""),
@@ -303,7 +341,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
 
 
 def _delegation_state(d: Delegation) -> str:
-    today = timezone.localdate()
+    today = clock.today()
     if selectors.delegation_is_current(d, today):
         return "current"
     return "future" if d.is_active and d.starts_on > today else "ended"
@@ -333,7 +371,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
 
 def _delegation_from_post(request: HttpRequest) -> Delegation:
     try:
-        starts_on = _posted_date(request, "starts_on") or timezone.localdate()
+        starts_on = _posted_date(request, "starts_on") or clock.today()
         ends_on = _posted_date(request, "ends_on")
     except ValueError:
         raise DomainError(_("请输入有效的日期（例如 2026-12-01）。"), field="ends_on")
@@ -360,9 +398,10 @@ def authority(request: HttpRequest) -> HttpResponse:
     if key:
         version = selectors.version_get(user=request.user, key=key)
         sample = {k[2:]: str(v) for k, v in request.GET.items() if k.startswith("f_") and str(v).strip()}
-        from yunying.org.models import OrgUnit
+        from yunying.org.selectors import unit_get
 
-        unit = OrgUnit.objects.filter(code=request.GET.get("unit", "")).first()
+        unit_code = request.GET.get("unit", "").strip()
+        unit = unit_get(user=request.user, code=unit_code) if unit_code else None  # 404 outside scope
         sim = authority_mod.simulate(
             version=version, requester=request.user, unit=unit, data=authority_mod.sample_values(sample)
         )

@@ -16,6 +16,7 @@ from yunying.analytics.reports.board import MEASURES, KpiBoard, Ranking
 from yunying.analytics.reports.monthly import MonthlyReport
 from yunying.analytics.reports.products import ProductReport
 from yunying.analytics.reports.weekly import WeeklyReport
+from yunying.core.tabular import xlsx_cell, xlsx_row
 
 Sheet = tuple[str, Sequence[Any], Sequence[Sequence[Any]]]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,7 +29,7 @@ def workbook(sheets: list[Sheet]) -> bytes:
     money = book.add_format({"num_format": "#,##0.00"})
     for title, headings, rows in sheets:
         sheet = book.add_worksheet(title[:31])
-        sheet.write_row(0, 0, [str(h) for h in headings], bold)
+        xlsx_row(sheet, 0, [str(h) for h in headings], bold)
         sheet.freeze_panes(1, 0)
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row):
@@ -36,10 +37,8 @@ def workbook(sheets: list[Sheet]) -> bytes:
                     sheet.write_number(r, c, float(value), money)
                 elif isinstance(value, date):
                     sheet.write_string(r, c, value.isoformat())
-                elif value is None:
-                    sheet.write_blank(r, c, None)
                 else:
-                    sheet.write(r, c, value)
+                    xlsx_cell(sheet, r, c, value)  # text as text, never a formula
         sheet.set_column(0, max(len(headings) - 1, 0), 14)
     book.close()
     return buffer.getvalue()

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from yunying.core.expressions import (
     CompiledExpression,
     ExpressionError,
+    ExpressionLimitExceeded,
     check_expression,
     evaluate,
     parse_expression,
@@ -90,7 +91,7 @@ def test_size_limits() -> None:
         parse_expression("+".join(["1"] * 400))
     with pytest.raises(ExpressionError, match="nested"):
         parse_expression("-" * 60 + "1")
-    with pytest.raises(ExpressionError, match="too long"):
+    with pytest.raises(ExpressionLimitExceeded, match="表达式超出计算限制"):
         evaluate("'ab' * 6000", {})
     assert evaluate("'ab' * 5000", {}) == "ab" * 5000
 

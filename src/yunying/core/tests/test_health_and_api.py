@@ -23,8 +23,11 @@ def test_healthz_503_when_queue_unreachable(monkeypatch):
     assert response.json()["queue"] is False
 
 
-def test_openapi_document_lists_org_endpoints():
-    response = Client().get("/api/openapi.json")
+def test_openapi_document_lists_org_endpoints(chain):
+    assert Client().get("/api/openapi.json").status_code == 302  # behind login
+    client = Client()
+    client.force_login(chain.users["staff_a1"])
+    response = client.get("/api/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
     for path in (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from yunying.workflow.tests.conftest import deploy, deployer  # noqa: F401  (fixtures)
+
 pytestmark = pytest.mark.django_db
 
 # role → the stores (by code) it may see among A1 (region A), B1 (region B) and D1 (direct)
@@ -86,3 +88,21 @@ def test_ending_an_appointment_outside_scope_is_refused(chain):
     assert "找不到该任职" in response.content.decode()
     appointment.refresh_from_db()
     assert appointment.ended_on is None
+
+
+@pytest.mark.parametrize("role", sorted(VISIBLE))
+def test_authority_simulator_follows_scope_for_its_unit(chain, role, deploy):  # noqa: F811
+    from yunying.workflow.tests.conftest import single_xml
+
+    deploy("single.bpmn", key="single", xml=single_xml("region:AREA-MGR"))
+    client = _client(chain.users[role])
+    area_b_name = chain.users["area_b"].employee.name
+    # a unit is visible with its stores here (region B's only viewers are those who see B1)
+    for unit, store in (("A1", "A1"), ("B1", "B1"), ("RB", "B1")):
+        response = client.get("/workflow/authority/", {"process": "single", "unit": unit})
+        expected = 200 if store in VISIBLE[role] else 404
+        assert response.status_code == expected, (role, unit)
+        if expected == 404 and role != "area_b":  # (their own name is in the page's menu)
+            assert area_b_name not in response.content.decode()
+        elif expected == 200 and unit != "A1":
+            assert area_b_name in response.content.decode()  # region B's manager would approve

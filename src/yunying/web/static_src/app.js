@@ -12,3 +12,30 @@ document.addEventListener("htmx:configRequest", (event) => {
 });
 
 document.addEventListener("DOMContentLoaded", () => Alpine.start());
+
+// Page behaviours declared with data attributes (the Content-Security-Policy allows no inline handlers):
+// data-confirm="…" on a form asks first; data-autosubmit on a field submits its form when it changes;
+// data-print prints the page; data-fill-suggestions copies each [data-suggestion] into its empty input.
+document.addEventListener(
+  "submit",
+  (event) => {
+    const message = event.target.dataset && event.target.dataset.confirm;
+    if (message && !window.confirm(message)) event.preventDefault();
+  },
+  true,
+);
+document.addEventListener("change", (event) => {
+  if (event.target.matches && event.target.matches("[data-autosubmit]") && event.target.form) {
+    event.target.form.submit();
+  }
+});
+document.addEventListener("click", (event) => {
+  const target = event.target.closest && event.target.closest("[data-print], [data-fill-suggestions]");
+  if (!target) return;
+  if (target.hasAttribute("data-print")) window.print();
+  if (target.hasAttribute("data-fill-suggestions")) {
+    document.querySelectorAll("[data-suggestion]").forEach((input) => {
+      if (!input.value && input.dataset.suggestion) input.value = input.dataset.suggestion;
+    });
+  }
+});

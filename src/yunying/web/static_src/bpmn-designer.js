@@ -290,8 +290,10 @@ export async function mountDesigner(root) {
   function fillTask(bo) {
     field(panel, "assignee").value = attr(bo, "yunying:assignee");
     field(panel, "due").value = attr(bo, "yunying:due");
+    for (const el of panel.querySelectorAll("[data-sla]")) el.value = attr(bo, el.dataset.sla);
     field(panel, "cc").value = attr(bo, "yunying:cc");
     field(panel, "if-empty").value = attr(bo, "yunying:ifEmpty");
+    field(panel, "on-reject").value = attr(bo, "yunying:onReject");
     // Values written by another modeler (Camunda): shown, the yunying:* attribute wins when set.
     const foreign = [];
     const attrs = bo.$attrs || {};
@@ -421,6 +423,7 @@ export async function mountDesigner(root) {
   field(panel, "form").addEventListener("change", (e) => update({ "yunying:form": e.target.value.trim() || undefined }));
   field(panel, "fields").addEventListener("change", (e) => update({ "yunying:fields": e.target.value.trim() || undefined }));
   field(panel, "if-empty").addEventListener("change", (e) => update({ "yunying:ifEmpty": e.target.value || undefined }));
+  field(panel, "on-reject").addEventListener("change", (e) => update({ "yunying:onReject": e.target.value || undefined }));
   field(panel, "cc").addEventListener("change", (e) => update({ "yunying:cc": e.target.value.trim() || undefined }));
   // a system step (service task): the action and its parameters, checked at deploy
   field(panel, "sys-action").addEventListener("change", (e) => update({ "yunying:action": e.target.value || undefined }));
@@ -534,6 +537,11 @@ export async function mountDesigner(root) {
     update({ "yunying:due": dueRaw.value.trim() || undefined });
     syncDuePicker();
   });
+
+  // service level: basis of the due time, reminder, escalation
+  for (const el of panel.querySelectorAll("[data-sla]")) {
+    el.addEventListener("change", () => update({ [el.dataset.sla]: el.value.trim() || undefined }));
+  }
 
   // conditions on sequence flows, the default flow of a gateway
   field(panel, "condition").addEventListener("change", (e) => {
@@ -649,7 +657,16 @@ export async function mountDesigner(root) {
       e.preventDefault();
       const { xml } = await modeler.saveXML({ format: true });
       form.querySelector("[name=bpmn_xml]").value = xml;
-      for (const b of form.querySelectorAll("button[type=submit]")) b.disabled = true;
+      // form.submit() leaves the pressed button out: carry its name (e.g. confirm=1) along
+      const pressed = e.submitter;
+      if (pressed && pressed.name) {
+        const carried = document.createElement("input");
+        carried.type = "hidden";
+        carried.name = pressed.name;
+        carried.value = pressed.value;
+        form.appendChild(carried);
+      }
+      for (const b of document.querySelectorAll("button[type=submit]")) b.disabled = true;
       form.submit();
     });
   }

@@ -125,3 +125,35 @@ export async function mountViewer(root) {
 export function mountAllViewers() {
   document.querySelectorAll("[data-bpmn-viewer]").forEach((root) => mountViewer(root));
 }
+
+// Heat map (monitor): colour each step by its working-time level and put its figures beside it.
+// The viewer root carries data-heat-id: a JSON script {element id: {count, median, p90, level, name}};
+// data-heat-labels: "count|median|p90" captions in the page's language.
+export function applyHeat(bpmn, root) {
+  const heat = readJson(root.dataset.heatId);
+  if (!heat) return;
+  const [countLabel, medianLabel, p90Label] = (root.dataset.heatLabels || "n|P50|P90").split("|");
+  const registry = bpmn.get("elementRegistry");
+  const canvas = bpmn.get("canvas");
+  const overlays = bpmn.get("overlays");
+  overlays.remove({ type: "yy-heat" });
+  let shown = 0;
+  for (const [id, f] of Object.entries(heat)) {
+    const el = registry.get(id);
+    if (!el) continue;
+    for (let i = 0; i <= 4; i++) canvas.removeMarker(id, `yy-heat-${i}`);
+    canvas.addMarker(id, `yy-heat-${f.level}`);
+    const box = document.createElement("div");
+    box.className = `yy-heat-badge yy-heat-badge-${f.level}`;
+    box.dataset.element = id;
+    box.textContent = `${countLabel} ${f.count} · ${medianLabel} ${Number(f.median).toFixed(1)}h · ${p90Label} ${Number(f.p90).toFixed(1)}h`;
+    overlays.add(id, "yy-heat", { position: { bottom: -4, left: 0 }, html: box });
+    shown += 1;
+  }
+  root.dataset.heatCount = String(shown);
+}
+
+document.addEventListener("bpmn:rendered", (e) => {
+  const root = e.target;
+  if (root && root.dataset && root.dataset.heatId && root.yunyingViewer) applyHeat(root.yunyingViewer, root);
+});

@@ -111,6 +111,16 @@ function num(v) { if (typeof v === "boolean") return v ? 1 : 0; if (!isNum(v)) t
 function truthy(v) { return Array.isArray(v) ? v.length > 0 : v !== null && v !== undefined && v !== false && v !== 0 && v !== ""; }
 function rowsOf(v) { if (!Array.isArray(v)) throw new ExprError("not a list"); return v; }
 
+// today() is the company's calendar day (the zone the page names), as on the server — not the UTC date.
+function companyToday(at = new Date()) {
+  const zone = (typeof document !== "undefined" && document.documentElement.dataset.timeZone) || undefined;
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+  } catch (e) {
+    return at.toISOString().slice(0, 10);
+  }
+}
+
 const FUNCTIONS = {
   len: (v) => { if (typeof v === "string" || Array.isArray(v)) return v.length; throw new ExprError("len"); },
   sum: (v, start = 0) => rowsOf(v).reduce((a, b) => num(a) + num(b), start),
@@ -125,7 +135,7 @@ const FUNCTIONS = {
   bool: (v) => truthy(v),
   any: (v) => rowsOf(v).some(truthy),
   all: (v) => rowsOf(v).every(truthy),
-  today: () => new Date().toISOString().slice(0, 10),
+  today: () => companyToday(),
   sumproduct: (rows, a, b) => rowsOf(rows).reduce((t, r) => t + num(r[a]) * num(r[b]), 0),
   col: (rows, key) => rowsOf(rows).map((r) => r[key]),
 };

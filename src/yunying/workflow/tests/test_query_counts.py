@@ -39,11 +39,13 @@ TIERED = b"""<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 # definition (starter lists only when it has some), version, requester's seats; in one transaction:
-# instance, policy, holders, delegation, task, state, history (one INSERT), savepoint/commit (2)
-START_BUDGET = 12
+# instance, policy, holders, delegation, task, state, history (one INSERT), savepoint/commit (2);
+# the notification of the new task: the holder's preferences, the in-app row (kinds, robots: cached)
+START_BUDGET = 14
 # task and visibility, locks (2), the step, open rows; the next step: policy, holders, previous step,
-# delegation, task; instance, history (one INSERT), savepoint/commit (2)
-APPROVE_BUDGET = 14
+# delegation, task; instance, history (one INSERT), savepoint/commit (2); the notification of the
+# next step or of the approval (preferences, the in-app row)
+APPROVE_BUDGET = 16
 INBOX_BUDGET = 6  # session, user, seats, groups, count, one page of rows: not one more per row
 
 

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from yunying.core.errors import Conflict, PermissionDenied
+from yunying.notifications.models import Notification
 from yunying.workflow import services
 from yunying.workflow.inbox import InboxFilters, inbox_tasks, todo_count
-from yunying.workflow.models import Notification, ProcessInstance, WorkTask
+from yunying.workflow.models import ProcessInstance, WorkTask
 from yunying.workflow.tests.conftest import open_tasks, single_xml, task_for
 
 pytestmark = pytest.mark.django_db

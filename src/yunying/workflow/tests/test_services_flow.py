@@ -10,7 +10,6 @@ import pytest
 from yunying.core.errors import Conflict, PermissionDenied, ValidationFailed
 from yunying.workflow import selectors, services
 from yunying.workflow.authority import simulate
-from yunying.workflow.errors import ProcessError
 from yunying.workflow.models import CarbonCopy, InstanceEvent, ProcessInstance, WorkTask
 from yunying.workflow.tests.conftest import open_tasks, task_for
 
@@ -175,20 +174,32 @@ def test_transfer_and_history(deploy: Any, chain: Any) -> None:
     assert (event.from_state, event.to_state, event.actor) == ("area_a", "supervisor", chain.users["area_a"])
 
 
-def test_expression_error_changes_nothing(deploy: Any, chain: Any) -> None:
+def test_expression_error_puts_the_one_instance_in_error(deploy: Any, chain: Any, deployer: Any) -> None:
     # Names are checked at deploy; a value that does not fit fails only at run time.
     xml = read_review().replace("amount &gt; 1000", "int(reason) &gt; 1000").encode()
     deploy("review.bpmn", key="review2", xml=xml)
     instance = services.instance_start(
         actor=chain.users["store_a1"], key="review2", data={"amount": "5", "reason": "r"}
     )
+    other = services.instance_start(
+        actor=chain.users["store_a1"], key="review2", data={"amount": "5", "reason": "7"}
+    )
     task = task_for(instance, "area_a")
     state = ProcessInstance.objects.get(pk=instance.pk).state
-    with pytest.raises(ProcessError, match="int"):
-        services.task_approve(actor=chain.users["area_a"], task_id=task.pk)
+    services.task_approve(actor=chain.users["area_a"], task_id=task.pk)
     task.refresh_from_db()
-    assert task.status == "open" and ProcessInstance.objects.get(pk=instance.pk).state == state
-    assert not instance.events.filter(action="approve").exists()
+    stored = ProcessInstance.objects.get(pk=instance.pk)
+    assert task.status == "completed" and stored.state == state  # the engine stands before the step
+    assert stored.status == "error" and "int" in stored.error
+    assert [e.action for e in instance.events.order_by("at", "pk")][-2:] == ["approve", "error"]
+    assert ProcessInstance.objects.get(pk=other.pk).status == "running"  # only this one
+
+    # Retry meets the same error again: still in error, with the reason; cancel ends it.
+    services.instance_retry(actor=deployer, instance_id=instance.pk)
+    assert ProcessInstance.objects.get(pk=instance.pk).status == "error"
+    services.instance_cancel(actor=deployer, instance_id=instance.pk, comment="数据有误")
+    assert ProcessInstance.objects.get(pk=instance.pk).status == "cancelled"
+    assert not open_tasks(instance)
 
 
 def read_review() -> str:

@@ -27,8 +27,6 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         env = dict(os.environ)
         env["YUNYING_DATA_DIR"] = str(settings.DATA_DIR)
-        if options["host"] in {"127.0.0.1", "localhost", "::1"}:
-            env.setdefault("YUNYING_INSECURE_COOKIES", "1")  # plain HTTP on the loopback
         bind = f"{options['host']}:{options['port']}"
         web = [
             sys.executable,

@@ -1,3 +1,4 @@
+import os
 from typing import Any
 
 from django.core.management import call_command
@@ -12,7 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="load the demo data and exit")
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--port", type=int, default=int(os.environ.get("YUNYING_PORT", "8000")))
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         for username, role in summary.logins or _default_logins():
             self.stdout.write(f"  {username:<12} {role}")
         if not options["no_serve"]:
+            # A local trial over plain HTTP: the browser must keep the login cookie without HTTPS.
+            os.environ.setdefault("YUNYING_INSECURE_COOKIES", "1")
             call_command("serve", port=options["port"])
 
 

@@ -1,0 +1,70 @@
+"""Deploy checks on a large diagram: 12,500 exclusive gateways (under 2 MB) accepted, and the same
+diagram with one unknown name refused, through yunying.workflow.services.definition_deploy on a fresh
+SQLite database. Prints the size, the time of each phase and the ratio of the two sizes' times (linear:
+about the ratio of the sizes).
+
+    .venv/bin/python bench/bench_deploy.py
+    .venv/bin/python bench/bench_deploy.py --gateways 25000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--gateways", type=int, default=12_500)
+    args = parser.parse_args()
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    os.environ["YUNYING_DATA_DIR"] = tempfile.mkdtemp(prefix="bench-deploy-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunying.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from yunying.workflow.engine import parse_definition
+    from yunying.workflow.errors import DeployRefused
+    from yunying.workflow.services import definition_deploy
+    from yunying.workflow.tests.bigdiagram import big_diagram
+
+    timings = {}
+    for n in (args.gateways // 5, args.gateways):
+        xml = big_diagram(n)
+        t0 = time.perf_counter()
+        parse_definition(xml)
+        t1 = time.perf_counter()
+        version = definition_deploy(actor=None, key=f"big-{n}", name="big", bpmn_xml=xml)
+        t2 = time.perf_counter()
+        try:
+            definition_deploy(
+                actor=None, key=f"broken-{n}", name="broken", bpmn_xml=big_diagram(n, broken=True)
+            )
+            refused = "accepted?!"
+        except DeployRefused as exc:
+            refused = str(exc)[:60]
+        t3 = time.perf_counter()
+        timings[n] = t2 - t1
+        print(
+            f"{n:>6} gateways {len(xml) / 1e6:5.2f} MB | engine parse {t1 - t0:5.2f} s | "
+            f"deploy (accepted v{version.number}) {t2 - t1:5.2f} s | deploy refused {t3 - t2:5.2f} s: {refused}"
+        )
+    small, large = sorted(timings)
+    print(f"size ratio {large / small:.1f}, deploy time ratio {timings[large] / timings[small]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

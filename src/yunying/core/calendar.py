@@ -1,0 +1,346 @@
+"""The business calendar (营业日历): which days an org unit works, its working hours, and working time.
+
+One function family everybody uses:
+
+* :meth:`UnitCalendar.add` — the moment N working hours after a moment;
+* :meth:`UnitCalendar.add_days` — the same wall-clock time N working days later (clamped into the hours);
+* :meth:`UnitCalendar.between` — the working time between two moments.
+
+A day is decided, most specific first, by an administrator's override (:class:`CalendarOverride`, the
+unit's own or its nearest ancestor's, then the company's), then the unit's working hours: stores open
+every day follow only the overrides; offices follow China's statutory calendar with its public holidays
+and make-up working days (调休) from the ``chinesecalendar`` library. A year that library does not know is
+*unknown* (``working is None``) unless an administrator maintains it by hand (:class:`CalendarYear`): the
+calendar never guesses. Asking for working time across an unknown day raises :class:`CalendarUnknown`.
+
+Hours are wall-clock times in the unit's time zone; all arithmetic is done on UTC instants, so DST and a
+second time zone need no special case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from yunying.core.clock import company_zone
+from yunying.core.errors import DomainError
+
+UTC = dt.UTC
+MAX_SPAN_DAYS = 3 * 366  # beyond this, an addition is refused rather than looping for ever
+
+HOLIDAY_NAMES: dict[str, Promise] = {
+    "New Year's Day": gettext_lazy("元旦"),
+    "Spring Festival": gettext_lazy("春节"),
+    "Tomb-sweeping Day": gettext_lazy("清明节"),
+    "Labour Day": gettext_lazy("劳动节"),
+    "Dragon Boat Festival": gettext_lazy("端午节"),
+    "National Day": gettext_lazy("国庆节"),
+    "Mid-autumn Festival": gettext_lazy("中秋节"),
+    "Anti-Fascist 70th Day": gettext_lazy("抗战胜利70周年纪念日"),
+}
+
+# Why a day is (not) working: the API's ``reason`` codes.
+WORKDAY = "workday"
+WEEKEND = "weekend"
+HOLIDAY = "holiday"
+MAKEUP = "makeup_workday"
+OPEN_DAILY = "open_every_day"
+OVERRIDE = "override"
+UNKNOWN = "unknown_year"
+
+REASON_LABELS: dict[str, Promise] = {
+    WORKDAY: gettext_lazy("工作日"),
+    WEEKEND: gettext_lazy("周末"),
+    HOLIDAY: gettext_lazy("法定节假日"),
+    MAKEUP: gettext_lazy("调休上班"),
+    OPEN_DAILY: gettext_lazy("每天营业"),
+    OVERRIDE: gettext_lazy("日历例外"),
+    UNKNOWN: gettext_lazy("节假日安排未知"),
+}
+
+
+class CalendarUnknown(DomainError):
+    """Working time was asked across a day of a year whose holidays are not known."""
+
+    code = "calendar_unknown"
+
+    def __init__(self, year: int):
+        super().__init__(
+            _("%(year)s 年的节假日安排尚未收录，请在营业日历中维护该年的节假日和调休。") % {"year": year},
+            field="date",
+        )
+        self.year = year
+
+
+def library_years() -> tuple[int, int]:
+    """The first and last year the holiday library knows."""
+    years = {d.year for d in chinese_calendar.constants.holidays}
+    return min(years), max(years)
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Wall-clock working hours of a day, with an optional break (e.g. lunch)."""
+
+    opens: dt.time
+    closes: dt.time
+    break_starts: dt.time | None = None
+    break_ends: dt.time | None = None
+    every_day: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.opens < self.closes:
+            raise DomainError(_("下班时间必须晚于上班时间。"), field="closes_at")
+        if (self.break_starts is None) != (self.break_ends is None):
+            raise DomainError(_("午休需同时填写开始和结束时间。"), field="break_starts_at")
+        if (
+            self.break_starts is not None
+            and self.break_ends is not None
+            and not self.opens <= self.break_starts < self.break_ends <= self.closes
+        ):
+            raise DomainError(_("午休必须在上班时间之内。"), field="break_starts_at")
+
+    def spans(self) -> list[tuple[dt.time, dt.time]]:
+        if self.break_starts is None or self.break_ends is None:
+            return [(self.opens, self.closes)]
+        spans = [(self.opens, self.break_starts), (self.break_ends, self.closes)]
+        return [(a, b) for a, b in spans if a < b]
+
+
+DEFAULT_HOURS = Hours(dt.time(9), dt.time(18), dt.time(12), dt.time(13))
+
+
+@dataclass(frozen=True)
+class Day:
+    date: dt.date
+    working: bool | None  # None: the year's holidays are unknown
+    reason: str
+    label: str = ""
+    spans: tuple[tuple[dt.time, dt.time], ...] = ()
+
+    @property
+    def reason_label(self) -> str:
+        return str(REASON_LABELS.get(self.reason, self.reason))
+
+
+def statutory_day(d: dt.date, manual_years: frozenset[int] = frozenset()) -> tuple[bool | None, str, str]:
+    """China's statutory calendar for a day: ``(working, reason, holiday name)``; ``working`` is None
+    for a year neither the library nor an administrator knows."""
+    try:
+        is_holiday, name = chinese_calendar.get_holiday_detail(d)
+    except NotImplementedError:
+        if d.year in manual_years:
+            return (d.weekday() < 5, WORKDAY if d.weekday() < 5 else WEEKEND, "")
+        return None, UNKNOWN, ""
+    label = str(HOLIDAY_NAMES.get(name, name)) if name else ""
+    if is_holiday:
+        return False, (HOLIDAY if name else WEEKEND), label
+    return True, (MAKEUP if name else WORKDAY), label
+
+
+@dataclass
+class UnitCalendar:
+    """The calendar of one org unit: its zone, hours and resolved overrides (date -> (working, note))."""
+
+    zone: ZoneInfo
+    hours: Hours = DEFAULT_HOURS
+    overrides: dict[dt.date, tuple[bool, str]] = field(default_factory=dict)
+    manual_years: frozenset[int] = frozenset()
+    unit_code: str = ""
+    _utc_spans: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    # -- days
+    def day(self, d: dt.date) -> Day:
+        spans = tuple(self.hours.spans())
+        found = self.overrides.get(d)
+        if found is not None:
+            return Day(d, found[0], OVERRIDE, found[1], spans if found[0] else ())
+        working, reason, label = statutory_day(d, self.manual_years)
+        if self.hours.every_day:
+            return Day(d, True, OPEN_DAILY, label, spans)
+        return Day(d, working, reason, label, spans if working else ())
+
+    def days(self, start: dt.date, end: dt.date) -> list[Day]:
+        return [self.day(start + dt.timedelta(days=i)) for i in range((end - start).days + 1)]
+
+    def is_working_day(self, d: dt.date) -> bool:
+        day = self.day(d)
+        if day.working is None:
+            raise CalendarUnknown(d.year)
+        return day.working
+
+    # -- working time
+    def _intervals(self, d: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+        found = self._utc_spans.get(d)
+        if found is not None:
+            return found
+        day = self.day(d)
+        if day.working is None:
+            raise CalendarUnknown(d.year)
+        self._utc_spans[d] = spans = [
+            (
+                dt.datetime.combine(d, a, tzinfo=self.zone).astimezone(UTC),
+                dt.datetime.combine(d, b, tzinfo=self.zone).astimezone(UTC),
+            )
+            for a, b in day.spans
+        ]
+        return spans
+
+    def _walk(self, start: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """Working intervals (UTC) from the local day of ``start`` on, for at most ``MAX_SPAN_DAYS``."""
+        d = start.astimezone(self.zone).date()
+        for i in range(MAX_SPAN_DAYS):
+            yield from self._intervals(d + dt.timedelta(days=i))
+        raise DomainError(
+            _("%(days)s 天内没有足够的工作时间，请检查营业日历。") % {"days": MAX_SPAN_DAYS}, field="due"
+        )
+
+    def add(self, moment: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+        """The moment ``duration`` of working time after ``moment`` (returned in UTC)."""
+        _check_aware(moment)
+        if duration < dt.timedelta(0):
+            raise DomainError(_("工作时长不能为负数。"), field="due")
+        cur = moment.astimezone(UTC)
+        if duration == dt.timedelta(0):
+            return cur
+        remaining = duration
+        for start, end in self._walk(cur):
+            if end <= cur:
+                continue
+            begin = max(start, cur)
+            available = end - begin
+            if remaining <= available:
+                return begin + remaining
+            remaining -= available
+        raise AssertionError("unreachable")  # pragma: no cover — _walk raises at its end
+
+    def add_days(self, moment: dt.datetime, days: int) -> dt.datetime:
+        """The same wall-clock time ``days`` working days after ``moment``'s day, moved into the day's
+        working hours when it lies outside them (``days=0``: the moment itself)."""
+        _check_aware(moment)
+        if days < 0:
+            raise DomainError(_("工作日数不能为负数。"), field="due")
+        local = moment.astimezone(self.zone)
+        if days == 0:
+            return moment.astimezone(UTC)
+        d, found = local.date(), 0
+        for _i in range(MAX_SPAN_DAYS):
+            d += dt.timedelta(days=1)
+            if self.is_working_day(d):
+                found += 1
+                if found == days:
+                    spans = self.day(d).spans
+                    wall = min(max(local.time().replace(tzinfo=None), spans[0][0]), spans[-1][1])
+                    return dt.datetime.combine(d, wall, tzinfo=self.zone).astimezone(UTC)
+        raise DomainError(
+            _("%(days)s 天内没有足够的工作日，请检查营业日历。") % {"days": MAX_SPAN_DAYS}, field="due"
+        )
+
+    def between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """The working time from ``start`` to ``end`` (zero when ``end`` is not after ``start``)."""
+        _check_aware(start)
+        _check_aware(end)
+        a, b = start.astimezone(UTC), end.astimezone(UTC)
+        total = dt.timedelta(0)
+        if b <= a:
+            return total
+        d, last = a.astimezone(self.zone).date(), b.astimezone(self.zone).date()
+        while d <= last:
+            for s, e in self._intervals(d):
+                lo, hi = max(s, a), min(e, b)
+                if hi > lo:
+                    total += hi - lo
+            d += dt.timedelta(days=1)
+        return total
+
+    def is_working_moment(self, moment: dt.datetime) -> bool:
+        cur = moment.astimezone(UTC)
+        return any(s <= cur < e for s, e in self._intervals(cur.astimezone(self.zone).date()))
+
+
+def _check_aware(moment: dt.datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("working time needs aware datetimes")
+
+
+# -- the stored calendar ------------------------------------------------------------------------
+
+
+def _chain(unit: Any) -> list[Any]:
+    """The unit and its ancestors, nearest first."""
+    chain: list[Any] = []
+    seen: set[int] = set()
+    while unit is not None and unit.pk not in seen:
+        chain.append(unit)
+        seen.add(unit.pk)
+        unit = unit.parent
+    return chain
+
+
+def hours_of(row: Any) -> Hours:
+    from yunying.core.models import WorkingDays
+
+    return Hours(
+        row.opens_at,
+        row.closes_at,
+        row.break_starts_at,
+        row.break_ends_at,
+        every_day=row.days == WorkingDays.EVERY_DAY,
+    )
+
+
+def unit_calendar(unit: Any = None) -> UnitCalendar:
+    """The calendar of ``unit`` (an ``OrgUnit``; None: the company's), read from the database: the nearest
+    working hours up the tree, then the company default; overrides of the unit's chain and the company."""
+    from yunying.core.models import CalendarOverride, CalendarYear, WorkingHours
+
+    chain = _chain(unit)
+    rank = {u.pk: i for i, u in enumerate(chain)}
+    rows = {h.unit_id: h for h in WorkingHours.objects.filter(unit__in=chain)} if chain else {}
+    hours_row = next((rows[u.pk] for u in chain if u.pk in rows), None)
+    if hours_row is None:
+        hours_row = WorkingHours.objects.filter(unit__isnull=True).first()
+    hours = hours_of(hours_row) if hours_row is not None else DEFAULT_HOURS
+    overrides: dict[dt.date, tuple[int, bool, str]] = {}
+    for o in CalendarOverride.objects.filter(_override_filter(chain)).only("date", "unit", "working", "note"):
+        r = rank.get(o.unit_id, len(chain)) if o.unit_id is not None else len(chain)
+        if o.date not in overrides or r < overrides[o.date][0]:
+            overrides[o.date] = (r, o.working, o.note)
+    tz_name = getattr(unit, "time_zone", "") if unit is not None else ""
+    return UnitCalendar(
+        zone=ZoneInfo(tz_name) if tz_name else company_zone(),
+        hours=hours,
+        overrides={d: (w, n) for d, (_r, w, n) in overrides.items()},
+        manual_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
+        unit_code=getattr(unit, "code", "") or "",
+    )
+
+
+def _override_filter(chain: list[Any]) -> Any:
+    from django.db.models import Q
+
+    q = Q(unit__isnull=True)
+    if chain:
+        q |= Q(unit__in=chain)
+    return q
+
+
+def add_working_time(moment: dt.datetime, duration: dt.timedelta, *, unit: Any = None) -> dt.datetime:
+    return unit_calendar(unit).add(moment, duration)
+
+
+def add_working_days(moment: dt.datetime, days: int, *, unit: Any = None) -> dt.datetime:
+    return unit_calendar(unit).add_days(moment, days)
+
+
+def working_time_between(start: dt.datetime, end: dt.datetime, *, unit: Any = None) -> dt.timedelta:
+    return unit_calendar(unit).between(start, end)

@@ -1,0 +1,159 @@
+"""Demo inspections for the demo chain: six weeks of visits by the supervisor and the area managers, with
+scores, failed red lines, and findings closed, waiting for verification, open and overdue. Deterministic
+for a given seed and day (the visits end yesterday)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from typing import Any
+
+from django.db import transaction
+
+from yunying.accounts.models import User
+from yunying.core import clock
+from yunying.inspections import services
+from yunying.inspections.definition import NA, items_of
+from yunying.inspections.models import ChecklistTemplate, Finding, FindingEvent, FindingStatus, Visit
+from yunying.org.models import OrgUnit, UnitKind
+
+WEEKS = 5
+NOTES = {
+    "no": ["现场发现问题，已当场指出", "店长在场确认", "与上次检查相同的问题"],
+    "fail": ["明显不符合标准", "需要整改并拍照回复"],
+    "partial": ["部分做到，需加强", "个别员工未执行"],
+}
+ANSWERS = ["已按要求整改，附现场照片", "已培训相关员工并落实检查", "已更换并登记"]
+
+
+def _photo(name: str, rgb: tuple[int, int, int]) -> str:
+    """One stored picture, shared by the demo's photo-required answers (a token, as a phone would send)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yunying.forms.files import file_token, store_upload
+    from yunying.inspections.factories import png_bytes
+
+    data = png_bytes(160, 120, rgb)
+    path = store_upload(SimpleUploadedFile(name, data, "image/png"))
+    return file_token({"name": name, "size": len(data), "content_type": "image/png", "path": path})
+
+
+def _answer(item: Any, rng: random.Random, care: float) -> str:
+    if item.na_allowed and rng.random() < 0.3:
+        return NA
+    slip = (1 - care) * (0.25 if item.critical else 1)
+    if rng.random() >= slip:
+        return item.choices()[-1] if item.scoring == "points" else item.choices()[0]
+    if item.scoring == "points":
+        return str(rng.randint(max(0, item.max_points - 3), item.max_points - 1))
+    return "no" if item.scoring == "yes_no" else rng.choice(["partial", "partial", "fail"])
+
+
+def _inspectors(store: OrgUnit) -> list[User]:
+    users = [User.objects.get(username="supervisor")]
+    region = store.parent
+    if region is not None and region.kind == UnitKind.REGION:
+        manager = User.objects.filter(
+            employee__appointments__unit=region, employee__appointments__position__code="AREA-MGR"
+        ).first()
+        if manager is not None:
+            users.append(manager)
+    return users
+
+
+@transaction.atomic
+def inspections_demo_load(*, seed: int = 2026) -> int:
+    """Create the demo visits unless there are visits already; returns how many were created."""
+    if Visit.objects.exists():
+        return 0
+    rng = random.Random(seed)
+    today = clock.today()
+    templates = {t.key: t for t in ChecklistTemplate.objects.all()}
+    stores = list(OrgUnit.objects.filter(kind=UnitKind.STORE).order_by("code"))
+    photos = {"good": _photo("ok.png", (47, 179, 68)), "bad": _photo("problem.png", (214, 57, 57))}
+    created = 0
+    for number, store in enumerate(stores, start=1):
+        care = 0.80 + rng.random() * 0.18 if number not in (5, 12) else 0.62  # two weak stores
+        inspectors = _inspectors(store)
+        day = today - dt.timedelta(days=WEEKS * 7 - rng.randint(0, 6))
+        while day < today:
+            key = rng.choice(["qsc", "qsc", "qsc", "opening", "fire"])
+            _visit(photos, store, templates[key], rng.choice(inspectors), day, rng, care, today)
+            created += 1
+            day += dt.timedelta(days=rng.randint(9, 16))
+    return created
+
+
+def _visit(
+    photos: dict[str, str],
+    store: OrgUnit,
+    template: ChecklistTemplate,
+    inspector: User,
+    day: dt.date,
+    rng: random.Random,
+    care: float,
+    today: dt.date,
+) -> None:
+    visit = services.visit_create(actor=inspector, store=store, template=template)
+    sections = services.version_sections(visit.version)
+    answers: dict[str, dict[str, Any]] = {}
+    for _section, item in items_of(sections):
+        value = _answer(item, rng, care)
+        note = rng.choice(NOTES[value]) if value in NOTES else ""
+        answers[item.key] = {"value": value, "note": note, "photos": []}
+        if item.photo_required and value != NA:
+            answers[item.key]["photos"] = [photos["bad" if value in NOTES else "good"]]
+    services.visit_submit(actor=inspector, visit=visit, answers=answers, idempotency_key=uuid.uuid4().hex)
+    moment = dt.datetime.combine(
+        day, dt.time(10 + rng.randint(0, 6), rng.randint(0, 59)), tzinfo=clock.company_zone()
+    )
+    Visit.objects.filter(pk=visit.pk).update(visited_on=day, submitted_at=moment)
+    for finding in Finding.objects.filter(visit=visit).select_related("owner__user"):
+        _rectify(finding, inspector, day, moment, rng, today)
+
+
+def _rectify(
+    finding: Finding, inspector: User, day: dt.date, moment: dt.datetime, rng: random.Random, today: dt.date
+) -> None:
+    """The store's answer and the inspector's verification, written directly with their past times (the
+    services stamp the present moment)."""
+    finding.due_on = services.finding_due_on(opened_on=day, critical=finding.critical)
+    events = [FindingEvent(finding=finding, action=FindingEvent.Action.OPENED, actor=inspector, at=moment)]
+    owner = finding.owner.user if finding.owner and finding.owner.user else None
+    age = (today - day).days
+    if owner is not None and age >= 2 and rng.random() >= 0.15:  # else still open (overdue once past due)
+        late = rng.random() < 0.2
+        answered_on = min(
+            today,
+            finding.due_on + dt.timedelta(days=rng.randint(1, 4)) if late else day + dt.timedelta(days=1),
+        )
+        note = rng.choice(ANSWERS)
+        finding.status, finding.answer_note = FindingStatus.ANSWERED, note
+        finding.answered_at = dt.datetime.combine(answered_on, dt.time(15, 30), tzinfo=clock.company_zone())
+        events.append(
+            FindingEvent(
+                finding=finding,
+                action=FindingEvent.Action.ANSWERED,
+                actor=owner,
+                comment=note,
+                at=finding.answered_at,
+            )
+        )
+        if age >= 5 and rng.random() >= 0.1:  # else waiting for verification
+            finding.status, finding.closed_at = (
+                FindingStatus.CLOSED,
+                finding.answered_at + dt.timedelta(days=1),
+            )
+            events.append(
+                FindingEvent(
+                    finding=finding,
+                    action=FindingEvent.Action.ACCEPTED,
+                    actor=inspector,
+                    comment="现场复核通过",
+                    at=finding.closed_at,
+                )
+            )
+    finding.save(update_fields=["due_on", "status", "answer_note", "answered_at", "closed_at"])
+    FindingEvent.objects.filter(finding=finding).delete()
+    FindingEvent.objects.bulk_create(events)

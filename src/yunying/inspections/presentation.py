@@ -1,0 +1,38 @@
+"""How answers read on pages: labels for the buttons and results, and the visit page's script messages."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from yunying.inspections.definition import NA, POINTS, Item
+
+
+def answer_label(item: Item, value: str) -> str:
+    if value == NA:
+        return _("不适用")
+    if item.scoring == POINTS:
+        return _("%(n)s 分") % {"n": value}
+    labels = {
+        "yes": _("是"),
+        "no": _("否"),
+        "pass": _("合格"),
+        "partial": _("部分合格"),
+        "fail": _("不合格"),
+    }
+    return labels.get(value, value)
+
+
+def js_messages() -> dict[str, str]:
+    return {
+        "saved": _("已同步到服务器"),
+        "local": _("已保存在本机"),
+        "offline": _("离线：答案保存在本机，联网后自动同步"),
+        "submitting": _("正在提交…"),
+        "queued": _("离线：联网后自动提交"),
+        "uploading": _("正在上传照片…"),
+        "uploadFailed": _("照片上传失败，请联网后重试"),
+        "problems": _("还有问题需要处理："),
+        "confirm": _("确认提交？提交后不能再修改。"),
+        "noScore": _("尚未评分"),
+        "removePhoto": _("删除照片"),
+    }

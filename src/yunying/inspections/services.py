@@ -1,0 +1,424 @@
+"""Inspection writes: publish a checklist version, start a visit, keep its draft, submit it (idempotent),
+upload photos, and the rectification steps of a finding (answer, accept, reopen). Reads: selectors.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yunying.core import clock
+from yunying.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from yunying.core.settings_store import setting_get_int
+from yunying.forms.files import clean_files, file_from_token, file_token, store_upload
+from yunying.forms.schema import PHOTO, FieldSpec
+from yunying.forms.values import InvalidValue
+from yunying.inspections.definition import NA, Item, Section, items_of, sections_parse
+from yunying.inspections.models import (
+    ANSWER_PERMISSION,
+    CONDUCT_PERMISSION,
+    ChecklistTemplate,
+    CriticalRule,
+    Finding,
+    FindingEvent,
+    FindingStatus,
+    TemplateVersion,
+    Visit,
+    VisitAnswer,
+    VisitStatus,
+)
+from yunying.inspections.scoring import BadAnswer, ScoreResult, item_ratio, score_compute
+from yunying.org.models import Appointment, Employee, OrgUnit, UnitKind
+from yunying.org.scope import scope_for
+
+MAX_NOTE = 2000
+MAX_PHOTOS_PER_ITEM = 6
+PHOTO_SPEC = FieldSpec(
+    key="photo", type=PHOTO, label_zh="照片", max_size_mb=10, max_files=MAX_PHOTOS_PER_ITEM
+)
+
+
+# ----- templates -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def template_publish(
+    *,
+    key: str,
+    name: str,
+    sections: list[dict[str, Any]],
+    name_en: str = "",
+    description: str = "",
+    critical_rule: str = CriticalRule.FAIL,
+    critical_cap: Decimal | int = 60,
+    pass_mark: Decimal | int = 80,
+    sort_order: int = 0,
+) -> TemplateVersion:
+    """Publish a new version of a checklist (creating the checklist the first time); earlier versions and
+    the visits done on them stay as they are."""
+    sections_parse(sections)
+    if critical_rule not in CriticalRule.values:
+        raise DomainError(_("红线规则无效。"), field="critical_rule")
+    if not 0 <= Decimal(pass_mark) <= 100 or not 0 <= Decimal(critical_cap) <= 100:
+        raise DomainError(_("合格分和封顶分必须在 0 到 100 之间。"), field="pass_mark")
+    template, _created = ChecklistTemplate.objects.get_or_create(
+        key=key,
+        defaults={"name": name, "name_en": name_en, "description": description, "sort_order": sort_order},
+    )
+    if not _created:
+        template.name, template.name_en, template.description = name, name_en, description
+        template.save(update_fields=["name", "name_en", "description", "updated_at"])
+    last = TemplateVersion.objects.select_for_update().filter(template=template).order_by("-number").first()
+    return TemplateVersion.objects.create(
+        template=template,
+        number=(last.number + 1) if last else 1,
+        sections=sections,
+        critical_rule=critical_rule,
+        critical_cap=critical_cap,
+        pass_mark=pass_mark,
+        is_published=True,
+        published_at=clock.now(),
+    )
+
+
+def version_sections(version: TemplateVersion) -> list[Section]:
+    return sections_parse(version.sections)
+
+
+# ----- visits --------------------------------------------------------------------------------------------
+
+
+def _check_may_inspect(user: Any, store: OrgUnit) -> None:
+    if not user.has_perm(CONDUCT_PERMISSION):
+        raise PermissionDenied(_("您没有巡店检查的权限。"))
+    if store.kind != UnitKind.STORE or not scope_for(user).sees_unit(store.pk):
+        raise PermissionDenied(_("该门店不在您的管辖范围内。"))
+
+
+@transaction.atomic
+def visit_create(*, actor: Any, store: OrgUnit, template: ChecklistTemplate) -> Visit:
+    """Start a visit of a store on the template's current published version."""
+    _check_may_inspect(actor, store)
+    if not template.is_active:
+        raise DomainError(_("该检查表已停用。"), field="template")
+    version = template.versions.filter(is_published=True).order_by("-number").first()
+    if version is None:
+        raise DomainError(_("该检查表还没有发布的版本。"), field="template")
+    return Visit.objects.create(store=store, version=version, inspector=actor, visited_on=clock.today())
+
+
+def _check_own_draft(actor: Any, visit: Visit) -> None:
+    if visit.inspector_id != actor.pk:
+        raise PermissionDenied(_("只有检查人本人可以填写这次巡店。"))
+    if visit.status != VisitStatus.DRAFT:
+        raise Conflict(_("这次巡店已经提交，不能再修改。"), code="already_submitted")
+
+
+def _clean_entry(raw: Any) -> dict[str, Any]:
+    """One item's answer as sent by a client: {value, note, photos: [token…]} (unknown keys dropped)."""
+    if not isinstance(raw, dict):
+        return {}
+    photos = raw.get("photos")
+    photos = photos if isinstance(photos, list) else []
+    return {
+        "value": str(raw.get("value") or "")[:20],
+        "note": str(raw.get("note") or "")[:MAX_NOTE],
+        "photos": [str(p) for p in photos if isinstance(p, str)][:MAX_PHOTOS_PER_ITEM],
+    }
+
+
+def _clean_answers(sections: list[Section], answers: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(answers, dict):
+        raise DomainError(_("答案格式不正确。"), field="answers")
+    keys = {item.key for _section, item in items_of(sections)}
+    return {key: _clean_entry(raw) for key, raw in answers.items() if key in keys}
+
+
+def _scored_pairs(sections: list[Section], answers: dict[str, dict[str, Any]]) -> list[tuple[Item, str]]:
+    pairs = []
+    for _section, item in items_of(sections):
+        value = answers.get(item.key, {}).get("value", "")
+        if value:
+            pairs.append((item, value))
+    return pairs
+
+
+def visit_preview(visit: Visit, answers: dict[str, dict[str, Any]]) -> ScoreResult:
+    """The running score of what is answered so far (answers the item does not accept are left out)."""
+    sections = version_sections(visit.version)
+    valid = []
+    for item, value in _scored_pairs(sections, answers):
+        try:
+            item_ratio(item, value)
+        except BadAnswer:
+            continue
+        valid.append((item, value))
+    return _score(visit.version, valid)
+
+
+def _score(version: TemplateVersion, pairs: list[tuple[Item, str]]) -> ScoreResult:
+    return score_compute(
+        pairs,
+        critical_rule=version.critical_rule,
+        critical_cap=version.critical_cap,
+        pass_mark=version.pass_mark,
+    )
+
+
+@transaction.atomic
+def visit_draft_save(*, actor: Any, visit: Visit, answers: Any) -> ScoreResult:
+    """Keep the answers so far on the server (the device keeps its own copy too); returns the running score."""
+    visit = Visit.objects.select_for_update().select_related("version").get(pk=visit.pk)
+    _check_own_draft(actor, visit)
+    cleaned = _clean_answers(version_sections(visit.version), answers)
+    visit.draft = cleaned
+    visit.save(update_fields=["draft", "updated_at"])
+    return visit_preview(visit, cleaned)
+
+
+def _validate_submission(
+    sections: list[Section], answers: dict[str, dict[str, Any]]
+) -> list[dict[str, object]]:
+    errors: list[dict[str, object]] = []
+    for _section, item in items_of(sections):
+        entry = answers.get(item.key, {})
+        value = entry.get("value", "")
+
+        def problem(message: str, key: str = item.key) -> None:
+            errors.append({"field": key, "message": message})
+
+        if not value:
+            problem(_("“%(item)s”还没有作答。") % {"item": item.title})
+            continue
+        try:
+            item_ratio(item, value)
+        except BadAnswer:
+            if value == NA:
+                problem(_("“%(item)s”不允许选择不适用。") % {"item": item.title})
+            else:
+                problem(_("“%(item)s”的答案“%(value)s”超出范围。") % {"item": item.title, "value": value})
+            continue
+        for token in entry.get("photos", []):
+            if file_from_token(token) is None:
+                problem(_("“%(item)s”的照片无效或已过期，请重新上传。") % {"item": item.title})
+        if item.photo_required and value != NA and not entry.get("photos"):
+            problem(_("“%(item)s”需要拍照。") % {"item": item.title})
+    return errors
+
+
+def _store_manager(store: OrgUnit) -> Employee | None:
+    appointment = (
+        Appointment.objects.active(clock.today())
+        .filter(unit=store, position__is_head=True, position__unit_kind=UnitKind.STORE)
+        .select_related("employee")
+        .order_by("started_on")
+        .first()
+    )
+    return appointment.employee if appointment else None
+
+
+def finding_due_on(*, opened_on: dt.date, critical: bool) -> dt.date:
+    """The rectification deadline: plain calendar days after the visit (settings; red lines sooner)."""
+    days = setting_get_int("inspections.finding_days_critical" if critical else "inspections.finding_days")
+    return opened_on + dt.timedelta(days=days)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    visit: Visit
+    repeated: bool
+    """True when this was the same submission sent again: nothing new was written."""
+
+
+@transaction.atomic
+def visit_submit(
+    *, actor: Any, visit: Visit, answers: Any, idempotency_key: str, summary: str = ""
+) -> Submitted:
+    """Score and close a visit: every item answered (or N/A where allowed), required photos present.
+    Failed items become findings owned by the store's 店长. Sending the same submission again (same
+    ``idempotency_key``) returns the first result and writes nothing."""
+    key = str(idempotency_key or "").strip()[:64]
+    if not key:
+        raise DomainError(_("缺少提交编号。"), field="idempotency_key")
+    visit = Visit.objects.select_for_update().select_related("version", "store").get(pk=visit.pk)
+    if visit.inspector_id != actor.pk:
+        raise PermissionDenied(_("只有检查人本人可以提交这次巡店。"))
+    if visit.status == VisitStatus.SUBMITTED:
+        if visit.submission_key == key:
+            return Submitted(visit, repeated=True)
+        raise Conflict(_("这次巡店已经提交过了。"), code="already_submitted")
+    sections = version_sections(visit.version)
+    cleaned = _clean_answers(sections, answers)
+    errors = _validate_submission(sections, cleaned)
+    if errors:
+        raise ValidationFailed(_("提交不完整：%(n)d 个问题。") % {"n": len(errors)}, errors=errors)
+    result = _score(visit.version, _scored_pairs(sections, cleaned))
+    if result.score is None:
+        raise DomainError(_("所有检查项都不适用，无法评分。"), field="answers")
+    _write_answers(visit, sections, cleaned, actor)
+    visit.status = VisitStatus.SUBMITTED
+    visit.submitted_at = clock.now()
+    visit.submission_key = key
+    visit.score, visit.raw_score, visit.passed = result.score, result.raw_score, result.passed
+    visit.critical_failures = result.critical_failures
+    visit.summary = str(summary or "")[:MAX_NOTE]
+    visit.draft = {}
+    visit.save()
+    return Submitted(visit, repeated=False)
+
+
+def _write_answers(
+    visit: Visit, sections: list[Section], answers: dict[str, dict[str, Any]], actor: Any
+) -> None:
+    owner = _store_manager(visit.store)
+    opened_on = clock.today()
+    failed_before = _failed_last_time(visit)
+    rows, findings = [], []
+    for section, item in items_of(sections):
+        entry = answers[item.key]
+        ratio = item_ratio(item, entry["value"])
+        photos = [ref for ref in (file_from_token(t) for t in entry["photos"]) if ref]
+        failed = ratio is not None and ratio < 1
+        rows.append(
+            VisitAnswer(
+                visit=visit,
+                section_key=section.key,
+                item_key=item.key,
+                value=entry["value"],
+                not_applicable=ratio is None,
+                note=entry["note"],
+                photos=photos,
+                ratio=ratio,
+                failed=failed,
+                critical=item.critical,
+            )
+        )
+        if failed:
+            findings.append(
+                Finding(
+                    visit=visit,
+                    store=visit.store,
+                    item_key=item.key,
+                    section_title=section.title,
+                    item_title=item.title,
+                    critical=item.critical,
+                    repeated=item.key in failed_before,
+                    inspector_note=entry["note"],
+                    photos=photos,
+                    owner=owner,
+                    due_on=finding_due_on(opened_on=opened_on, critical=item.critical),
+                )
+            )
+    VisitAnswer.objects.bulk_create(rows)
+    now = clock.now()
+    for finding in findings:
+        finding.save()
+        FindingEvent.objects.create(finding=finding, action=FindingEvent.Action.OPENED, actor=actor, at=now)
+
+
+def _failed_last_time(visit: Visit) -> set[str]:
+    """Items failed on the store's previous submitted visit of the same checklist (any version)."""
+    previous = (
+        Visit.objects.filter(
+            store_id=visit.store_id,
+            version__template_id=visit.version.template_id,
+            status=VisitStatus.SUBMITTED,
+            visited_on__lte=visit.visited_on,
+        )
+        .exclude(pk=visit.pk)
+        .order_by("-visited_on", "-pk")
+        .first()
+    )
+    if previous is None:
+        return set()
+    return set(VisitAnswer.objects.filter(visit=previous, failed=True).values_list("item_key", flat=True))
+
+
+def photo_store(*, actor: Any, visit: Visit, upload: UploadedFile) -> dict[str, Any]:
+    """Store one photo for an item of the actor's own draft visit; returns {token, name} to put in answers."""
+    _check_own_draft(actor, visit)
+    return _photo_store(upload)
+
+
+def _photo_store(upload: UploadedFile) -> dict[str, Any]:
+    try:
+        refs, pending = clean_files(PHOTO_SPEC, [], [upload])
+    except InvalidValue as exc:
+        raise DomainError(str(exc), field="photo") from exc
+    for item in pending:
+        item.ref["path"] = store_upload(item.file)
+    return {"token": file_token(refs[0]), "name": refs[0]["name"]}
+
+
+# ----- findings ------------------------------------------------------------------------------------------
+
+
+def _may_answer(user: Any, finding: Finding) -> bool:
+    if finding.owner_id and finding.owner is not None and finding.owner.user_id == user.pk:
+        return True
+    return bool(user.has_perm(ANSWER_PERMISSION) and scope_for(user).sees_unit(finding.store_id))
+
+
+def may_verify(user: Any, finding: Finding) -> bool:
+    if finding.visit.inspector_id == user.pk:
+        return True
+    return bool(user.has_perm(CONDUCT_PERMISSION) and scope_for(user).sees_unit(finding.store_id))
+
+
+def may_answer(user: Any, finding: Finding) -> bool:
+    return _may_answer(user, finding)
+
+
+@transaction.atomic
+def finding_answer(
+    *, actor: Any, finding: Finding, note: str, photos: list[UploadedFile] | None = None
+) -> Finding:
+    """The store says what it did (a note, optionally photos); the finding waits for verification."""
+    finding = Finding.objects.select_for_update(of=("self",)).select_related("owner").get(pk=finding.pk)
+    if not _may_answer(actor, finding):
+        raise PermissionDenied(_("您不能回复这个整改项。"))
+    if finding.status != FindingStatus.OPEN:
+        raise Conflict(_("这个整改项现在不能回复（%(status)s）。") % {"status": finding.get_status_display()})
+    note = str(note or "").strip()[:MAX_NOTE]
+    if not note:
+        raise DomainError(_("请说明整改情况。"), field="note")
+    refs = [_ref_of(_photo_store(upload)) for upload in (photos or [])[:MAX_PHOTOS_PER_ITEM]]
+    now = clock.now()
+    finding.status = FindingStatus.ANSWERED
+    finding.answer_note, finding.answer_photos, finding.answered_at = note, refs, now
+    finding.save(update_fields=["status", "answer_note", "answer_photos", "answered_at", "updated_at"])
+    FindingEvent.objects.create(
+        finding=finding, action=FindingEvent.Action.ANSWERED, actor=actor, comment=note, photos=refs, at=now
+    )
+    return finding
+
+
+def _ref_of(stored: dict[str, Any]) -> dict[str, Any]:
+    ref = file_from_token(stored["token"])
+    assert ref is not None
+    return ref
+
+
+@transaction.atomic
+def finding_verify(*, actor: Any, finding: Finding, accepted: bool, comment: str = "") -> Finding:
+    """The inspector accepts the rectification (closed) or sends it back (open again, same deadline)."""
+    finding = Finding.objects.select_for_update().select_related("visit").get(pk=finding.pk)
+    if not may_verify(actor, finding):
+        raise PermissionDenied(_("您不能验证这个整改项。"))
+    if finding.status != FindingStatus.ANSWERED:
+        raise Conflict(_("这个整改项还没有回复，不能验证。"))
+    comment = str(comment or "").strip()[:MAX_NOTE]
+    if not accepted and not comment:
+        raise DomainError(_("退回时请写明原因。"), field="comment")
+    now = clock.now()
+    finding.status = FindingStatus.CLOSED if accepted else FindingStatus.OPEN
+    finding.closed_at = now if accepted else None
+    finding.save(update_fields=["status", "closed_at", "updated_at"])
+    action = FindingEvent.Action.ACCEPTED if accepted else FindingEvent.Action.REOPENED
+    FindingEvent.objects.create(finding=finding, action=action, actor=actor, comment=comment, at=now)
+    return finding

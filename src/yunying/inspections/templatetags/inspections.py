@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from yunying.forms.files import file_token
+
+register = template.Library()
+
+
+@register.filter
+def photo_token(ref: dict[str, Any]) -> str:
+    """The signed token that serves a stored photo (the forms app's file view)."""
+    return file_token(ref)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from yunying.inspections import views
+
+app_name = "inspections"
+
+urlpatterns = [
+    path("", views.visit_list, name="visits"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit"),
+    path("templates/", views.template_list, name="templates"),
+    path("templates/<str:key>/", views.template_detail, name="template"),
+    path("findings/", views.finding_list, name="findings"),
+    path("findings/<int:pk>/", views.finding_detail, name="finding"),
+    path("bulletins/", views.bulletin_current, name="bulletins"),
+    path("bulletins/<str:period>/", views.bulletin, name="bulletin"),
+    path("bulletins/<str:period>.xlsx", views.bulletin_export, name="bulletin-export"),
+]

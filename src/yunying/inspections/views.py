@@ -1,0 +1,242 @@
+"""Inspection pages: thin adapters over inspections.selectors (reads) and inspections.services (writes).
+
+The visit form itself talks to the API (/api/inspections/visits/…) from the phone: see
+static/inspections/visit.js."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from yunying.core import clock
+from yunying.core.errors import DomainError, NotFound
+from yunying.inspections import selectors, services
+from yunying.inspections.bulletin import Period, bulletin_compile
+from yunying.inspections.definition import items_of
+from yunying.inspections.models import CONDUCT_PERMISSION, FindingStatus, VisitStatus
+from yunying.inspections.presentation import answer_label, js_messages
+
+
+def _or_404(getter: Any, **kwargs: Any) -> Any:
+    try:
+        return getter(**kwargs)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+def _date(text: str | None) -> dt.date | None:
+    """A date from a filter field; anything unreadable is simply no filter."""
+    try:
+        return parse_date(text or "")
+    except ValueError:
+        return None
+
+
+@login_required
+def template_list(request: HttpRequest) -> HttpResponse:
+    rows = []
+    for template in selectors.template_list():
+        version = selectors.version_current(template)
+        sections = services.version_sections(version) if version else []
+        items = [item for _s, item in items_of(sections)]
+        rows.append(
+            {
+                "template": template,
+                "version": version,
+                "sections": len(sections),
+                "items": len(items),
+                "critical": sum(1 for i in items if i.critical),
+            }
+        )
+    return render(request, "inspections/templates.html", {"rows": rows, "nav_active": "insp-templates"})
+
+
+@login_required
+def template_detail(request: HttpRequest, key: str) -> HttpResponse:
+    template = _or_404(selectors.template_get, key=key)
+    version = selectors.version_current(template)
+    context = {
+        "template": template,
+        "version": version,
+        "sections": services.version_sections(version) if version else [],
+        "versions": template.versions.order_by("-number"),
+        "nav_active": "insp-templates",
+    }
+    return render(request, "inspections/template.html", context)
+
+
+@login_required
+def visit_list(request: HttpRequest) -> HttpResponse:
+    can_inspect = request.user.has_perm(CONDUCT_PERMISSION)
+    if request.method == "POST" and can_inspect:
+        store = selectors.stores_to_inspect(request.user).filter(code=request.POST.get("store", "")).first()
+        try:
+            if store is None:
+                raise DomainError(_("请选择管辖范围内的门店。"))
+            template = selectors.template_get(key=request.POST.get("template", ""))
+            visit = services.visit_create(actor=request.user, store=store, template=template)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            return redirect("inspections:visit", pk=visit.pk)
+    store_code = request.GET.get("store") or None
+    date_from, date_to = _date(request.GET.get("from")), _date(request.GET.get("to"))
+    context = {
+        "visits": selectors.visit_list(
+            user=request.user, store=store_code, date_from=date_from, date_to=date_to
+        ),
+        "stores": selectors.stores_to_inspect(request.user),
+        "templates": selectors.template_list(),
+        "can_inspect": can_inspect,
+        "store_filter": store_code or "",
+        "date_from": request.GET.get("from", ""),
+        "date_to": request.GET.get("to", ""),
+        "nav_active": "insp-visits",
+    }
+    return render(request, "inspections/visits.html", context)
+
+
+@login_required
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _or_404(selectors.visit_get, user=request.user, pk=pk)
+    if visit.status == VisitStatus.DRAFT:
+        return _visit_form(request, visit)
+    report = selectors.visit_report(visit)
+    context = {
+        "visit": visit,
+        "report": report,
+        "findings": list(visit.findings.select_related("owner").order_by("pk")),
+        "history": selectors.visit_list(user=request.user, store=visit.store.code, limit=6),
+        "nav_active": "insp-visits",
+    }
+    return render(request, "inspections/visit_report.html", context)
+
+
+def _visit_form(request: HttpRequest, visit: Any) -> HttpResponse:
+    sections = services.version_sections(visit.version)
+    config = {
+        "visit": visit.pk,
+        "answersUrl": f"/api/inspections/visits/{visit.pk}/answers",
+        "photosUrl": f"/api/inspections/visits/{visit.pk}/photos",
+        "submitUrl": f"/api/inspections/visits/{visit.pk}/submit",
+        "reportUrl": reverse("inspections:visit", args=[visit.pk]),
+        "fileUrl": reverse("yyforms:file", args=["TOKEN"]),
+        "serverDraft": visit.draft,
+        "messages": js_messages(),
+    }
+    context = {
+        "visit": visit,
+        "sections": sections,
+        "config": config,
+        "nav_active": "insp-visits",
+        "rows": [
+            (
+                section,
+                [(item, [(v, answer_label(item, v)) for v in item.choices()]) for item in section.items],
+            )
+            for section in sections
+        ],
+    }
+    return render(request, "inspections/visit_form.html", context)
+
+
+@login_required
+def finding_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or None
+    overdue = request.GET.get("overdue") == "1"
+    findings = selectors.finding_list(
+        user=request.user, store=request.GET.get("store") or None, status=status, overdue=overdue
+    )
+    for finding in findings:
+        finding.overdue = selectors.finding_is_overdue(finding)  # type: ignore[attr-defined]
+    context = {
+        "findings": findings,
+        "status": status or "",
+        "overdue": overdue,
+        "statuses": FindingStatus.choices,
+        "nav_active": "insp-findings",
+    }
+    return render(request, "inspections/findings.html", context)
+
+
+@login_required
+def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _or_404(selectors.finding_get, user=request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "answer":
+                services.finding_answer(
+                    actor=request.user,
+                    finding=finding,
+                    note=request.POST.get("note", ""),
+                    photos=request.FILES.getlist("photos"),
+                )
+                messages.success(request, _("整改情况已提交，等待验证。"))
+            else:
+                accepted = request.POST.get("action") == "accept"
+                services.finding_verify(
+                    actor=request.user,
+                    finding=finding,
+                    accepted=accepted,
+                    comment=request.POST.get("comment", ""),
+                )
+                messages.success(
+                    request, _("已验证通过，整改项关闭。") if accepted else _("已退回门店重新整改。")
+                )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            return redirect("inspections:finding", pk=finding.pk)
+    context = {
+        "finding": finding,
+        "overdue": selectors.finding_is_overdue(finding),
+        "events": list(finding.events.select_related("actor").order_by("at", "pk")),
+        "can_answer": finding.status == FindingStatus.OPEN and services.may_answer(request.user, finding),
+        "can_verify": finding.status == FindingStatus.ANSWERED and services.may_verify(request.user, finding),
+        "nav_active": "insp-findings",
+    }
+    return render(request, "inspections/finding.html", context)
+
+
+@login_required
+def bulletin_current(request: HttpRequest) -> HttpResponse:
+    return redirect("inspections:bulletin", period=Period.of(clock.today()).key)
+
+
+@login_required
+def bulletin(request: HttpRequest, period: str) -> HttpResponse:
+    try:
+        parsed = Period.parse(period)
+    except DomainError as exc:
+        raise Http404(str(exc)) from exc
+    context = {
+        "bulletin": bulletin_compile(user=request.user, period=parsed),
+        "previous": parsed.previous().key,
+        "next": parsed.next().key if parsed.next().start <= clock.today() else "",
+        "nav_active": "insp-bulletin",
+    }
+    return render(request, "inspections/bulletin.html", context)
+
+
+@login_required
+def bulletin_export(request: HttpRequest, period: str) -> HttpResponse:
+    from yunying.inspections.bulletin_export import bulletin_xlsx
+
+    try:
+        parsed = Period.parse(period)
+    except DomainError as exc:
+        raise Http404(str(exc)) from exc
+    content = bulletin_xlsx(bulletin_compile(user=request.user, period=parsed))
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="yunying-bulletin-{parsed.key}.xlsx"'
+    return response

@@ -1,0 +1,278 @@
+"""The outbox against local receivers: bursts within a robot's rate limit (injectable clock, no real
+waiting), digests, retries with backoff, claims that stop a second sender, quiet hours and e-mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from yunying.core import clock as company_clock
+from yunying.notifications import outbox, services
+from yunying.notifications.clock import ManualClock
+from yunying.notifications.models import Delivery, DeliveryState, Notification, Preference, Robot
+from yunying.notifications.tests.receiver import Received, receiver
+
+
+def _drain(clock: ManualClock, *, rounds: int = 2000) -> int:
+    """Run the sender until the outbox is empty, jumping the clock to each next moment it names."""
+    runs = 0
+    while Delivery.objects.filter(state__in=[DeliveryState.PENDING, DeliveryState.SENDING]).exists():
+        report = outbox.deliveries_send_due(clock=clock)
+        runs += 1
+        assert runs < rounds, "the outbox does not drain"
+        if report.next_due is not None and report.next_due > clock():
+            clock.moment = report.next_due
+        else:
+            clock.advance(1)
+    return runs
+
+
+def _sent_at(request: Received) -> float:
+    return int(request.query["timestamp"]) / 1000
+
+
+def _max_in_any_minute(requests: list[Received]) -> int:
+    moments = sorted(_sent_at(r) for r in requests)
+    return max(sum(1 for t in moments if start <= t < start + 60) for start in moments)
+
+
+@pytest.mark.parametrize("digest_max", [1, 10])
+def test_burst_of_100_events_arrives_in_full_within_20_a_minute(
+    admin: Any, chain: Any, held_queue: Any, digest_max: int
+) -> None:
+    with receiver() as hook:
+        services.robot_save(
+            actor=admin,
+            name="浦东区域群",
+            platform="dingtalk",
+            url=hook.url,
+            secret="SECburst",
+            unit=chain.region_a,
+            kinds=["overdue"],
+            digest_max=digest_max,
+        )
+        for i in range(100):
+            services.notify([], kind="overdue", message=f"事件{i:03d} 已超时", unit=chain.stores_a[i % 4])
+        services.notify([], kind="overdue", message="别的区域", unit=chain.stores_b[0])  # not this robot's
+        clock = ManualClock(timezone.now())
+        _drain(clock)
+    text = "\n".join(r.body["markdown"]["text"] for r in hook.requests)
+    assert all(f"事件{i:03d} 已超时" in text for i in range(100))
+    assert "别的区域" not in text
+    assert sum(text.count(f"事件{i:03d} ") for i in range(100)) == 100  # each once
+    assert len(hook.requests) == (100 if digest_max == 1 else 10)
+    assert _max_in_any_minute(hook.requests) <= 20
+    assert all(r.query["sign"] for r in hook.requests)
+    assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 100
+
+
+def test_a_receiver_failing_three_times_gets_the_message_once_after_backoff(
+    admin: Any, held_queue: Any
+) -> None:
+    with receiver("/cgi-bin/webhook/send?key=k") as hook:
+        services.robot_save(actor=admin, name="运营群", platform="wecom", url=hook.url, kinds=["escalated"])
+        hook.statuses = [500, 500, 500]
+        services.notify([], kind="escalated", message="S01 冷库维修 已升级")
+        clock = ManualClock(timezone.now())
+        waits = []
+        for _ in range(3):
+            before = clock()
+            report = outbox.deliveries_send_due(clock=clock)
+            assert report.retried == 1 and report.sent == 0
+            row = Delivery.objects.get()
+            assert row.state == DeliveryState.PENDING and row.last_error == "HTTP 500"
+            waits.append((row.due_at - before).total_seconds())
+            assert outbox.deliveries_send_due(clock=clock).messages == 0  # not before the backoff
+            clock.moment = row.due_at
+        assert waits == [30, 60, 120]
+        assert outbox.deliveries_send_due(clock=clock).sent == 1
+        clock.advance(3600)
+        assert outbox.deliveries_send_due(clock=clock).messages == 0
+    assert len(hook.requests) == 4
+    [delivered] = hook.ok
+    assert "S01 冷库维修 已升级" in delivered.body["markdown"]["content"]
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.SENT and row.attempts == 4
+
+
+def test_a_receiver_that_keeps_failing_is_marked_failed_and_shown(
+    admin: Any, client: Any, held_queue: Any
+) -> None:
+    with receiver() as hook:
+        services.robot_save(actor=admin, name="坏群", platform="dingtalk", url=hook.url, kinds=["overdue"])
+        hook.statuses = [503] * 10
+        services.notify([], kind="overdue", message="会失败的消息")
+        _drain(ManualClock(timezone.now()))
+    assert len(hook.requests) == outbox.MAX_ATTEMPTS
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.FAILED and row.last_error == "HTTP 503"
+    assert Robot.objects.get().last_error == "HTTP 503"
+    client.force_login(admin)
+    page = client.get("/notifications/robots/").content.decode()
+    assert "会失败的消息" in page and "HTTP 503" in page
+    services.delivery_retry(actor=admin, delivery_id=row.pk)
+    assert Delivery.objects.get().state == DeliveryState.PENDING
+
+
+def test_a_claimed_row_is_not_sent_by_a_second_worker(admin: Any, held_queue: Any) -> None:
+    """While one sender is posting, another run finds nothing to send; a sender that died mid-post leaves
+    a claim that expires, and only then is the row sent again."""
+    services.robot_save(
+        actor=admin, name="群", platform="wecom", url="https://example.invalid/x", kinds=["cc"]
+    )
+    services.notify([], kind="cc", message="一条")
+    clock = ManualClock(timezone.now())
+    posts: list[str] = []
+
+    def poster(platform: str, url: str, secret: str, message: Any, now_ms: int) -> None:
+        posts.append(message.text)
+        assert outbox.deliveries_send_due(clock=clock, poster=poster).messages == 0  # the second worker
+
+    outbox.deliveries_send_due(clock=clock, poster=poster)
+    assert posts == ["一条"] and Delivery.objects.get().state == DeliveryState.SENT
+
+    services.notify([], kind="cc", message="两条")
+    clock.moment = timezone.now()
+
+    def dies(platform: str, url: str, secret: str, message: Any, now_ms: int) -> None:
+        raise SystemExit  # the worker is killed after claiming
+
+    with pytest.raises(SystemExit):
+        outbox.deliveries_send_due(clock=clock, poster=dies)
+    assert Delivery.objects.filter(state=DeliveryState.SENDING).count() == 1
+    assert outbox.deliveries_send_due(clock=clock, poster=poster).messages == 0
+    clock.advance(outbox.LEASE_SECONDS + 1)
+    assert outbox.deliveries_send_due(clock=clock, poster=poster).messages == 1
+    assert posts == ["一条", "两条"]
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(admin: Any, held_queue: Any) -> None:
+    from django.db import transaction
+
+    services.robot_save(
+        actor=admin, name="群", platform="wecom", url="https://example.invalid/x", kinds=["cc"]
+    )
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.notify([admin], kind="cc", message="撤销")
+        raise RuntimeError
+    assert not Delivery.objects.exists() and not Notification.objects.exists()
+
+
+def test_email_follows_preferences_and_waits_for_the_end_of_quiet_hours(
+    chain: Any, held_queue: Any, monkeypatch: Any
+) -> None:
+    user = chain.users["area_a"]
+    user.email = "area@example.com"
+    user.save()
+    services.preference_save(
+        user=user,
+        channels={"cc": [], "returned": ["in_app", "email"]},
+        quiet_start=dt.time(22, 0),
+        quiet_end=dt.time(7, 0),
+    )
+    zone = company_clock.company_zone()
+    late = dt.datetime(2026, 12, 1, 23, 30, tzinfo=zone)
+    monkeypatch.setattr(company_clock, "now", lambda: late.astimezone(dt.UTC))
+    services.notify([user], kind="cc", message="抄送给你")  # turned off: kept, already read
+    services.notify([user], kind="returned", message="被退回了")  # e-mail, but quiet hours
+    services.notify([user], kind="overdue", message="已超时了")  # urgent: now
+    rows = {d.body: d for d in Delivery.objects.all()}
+    assert set(rows) == {"被退回了", "已超时了"}
+    assert rows["被退回了"].due_at == dt.datetime(2026, 12, 2, 7, 0, tzinfo=zone)
+    assert rows["已超时了"].due_at == late
+    clock = ManualClock(late.astimezone(dt.UTC))
+    outbox.deliveries_send_due(clock=clock)
+    assert [m.subject for m in mail.outbox] == ["已超时"]
+    assert mail.outbox[0].to == ["area@example.com"] and "已超时了" in mail.outbox[0].body
+    clock.moment = dt.datetime(2026, 12, 2, 7, 0, tzinfo=zone)
+    outbox.deliveries_send_due(clock=clock)
+    assert [m.subject for m in mail.outbox] == ["已超时", "被退回"]
+    assert Notification.objects.filter(recipient=user, read_at__isnull=True).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "at", "wake"),
+    [
+        ("22:00", "07:00", "23:30", "2026-12-02 07:00"),
+        ("22:00", "07:00", "06:59", "2026-12-01 07:00"),
+        ("22:00", "07:00", "07:00", None),
+        ("12:00", "14:00", "13:00", "2026-12-01 14:00"),
+        ("12:00", "14:00", "21:00", None),
+    ],
+)
+def test_quiet_hours(start: str, end: str, at: str, wake: str | None) -> None:
+    zone = company_clock.company_zone()
+    now = dt.datetime.combine(dt.date(2026, 12, 1), dt.time.fromisoformat(at), tzinfo=zone)
+    pref = Preference(quiet_start=dt.time.fromisoformat(start), quiet_end=dt.time.fromisoformat(end))
+    expected = now if wake is None else dt.datetime.fromisoformat(wake).replace(tzinfo=zone)
+    assert services.quiet_until(pref, now) == expected
+
+
+def test_preferences_refuse_bad_input(chain: Any) -> None:
+    from yunying.core.errors import DomainError
+
+    user = chain.users["area_a"]
+    for channels, start, end in [
+        ({"nope": ["in_app"]}, None, None),
+        ({"cc": ["pigeon"]}, None, None),
+        ({}, dt.time(22), None),
+        ({}, dt.time(22), dt.time(22)),
+    ]:
+        with pytest.raises(DomainError):
+            services.preference_save(user=user, channels=channels, quiet_start=start, quiet_end=end)
+    assert not Preference.objects.filter(user=user).exists()
+
+
+def test_region_robot_hears_its_stores_only(admin: Any, chain: Any, held_queue: Any) -> None:
+    region = services.robot_save(
+        actor=admin,
+        name="浦东群",
+        platform="feishu",
+        url="https://open.feishu.cn/x",
+        unit=chain.region_a,
+        kinds=["overdue", "escalated"],
+    )
+    company = services.robot_save(
+        actor=admin, name="公司群", platform="wecom", url="https://q/x", kinds=["overdue"]
+    )
+    services.notify([], kind="overdue", message="A1", unit=chain.stores_a[0])
+    services.notify([], kind="overdue", message="B1", unit=chain.stores_b[0])
+    services.notify([], kind="approved", message="A1 ok", unit=chain.stores_a[0])
+    got = sorted((d.robot_id, d.body) for d in Delivery.objects.all())
+    assert got == sorted([(region.pk, "A1"), (company.pk, "A1"), (company.pk, "B1")])
+
+
+def test_one_wake_up_per_transaction(admin: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from django.db import transaction
+
+    services.robot_save(
+        actor=admin, name="群", platform="wecom", url="https://example.invalid/x", kinds=["cc"]
+    )
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for i in range(5):
+            services.notify([], kind="cc", message=f"第{i}条")
+    assert len(callbacks) == 1
+
+
+def test_a_rolled_back_savepoint_takes_its_wake_up_along(
+    admin: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import transaction
+
+    services.robot_save(
+        actor=admin, name="群", platform="wecom", url="https://example.invalid/x", kinds=["cc"]
+    )
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                services.notify([], kind="cc", message="撤销的")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        services.notify([], kind="cc", message="留下的")
+    assert len(callbacks) == 1  # asked for again after the savepoint's was discarded
+    assert sorted(Delivery.objects.values_list("body", flat=True))[-1] == "留下的"

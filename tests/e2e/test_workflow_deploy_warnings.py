@@ -1,0 +1,56 @@
+"""The designer shows a diagram's warnings before it is deployed: a Camunda export with assignees as
+camunda attributes, ignored attributes and a plain task; nothing is stored until the confirmation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import login, screenshot
+
+pytestmark = [pytest.mark.e2e]
+
+BPMN = Path(__file__).resolve().parents[2] / "src/yunying/workflow/tests/bpmn/camunda_export.bpmn"
+
+
+def test_designer_shows_warnings_before_it_deploys(page: Any) -> None:
+    from yunying.workflow.models import ProcessDefinition
+
+    login(page, "admin")
+    page.goto("/workflow/designer/new/")
+    page.locator("[data-bpmn-designer][data-ready='1']").wait_for()
+    page.set_input_files("[data-role=upload]", str(BPMN))
+    page.wait_for_function("() => window.yunyingModeler.get('elementRegistry').get('plain')")
+    page.fill("#id_key", "camunda-export")
+    page.fill("#id_name", "外部导出")
+    page.get_by_test_id("deploy").click()
+    warnings = page.get_by_test_id("warning-list")
+    text = warnings.inner_text()
+    assert "已忽略的属性：camunda:class" in text and "会自动完成" in text and "user:mgmt" in text
+    assert not ProcessDefinition.objects.filter(key="camunda-export").exists()
+    screenshot(page, "wf-designer-warnings")
+    page.get_by_test_id("confirm-deploy").click()
+    page.wait_for_url("**/designer/camunda-export/versions/")
+    version = ProcessDefinition.objects.get(key="camunda-export").versions.get()
+    assert (
+        version.spec["warnings"] and version.spec["properties"]["by_login"]["yunying:assignee"] == "user:mgmt"
+    )
+
+
+def test_designer_deploys_a_called_process_from_a_second_file(page: Any) -> None:
+    from yunying.workflow.models import ProcessDefinition
+
+    login(page, "admin")
+    page.goto("/workflow/designer/new/")
+    page.locator("[data-bpmn-designer][data-ready='1']").wait_for()
+    page.set_input_files("[data-role=upload]", str(BPMN.parent / "call_main.bpmn"))
+    page.wait_for_function("() => window.yunyingModeler.get('elementRegistry').get('call')")
+    page.fill("#id_key", "call-main")
+    page.fill("#id_name", "主流程")
+    page.get_by_test_id("extra-bpmn").set_input_files(str(BPMN.parent / "call_sub.bpmn"))
+    page.get_by_test_id("deploy").click()
+    page.wait_for_url("**/designer/call-main/versions/")
+    version = ProcessDefinition.objects.get(key="call-main").versions.get()
+    assert version.process_id == "call_main" and "call_sub" in version.bpmn_extra[0]
