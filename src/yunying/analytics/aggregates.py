@@ -21,10 +21,11 @@ from yunying.analytics.models import (
     SalesStoreMonth,
     SalesStoreProductMonth,
     SalesStoreWeek,
+    SalesWeek,
 )
 from yunying.analytics.periods import add_months, month_start, week_start
 
-STORE, PRODUCT = "store", "product"
+STORE, PRODUCT, WEEKLY = "store", "product", "weekly"
 _STORES_PER_QUERY = 400
 
 Build = Callable[[str], tuple[str, str, str]]  # placeholders → (delete, insert, "day" | "month" | "week")
@@ -59,32 +60,72 @@ def _store_day_sql(stores: str) -> tuple[str, str, str]:
     return delete, insert, "day"
 
 
+def _plus_days(column: str, days: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} + {days})"
+    return f"date({column}, '+' || {days} || ' days')"
+
+
+_OFFSETS = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(7))
+
+
 def _store_month_sql(stores: str) -> tuple[str, str, str]:
-    target, source = SalesStoreMonth._meta.db_table, SalesStoreDay._meta.db_table
+    """Month totals: the store-days, plus each weekly row apportioned by its days in the month."""
+    target, source, weekly = (
+        SalesStoreMonth._meta.db_table,
+        SalesStoreDay._meta.db_table,
+        SalesWeek._meta.db_table,
+    )
     month = _month_of("date")
+    day = _plus_days("w.date", "o.k")
     delete = f"DELETE FROM {target} WHERE store_id IN ({stores}) AND month >= %s AND month < %s"
     insert = f"""
         INSERT INTO {target} (store_id, month, net_sales, tickets, customers, discounts,
-                              sales_dine_in, sales_takeaway, sales_delivery, days)
-        SELECT store_id, {month}, SUM(net_sales), SUM(tickets), SUM(customers), SUM(discounts),
-               SUM(sales_dine_in), SUM(sales_takeaway), SUM(sales_delivery), COUNT(*)
-        FROM {source}
-        WHERE store_id IN ({stores}) AND date >= %s AND date < %s
-        GROUP BY store_id, {month}
+                              sales_dine_in, sales_takeaway, sales_delivery, days, weekly_days)
+        SELECT store_id, m, SUM(net_sales), SUM(tickets), SUM(customers), SUM(discounts),
+               SUM(sales_dine_in), SUM(sales_takeaway), SUM(sales_delivery), SUM(days), SUM(weekly_days)
+        FROM (
+            SELECT store_id, {month} AS m, net_sales, tickets, customers, discounts,
+                   sales_dine_in, sales_takeaway, sales_delivery, 1 AS days, 0 AS weekly_days
+            FROM {source}
+            WHERE store_id IN ({stores}) AND date >= %s AND date < %s
+            UNION ALL
+            SELECT store_id, m, ROUND(net_sales * n / 7.0, 2), ROUND(tickets * n / 7.0), ROUND(customers * n / 7.0),
+                   0, ROUND(net_sales * n / 7.0, 2), 0, 0, n, n
+            FROM (
+                SELECT w.store_id, {_month_of(day)} AS m, COUNT(*) AS n, w.net_sales, w.tickets, w.customers
+                FROM {weekly} w CROSS JOIN ({_OFFSETS}) o
+                WHERE w.store_id IN ({stores}) AND {day} >= %s AND {day} < %s
+                GROUP BY w.store_id, w.date, {_month_of(day)}, w.net_sales, w.tickets, w.customers
+            ) shares
+        ) t
+        GROUP BY store_id, m
         ORDER BY 2, store_id"""
     return delete, insert, "month"
 
 
 def _store_week_sql(stores: str) -> tuple[str, str, str]:
-    target, source = SalesStoreWeek._meta.db_table, SalesStoreDay._meta.db_table
+    """Week totals: the store-days of the week, plus the week as a weekly source reported it."""
+    target, source, weekly = (
+        SalesStoreWeek._meta.db_table,
+        SalesStoreDay._meta.db_table,
+        SalesWeek._meta.db_table,
+    )
     week = _week_of("date")
     delete = f"DELETE FROM {target} WHERE store_id IN ({stores}) AND week >= %s AND week < %s"
     insert = f"""
         INSERT INTO {target} (store_id, week, net_sales, tickets, customers, days)
-        SELECT store_id, {week}, SUM(net_sales), SUM(tickets), SUM(customers), COUNT(*)
-        FROM {source}
-        WHERE store_id IN ({stores}) AND date >= %s AND date < %s
-        GROUP BY store_id, {week}
+        SELECT store_id, wk, SUM(net_sales), SUM(tickets), SUM(customers), SUM(days)
+        FROM (
+            SELECT store_id, {week} AS wk, net_sales, tickets, customers, 1 AS days
+            FROM {source}
+            WHERE store_id IN ({stores}) AND date >= %s AND date < %s
+            UNION ALL
+            SELECT store_id, date AS wk, net_sales, tickets, customers, 7 AS days
+            FROM {weekly}
+            WHERE store_id IN ({stores}) AND date >= %s AND date < %s
+        ) t
+        GROUP BY store_id, wk
         ORDER BY 2, store_id"""
     return delete, insert, "week"
 
@@ -106,6 +147,7 @@ def _store_product_month_sql(stores: str) -> tuple[str, str, str]:
 BUILDS: dict[str, tuple[Build, ...]] = {
     STORE: (_store_day_sql, _store_month_sql, _store_week_sql),
     PRODUCT: (_store_product_month_sql,),
+    WEEKLY: (_store_month_sql, _store_week_sql),
 }
 
 
@@ -135,16 +177,22 @@ def recompute(spans: dict[int, tuple[date, date]], kinds: Iterable[str] = (STORE
                     delete, insert, period = build(placeholders)
                     lo, hi = ranges[period]
                     cursor.execute(delete, [*part, lo, hi])
-                    cursor.execute(insert, [*part, lo, hi])
+                    repeats = insert.count("%s") // (len(part) + 2)  # each source of the insert: stores, span
+                    cursor.execute(insert, [*part, lo, hi] * repeats)
 
 
 def recompute_all() -> None:
     """Rebuild every aggregate from the facts (repair tool; imports keep them current on their own)."""
-    for kind, table in ((STORE, SalesDay._meta.db_table), (PRODUCT, SalesProductDay._meta.db_table)):
+    for kind, table in (
+        (STORE, SalesDay._meta.db_table),
+        (PRODUCT, SalesProductDay._meta.db_table),
+        (WEEKLY, SalesWeek._meta.db_table),
+    ):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT store_id, MIN(date), MAX(date) FROM {table} GROUP BY store_id")
             rows = list(cursor.fetchall())
-        recompute({store_id: (_as_date(lo), _as_date(hi)) for store_id, lo, hi in rows}, kinds=[kind])
+        extra = timedelta(days=6 if kind == WEEKLY else 0)  # a week's row is its Monday
+        recompute({store_id: (_as_date(lo), _as_date(hi) + extra) for store_id, lo, hi in rows}, kinds=[kind])
 
 
 def _as_date(value: object) -> date:

@@ -14,10 +14,12 @@ from yunying.core.tabular import map_header
 PRODUCT = "product"
 STORE = "store"
 LINES = "lines"  # order lines (one line of a ticket): summed into product-days and store-days on import
+WEEKLY = "weekly"  # store-weeks from a weekly source: kept at the weekly grain
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     PRODUCT: ("store_code", "date", "product_code", "qty", "amount", "product_name", "category"),
     STORE: ("store_code", "date", "net_sales", "tickets", "customers", "channel", "discounts"),
+    WEEKLY: ("store_code", "date", "net_sales", "tickets", "customers"),
     LINES: (
         "store_code",
         "ticket_id",
@@ -35,11 +37,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED: dict[str, tuple[str, ...]] = {
     PRODUCT: ("store_code", "date", "product_code", "qty", "amount"),
     STORE: ("store_code", "date", "net_sales", "tickets"),
+    WEEKLY: ("store_code", "date", "net_sales"),
     LINES: ("store_code", "ticket_id", "date", "product_code", "qty"),  # and price or amount
 }
 KIND_LABELS = {
     PRODUCT: gettext_lazy("商品日销售"),
     STORE: gettext_lazy("门店日销售"),
+    WEEKLY: gettext_lazy("门店周销售（按周汇总）"),
     LINES: gettext_lazy("订单明细（按单据逐行）"),
 }
 
@@ -81,6 +85,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 # Order lines are dated by the time of the sale as often as by a date.
 LINE_DATE_ALIASES = ("下单时间", "结账时间", "销售时间", "交易时间", "时间", "order_time", "time")
+# A weekly source names the week by one of its days.
+WEEK_ALIASES = ("周", "周次", "销售周", "周开始日期", "周一", "week", "week_start")
 
 CHANNELS = {
     "dine_in": "dine_in",
@@ -107,6 +113,8 @@ def resolve(header: list[str], kind: str, mapping: dict[str, str] | None = None)
     rest = {k: ALIASES[k] for k in COLUMNS[kind] if k not in positions}
     if kind == LINES and "date" in rest:
         rest["date"] = (*ALIASES["date"], *LINE_DATE_ALIASES)
+    if kind == WEEKLY and "date" in rest:
+        rest["date"] = (*WEEK_ALIASES, *ALIASES["date"])
     positions.update(map_header([_plain(h) for h in stripped], rest))
     return positions
 
@@ -121,6 +129,10 @@ def detect_kind(header: list[str], mappings: dict[str, dict[str, str]] | None = 
     lines = resolve(header, LINES, mappings.get(LINES))
     if "ticket_id" in lines and "product_code" in lines:
         return LINES
+    if WEEKLY in mappings or any(_plain(h.strip()).lower() in WEEK_ALIASES for h in header):
+        weekly = resolve(header, WEEKLY, mappings.get(WEEKLY))
+        if "net_sales" in weekly and "product_code" not in resolve(header, PRODUCT, mappings.get(PRODUCT)):
+            return WEEKLY
     if "product_code" in resolve(header, PRODUCT, mappings.get(PRODUCT)):
         return PRODUCT
     if "net_sales" in resolve(header, STORE, mappings.get(STORE)):

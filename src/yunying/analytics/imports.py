@@ -69,7 +69,9 @@ def import_rows(
     columns.require_columns(kind, positions)
     headings = {key: header[i] for key, i in positions.items()}
     outcome = ImportOutcome(kind=kind)
-    key_column = {columns.PRODUCT: "product_code", columns.STORE: "channel"}.get(kind, "ticket_id")
+    key_column = {columns.PRODUCT: "product_code", columns.STORE: "channel", columns.WEEKLY: "date"}.get(
+        kind, "ticket_id"
+    )
     validator = RowValidator(
         actor=actor, kind=kind, positions=positions, headings=headings, date_format=date_format
     )
@@ -81,7 +83,7 @@ def import_rows(
         while batch := list(islice(iterator, chunk_rows)):
             outcome.rows += len(batch)
             staged = validator.check_batch(batch)
-            if not validator.error_count and kind != columns.LINES:
+            if not validator.error_count and kind not in (columns.LINES, columns.WEEKLY):
                 writer.stage(kind, staged)  # after the first error only the report is worth building
             if progress:
                 progress(outcome.rows, READ_SHARE * (fraction() if fraction else 0.0))
@@ -92,6 +94,8 @@ def import_rows(
             if not validator.error_count:
                 writer.stage(columns.STORE, store_rows)
                 writer.stage(columns.PRODUCT, product_rows)
+        if kind == columns.WEEKLY and not validator.error_count:
+            writer.stage(columns.WEEKLY, validator.week_rows())
         if not validator.error_count:
             _write(validator, writer, key_column, outcome, progress)
     finally:

@@ -124,6 +124,30 @@ class SalesProductDay(models.Model):
         ]
 
 
+class SalesWeek(models.Model):
+    """One store, one week, as a weekly source reports it (no days inside): kept at its weekly grain. The month
+    figures take each week apportioned by its days in the month (a week spanning two months is split 3/7–4/7)."""
+
+    store = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        limit_choices_to=STORE_ONLY,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the unique (store, date) index serves lookups by store
+    )
+    date = models.DateField(_("周一"))
+    net_sales = _money(_("净销售额"))
+    tickets = models.IntegerField(_("单数"), default=0)
+    customers = models.IntegerField(_("客数"), default=0)
+
+    class Meta:
+        verbose_name = _("门店周销售")
+        verbose_name_plural = _("门店周销售")
+        constraints = [models.UniqueConstraint(fields=["store", "date"], name="salesweek_unique")]
+        indexes = [models.Index(fields=["date", "store"], name="salesweek_date_store")]
+
+
 # ---- pre-aggregated tables: maintained on import, the only tables the reports read -----------------------
 
 
@@ -162,6 +186,7 @@ class SalesStoreMonth(models.Model):
     sales_takeaway = _money()
     sales_delivery = _money()
     days = models.IntegerField(help_text="days with sales")
+    weekly_days = models.IntegerField(default=0, help_text="days of the month taken from weekly data")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["month", "store"], name="salesstoremonth_unique")]

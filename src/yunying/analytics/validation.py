@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from yunying.analytics.columns import LABELS, LINES, PRODUCT, channel_code
+from yunying.analytics.columns import LABELS, LINES, PRODUCT, WEEKLY, channel_code
 from yunying.analytics.models import Product, ProductCategory
 from yunying.analytics.writer import ProductRow, StagedProduct, StagedStore, StoreRow
 from yunying.core import clock
@@ -87,6 +87,8 @@ class RowValidator:
     # [amount, ticket ids, first row].
     _line_products: dict[tuple[int, str, int], list[Any]] = field(default_factory=dict)
     _line_stores: dict[tuple[int, str, str], list[Any]] = field(default_factory=dict)
+    # Store-weeks summed (several rows of a store and week, e.g. one per department, add up).
+    _weeks: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._order = tuple(self.positions.items())
@@ -123,6 +125,9 @@ class RowValidator:
         """The staged tuples of the rows without errors (all of them unless `error_count` grew)."""
         if self.kind == LINES:
             self._check_lines(batch)
+            return []
+        if self.kind == WEEKLY:
+            self._check_weeks(batch)
             return []
         return self._check_products(batch) if self.kind == PRODUCT else self._check_stores(batch)
 
@@ -299,6 +304,31 @@ class RowValidator:
             self._fast_channels[raw_channel] = channel
         return store.pk, iso, product_id, qty, amount, ticket, channel
 
+    def _check_weeks(self, batch: list[tuple[int, list[Any]]]) -> None:
+        """Weekly rows: the week is the Monday-to-Sunday week of the row's date; rows of one store-week add up."""
+        for number, cells in batch:
+            fact = self.check(number, cells)
+            if fact is None:
+                continue
+            store_id, day, _channel, net_sales, tickets, customers, _discounts = fact  # type: ignore[misc]
+            monday = (day - timedelta(days=day.weekday())).isoformat()
+            found = self._weeks.get((store_id, monday))
+            if found is None:
+                self._weeks[(store_id, monday)] = [Decimal(net_sales), tickets, customers, number]
+            else:
+                found[0] += Decimal(net_sales)
+                found[1] += tickets
+                found[2] += customers
+
+    def week_rows(self) -> list[tuple[int, int, str, str, int, int]]:
+        """The summed store-weeks as staged rows: (first row, store id, Monday, net sales, tickets, customers)."""
+        rows = [
+            (first, store_id, monday, str(_rounded(amount, _CENT)), tickets, customers)
+            for (store_id, monday), (amount, tickets, customers, first) in self._weeks.items()
+        ]
+        rows.sort()
+        return rows
+
     def line_rows(self) -> tuple[list[StagedStore], list[StagedProduct]]:
         """The summed order lines as staged store-day and product-day rows, rounded to cents (and to
         thousandths of a unit); a sum out of range is an error at the first line of its group."""
@@ -451,7 +481,7 @@ class RowValidator:
 
     def _store_values(self, values: dict[str, Any]) -> tuple[str, str, int, int, str]:
         net_sales = _decimal(values.get("net_sales"), "net_sales", places=2, minimum=Decimal(0))
-        tickets = _integer(values.get("tickets"), "tickets")
+        tickets = _integer(values.get("tickets"), "tickets", default=0 if self.kind == WEEKLY else None)
         customers = _integer(values.get("customers"), "customers", default=0)
         discounts = _decimal(values.get("discounts"), "discounts", places=2, default="0")
         channel_text = _text(values.get("channel"))

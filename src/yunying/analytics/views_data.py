@@ -99,17 +99,23 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except DomainError as exc:
             messages.error(request, str(exc))
-    kinds = [
-        {
-            "key": kind,
-            "label": columns.KIND_LABELS[kind],
-            "columns": [
-                {"key": c, "label": columns.LABELS[c], "required": c in columns.REQUIRED[kind]}
-                for c in columns.COLUMNS[kind]
-            ],
-        }
-        for kind in columns.COLUMNS
-    ]
+    seen: set[str] = set()
+    kinds = []
+    for kind in columns.COLUMNS:
+        kind_columns = []
+        for c in columns.COLUMNS[kind]:
+            # Test ids: "map-<column>" where the column first appears, "map-<kind>-<column>" after.
+            testid = f"map-{c}" if c not in seen else f"map-{kind}-{c}"
+            seen.add(c)
+            kind_columns.append(
+                {
+                    "key": c,
+                    "label": columns.LABELS[c],
+                    "required": c in columns.REQUIRED[kind],
+                    "testid": testid,
+                }
+            )
+        kinds.append({"key": kind, "label": columns.KIND_LABELS[kind], "columns": kind_columns})
     context = {
         "nav_active": "analytics",
         "tab": "import",

@@ -26,10 +26,11 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from yunying.analytics import aggregates
-from yunying.analytics.models import SalesDay, SalesProductDay
+from yunying.analytics.models import SalesDay, SalesProductDay, SalesWeek
 from yunying.analytics.periods import add_months, month_start
 
-STORE, PRODUCT = aggregates.STORE, aggregates.PRODUCT
+STORE, PRODUCT, WEEKLY = aggregates.STORE, aggregates.PRODUCT, aggregates.WEEKLY
+KINDS = (STORE, PRODUCT, WEEKLY)
 
 # What the validator produces (date as a date), as the demo loader writes it:
 # (store_id, date, channel, net_sales, tickets, customers, discounts)
@@ -58,9 +59,20 @@ _STAGE = {
         ("qty", "numeric(12, 3)"),
         ("amount", "numeric(14, 2)"),
     ),
+    WEEKLY: (
+        ("store_id", "integer"),
+        ("date", "date"),
+        ("net_sales", "numeric(14, 2)"),
+        ("tickets", "integer"),
+        ("customers", "integer"),
+    ),
 }
-_KEY = {STORE: ("store_id", "date", "channel"), PRODUCT: ("store_id", "date", "product_id")}
-_FACT = {STORE: SalesDay, PRODUCT: SalesProductDay}
+_KEY = {
+    STORE: ("store_id", "date", "channel"),
+    PRODUCT: ("store_id", "date", "product_id"),
+    WEEKLY: ("store_id", "date"),
+}
+_FACT: dict[str, Any] = {STORE: SalesDay, PRODUCT: SalesProductDay, WEEKLY: SalesWeek}
 
 
 @dataclass
@@ -204,7 +216,7 @@ class SalesWriter:
 
     def check_duplicates(self) -> None:
         """Raise DuplicateRows for the first kind whose staged rows repeat a key."""
-        for kind in (STORE, PRODUCT):
+        for kind in KINDS:
             if self._staged.get(kind):
                 pairs = self._duplicates(kind)
                 if pairs:
@@ -221,7 +233,7 @@ class SalesWriter:
         plans: dict[str, tuple[list[int], dict[int, tuple[date, date]]]] = {}
         try:
             self.check_duplicates()
-            for kind in (STORE, PRODUCT):
+            for kind in KINDS:
                 if kind in self._staged:
                     plans[kind] = self._plan(kind)
             total = sum(len(chunks) for chunks, _spans in plans.values()) + 1
@@ -276,7 +288,8 @@ class SalesWriter:
             cursor.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT store_id, date FROM {backup}) t")
             store_days_replaced = cursor.fetchone()[0]
             cursor.execute(f"SELECT store_id, MIN(date), MAX(date) FROM {days} GROUP BY store_id")
-            spans = {store_id: (_as_date(lo), _as_date(hi)) for store_id, lo, hi in cursor.fetchall()}
+            extra = timedelta(days=6 if kind == WEEKLY else 0)  # a week's row is its Monday
+            spans = {store_id: (_as_date(lo), _as_date(hi) + extra) for store_id, lo, hi in cursor.fetchall()}
         self.counts.add(
             WriteCounts(
                 rows_written=self._staged[kind],
@@ -304,7 +317,7 @@ class SalesWriter:
     def _insert_sql(self, kind: str, stage: str, days: str, fact: str) -> str:
         columns = [name for name, _type in _STAGE[kind]]
         month = aggregates._month_of("s.date")
-        extra = {"month": month}
+        extra = {"month": month} if kind != WEEKLY else {}
         if kind == STORE:
             extra["week"] = aggregates._week_of("s.date")
         names = ", ".join([*columns, *extra])

@@ -80,6 +80,7 @@ class Figures:
 class StoreLine(Figures):
     store: StoreInfo | None = None
     rank: int | None = None
+    weekly_days: int = 0  # days of the month apportioned from weekly data
 
 
 @dataclass
@@ -111,6 +112,11 @@ class MonthlyReport:
     total: Figures
     charts: dict[str, str] = field(default_factory=dict)
     mismatches: list[TotalsMismatch] = field(default_factory=list)
+
+    @property
+    def weekly_stores(self) -> int:
+        """Stores whose month includes weekly data apportioned by days (the page says so)."""
+        return sum(1 for s in self.stores if s.weekly_days)
 
 
 def totals_mismatches(lines: list[StoreLine], month: date, ids: list[int] | None) -> list[TotalsMismatch]:
@@ -153,6 +159,7 @@ def store_lines(*, user: Any, month: date, region: str | None = None) -> tuple[l
         "sales_takeaway",
         "sales_delivery",
         "days",
+        "weekly_days",
     )
     by_key = {(r[0], r[1]): r for r in rows}
     targets = dict(
@@ -169,7 +176,7 @@ def store_lines(*, user: Any, month: date, region: str | None = None) -> tuple[l
                 money(current[6]),
                 money(current[7]),
             )
-            line.days = current[8]
+            line.days, line.weekly_days = current[8], current[9]
         previous = by_key.get((store.pk, wanted[1]))
         line.last_month = money(previous[2]) if previous else None
         year_ago = by_key.get((store.pk, wanted[2]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -234,3 +234,57 @@ def test_over_long_texts_are_row_errors_and_create_nothing(chain, ops):
         {"row": 2, "column": "product_name", "message": "最长 100 个字符（现有 150 个）"}
     ]
     assert not Product.objects.filter(code="N1").exists()
+
+
+def test_weekly_rows_are_kept_weekly_and_apportioned_to_months_by_days(chain, ops, client):
+    """Weekly sales by department (several rows per store-week, weeks named by their Friday): stored per
+    store-week; a week spanning two months is split by its days; the weekly report shows whole weeks."""
+    from yunying.analytics.models import SalesStoreMonth, SalesStoreWeek, SalesWeek
+    from yunying.analytics.reports.monthly import monthly_report
+
+    fridays = [date(2025, 9, 12) + timedelta(weeks=i) for i in range(6)]  # the week of Mon 29 Sep spans
+    rows = []
+    for i, friday in enumerate(fridays):
+        for store in ("A1", "B1"):
+            for dept, base in (("生鲜", 1000.10), ("熟食", 333.33), ("饮料", 77.7)):
+                rows.append([store, dept, friday.strftime("%m/%d/%Y"), f"{base * (i + 1):.2f}"])
+    content = _csv(["门店编码", "部门", "周", "净销售额"], rows)
+    upload = services.sales_import_upload(actor=ops, filename="weekly.csv", chunks=[content])
+    preview = services.sales_import_preview(sales_import=upload, options={"date_format": "%m/%d/%Y"})
+    assert preview.kind == "weekly" and preview.problem_count == 0
+    services.sales_import_confirm(
+        actor=ops,
+        sales_import=upload,
+        kind="weekly",
+        mapping=preview.mapping,
+        options={"date_format": "%m/%d/%Y"},
+    )
+    result = services.sales_import_execute(import_id=upload.pk)
+    assert result.status == "done", result.errors[:5]
+    df = pd.DataFrame(rows, columns=["store", "dept", "friday", "sales"])
+    df["sales"] = df["sales"].astype(float)
+    df["monday"] = pd.to_datetime(df["friday"], format="%m/%d/%Y") - pd.to_timedelta(4, unit="D")
+    weeks = df.groupby(["store", "monday"])["sales"].sum()
+    assert SalesWeek.objects.count() == len(weeks)
+    for (store, monday), sales in weeks.items():
+        week = SalesStoreWeek.objects.get(store__code=store, week=monday.date())
+        assert float(week.net_sales) == pytest.approx(sales, abs=0.005) and week.days == 7
+    # Months: each week's days in the month, over 7.
+    days = pd.DataFrame(
+        [(s, m + pd.Timedelta(days=k), v / 7) for (s, m), v in weeks.items() for k in range(7)],
+        columns=["store", "day", "share"],
+    )
+    days["month"] = days["day"].dt.to_period("M")
+    expected = days.groupby(["store", "month"])["share"].sum()
+    for (store, month), sales in expected.items():
+        got = SalesStoreMonth.objects.get(store__code=store, month=month.to_timestamp().date())
+        assert float(got.net_sales) == pytest.approx(sales, abs=0.011)
+    september = SalesStoreMonth.objects.get(store__code="A1", month=date(2025, 9, 1))
+    assert september.weekly_days == 7 * 3 + 2  # weeks of 8, 15, 22 Sep, and 29–30 Sep
+    october = SalesStoreMonth.objects.get(store__code="A1", month=date(2025, 10, 1))
+    assert october.weekly_days == 5 + 7 * 2  # 1–5 Oct, weeks of 6 and 13 Oct
+    report = monthly_report(user=ops, month=date(2025, 10, 1), with_charts=False)
+    assert report.weekly_stores == 2
+    client.force_login(ops)
+    page = client.get("/analytics/monthly/?month=2025-10").content.decode()
+    assert 'data-testid="weekly-note"' in page and "按天数分摊" in page

@@ -113,4 +113,4 @@ def test_a_difference_between_store_and_product_totals_is_shown(chain, ops, clie
     }
     client.force_login(ops)
     page = client.get("/analytics/monthly/?month=2025-11").content.decode()
-    assert 'data-testid="totals-mismatches"' in page and 'data-store="A2"' in page
+    assert 'data-testid="totals-mismatches"' in page and 'data-mismatch-store="A2"' in page
