@@ -216,9 +216,10 @@ def event(
     to_state: str = "",
     data: dict[str, Any] | None = None,
     step: str = "",
+    at: dt.datetime | None = None,
 ) -> InstanceEvent:
     """Append a line to the instance's history (inside :func:`batched_events`: at its end).
-    ``step``: the step's name when there is no ``task`` (a system step)."""
+    ``step``: the step's name when there is no ``task`` (a system step); ``at``: when (default: now)."""
     row = InstanceEvent(
         instance=instance,
         task=task,
@@ -230,6 +231,7 @@ def event(
         from_state=from_state,
         to_state=to_state,
         data=data or {},
+        **({"at": at} if at is not None else {}),
     )
     pending = getattr(instance, _PENDING_EVENTS, None)
     if pending is None:

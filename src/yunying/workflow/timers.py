@@ -12,14 +12,15 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
 
 from yunying.core import clock
 from yunying.workflow import sla
-from yunying.workflow.engine import EngineError, EngineInstance
+from yunying.workflow.engine import EngineError, EngineInstance, dump_state
 from yunying.workflow.engine_timers import at_moment, waiting_timers
 from yunying.workflow.errors import ProcessError
-from yunying.workflow.models import InstanceEvent, InstanceStatus, ProcessInstance
+from yunying.workflow.models import InstanceStatus, ProcessInstance
 
 log = logging.getLogger(__name__)
 TIMER = "timer"
@@ -48,7 +49,11 @@ def schedule_next(instance: ProcessInstance, eng: EngineInstance) -> None:
 
 def instance_fire_timers(instance_id: int, until: dt.datetime, now: dt.datetime | None = None) -> int:
     """Fire the instance's timers due by ``until``, each once and earliest first, the engine seeing the
-    moment each was due; returns how many fired. ``now``: when this runs (the history's time)."""
+    moment each was due; returns how many fired. ``now``: when this runs (the history's time).
+
+    A failure that will not go away by trying again (the engine or an expression fails, a timer value
+    it cannot read) puts this one instance in **error** (:func:`runtime.guarded`): the monitor shows it,
+    and it leaves the timer scan. The timers that fired before that stay fired."""
     from yunying.workflow import runtime
 
     now = now or clock.now()
@@ -61,58 +66,79 @@ def instance_fire_timers(instance_id: int, until: dt.datetime, now: dt.datetime 
         )
         if instance is None or instance.status != InstanceStatus.RUNNING:
             return 0
-        eng = runtime.engine_load(instance)
         fired_count = 0
-        for _round in range(MAX_ROUNDS):
-            due = [t for t in waiting_timers(eng.workflow) if t.due is not None and t.due <= until]
-            if not due:
-                break
-            moment = due[0].due
-            assert moment is not None
-            with at_moment(moment):
-                fired = _fire_round(instance, eng, due[0].due)
-                if fired is None:
+        with runtime.batched_events(instance):
+            try:
+                eng = runtime.engine_load(instance)
+            except ProcessError as exc:
+                runtime.fail(instance, str(exc.message))
+                eng = None
+            for _round in range(MAX_ROUNDS if eng is not None else 0):
+                assert eng is not None
+                due = [t for t in waiting_timers(eng.workflow) if t.due is not None and t.due <= until]
+                if not due:
+                    break
+                moment = due[0].due
+                assert moment is not None
+                with at_moment(moment):
+                    fired = _fire_round(instance, eng, moment, now)
+                if not fired or instance.status != InstanceStatus.RUNNING:
                     break
                 fired_count += fired
-            if not fired or instance.status != InstanceStatus.RUNNING:
-                break
-        runtime.engine_save(instance, eng)
-        if instance.status != InstanceStatus.RUNNING:
-            instance.timer_due_at = None
+            if eng is not None and instance.status == InstanceStatus.RUNNING:
+                runtime.engine_save(instance, eng)
+            else:
+                instance.timer_due_at = None
         instance.save()
         return fired_count
 
 
-def _fire_round(instance: ProcessInstance, eng: EngineInstance, moment: dt.datetime | None) -> int | None:
-    """One engine run at ``moment``: the timers due by then fire. None: the instance stopped on an error."""
+def _run(eng: EngineInstance) -> None:
+    """One engine run for due timers. What SpiffWorkflow raises on a timer value it cannot read (a plain
+    ``Exception``) becomes the instance's error; a database error stays one (the next tick tries again)."""
+    try:
+        eng.run()
+    except (EngineError, ProcessError, DatabaseError):
+        raise
+    except Exception as exc:  # e.g. a timer value that is no ISO 8601 date or duration
+        raise ProcessError(_("定时器无法继续：%(error)s") % {"error": exc}) from exc
+
+
+def _fire_round(
+    instance: ProcessInstance, eng: EngineInstance, moment: dt.datetime, now: dt.datetime
+) -> int | None:
+    """One engine run at ``moment``: the timers due by then fire, one history line each. None: the
+    instance went to error (everything this run did is undone, the instance keeps its last good state)."""
     from yunying.workflow import runtime
 
-    before = [t for t in waiting_timers(eng.workflow) if t.due is not None and moment and t.due <= moment]
-    try:
-        with transaction.atomic():  # a failing system step leaves none of its rows
-            eng.run()
-    except (EngineError, ProcessError) as exc:
-        instance.status = InstanceStatus.ERROR
-        instance.error = str(getattr(exc, "message", exc))
-        runtime.event(instance, "error", comment=instance.error, to_state="error")
-        return None
-    after = {t.task_id: t for t in waiting_timers(eng.workflow)}
-    fired = [t for t in before if t.task_id not in after or after[t.task_id].due != t.due]
-    InstanceEvent.objects.bulk_create(
-        [
-            InstanceEvent(
-                instance=instance,
-                action=TIMER,
-                at=clock.now(),
-                step=(t.name or t.element_id)[:200],
+    before = [t for t in waiting_timers(eng.workflow) if t.due is not None and t.due <= moment]
+
+    def work() -> int:
+        _run(eng)
+        after = {t.task_id: t for t in waiting_timers(eng.workflow)}
+        fired = [t for t in before if t.task_id not in after or after[t.task_id].due != t.due]
+        _drop_engine_lines(eng)
+        for t in sorted(fired, key=lambda t: (t.due or moment, t.element_id)):
+            runtime.event(
+                instance,
+                TIMER,
+                step=t.name or t.element_id,
                 data={"element": t.element_id, "due_moment": _iso(t.due), "cycle": t.cycle},
+                at=now,
             )
-            for t in sorted(fired, key=lambda t: (t.due or moment, t.element_id))
-        ]
-    )
-    if fired:
-        runtime.sync(instance, eng)
-    return len(fired)
+        if fired:
+            runtime.sync(instance, eng)
+            instance.state = dump_state(eng)  # the last good state, should a later round fail
+        return len(fired)
+
+    return runtime.guarded(instance, work)
+
+
+def _drop_engine_lines(eng: EngineInstance) -> None:
+    """The engine logs each timer task it completes, also a cycle timer that ends because its step was
+    cancelled; in a run for due timers the lines written here (the timers that fired, each with the moment
+    it was due) are the record, so the engine's timer entries are taken out of its log."""
+    eng.step_log = [entry for entry in eng.step_log if entry["kind"] != TIMER]
 
 
 def _iso(moment: dt.datetime | None) -> str:
@@ -132,7 +158,10 @@ def _next_timer(now: dt.datetime) -> tuple[dt.datetime, int, str, int] | None:
 def due_work_tick(now: dt.datetime | None = None, *, limit: int = 5000) -> int:
     """Everything due by ``now`` — reminders, overdue notices, escalations and timers — one at a time,
     earliest first, each once. What fires may make more due (a late timer opens a step whose reminder
-    moment has passed too): the next item is looked up again after each."""
+    moment has passed too): the next item is looked up again after each.
+
+    An instance whose timers fail goes to error and leaves the scan (its failure would only repeat); a
+    database error stops this tick, and the next one tries again."""
     now = now or clock.now()
     fired = 0
     for _step in range(limit):
@@ -148,17 +177,35 @@ def due_work_tick(now: dt.datetime | None = None, *, limit: int = 5000) -> int:
                 fired += n
             elif sla._fire(kind, pk, moment, now):
                 fired += 1
-        except Exception:  # one broken instance must not stop the others; retried next tick
+        except DatabaseError:
+            log.exception("due work %s #%s failed; the next tick tries again", kind, pk)
+            break
+        except Exception as exc:  # a fault of this instance's timers that trying again will not mend
             log.exception("due work %s #%s failed", kind, pk)
             if kind != TIMER:
                 break
-            ProcessInstance.objects.filter(pk=pk).update(timer_due_at=None)
+            _stop(pk, _("定时器无法继续：%(error)s") % {"error": exc})
     return fired
+
+
+def _stop(instance_id: int, message: str) -> None:
+    """Put a running instance in error for a failure outside the engine's own (see :func:`runtime.fail`)."""
+    from yunying.workflow import runtime
+
+    with transaction.atomic():
+        instance = ProcessInstance.objects.select_for_update(of=("self",)).filter(pk=instance_id).first()
+        if instance is None:
+            return
+        if instance.status == InstanceStatus.RUNNING:
+            runtime.fail(instance, message)
+        instance.timer_due_at = None
+        instance.save()
 
 
 def _refresh_timer_due(instance_id: int, now: dt.datetime) -> None:
     """Store the instance's real next timer moment (none when nothing will fire by ``now`` after all:
-    the legacy tick then looks at it with the engine's own clock)."""
+    the legacy tick then looks at it with the engine's own clock, and puts it in error if its timer
+    value cannot be read). An instance whose engine state cannot be read goes to error."""
     from yunying.workflow import runtime
 
     with transaction.atomic():
@@ -168,9 +215,17 @@ def _refresh_timer_due(instance_id: int, now: dt.datetime) -> None:
             .filter(pk=instance_id)
             .first()
         )
+        if instance is None:
+            return
         due = None
-        if instance is not None and instance.status == InstanceStatus.RUNNING:
-            due = next_timer_due(runtime.engine_load(instance))
+        if instance.status == InstanceStatus.RUNNING:
+            try:
+                due = next_timer_due(runtime.engine_load(instance))
+            except ProcessError as exc:
+                runtime.fail(instance, str(exc.message))
+                instance.timer_due_at = None
+                instance.save()
+                return
         ProcessInstance.objects.filter(pk=instance_id).update(
             timer_due_at=due if due is not None and due > now else None
         )

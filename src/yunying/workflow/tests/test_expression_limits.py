@@ -4,7 +4,6 @@ A timer that cannot be evaluated stops its instance once; the next ticks leave i
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -19,6 +18,7 @@ from yunying.workflow.errors import DeployRefused
 from yunying.workflow.models import InstanceStatus, ProcessInstance, ProcessVersion
 from yunying.workflow.rules import process_rule_save
 from yunying.workflow.tests.conftest import read
+from yunying.workflow.timers import legacy_timers_tick
 
 pytestmark = pytest.mark.django_db
 
@@ -91,17 +91,8 @@ def timers_xml(second: str) -> bytes:
 
 
 def two_hours_later(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The engine's timers see the clock two hours on."""
-    from SpiffWorkflow.bpmn.specs.event_definitions import timer
-
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
-
-    class Later(dt.datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> Any:
-            return later
-
-    monkeypatch.setattr(timer, "datetime", Later)
+    """The company clock (which the engine's timers and the due-work tick read) two hours on."""
+    monkeypatch.setenv("YUNYING_CLOCK_OFFSET_SECONDS", str(2 * 3600))
 
 
 class Api:
@@ -195,8 +186,11 @@ def test_a_timer_that_cannot_be_evaluated_stops_its_instance_once(
     timers_tick.call_local()
     instance.refresh_from_db()
     assert instance.status == InstanceStatus.ERROR and LIMIT in instance.error
+    [line] = instance.events.filter(action="error")
+    assert line.to_state == "error" and LIMIT in line.comment and instance.timer_due_at is None
     events = instance.events.count()
     timers_tick.call_local()  # the next minute: nothing retried
+    legacy_timers_tick()
     instance.refresh_from_db()
     assert instance.status == InstanceStatus.ERROR and instance.events.count() == events
 
@@ -237,12 +231,18 @@ def test_a_timer_value_the_engine_cannot_read_stops_its_instance_once(
     instance = services.instance_start(actor=chain.users["store_a1"], key="timer", data={"n": 1})
     healthy = services.instance_start(actor=chain.users["store_a1"], key="timer-ok", data={"n": 1})
     two_hours_later(monkeypatch)
-    assert timers_tick.call_local() == 1  # the healthy one; the broken one does not stop the tick
+    # the healthy one's two timers (each due moment fires once); the broken one does not stop the tick
+    assert timers_tick.call_local() == 2
+    assert [e.data["element"] for e in healthy.events.filter(action="timer").order_by("pk")] == ["hour", "x"]
     instance.refresh_from_db()
     assert instance.status == InstanceStatus.ERROR and instance.error.startswith("定时器无法继续")
+    [line] = instance.events.filter(action="error")
+    assert line.to_state == "error" and line.comment == instance.error and instance.timer_due_at is None
     healthy.refresh_from_db()
     assert healthy.status == InstanceStatus.RUNNING
+    assert list(healthy.tasks.values_list("element_id", flat=True)) == ["review"]
     events = instance.events.count()
     assert timers_tick.call_local() == 0
+    assert legacy_timers_tick() == 0
     instance.refresh_from_db()
     assert instance.events.count() == events
