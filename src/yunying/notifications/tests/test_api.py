@@ -49,7 +49,9 @@ def test_needs_authentication(client: Any, db: Any) -> None:
 def test_paths_are_in_the_openapi(client: Any, db: Any) -> None:
     from yunying.accounts.models import User
 
-    client.force_login(User.objects.create_user("reader", password="pass-word-1"))  # the docs are behind login
+    client.force_login(
+        User.objects.create_user("reader", password="pass-word-1")
+    )  # the docs are behind login
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {
         "/api/notifications",
