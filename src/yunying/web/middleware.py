@@ -70,6 +70,9 @@ class RequestLimitMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
     ) -> HttpResponse | None:
+        if _has_nul(request.GET) or "\x00" in request.path:
+            # No database stores a NUL character (PostgreSQL refuses it): refused here, not with a 500.
+            return self._refuse(request, 400, _("请求中含有无效的字符。"))
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -95,6 +98,10 @@ class RequestLimitMiddleware:
             return self._refuse(request, 413, message)
         if _is_api(request) and request.content_type == "application/json":
             # Parsed once here, within the depth limit; the API's parser takes the result.
+            if b"\\u0000" in request.body:
+                return JsonResponse(
+                    {"detail": _("请求中含有无效的字符。"), "code": "bad_request"}, status=422
+                )
             try:
                 request.parsed_json = json_loads_limited(request.body)  # type: ignore[attr-defined]
             except DomainError as exc:
@@ -107,6 +114,10 @@ class RequestLimitMiddleware:
             code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 413: "too_large"}[status]
             return JsonResponse({"detail": message, "code": code}, status=status)
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _has_nul(query: Any) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in query.getlist(key)) for key in query)
 
 
 def _is_api(request: HttpRequest) -> bool:
