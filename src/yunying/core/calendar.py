@@ -135,7 +135,7 @@ def statutory_day(d: dt.date, manual_years: frozenset[int] = frozenset()) -> tup
     for a year neither the library nor an administrator knows."""
     try:
         is_holiday, name = chinese_calendar.get_holiday_detail(d)
-    except NotImplementedError:
+    except NotImplementedError:  # chinesecalendar's documented answer for a year it has no data for
         if d.year in manual_years:
             return (d.weekday() < 5, WORKDAY if d.weekday() < 5 else WEEKEND, "")
         return None, UNKNOWN, ""

@@ -1,8 +1,8 @@
 """Form field patterns (格式，正则表达式) run on RE2, whose matching time grows linearly with the input: a
 pattern such as ``^([a-zA-Z]+\\s?)*$`` cannot make validation exponential. What RE2 cannot run
 (backreferences, lookarounds) is refused when the form is saved, and the input is capped before matching
-(``YUNYING_FORM_PATTERN_MAX_INPUT``). Python's ``\\uXXXX`` escapes are accepted and passed to RE2 as
-``\\x{XXXX}``. The browser never runs these patterns: the server checks them.
+(``YUNYING_FORM_PATTERN_MAX_INPUT``). Python's four-digit ``\\u`` escapes (``\\u4e00``) are accepted and
+passed to RE2 in its own form (``\\x{4e00}``). The browser never runs these patterns: the server checks them.
 """
 
 from __future__ import annotations
