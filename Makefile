@@ -17,17 +17,23 @@ demo: install
 	$(BIN)/yunying demo --port $(PORT)
 
 # Every step runs even when an earlier one fails, so one failure never hides another; the summary at the end
-# names each step's outcome and make exits non-zero when any failed.
-TEST_STEPS := lint typecheck test-sqlite test-postgres test-clone
+# names each step's outcome and make exits non-zero when any failed. The two halves of the suite are single
+# processes, so they run side by side (each writes var/<step>.out, whose end is printed when both are done).
+TEST_STEPS := lint typecheck
+TEST_PARALLEL := test-sqlite test-postgres
+TEST_AFTER := test-clone
 test: install browser
-	@mkdir -p var; rm -f var/test-summary.txt var/*.last; status=0; \
-	for step in $(TEST_STEPS); do \
-		start=$$(date +%s); \
-		if $(MAKE) --no-print-directory $$step; then result=passed; else result=FAILED; status=1; fi; \
-		printf '%-14s %-7s %4ss  %s\n' "$$step" "$$result" "$$(( $$(date +%s) - start ))" \
-			"$$(tail -n 1 var/$$step.last 2>/dev/null)" >> var/test-summary.txt; \
-	done; \
-	echo; echo "make test summary:"; cat var/test-summary.txt; exit $$status
+	@mkdir -p var; rm -f var/test-summary.txt var/*.last var/*.result; \
+	step() { start=$$(date +%s); if $(MAKE) --no-print-directory $$1; then result=passed; else result=FAILED; fi; \
+		printf '%-14s %-7s %4ss  %s\n' "$$1" "$$result" "$$(( $$(date +%s) - start ))" \
+			"$$(tail -n 1 var/$$1.last 2>/dev/null)" > var/$$1.result; }; \
+	for s in $(TEST_STEPS); do step $$s; done; \
+	echo "running side by side: $(TEST_PARALLEL) (output in var/<step>.out)"; \
+	for s in $(TEST_PARALLEL); do step $$s > var/$$s.out 2>&1 & done; wait; \
+	for s in $(TEST_PARALLEL); do echo; echo "==== $$s (last 60 lines of var/$$s.out)"; tail -n 60 var/$$s.out; done; \
+	for s in $(TEST_AFTER); do step $$s; done; \
+	for s in $(TEST_STEPS) $(TEST_PARALLEL) $(TEST_AFTER); do cat var/$$s.result >> var/test-summary.txt; done; \
+	echo; echo "make test summary:"; cat var/test-summary.txt; ! grep -q FAILED var/test-summary.txt
 
 install: python-deps assets translations
 
