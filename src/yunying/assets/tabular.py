@@ -6,18 +6,23 @@ starting with = + - @ never becomes a formula in the reader's spreadsheet."""
 
 from __future__ import annotations
 
-import io
-from datetime import date
 from typing import Any
 
-import xlsxwriter
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yunying.assets import selectors, services
 from yunying.assets.models import Asset, AssetCategory, AssetState
 from yunying.core.errors import DomainError
-from yunying.core.tabular import ImportReport, RowError, cell_date, cell_text, map_header, read_rows
+from yunying.core.tabular import (
+    ImportReport,
+    RowError,
+    cell_date,
+    cell_text,
+    map_header,
+    read_rows,
+    xlsx_workbook,
+)
 from yunying.org.models import OrgUnit, UnitKind
 from yunying.org.scope import scope_for
 
@@ -129,30 +134,6 @@ def _row_errors(
     return errors
 
 
-def workbook(headings: list[str], rows: list[list[Any]]) -> bytes:
-    """An XLSX file; text cells always as text (no formulas from data)."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
-    sheet = book.add_worksheet()
-    bold = book.add_format({"bold": True, "bg_color": "#EEF3FA"})
-    dates = book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.write_row(0, 0, headings, bold)
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            if isinstance(value, date):
-                sheet.write_datetime(r, c, value, dates)
-            elif isinstance(value, int | float):
-                sheet.write_number(r, c, value)
-            elif value is None or value == "":
-                continue
-            else:
-                sheet.write_string(r, c, str(value))
-    sheet.set_column(0, len(headings) - 1, 16)
-    sheet.freeze_panes(1, 0)
-    book.close()
-    return buffer.getvalue()
-
-
 def export_assets(*, user: Any, **filters: Any) -> bytes:
     labels = dict(AssetCategory.choices)
     states = dict(AssetState.choices)
@@ -170,8 +151,8 @@ def export_assets(*, user: Any, **filters: Any) -> bytes:
         ]
         for a in selectors.asset_list(user=user, **filters)
     ]
-    return workbook(EXPORT_HEADINGS, rows)
+    return xlsx_workbook(EXPORT_HEADINGS, rows)
 
 
 def template_assets() -> bytes:
-    return workbook(HEADINGS, [])
+    return xlsx_workbook(HEADINGS, [])

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import io
-from datetime import date
 from typing import Any
 
-import xlsxwriter
 from django.utils.translation import gettext as _
 
 from yunying.core.errors import NotFound
-from yunying.core.tabular import xlsx_cell, xlsx_row
+from yunying.core.tabular import xlsx_workbook
 from yunying.org import selectors
 from yunying.org.imports import HEADINGS
-
-
-def _workbook(headings: list[str], rows: list[list[Any]]) -> bytes:
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "default_date_format": "yyyy-mm-dd"})
-    sheet = workbook.add_worksheet()
-    bold = workbook.add_format({"bold": True, "bg_color": "#EEF3FA"})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    xlsx_row(sheet, 0, headings, bold)
-    for index, row in enumerate(rows, start=1):
-        for col, value in enumerate(row):
-            xlsx_cell(sheet, index, col, value, date_format if isinstance(value, date) else None)
-    sheet.set_column(0, len(headings) - 1, 16)
-    sheet.freeze_panes(1, 0)
-    workbook.close()
-    return buffer.getvalue()
 
 
 def export_xlsx(*, user: Any, kind: str) -> bytes:
@@ -46,7 +27,7 @@ def export_xlsx(*, user: Any, kind: str) -> bytes:
             ]
             for s in selectors.store_list(user=user)
         ]
-        return _workbook(HEADINGS["stores"], rows)
+        return xlsx_workbook(HEADINGS["stores"], rows)
     if kind == "employees":
         rows = []
         for e in selectors.employee_list(user=user):
@@ -63,11 +44,11 @@ def export_xlsx(*, user: Any, kind: str) -> bytes:
                         a.started_on if a else "",
                     ]
                 )
-        return _workbook(HEADINGS["employees"], rows)
+        return xlsx_workbook(HEADINGS["employees"], rows)
     raise NotFound(_("未知的导出类型。"))
 
 
 def template_xlsx(*, kind: str) -> bytes:
     if kind not in HEADINGS:
         raise NotFound(_("未知的模板。"))
-    return _workbook(HEADINGS[kind], [])
+    return xlsx_workbook(HEADINGS[kind], [])
