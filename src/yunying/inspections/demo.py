@@ -118,7 +118,7 @@ def _rectify(
 ) -> None:
     """The store's answer and the inspector's verification, written directly with their past times (the
     services stamp the present moment)."""
-    finding.due_on = services.finding_due_on(opened_on=day, critical=finding.critical)
+    finding.due_on = services.finding_due_on(store=finding.store, opened_on=day, critical=finding.critical)
     events = [FindingEvent(finding=finding, action=FindingEvent.Action.OPENED, actor=inspector, at=moment)]
     owner = finding.owner.user if finding.owner and finding.owner.user else None
     age = (today - day).days
@@ -154,6 +154,24 @@ def _rectify(
                     at=finding.closed_at,
                 )
             )
-    finding.save(update_fields=["due_on", "status", "answer_note", "answered_at", "closed_at"])
+    if finding.status == FindingStatus.OPEN and finding.due_on < today:
+        # Reminded the day before and escalated the day after the deadline, as the worker would have.
+        finding.reminded_at = dt.datetime.combine(
+            finding.due_on - dt.timedelta(days=1), dt.time(9), tzinfo=clock.company_zone()
+        )
+        finding.escalated_at = dt.datetime.combine(
+            finding.due_on + dt.timedelta(days=1), dt.time(9), tzinfo=clock.company_zone()
+        )
+    finding.save(
+        update_fields=[
+            "due_on",
+            "status",
+            "answer_note",
+            "answered_at",
+            "closed_at",
+            "reminded_at",
+            "escalated_at",
+        ]
+    )
     FindingEvent.objects.filter(finding=finding).delete()
     FindingEvent.objects.bulk_create(events)

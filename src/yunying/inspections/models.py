@@ -174,6 +174,8 @@ class Finding(TimeStampedModel):
     answer_photos: models.JSONField[Any, Any] = models.JSONField(_("整改照片"), default=list, blank=True)
     answered_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("到期提醒时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("超期升级时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("整改项")

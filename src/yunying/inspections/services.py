@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
+from yunying.core.calendar import CalendarUnknown, unit_calendar
 from yunying.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from yunying.core.settings_store import setting_get_int
 from yunying.forms.files import clean_files, file_from_token, file_token, store_upload
@@ -222,10 +223,28 @@ def _store_manager(store: OrgUnit) -> Employee | None:
     return appointment.employee if appointment else None
 
 
-def finding_due_on(*, opened_on: dt.date, critical: bool) -> dt.date:
-    """The rectification deadline: plain calendar days after the visit (settings; red lines sooner)."""
+def finding_due_on(*, store: OrgUnit, opened_on: dt.date, critical: bool) -> dt.date:
+    """The rectification deadline: working days of the store's calendar after the visit (settings; red
+    lines sooner). A year the calendar has no data for counts calendar days (never a guessed holiday)."""
     days = setting_get_int("inspections.finding_days_critical" if critical else "inspections.finding_days")
-    return opened_on + dt.timedelta(days=days)
+    return working_days_after(store, opened_on, days)
+
+
+def working_days_after(unit: OrgUnit, start: dt.date, days: int) -> dt.date:
+    """The date ``days`` working days after ``start`` in ``unit``'s business calendar."""
+    if days <= 0:
+        return start
+    calendar = unit_calendar(unit)
+    d, found = start, 0
+    try:
+        while found < days:
+            d += dt.timedelta(days=1)
+            found += int(calendar.is_working_day(d))
+            if (d - start).days > 366:
+                raise CalendarUnknown(d.year)
+    except CalendarUnknown:
+        return start + dt.timedelta(days=days)
+    return d
 
 
 @dataclass(frozen=True)
@@ -311,7 +330,7 @@ def _write_answers(
                     inspector_note=entry["note"],
                     photos=photos,
                     owner=owner,
-                    due_on=finding_due_on(opened_on=opened_on, critical=item.critical),
+                    due_on=finding_due_on(store=visit.store, opened_on=opened_on, critical=item.critical),
                 )
             )
     VisitAnswer.objects.bulk_create(rows)

@@ -28,6 +28,9 @@ KINDS: list[KindSeed] = [
     KindSeed("rejected", gettext_noop("已驳回"), ("in_app", "email")),
     KindSeed("cc", gettext_noop("抄送"), ("in_app",)),
     KindSeed("alert", gettext_noop("流程异常"), ("in_app", "email"), urgent=True),
+    KindSeed("finding_due", gettext_noop("整改即将到期"), ("in_app", "email")),
+    KindSeed("finding_overdue", gettext_noop("整改已超期"), ("in_app", "email"), urgent=True),
+    KindSeed("quality", gettext_noop("运营质量评估"), ("in_app",)),
     KindSeed("system", gettext_noop("系统通知"), ("in_app",)),
     KindSeed("test", gettext_noop("测试消息"), ("in_app",)),
 ]

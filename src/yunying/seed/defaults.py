@@ -10,8 +10,14 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "org.region_min_stores": (4, "组建区域所需的同一地区最少门店数"),
     "org.region_assistant_min_stores": (5, "区域可设区域经理助理的最少门店数"),
     "org.management_department_code": ("D-MGMT", "运营管理部的单位编码；无区域的门店由其直接管理"),
-    "inspections.finding_days": (3, "巡店整改项的整改期限（自然日）"),
-    "inspections.finding_days_critical": (1, "红线项整改期限（自然日）"),
+    "inspections.finding_days": (3, "巡店整改项的整改期限（门店工作日）"),
+    "inspections.finding_days_critical": (1, "红线项整改期限（门店工作日）"),
+    "inspections.finding_remind_days": (1, "整改期限前几个工作日提醒负责人（0 为不提醒）"),
+    "quality.weight_inspection": (70, "月度运营质量评估：巡店得分的权重"),
+    "quality.weight_sales": (30, "月度运营质量评估：销售目标达成的权重"),
+    "quality.overdue_penalty": (2, "月度运营质量评估：每个超期未整改项扣分"),
+    "quality.pass_mark": (80, "月度运营质量评估：合格分"),
+    "quality.key_list_days": (10, "列入重点整改的门店的整改期限（工作日）"),
 }
 
 _ORG_MANAGE = (
