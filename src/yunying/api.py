@@ -18,6 +18,7 @@ from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenie
 from yunying.core.limits import json_loads_limited
 from yunying.forms.api import router as forms_router
 from yunying.inspections.api import router as inspections_router
+from yunying.inspections.api_quality import router as quality_router
 from yunying.notifications.api import router as notifications_router
 from yunying.org.api import router as org_router
 from yunying.workflow.api import router as workflow_router
@@ -81,6 +82,7 @@ api.add_router("/sales/", sales_router)
 api.add_router("/analytics/", analytics_router)
 api.add_router("/workflow/", workflow_router)
 api.add_router("/inspections/", inspections_router)
+api.add_router("/quality/", quality_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/calendar/", calendar_router)
 api.add_router("/assets", assets_router)

@@ -82,7 +82,28 @@ def inspections_demo_load(*, seed: int = 2026) -> int:
             _visit(photos, store, templates[key], rng.choice(inspectors), day, rng, care, today)
             created += 1
             day += dt.timedelta(days=rng.randint(9, 16))
+        if number in (5, 12):  # the weak stores were visited the month before too: two failed months
+            earlier = _month_start(_month_start(today) - dt.timedelta(days=1)) - dt.timedelta(days=9)
+            _visit(photos, store, templates["qsc"], inspectors[0], earlier, rng, care, today)
+            created += 1
+    _quality_demo(today)
     return created
+
+
+def _month_start(d: dt.date) -> dt.date:
+    return d.replace(day=1)
+
+
+def _quality_demo(today: dt.date) -> None:
+    """The management department graded the two months before this one: the weak stores failed both, so
+    each has a demotion recommendation waiting for the 运营经理."""
+    from yunying.inspections.quality import evaluations_compute
+
+    mgmt = User.objects.get(username="mgmt")
+    last = _month_start(_month_start(today) - dt.timedelta(days=1))
+    before = _month_start(last - dt.timedelta(days=1))
+    for month in (before, last):
+        evaluations_compute(actor=mgmt, month=month)
 
 
 def _visit(

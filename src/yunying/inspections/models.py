@@ -215,3 +215,49 @@ class FindingEvent(models.Model):
         verbose_name = _("整改记录")
         verbose_name_plural = _("整改记录")
         ordering = ["finding", "at", "pk"]
+
+
+class QualityEvaluation(models.Model):
+    """One store's monthly operations quality evaluation (月度运营质量评估): the measures it was computed from,
+    the grade, whether the store went on the key rectification list (重点整改), and the demotion
+    recommendation raised when this was its second failed month in a row."""
+
+    store = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("门店"), on_delete=models.CASCADE, related_name="quality_evaluations"
+    )
+    month = models.DateField(_("月份"))
+    visits = models.PositiveIntegerField(_("巡店次数"), default=0)
+    inspection_score = models.DecimalField(
+        _("巡店平均分"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    sales_attainment = models.DecimalField(
+        _("业绩达成率"), max_digits=7, decimal_places=1, null=True, blank=True, help_text=_("百分比")
+    )
+    overdue_actions = models.PositiveIntegerField(_("超期整改项"), default=0)
+    score = models.DecimalField(_("评估得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    passed = models.BooleanField(_("合格"), null=True, blank=True)
+    key_list_deadline = models.DateField(_("重点整改期限"), null=True, blank=True)
+    recommendation = models.ForeignKey(
+        "workflow.ProcessInstance",
+        verbose_name=_("降级建议"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("月度运营质量评估")
+        verbose_name_plural = _("月度运营质量评估")
+        ordering = ["-month", "store__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "month"], name="qualityevaluation_store_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} · {self.month:%Y-%m}"
+
+    @property
+    def on_key_list(self) -> bool:
+        return self.key_list_deadline is not None

@@ -293,7 +293,31 @@ def seed_inspections() -> dict[str, int]:
             continue
         template_publish(**spec)
         created += 1
-    return {"checklists": created}
+    return {"checklists": created, "quality_processes": _seed_demotion_process()}
+
+
+def _seed_demotion_process() -> int:
+    """The demotion recommendation process the monthly quality evaluation starts (started by those who
+    may run the evaluation)."""
+    from pathlib import Path
+
+    from yunying.org.models import Position
+    from yunying.workflow.deploy import definition_deploy
+    from yunying.workflow.models import ProcessDefinition
+
+    if ProcessDefinition.objects.filter(key="store_demotion").exists():
+        return 0
+    version = definition_deploy(
+        actor=None,
+        key="store_demotion",
+        name="门店管理人员降级建议",
+        category="人事",
+        description="月度运营质量评估连续两个月不合格时由系统发起，运营经理审核，总经理决定。",
+        bpmn_xml=(Path(__file__).parent / "processes" / "store_demotion.bpmn").read_bytes(),
+    )
+    definition = ProcessDefinition.objects.get(pk=version.definition_id)
+    definition.starter_positions.set(Position.objects.filter(code__in=["MGMT-HEAD", "OPS-MGR", "GM"]))
+    return 1
 
 
 def _grant_inspection_permissions() -> None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("templates/<str:key>/", views.template_detail, name="template"),
     path("findings/", views.finding_list, name="findings"),
     path("findings/<int:pk>/", views.finding_detail, name="finding"),
+    path("quality/", views.quality_evaluations, name="quality"),
     path("bulletins/", views.bulletin_current, name="bulletins"),
     path("bulletins/<str:period>/", views.bulletin, name="bulletin"),
     path("bulletins/<str:period>.xlsx", views.bulletin_export, name="bulletin-export"),

@@ -240,3 +240,47 @@ def bulletin_export(request: HttpRequest, period: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="yunying-bulletin-{parsed.key}.xlsx"'
     return response
+
+
+def _month(text: str | None) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(text or "", "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+@login_required
+def quality_evaluations(request: HttpRequest) -> HttpResponse:
+    """月度运营质量评估: the month's grades for the stores in scope, the key list, and (for those who may)
+    the button that grades the month again."""
+    from yunying.inspections import quality
+
+    default = quality.previous_month(quality.month_start(clock.today()))
+    month = _month(request.GET.get("month") or request.POST.get("month")) or default
+    may_run = request.user.has_perm(quality.PERMISSION)
+    if request.method == "POST":
+        try:
+            run = quality.evaluations_compute(actor=request.user, month=month)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("已评估 %(n)d 家门店：%(failed)d 家不合格，发起降级建议 %(raised)d 条。")
+                % {"n": run.evaluated, "failed": run.failed, "raised": run.recommendations},
+            )
+        return redirect(f"{reverse('inspections:quality')}?month={month:%Y-%m}")
+    rows = quality.evaluation_list(user=request.user, month=month)
+    context = {
+        "month": month,
+        "previous": quality.previous_month(month),
+        "next": quality.month_start(quality.month_end(month) + dt.timedelta(days=1)),
+        "current": quality.month_start(clock.today()),
+        "rows": rows,
+        "key_rows": [r for r in rows if r.on_key_list],
+        "graded": sum(1 for r in rows if r.score is not None),
+        "may_run": may_run,
+        "weights": quality.Weights.current(),
+        "nav_active": "insp-quality",
+    }
+    return render(request, "inspections/quality.html", context)

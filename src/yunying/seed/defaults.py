@@ -47,6 +47,7 @@ _CALENDAR_MANAGE = (
 _ASSETS_MANAGE = ("assets.add_asset", "assets.change_asset", "assets.view_asset")
 _TARGETS_MANAGE = ("analytics.add_storetarget", "analytics.change_storetarget", *_SALES_IMPORT)
 _INSPECT = ("inspections.conduct_visit",)
+_QUALITY = ("inspections.add_qualityevaluation",)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=_ORG_MANAGE,
+        permissions=(*_ORG_MANAGE, *_QUALITY),
     ),
     PositionSeed(
         "OPS-MGR",
@@ -85,7 +86,7 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=(*_ORG_MANAGE, *_TARGETS_MANAGE, *_CALENDAR_MANAGE, *_ASSETS_MANAGE),
+        permissions=(*_ORG_MANAGE, *_TARGETS_MANAGE, *_CALENDAR_MANAGE, *_ASSETS_MANAGE, *_QUALITY),
     ),
     PositionSeed(
         "MKT-HEAD", "营销部经理", "Head of marketing", "department", "OPS-MGR", True, max_per_unit=1
@@ -99,7 +100,14 @@ POSITIONS: list[PositionSeed] = [
         True,
         max_per_unit=1,
         sees_everything=True,
-        permissions=(*_ORG_MANAGE, *_SALES_IMPORT, *_INSPECT, *_CALENDAR_MANAGE, *_ASSETS_MANAGE),
+        permissions=(
+            *_ORG_MANAGE,
+            *_SALES_IMPORT,
+            *_INSPECT,
+            *_CALENDAR_MANAGE,
+            *_ASSETS_MANAGE,
+            *_QUALITY,
+        ),
     ),
     PositionSeed(
         "SUPERVISOR",

@@ -132,6 +132,9 @@ def _inspection_items(user: Any, sees_stores: bool) -> list[NavItem]:
         ),
         NavItem(_("整改项"), reverse("inspections:findings"), "tool", "insp-findings", section="inspections"),
         NavItem(
+            _("质量评估"), reverse("inspections:quality"), "award", "insp-quality", section="inspections"
+        ),
+        NavItem(
             _("检查表"),
             reverse("inspections:templates"),
             "list-check",

@@ -186,6 +186,6 @@ def test_seeding_an_existing_database_grants_the_inspection_permissions(chain):
     ChecklistTemplate.objects.all().delete()
     supervisor = Position.objects.get(code="SUPERVISOR")
     supervisor.permissions.remove(*Permission.objects.filter(content_type__app_label="inspections"))
-    assert seed_inspections() == {"checklists": 3}
+    assert seed_inspections() == {"checklists": 3, "quality_processes": 0}
     assert supervisor.permissions.filter(codename="conduct_visit").exists()
-    assert seed_inspections() == {"checklists": 0}
+    assert seed_inspections() == {"checklists": 0, "quality_processes": 0}

@@ -1,0 +1,281 @@
+"""The monthly operations quality evaluation (月度运营质量评估), the key rectification list (重点整改) and the
+demotion recommendation.
+
+The grade of a store for a month is one formula, its weights and pass mark data (settings):
+
+    score = Σ(weight × measure) / Σ(weight over the measures that exist) − penalty × overdue corrective actions
+
+with the measures, each on 0–100: the average score of the month's submitted visits (``quality.weight_
+inspection``), and sales target attainment capped at 100 % (``quality.weight_sales``; only when the month has
+a target). Overdue corrective actions are the findings due in the month that the store answered after their
+deadline, or has not answered with the deadline passed (``quality.overdue_penalty`` points each; the inspector's
+verification time is not the store's delay). The score is rounded half-up to one decimal and kept within 0–100;
+a store with no measure at all gets no grade ("no data"), never a failing one. ``passed`` is score ≥
+``quality.pass_mark``. A store that fails goes on the key rectification list with a deadline of
+``quality.key_list_days`` working days after the month's end.
+
+**Demotion recommendation**: when a store fails and the month before also failed, the workflow process
+``store_demotion`` is started for a human decision — never an automatic change to anyone's position. One run of
+consecutive failures raises one recommendation: fail, fail → raised in the second month; fail, fail, fail → still
+one; fail, pass, fail → none (the run was broken). Evaluating a month again updates its row and never raises a
+second recommendation for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Avg, Count, F, Q
+from django.utils.translation import gettext as _
+
+from yunying.core import clock
+from yunying.core.errors import DomainError, PermissionDenied
+from yunying.core.settings_store import setting_get_int
+from yunying.inspections.models import Finding, QualityEvaluation, Visit, VisitStatus
+from yunying.inspections.services import working_days_after
+from yunying.org.models import Appointment, OrgUnit, UnitKind
+from yunying.org.scope import scope_for
+
+PERMISSION = "inspections.add_qualityevaluation"
+PROCESS_KEY = "store_demotion"
+HUNDRED = Decimal(100)
+TENTH = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class Measures:
+    visits: int
+    inspection_score: Decimal | None
+    sales_attainment: Decimal | None
+    overdue_actions: int
+
+
+@dataclass(frozen=True)
+class Weights:
+    inspection: int
+    sales: int
+    overdue_penalty: int
+    pass_mark: int
+
+    @classmethod
+    def current(cls) -> Weights:
+        return cls(
+            inspection=setting_get_int("quality.weight_inspection"),
+            sales=setting_get_int("quality.weight_sales"),
+            overdue_penalty=setting_get_int("quality.overdue_penalty"),
+            pass_mark=setting_get_int("quality.pass_mark"),
+        )
+
+
+def grade(measures: Measures, weights: Weights) -> tuple[Decimal | None, bool | None]:
+    """The score (0–100, one decimal) and passed, or (None, None) when there is nothing to grade."""
+    parts: list[tuple[int, Decimal]] = []
+    if measures.inspection_score is not None and weights.inspection > 0:
+        parts.append((weights.inspection, measures.inspection_score))
+    if measures.sales_attainment is not None and weights.sales > 0:
+        parts.append((weights.sales, min(measures.sales_attainment, HUNDRED)))
+    if not parts:
+        return None, None
+    total_weight = sum(w for w, _v in parts)
+    score = sum((Decimal(w) * v for w, v in parts), Decimal(0)) / Decimal(total_weight)
+    score -= Decimal(weights.overdue_penalty * measures.overdue_actions)
+    score = min(max(score, Decimal(0)), HUNDRED).quantize(TENTH, rounding=ROUND_HALF_UP)
+    return score, score >= Decimal(weights.pass_mark)
+
+
+def month_start(value: dt.date) -> dt.date:
+    return value.replace(day=1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def previous_month(month: dt.date) -> dt.date:
+    return month_start(month - dt.timedelta(days=1))
+
+
+def measures_for(stores: list[OrgUnit], month: dt.date) -> dict[int, Measures]:
+    """Each store's measures for ``month`` in three grouped queries (visits, findings, sales vs target)."""
+    from yunying.analytics.models import SalesStoreMonth, StoreTarget
+
+    last = month_end(month)
+    ids = [s.pk for s in stores]
+    visits = {
+        row["store_id"]: row
+        for row in Visit.objects.filter(
+            store_id__in=ids, status=VisitStatus.SUBMITTED, visited_on__gte=month, visited_on__lte=last
+        )
+        .values("store_id")
+        .annotate(n=Count("pk"), avg=Avg("score"))
+    }
+    overdue = {
+        row["store_id"]: row["n"]
+        for row in Finding.objects.filter(store_id__in=ids, due_on__gte=month, due_on__lte=last)
+        .filter(
+            Q(answered_at__isnull=True, closed_at__isnull=True, due_on__lt=min(clock.today(), last))
+            | Q(answered_at__date__gt=F("due_on"))
+        )
+        .values("store_id")
+        .annotate(n=Count("pk"))
+    }
+    targets = {
+        t.store_id: t.amount
+        for t in StoreTarget.objects.filter(store_id__in=ids, month=month).only("store_id", "amount")
+    }
+    sales = {
+        row.store_id: row.net_sales
+        for row in SalesStoreMonth.objects.filter(store_id__in=ids, month=month).only("store_id", "net_sales")
+    }
+    result: dict[int, Measures] = {}
+    for store_id in ids:
+        v = visits.get(store_id)
+        target = targets.get(store_id)
+        attainment = None
+        if target:
+            attainment = (Decimal(sales.get(store_id) or 0) * HUNDRED / Decimal(target)).quantize(TENTH)
+        result[store_id] = Measures(
+            visits=v["n"] if v else 0,
+            inspection_score=(Decimal(v["avg"]).quantize(TENTH) if v and v["avg"] is not None else None),
+            sales_attainment=attainment,
+            overdue_actions=overdue.get(store_id, 0),
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class EvaluationRun:
+    month: dt.date
+    evaluated: int
+    failed: int
+    recommendations: int
+
+
+def evaluations_compute(*, actor: Any, month: dt.date) -> EvaluationRun:
+    """Grade every store for ``month`` (a finished month or the current one) and raise the demotion
+    recommendations due. Only people with the evaluation permission; the whole run is one transaction."""
+    if actor is None or not actor.has_perm(PERMISSION):
+        raise PermissionDenied(_("您没有生成月度运营质量评估的权限。"))
+    month = month_start(month)
+    if month > month_start(clock.today()):
+        raise DomainError(_("不能评估尚未开始的月份。"), field="month")
+    return _compute(actor=actor, month=month)
+
+
+@transaction.atomic
+def _compute(*, actor: Any, month: dt.date) -> EvaluationRun:
+    stores = list(OrgUnit.objects.filter(kind=UnitKind.STORE).order_by("code"))
+    weights = Weights.current()
+    key_days = setting_get_int("quality.key_list_days")
+    measures = measures_for(stores, month)
+    existing = {
+        e.store_id: e
+        for e in QualityEvaluation.objects.select_for_update().filter(month=month, store__in=stores)
+    }
+    before = {
+        e.store_id: e for e in QualityEvaluation.objects.filter(month=previous_month(month), store__in=stores)
+    }
+    now = clock.now()
+    failed = raised = 0
+    for store in stores:
+        m = measures[store.pk]
+        score, passed = grade(m, weights)
+        row = existing.get(store.pk) or QualityEvaluation(store=store, month=month)
+        row.visits, row.inspection_score = m.visits, m.inspection_score
+        row.sales_attainment, row.overdue_actions = m.sales_attainment, m.overdue_actions
+        row.score, row.passed, row.computed_at = score, passed, now
+        row.key_list_deadline = (
+            working_days_after(store, month_end(month), key_days) if passed is False else None
+        )
+        row.save()
+        if passed is False:
+            failed += 1
+            prior = before.get(store.pk)
+            if (
+                row.recommendation_id is None
+                and prior is not None
+                and prior.passed is False
+                and prior.recommendation_id is None
+            ):
+                row.recommendation = _raise_recommendation(actor, store, prior, row)
+                row.save(update_fields=["recommendation"])
+                raised += 1
+    return EvaluationRun(month=month, evaluated=len(stores), failed=failed, recommendations=raised)
+
+
+def _raise_recommendation(
+    actor: Any, store: OrgUnit, prior: QualityEvaluation, row: QualityEvaluation
+) -> Any:
+    from yunying.workflow.start import instance_start
+
+    managers = [
+        f"{a.employee.name}（{a.position.name}）"
+        for a in Appointment.objects.active(clock.today())
+        .filter(unit=store, position__is_head=True)
+        .select_related("employee", "position")
+    ]
+    return instance_start(
+        actor=actor,
+        key=PROCESS_KEY,
+        title=_("降级建议 · %(store)s") % {"store": store.name},
+        unit=store,
+        data={
+            "store": store.code,
+            "store_name": store.name,
+            "managers": "、".join(managers) or _("（空缺）"),
+            "months": f"{prior.month:%Y-%m}、{row.month:%Y-%m}",
+            "scores": f"{prior.score}、{row.score}",
+            "reason": _("连续两个月运营质量评估不合格（合格分 %(mark)s）")
+            % {"mark": setting_get_int("quality.pass_mark")},
+        },
+    )
+
+
+def evaluation_list(*, user: Any, month: dt.date) -> list[QualityEvaluation]:
+    """The month's evaluations of the stores ``user`` may see, worst first (no grade last)."""
+    scope = scope_for(user)
+    rows = QualityEvaluation.objects.filter(month=month_start(month)).select_related(
+        "store", "recommendation"
+    )
+    if not scope.everything:
+        rows = rows.filter(store_id__in=scope.unit_ids)
+    return sorted(rows, key=lambda e: (e.score is None, e.score or 0, e.store.code))
+
+
+def key_list(*, user: Any) -> list[QualityEvaluation]:
+    """Stores on the key rectification list: failed in the latest evaluated month."""
+    latest = QualityEvaluation.objects.order_by("-month").values_list("month", flat=True).first()
+    if latest is None:
+        return []
+    return [e for e in evaluation_list(user=user, month=latest) if e.on_key_list]
+
+
+def evaluation_actor() -> Any:
+    """Who the worker runs the monthly evaluation as: the head of the management department."""
+    from yunying.core.settings_store import setting_get
+
+    code = setting_get("org.management_department_code")
+    appointment = (
+        Appointment.objects.active(clock.today())
+        .filter(unit__code=code, position__is_head=True, employee__user__isnull=False)
+        .select_related("employee__user")
+        .first()
+    )
+    return appointment.employee.user if appointment else None
+
+
+def evaluate_last_month_once() -> EvaluationRun | None:
+    """The worker's monthly run: grade last month when it has not been graded yet (None when it has, or
+    when nobody holds the management department's head seat to run it as)."""
+    last = previous_month(month_start(clock.today()))
+    if QualityEvaluation.objects.filter(month=last).exists():
+        return None
+    actor = evaluation_actor()
+    if actor is None:
+        return None
+    return evaluations_compute(actor=actor, month=last)
