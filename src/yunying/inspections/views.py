@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from yunying.core import clock
 from yunying.core.errors import DomainError, NotFound
-from yunying.inspections import selectors, services
+from yunying.inspections import checklist_excel, selectors, services
 from yunying.inspections.bulletin import Period, bulletin_compile
 from yunying.inspections.definition import items_of
 from yunying.inspections.models import CONDUCT_PERMISSION, FindingStatus, VisitStatus
@@ -68,9 +68,62 @@ def template_detail(request: HttpRequest, key: str) -> HttpResponse:
         "version": version,
         "sections": services.version_sections(version) if version else [],
         "versions": template.versions.order_by("-number"),
+        "may_import": request.user.has_perm(checklist_excel.PERMISSION),
         "nav_active": "insp-templates",
     }
     return render(request, "inspections/template.html", context)
+
+
+@login_required
+def template_export(request: HttpRequest, key: str) -> HttpResponse:
+    template = _or_404(selectors.template_get, key=key)
+    version = selectors.version_current(template)
+    if version is None:
+        raise Http404(_("检查表还没有发布的版本。"))
+    response = HttpResponse(
+        checklist_excel.checklist_export(version),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="checklist-{template.key}-v{version.number}.xlsx"'
+    )
+    return response
+
+
+@login_required
+def template_import(request: HttpRequest, key: str) -> HttpResponse:
+    """Publish an edited Excel sheet as the checklist's next version; every problem listed, nothing half-done."""
+    template = _or_404(selectors.template_get, key=key)
+    if request.method != "POST":
+        return redirect("inspections:template", key=key)
+    upload = request.FILES.get("file")
+    report = None
+    try:
+        if upload is None:
+            raise DomainError(_("请选择要导入的文件。"))
+        report = checklist_excel.checklist_import(
+            actor=request.user, template=template, filename=upload.name or "", content=upload.read()
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    if report is not None and report.unused_columns:
+        messages.warning(request, _("以下列未使用：%(cols)s") % {"cols": "、".join(report.unused_columns)})
+    if report is not None and report.version is not None:
+        messages.success(
+            request, _("已发布第 %(n)d 版；已完成的巡店保留原版本。") % {"n": report.version.number}
+        )
+        return redirect("inspections:template", key=key)
+    version = selectors.version_current(template)
+    context = {
+        "template": template,
+        "version": version,
+        "sections": services.version_sections(version) if version else [],
+        "versions": template.versions.order_by("-number"),
+        "may_import": True,
+        "import_errors": report.errors if report is not None else [],
+        "nav_active": "insp-templates",
+    }
+    return render(request, "inspections/template.html", context, status=400)
 
 
 @login_required

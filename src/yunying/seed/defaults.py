@@ -48,6 +48,7 @@ _ASSETS_MANAGE = ("assets.add_asset", "assets.change_asset", "assets.view_asset"
 _TARGETS_MANAGE = ("analytics.add_storetarget", "analytics.change_storetarget", *_SALES_IMPORT)
 _INSPECT = ("inspections.conduct_visit",)
 _QUALITY = ("inspections.add_qualityevaluation",)
+_CHECKLISTS = ("inspections.add_templateversion",)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ POSITIONS: list[PositionSeed] = [
             *_CALENDAR_MANAGE,
             *_ASSETS_MANAGE,
             *_QUALITY,
+            *_CHECKLISTS,
         ),
     ),
     PositionSeed(

@@ -75,6 +75,10 @@ POLICIES: dict[str, UploadPolicy] = {
     "workflow:start": _FORM_POST,
     "workflow:task": _FORM_POST,
     "workflow:instance-act": _FORM_POST,
+    "inspections:template-import": UploadPolicy(
+        _has_any("inspections.add_templateversion"), _setting("YUNYING_IMPORT_MAX_BYTES")
+    ),
+    "assets:import": UploadPolicy(_has_any("assets.add_asset"), _setting("YUNYING_IMPORT_MAX_BYTES")),
 }
 
 
