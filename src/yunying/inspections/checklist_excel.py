@@ -128,6 +128,15 @@ def checklist_import(
     if result.errors:
         return result
     current = template.versions.order_by("-number").first()
+    settings_of_current: dict[str, Any] = (
+        {
+            "critical_rule": current.critical_rule,
+            "critical_cap": current.critical_cap,
+            "pass_mark": current.pass_mark,
+        }
+        if current
+        else {}
+    )
     try:
         result.version = template_publish(
             key=template.key,
@@ -135,15 +144,7 @@ def checklist_import(
             name_en=template.name_en,
             description=template.description,
             sections=list(sections.values()),
-            **(
-                {
-                    "critical_rule": current.critical_rule,
-                    "critical_cap": current.critical_cap,
-                    "pass_mark": current.pass_mark,
-                }
-                if current
-                else {}
-            ),
+            **settings_of_current,
         )
     except ValidationFailed as exc:
         result.errors.extend(
