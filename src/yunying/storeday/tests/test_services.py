@@ -14,7 +14,7 @@ from yunying.notifications.models import Notification
 from yunying.org.factories import person_with_login
 from yunying.storeday import selectors, services
 from yunying.storeday.factories import at, sales_day
-from yunying.storeday.models import Handover, MorningMeeting, Routine, RosterDuty, SlotAlert, SlotRecord
+from yunying.storeday.models import Handover, MorningMeeting, RosterDuty, Routine, SlotAlert, SlotRecord
 
 pytestmark = pytest.mark.django_db
 
