@@ -74,7 +74,8 @@ def day_closed(store: OrgUnit, day: dt.date) -> tuple[bool, str]:
 
 def slots_for(store: OrgUnit, day: dt.date, *, now: dt.datetime | None = None) -> list[Slot]:
     records = {
-        r.routine_key: r for r in SlotRecord.objects.filter(store=store, date=day).select_related("done_by")
+        r.routine_key: r
+        for r in SlotRecord.objects.filter(store=store, date=day).select_related("done_by__employee")
     }
     return slots_of(routines_for(store), day, store.zone, records, now or clock.now())
 
@@ -92,7 +93,7 @@ def store_day(*, user: Any, code: str, day: dt.date | None = None) -> StoreDay:
     slots = [] if closed else slots_for(store, day)
     handovers = list(
         Handover.objects.filter(store=store, date=day)
-        .select_related("handed_by", "received_by")
+        .select_related("handed_by__employee", "received_by__employee")
         .prefetch_related("items")
         .order_by("created_at", "pk")
     )
@@ -103,7 +104,9 @@ def store_day(*, user: Any, code: str, day: dt.date | None = None) -> StoreDay:
         closed=closed,
         closed_note=note,
         slots=slots,
-        meeting=MorningMeeting.objects.filter(store=store, date=day).select_related("held_by").first(),
+        meeting=MorningMeeting.objects.filter(store=store, date=day)
+        .select_related("held_by__employee")
+        .first(),
         handovers=handovers,
         duty_manager=duty_manager(store, day),
         attention=[s for s in slots if s.state in ATTENTION and s.record is None],
@@ -184,6 +187,11 @@ class SalesOfDay:
         return self.amount is not None or bool(self.top)
 
 
+def _quantity(qty: Decimal) -> str:
+    """A quantity as people write it: 20, 2.5 (never 2E+1)."""
+    return f"{qty.normalize():f}"
+
+
 def sales_of_day(store: OrgUnit, day: dt.date) -> SalesOfDay:
     """The store's sales on ``day`` and its top five products by amount (empty without sales data)."""
     total = SalesStoreDay.objects.filter(store_id=store.pk, date=day).aggregate(total=Sum("net_sales"))[
@@ -197,7 +205,7 @@ def sales_of_day(store: OrgUnit, day: dt.date) -> SalesOfDay:
     )
     names = dict(Product.objects.filter(pk__in=[x["product_id"] for x in lines]).values_list("pk", "name"))
     top = [
-        {"name": names.get(x["product_id"], ""), "qty": str(x["qty"].normalize()), "amount": str(x["amount"])}
+        {"name": names.get(x["product_id"], ""), "qty": _quantity(x["qty"]), "amount": str(x["amount"])}
         for x in lines
     ]
     return SalesOfDay(day, amount, top)
@@ -221,7 +229,7 @@ def handover_last_confirmed(store: OrgUnit) -> Handover | None:
 def handover_book(*, store: OrgUnit, limit: int = 30) -> list[Handover]:
     return list(
         Handover.objects.filter(store=store)
-        .select_related("handed_by", "received_by")
+        .select_related("handed_by__employee", "received_by__employee")
         .prefetch_related("items")[:limit]
     )
 

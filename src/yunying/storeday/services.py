@@ -453,12 +453,12 @@ def swap_decide(*, actor: Any, store: OrgUnit, swap_id: int, accept: bool) -> Ro
             notify(
                 [swap.requester.user],
                 kind="approved" if accept else "rejected",
-                message=_("%(who)s %(answer)s了你 %(date)s 的换班申请。")
-                % {
-                    "who": me.name,
-                    "answer": _("同意") if accept else _("拒绝"),
-                    "date": swap.date.isoformat(),
-                },
+                message=(
+                    _("%(who)s 同意了你 %(date)s 的换班申请。")
+                    if accept
+                    else _("%(who)s 拒绝了你 %(date)s 的换班申请。")
+                )
+                % {"who": me.name, "date": swap.date.isoformat()},
                 url=reverse("storeday:roster", args=[store.code]),
                 unit=store,
             )
