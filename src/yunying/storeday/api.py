@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from yunying.core.errors import DomainError
+from yunying.core.errors import DomainError, NotFound
 from yunying.org.models import Employee
 from yunying.storeday import selectors, services
 from yunying.storeday.models import Handover, MorningMeeting, RosterSwap
@@ -212,7 +212,9 @@ def slot_submit(request: HttpRequest, code: str, routine: str, payload: SlotIn) 
         checked=payload.checked,
         note=payload.note,
     )
-    slot = next(s for s in selectors.slots_for(store, payload.date) if s.routine.key == routine)
+    slot = next((s for s in selectors.slots_for(store, payload.date) if s.routine.key == routine), None)
+    if slot is None:  # recorded before the routine was switched off at this store
+        raise NotFound(_("找不到日常流程 %(key)s。") % {"key": routine})
     return {**_slot_out(slot), "repeated": not created}
 
 

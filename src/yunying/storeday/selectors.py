@@ -11,10 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
 from yunying.analytics.models import Product, SalesProductDay, SalesStoreDay
 from yunying.core import clock
 from yunying.core.calendar import unit_calendar
+from yunying.core.errors import DomainError
 from yunying.org.models import Appointment, Employee, OrgUnit, Store, UnitKind
 from yunying.org.scope import scope_for, stores_visible_to
 from yunying.org.selectors import store_get
@@ -30,6 +32,18 @@ from yunying.storeday.models import (
 from yunying.storeday.slots import ATTENTION, Slot, slots_of
 
 TOP = 5
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+def day_checked(day: dt.date) -> dt.date:
+    """A date a store's day can be about (2000–2100); anything else is refused with a message."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise DomainError(
+            _("日期须在 %(first)s 到 %(last)s 之间。")
+            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+            field="date",
+        )
+    return day
 
 
 @dataclass
@@ -88,7 +102,7 @@ def duty_manager(store: OrgUnit, day: dt.date) -> Employee | None:
 def store_day(*, user: Any, code: str, day: dt.date | None = None) -> StoreDay:
     store = store_for(user=user, code=code)
     today = store.today
-    day = day or today
+    day = day_checked(day or today)
     closed, note = day_closed(store, day)
     slots = [] if closed else slots_for(store, day)
     handovers = list(
@@ -194,6 +208,7 @@ def _quantity(qty: Decimal) -> str:
 
 def sales_of_day(store: OrgUnit, day: dt.date) -> SalesOfDay:
     """The store's sales on ``day`` and its top five products by amount (empty without sales data)."""
+    day_checked(day)
     total = SalesStoreDay.objects.filter(store_id=store.pk, date=day).aggregate(total=Sum("net_sales"))[
         "total"
     ]
@@ -248,7 +263,7 @@ def store_staff_users(store: OrgUnit) -> list[Any]:
 
 
 def week_of(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
+    return day_checked(day) - dt.timedelta(days=day.weekday())
 
 
 def duty_managers_eligible(store: OrgUnit) -> list[Employee]:

@@ -46,6 +46,7 @@ def _text(value: Any, *, field: str, limit: int, required: bool = False, label: 
 
 
 def _check_not_future(store: OrgUnit, day: dt.date) -> None:
+    selectors.day_checked(day)
     if day > store.today:
         raise DomainError(_("不能为未来的日期（%(date)s）记录。") % {"date": day.isoformat()}, field="date")
 
@@ -347,6 +348,7 @@ def roster_save(*, actor: Any, store: OrgUnit, monday: dt.date, managers: dict[d
     """Set a week's duty managers (one per day; None clears the day). Returns the number of days set."""
     if not can_manage(actor, store):
         raise PermissionDenied(_("只有店长及上级可以排值班表。"))
+    selectors.day_checked(monday)
     if monday.weekday() != 0:
         raise DomainError(_("值班表按周排，请从星期一开始。"), field="week")
     days = [monday + dt.timedelta(days=i) for i in range(7)]
@@ -388,6 +390,9 @@ def swap_request(
 ) -> RosterSwap:
     """The manager on duty on ``day`` asks ``other`` to swap (with their ``other_day``) or to take it over."""
     me = _employee_of(actor)
+    selectors.day_checked(day)
+    if other_day is not None:
+        selectors.day_checked(other_day)
     reason = _text(reason, field="reason", limit=200, label=_("原因"))
     if day < store.today:
         raise DomainError(_("不能调换已经过去的值班。"), field="date")

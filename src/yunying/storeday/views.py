@@ -29,10 +29,12 @@ def _store(user: Any, code: str) -> Any:
 
 
 def _date(text: str | None, default: dt.date) -> dt.date:
+    """A date from the address or a form; anything unreadable or out of range is the default."""
     try:
-        return parse_date(text or "") or default
+        found = parse_date(text or "") or default
     except ValueError:
         return default
+    return found if selectors.FIRST_DAY <= found <= selectors.LAST_DAY else default
 
 
 def _day_url(code: str, day: dt.date) -> str:
