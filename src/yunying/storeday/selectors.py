@@ -150,6 +150,7 @@ def attention_board(
 
 def attention_rows(stores: Sequence[OrgUnit], *, day: dt.date | None, now: dt.datetime) -> list[AttentionRow]:
     """Late or missed slots without a record; the calendar is asked only for stores that have some."""
+    _attach_ancestors(stores)
     days = {s.pk: day or clock.business_date(now, s.zone) for s in stores}
     records: dict[tuple[int, dt.date], dict[str, SlotRecord]] = defaultdict(dict)
     for record in SlotRecord.objects.filter(store__in=stores, date__in=set(days.values())).only(
@@ -172,6 +173,17 @@ def attention_rows(stores: Sequence[OrgUnit], *, day: dt.date | None, now: dt.da
         if found and not day_closed(store, days[store.pk])[0]:
             rows.extend(AttentionRow(store, s) for s in found)
     return sorted(rows, key=lambda r: (r.slot.state != "missed", r.slot.ends, r.store.code))
+
+
+def _attach_ancestors(stores: Sequence[OrgUnit]) -> None:
+    """Give each store its chain of parents from one query (time zones and calendars walk it)."""
+    units = {u.pk: u for u in OrgUnit.objects.only("pk", "parent_id", "kind", "code", "name", "time_zone")}
+    for unit in units.values():
+        if unit.parent_id in units:
+            unit.parent = units[unit.parent_id]
+    for store in stores:
+        if store.parent_id in units:
+            store.parent = units[store.parent_id]
 
 
 def people_to_alert(store: OrgUnit) -> list[Any]:

@@ -301,3 +301,16 @@ def test_roster_and_a_swap_accepted_by_the_other_manager(chain):
         services.swap_decide(actor=lead, store=store, swap_id=swap.pk, accept=True)  # the same answer twice
     duties = {d.date: d.manager.name for d in RosterDuty.objects.filter(store=store)}
     assert duties[thursday] == "lead_a1" and duties[friday] == "store_a1"
+
+
+def test_the_periodic_task_sends_the_alerts_and_the_board_reads_in_bounded_queries(
+    chain, django_assert_max_num_queries
+):
+    from yunying.storeday.tasks import slot_alerts
+
+    with time_machine.travel(at(DAY, 9, 5), tick=False):
+        assert slot_alerts.call_local() == 10  # every store's opening is late
+        assert slot_alerts.call_local() == 0
+        with django_assert_max_num_queries(50):  # ~4 per store with late slots: its business calendar
+            board = selectors.attention_board(user=chain.users["gm"])
+    assert len(board) == 10
