@@ -21,6 +21,7 @@ from yunying.inspections.api import router as inspections_router
 from yunying.inspections.api_quality import router as quality_router
 from yunying.notifications.api import router as notifications_router
 from yunying.org.api import router as org_router
+from yunying.storeday.api import router as storeday_router
 from yunying.workflow.api import router as workflow_router
 
 
@@ -86,3 +87,4 @@ api.add_router("/quality/", quality_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/calendar/", calendar_router)
 api.add_router("/assets", assets_router)
+api.add_router("/stores", storeday_router)

@@ -197,6 +197,9 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
         from yunying.analytics.demo import demo_sales_load
 
         demo_sales_load(seed=seed)
+    from yunying.storeday.demo import storeday_demo_load
+
+    storeday_demo_load(seed=seed)  # three weeks of store days: routines, morning meetings, rosters, handovers
     return DemoSummary(created=True, stores=len(stores), employees=Employee.objects.count(), logins=logins)
 
 

@@ -68,4 +68,7 @@ def seed_defaults() -> dict[str, int]:
     from yunying.assets.seed import seed_assets
 
     created.update(seed_assets())
+    from yunying.storeday.seed import seed_storeday
+
+    created.update(seed_storeday())
     return created

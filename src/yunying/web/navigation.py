@@ -130,6 +130,7 @@ def _inspection_items(user: Any, sees_stores: bool) -> list[NavItem]:
             "insp-visits",
             section="inspections",
         ),
+        NavItem(_("门店日常"), reverse("storeday:board"), "checklist", "storeday", section="inspections"),
         NavItem(_("整改项"), reverse("inspections:findings"), "tool", "insp-findings", section="inspections"),
         NavItem(
             _("质量评估"), reverse("inspections:quality"), "award", "insp-quality", section="inspections"
