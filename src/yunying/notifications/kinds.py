@@ -30,4 +30,5 @@ KINDS: list[KindSeed] = [
     KindSeed("alert", gettext_noop("流程异常"), ("in_app", "email"), urgent=True),
     KindSeed("system", gettext_noop("系统通知"), ("in_app",)),
     KindSeed("test", gettext_noop("测试消息"), ("in_app",)),
+    KindSeed("purchase_order", gettext_noop("新采购单"), ("in_app",)),
 ]
