@@ -42,7 +42,7 @@ def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
         items.append(
             {
                 "name": str(row.get("name") or "")[:100],
-                "qty": str(qty.normalize()) if qty == qty.to_integral() else str(qty),
+                "qty": str(int(qty)) if qty == qty.to_integral() else str(qty.normalize()),
                 "unit": str(row.get("unit") or "")[:10],
                 "price": str(price),
                 "amount": str((qty * price).quantize(Decimal("0.01"))),

@@ -56,6 +56,7 @@ def test_approval_creates_the_order_and_tells_purchasing(demo: None) -> None:
     assert order.approver is not None and order.approver.username == "gm"
     assert [i["name"] for i in order.items] == ["食用油", "打包袋"]
     assert order.items[0]["amount"] == "265.50"
+    assert order.items[1]["qty"] == "10"  # a count reads as one, not 1E+1
     assert order.number.startswith("PO")
     buyer = User.objects.get(username="buyer")
     assert Notification.objects.filter(
