@@ -51,8 +51,11 @@ uv:
 python-deps: uv
 	$(UV) sync --frozen --quiet
 
-assets: node_modules/.package-lock.json
+# The bundles (esbuild, the stylesheet trimmed to the classes the source uses), then collected under hashed,
+# compressed names into var/static (`yunying serve` collects again at each start, for its own data folder).
+assets: node_modules/.package-lock.json python-deps
 	npm run --silent build
+	YUNYING_DATA_DIR=var $(BIN)/yunying collectstatic --noinput -v0
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

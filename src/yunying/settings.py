@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "yunying.inspections",
     "yunying.assets",
     "yunying.storeday",
+    "yunying.purchasing",
     "yunying.web",
     "yunying.seed",
 ]
@@ -77,7 +78,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "yunying.web.middleware.SecurityHeadersMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yunying.web.middleware.StaticFilesMiddleware",  # WhiteNoise, a year's cache for hashed files
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "yunying.web.middleware.RequestLimitMiddleware",  # before CSRF: it reads request.POST
@@ -176,13 +177,24 @@ USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
-# Static files: built by esbuild into web/static/dist, served by WhiteNoise (no CDN).
+# Static files: built by esbuild into web/static/dist, served by WhiteNoise (no CDN). Once collected
+# (`collectstatic`, run by `make assets` and by `yunying serve` at each start) they are served under
+# hashed names, gzip-compressed, with a year's cache (yunying.web.middleware.StaticFilesMiddleware).
+# Development (YUNYING_DEBUG), the tests and a tree not yet collected serve the built files as they are.
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from the finders; it warns when this is missing
 STATICFILES_DIRS: list[Path] = []
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "yunying.web.storage.HashedStaticFilesStorage"
+    },
+}
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

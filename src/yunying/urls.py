@@ -21,6 +21,7 @@ urlpatterns = [
     path("calendar/", include("yunying.core.urls")),
     path("assets/", include("yunying.assets.urls")),
     path("storeday/", include("yunying.storeday.urls")),
+    path("purchasing/", include("yunying.purchasing.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -18,6 +18,20 @@ def store_options(user: Any) -> QuerySet[Store]:
     return stores_visible_to(user).filter(closed_on__isnull=True).order_by("code")
 
 
+def own_store_code(user: Any) -> str:
+    """The code of the open store the user works in (their one active store appointment), else ""."""
+    from yunying.org.models import Appointment, UnitKind
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    codes = set(
+        Appointment.objects.active()
+        .filter(employee__user=user, unit__kind=UnitKind.STORE, unit__closed_on__isnull=True)
+        .values_list("unit__code", flat=True)
+    )
+    return codes.pop() if len(codes) == 1 else ""
+
+
 def position_options() -> QuerySet[Position]:
     return Position.objects.order_by("sort_order", "code")
 

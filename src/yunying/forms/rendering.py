@@ -134,13 +134,20 @@ class _Builder:
         return widget
 
 
-def _initial(schema: FormSchema, data: Mapping[str, Any] | None) -> dict[str, Any]:
+def _initial(schema: FormSchema, data: Mapping[str, Any] | None, user: Any = None) -> dict[str, Any]:
+    """The values a form shows: ``data`` as given, or for a new form each field's default; a store field
+    without one starts at the store the person works in (a 店长 on a phone picks nothing)."""
     if data is not None:
         return dict(data)
     initial: dict[str, Any] = {}
+    own_store: str | None = None
     for spec in schema:
         if spec.type == s.TABLE:
             initial[spec.key] = [{c.key: c.default for c in spec.columns}] * max(spec.min_rows or 1, 1)
+        elif spec.type == s.STORE and not spec.default and user is not None:
+            if own_store is None:
+                own_store = pickers.own_store_code(user)
+            initial[spec.key] = own_store or spec.default
         else:
             initial[spec.key] = spec.default
     return initial
@@ -178,7 +185,7 @@ def render_form(
     `data`: values to show (raw from a post, or stored JSON; None → defaults); `errors`: ValidationFailed
     errors or {path: message}; `prefix`: put before every input name; `user`: whose scope fills pickers."""
     schema = schema_of(version)
-    values = _initial(schema, data)
+    values = _initial(schema, data or None, user)
     builder = _Builder(schema, prefix, _error_map(errors), user)
     shown = visible_keys(schema, values)
     widgets = []

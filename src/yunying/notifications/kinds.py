@@ -33,4 +33,5 @@ KINDS: list[KindSeed] = [
     KindSeed("quality", gettext_noop("运营质量评估"), ("in_app",)),
     KindSeed("system", gettext_noop("系统通知"), ("in_app",)),
     KindSeed("test", gettext_noop("测试消息"), ("in_app",)),
+    KindSeed("purchase_order", gettext_noop("新采购单"), ("in_app",)),
 ]

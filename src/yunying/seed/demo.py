@@ -161,6 +161,11 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
         end_reason="调任",
     )
 
+    purchasing = OrgUnit.objects.create(
+        kind=UnitKind.DEPARTMENT, code="D-PUR", name="采购部", parent=center, sort_order=3
+    )
+    _appoint(people.hire(hired_on=start, login="buyer"), pos["PURCHASER"], purchasing, start)
+
     admin = User.objects.create(username="admin", password=people.hash, is_staff=True, is_superuser=True)
     admin.first_name = "系统管理员"
     admin.save(update_fields=["first_name"])
@@ -182,12 +187,16 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     from yunying.assets.demo import assets_demo_load
 
     assets_demo_load(seed=seed)  # the asset register, some assets moved or written off by requests
+    from yunying.purchasing.demo import purchasing_demo_load
+
+    purchasing_demo_load()  # approved purchase requests became orders in 采购部's queue
 
     logins = [
         ("gm", "总经理"),
         ("ops", "运营经理"),
         ("mgmt", "管理部主任"),
         ("supervisor", "督导专员"),
+        ("buyer", "采购专员（采购部）"),
         ("area1", "区域经理（浦东区域）"),
         ("store01", "店长（S01）"),
         ("staff01", "服务员（S01）"),

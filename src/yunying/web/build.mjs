@@ -1,6 +1,7 @@
 // Bundle the front-end entry points into static/dist (no CDN at run time).
 import * as esbuild from "esbuild";
-import { cpSync, mkdirSync } from "node:fs";
+import { PurgeCSS } from "purgecss";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,6 +14,7 @@ await esbuild.build({
     app: join(here, "static_src", "app.js"),
     charts: join(here, "static_src", "charts.js"),
     bpmn: join(here, "static_src", "bpmn.js"),
+    bpmn_viewer: join(here, "static_src", "bpmn_viewer.js"),
     form_runtime: join(here, "static_src", "form_runtime.js"),
     form_designer: join(here, "static_src", "form_designer.js"),
     "app-style": join(here, "static_src", "app.css"),
@@ -28,4 +30,36 @@ await esbuild.build({
   logLevel: "warning",
 });
 cpSync(join(here, "static_src", "favicon.svg"), join(out, "favicon.svg"));
+
+// The page stylesheet keeps only the rules whose classes, ids and elements appear somewhere in the source:
+// every template, script and Python module under src/yunying is scanned at each build, so a new page's
+// classes are kept without a list kept by hand. Classes that only Tabler's/Bootstrap's own scripts add
+// (dropdowns, collapse, modals, tooltips) and the few built from a variable in a template are kept by
+// pattern.
+const app = join(here, "..");
+const styleFile = join(out, "app-style.css");
+const [purged] = await new PurgeCSS().purge({
+  content: [
+    join(app, "**", "*.html"),
+    join(app, "**", "*.py"),
+    join(here, "static_src", "*.js"),
+  ],
+  skippedContentGlobs: [join(out, "**"), join(app, "**", "tests", "**")], // tests name classes they expect gone
+  css: [{ raw: readFileSync(styleFile, "utf8") }],
+  safelist: {
+    standard: [
+      /^(show|showing|hiding|collapsing|fade|active|disabled)$/,
+      /^(modal|dropdown|tooltip|popover|toast|offcanvas|collapse|navbar|nav|bs-)/,
+      /^alert-/,
+      /^bg-[a-z]+-lt$/,
+      /^is-(valid|invalid)$/,
+      /^was-validated$/,
+    ],
+    deep: [/^dropdown-menu/, /^navbar-/],
+  },
+  keyframes: true,
+  fontFace: true,
+  variables: false,
+});
+writeFileSync(styleFile, purged.css);
 console.log("built", out);

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from yunying.core.errors import DomainError, NotFound, PermissionDenied
 from yunying.core.limits import json_loads_limited, megabytes
@@ -146,3 +147,9 @@ class SecurityHeadersMiddleware:
         if settings.YUNYING_CSP:
             response.headers.setdefault("Content-Security-Policy", settings.YUNYING_CSP)
         return response
+
+
+class StaticFilesMiddleware(WhiteNoiseMiddleware):
+    """WhiteNoise, with files under hashed names cached for a year (its own default is ten)."""
+
+    FOREVER = 365 * 24 * 60 * 60

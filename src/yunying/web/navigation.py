@@ -85,6 +85,12 @@ def navigation_for(user: Any) -> list[NavItem]:
                 _("业绩分析"), reverse("analytics:monthly"), "chart-bar", "analytics", section="performance"
             )
         )
+    if user.has_perm("purchasing.handle_purchaseorder") or scope.everything or scope.unit_ids:
+        items.append(
+            NavItem(
+                _("采购单"), reverse("purchasing:list"), "shopping-cart", "purchase-orders", section="org"
+            )
+        )
     if user.has_perm("yyforms.design_form"):
         items.append(NavItem(_("表单设计"), reverse("yyforms:list"), "forms", "forms", section="admin"))
     if user.is_superuser or user.has_perm("notifications.change_robot"):

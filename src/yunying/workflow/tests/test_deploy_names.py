@@ -62,7 +62,7 @@ def test_fields_of_a_published_form_are_known(deploy: Any, chain: Any) -> None:
         '<bpmn:exclusiveGateway id="big" default="f_small"/>'
         '<bpmn:sequenceFlow id="f_big" sourceRef="big" targetRef="final_decision">'
         "<bpmn:conditionExpression>CONDITION</bpmn:conditionExpression></bpmn:sequenceFlow>"
-        '<bpmn:sequenceFlow id="f_small" sourceRef="big" targetRef="notify_purchasing"/>'
+        '<bpmn:sequenceFlow id="f_small" sourceRef="big" targetRef="create_purchase_order"/>'
     )
     xml = purchase.replace(
         '<bpmn:sequenceFlow id="f2" sourceRef="mgmt_review" targetRef="final_decision"/>',

@@ -25,6 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        # The static files under hashed names, compressed (a year's cache): collected at each start so
+        # they always match the built assets.
+        call_command("collectstatic", interactive=False, verbosity=0)
         env = dict(os.environ)
         env["YUNYING_DATA_DIR"] = str(settings.DATA_DIR)
         bind = f"{options['host']}:{options['port']}"
