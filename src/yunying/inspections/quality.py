@@ -29,13 +29,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
 from yunying.core.errors import DomainError, PermissionDenied
 from yunying.core.settings_store import setting_get_int
-from yunying.inspections.models import Finding, QualityEvaluation, Visit, VisitStatus
+from yunying.inspections.models import Finding, QualityEvaluation
+from yunying.inspections.selectors import month_scores
 from yunying.inspections.services import working_days_after
 from yunying.org.models import Appointment, OrgUnit, UnitKind
 from yunying.org.scope import scope_for
@@ -106,14 +107,7 @@ def measures_for(stores: list[OrgUnit], month: dt.date) -> dict[int, Measures]:
 
     last = month_end(month)
     ids = [s.pk for s in stores]
-    visits = {
-        row["store_id"]: row
-        for row in Visit.objects.filter(
-            store_id__in=ids, status=VisitStatus.SUBMITTED, visited_on__gte=month, visited_on__lte=last
-        )
-        .values("store_id")
-        .annotate(n=Count("pk"), avg=Avg("score"))
-    }
+    visits = month_scores(store_ids=ids, month=month)
     overdue = {
         row["store_id"]: row["n"]
         for row in Finding.objects.filter(store_id__in=ids, due_on__gte=month, due_on__lte=last)
@@ -134,14 +128,14 @@ def measures_for(stores: list[OrgUnit], month: dt.date) -> dict[int, Measures]:
     }
     result: dict[int, Measures] = {}
     for store_id in ids:
-        v = visits.get(store_id)
+        scored = visits.get(store_id)
         target = targets.get(store_id)
         attainment = None
         if target:
             attainment = (Decimal(sales.get(store_id) or 0) * HUNDRED / Decimal(target)).quantize(TENTH)
         result[store_id] = Measures(
-            visits=v["n"] if v else 0,
-            inspection_score=(Decimal(v["avg"]).quantize(TENTH) if v and v["avg"] is not None else None),
+            visits=scored[1] if scored else 0,
+            inspection_score=scored[0] if scored else None,
             sales_attainment=attainment,
             overdue_actions=overdue.get(store_id, 0),
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -161,3 +162,23 @@ def finding_list(
 def finding_is_overdue(finding: Finding) -> bool:
     """Still waiting for the store's answer after its deadline."""
     return finding.status == FindingStatus.OPEN and finding.due_on < clock.today()
+
+
+def month_scores(*, store_ids: list[int], month: dt.date) -> dict[int, tuple[Decimal, int]]:
+    """Each store's average submitted-visit score in ``month`` (one decimal) and its number of visits; the KPI
+    board's inspection column and the quality evaluation read the same figures."""
+    from django.db.models import Avg, Count
+
+    last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    rows = (
+        Visit.objects.filter(
+            store_id__in=store_ids, status=VisitStatus.SUBMITTED, visited_on__gte=month, visited_on__lte=last
+        )
+        .values("store_id")
+        .annotate(n=Count("pk"), avg=Avg("score"))
+    )
+    return {
+        r["store_id"]: (Decimal(r["avg"]).quantize(Decimal("0.1")), r["n"])
+        for r in rows
+        if r["avg"] is not None
+    }

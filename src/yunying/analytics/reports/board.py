@@ -1,10 +1,12 @@
-"""Store rankings on any measure, and the KPI board (sales, tickets, average ticket; complaint rate,
-inspection score and delivery incidents shown as not yet available until those modules land)."""
+"""Store rankings on any measure, and the KPI board (sales, tickets, average ticket, the month's average
+inspection score; complaint rate, delivery incidents and labour shown as not yet available until those modules
+land)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
@@ -17,6 +19,7 @@ from yunying.analytics.reports import charts
 from yunying.analytics.reports.common import money, num, only_stores, pct_change, ratio
 from yunying.analytics.reports.monthly import StoreLine, monthly_report, store_lines
 from yunying.analytics.selectors import report_stores
+from yunying.inspections.selectors import month_scores
 
 MEASURES: dict[str, Any] = {
     "sales": gettext_lazy("销售额"),
@@ -30,7 +33,6 @@ MEASURES: dict[str, Any] = {
 }
 PENDING_KPIS = [
     ("complaint_rate", gettext_lazy("投诉率"), gettext_lazy("顾客投诉模块")),
-    ("inspection_score", gettext_lazy("巡店得分"), gettext_lazy("督导巡店模块")),
     ("delivery_incidents", gettext_lazy("配送事故"), gettext_lazy("配送模块")),
     ("labour", gettext_lazy("人效"), gettext_lazy("排班与考勤模块")),
 ]
@@ -104,6 +106,16 @@ class KpiBoard:
     pending: list[tuple[str, Any, Any]]
     stores: list[StoreLine]
     charts: dict[str, str] = field(default_factory=dict)
+    inspection: dict[int, Any] = field(default_factory=dict)
+    """store id → (average visit score, visits) for the month; stores without a visit are absent."""
+
+    def inspection_score(self, line: StoreLine) -> Any:
+        scored = self.inspection.get(line.store.pk) if line.store else None
+        return scored[0] if scored else None
+
+    @property
+    def rows(self) -> list[tuple[StoreLine, Any]]:
+        return [(line, self.inspection_score(line)) for line in self.stores]
 
 
 def kpi_board(*, user: Any, month: date, region: str | None = None) -> KpiBoard:
@@ -134,6 +146,23 @@ def kpi_board(*, user: Any, month: date, region: str | None = None) -> KpiBoard:
         },
     ]
     store_set = report_stores(user=user, region=region)
+    inspection = month_scores(store_ids=[s.pk for s in store_set.stores], month=month)
+    visits = sum(n for _avg, n in inspection.values())
+    cards.append(
+        {
+            "key": "inspection_score",
+            "label": _("巡店得分"),
+            "value": (
+                (sum((avg * n for avg, n in inspection.values()), Decimal(0)) / visits).quantize(
+                    Decimal("0.1")
+                )
+                if visits
+                else None
+            ),
+            "change": None,
+            "note": _("%(n)d 次巡店") % {"n": visits},
+        }
+    )
     axis = [add_months(month, -i) for i in range(11, -1, -1)]
     rows = (
         only_stores(SalesStoreMonth.objects.filter(month__in=axis), store_set.filter_ids())
@@ -162,4 +191,5 @@ def kpi_board(*, user: Any, month: date, region: str | None = None) -> KpiBoard:
         pending=PENDING_KPIS,
         stores=report.stores,
         charts={"avg_ticket": charts.to_json(trend), "volume": charts.to_json(volume)},
+        inspection=inspection,
     )

@@ -209,11 +209,19 @@ def ranking_sheets(result: Ranking) -> list[Sheet]:
 
 
 def kpi_sheets(board: KpiBoard) -> list[Sheet]:
-    headings = [_("门店编码"), _("门店"), _("销售额"), _("单数"), _("客数"), _("客单价")] + [
+    headings = [_("门店编码"), _("门店"), _("销售额"), _("单数"), _("客数"), _("客单价"), _("巡店得分")] + [
         str(p[1]) for p in board.pending
     ]
     rows = [
-        [s.store.code, s.store.name, s.sales, s.tickets, s.customers, s.avg_ticket]
+        [
+            s.store.code,
+            s.store.name,
+            s.sales,
+            s.tickets,
+            s.customers,
+            s.avg_ticket,
+            board.inspection_score(s),
+        ]
         + [_("暂无")] * len(board.pending)
         for s in board.stores
         if s.store
