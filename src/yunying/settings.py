@@ -292,3 +292,6 @@ YUNYING_PRODUCT_NAME = _("运营中台")
 # and only when allowed (local receivers in tests and demos).
 YUNYING_BASE_URL = os.environ.get("YUNYING_BASE_URL", "http://127.0.0.1:8000")
 YUNYING_ROBOT_ALLOW_HTTP_LOOPBACK = _env_flag("YUNYING_ROBOT_ALLOW_HTTP_LOOPBACK", default=TESTING)
+# A reminder / overdue notice / escalation failing with an error that is not the database's: retried with
+# a growing delay (1, 2, 4 … minutes), then given up with the error shown after this many tries.
+YUNYING_SLA_MAX_ATTEMPTS = int(os.environ.get("YUNYING_SLA_MAX_ATTEMPTS", "5"))

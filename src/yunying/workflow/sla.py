@@ -25,8 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yunying.core import clock
 from yunying.core.calendar import CalendarUnknown, UnitCalendar, unit_calendar
@@ -253,7 +256,9 @@ REMIND, OVERDUE, ESCALATE = "sla_remind", "overdue", "escalate"
 
 
 def _due_items(now: dt.datetime, limit: int) -> list[tuple[dt.datetime, int, str, int]]:
-    open_tasks = WorkTask.objects.filter(status__in=OPEN_STATUSES)
+    open_tasks = WorkTask.objects.filter(status__in=OPEN_STATUSES).filter(
+        Q(sla_retry_at__isnull=True) | Q(sla_retry_at__lte=now)  # one that failed waits for its retry
+    )
     items: list[tuple[dt.datetime, int, str, int]] = []
     for order, kind, moment_field, done_field in (
         (0, REMIND, "remind_at", "reminded_at"),
@@ -302,7 +307,58 @@ def _fire(kind: str, task_id: int, moment: dt.datetime, now: dt.datetime) -> boo
             return False
         task = WorkTask.objects.select_related("assignee", "candidate_group").get(pk=task_id)
         HANDLERS[kind](instance, task, moment, now)
+        if task.sla_attempts or task.sla_retry_at:
+            _cleared(task_id)
         return True
+
+
+RETRY_BASE = dt.timedelta(minutes=1)
+RETRY_MAX = dt.timedelta(hours=1)
+
+
+def item_failed(kind: str, task_id: int, now: dt.datetime, error: BaseException) -> bool:
+    """A due item failed with an error trying again may not mend (not a database error): it waits
+    1, 2, 4 … minutes (at most an hour) before the next try, and after ``YUNYING_SLA_MAX_ATTEMPTS`` it is
+    given up — marked done with the error kept on the step and written in the request's history, where
+    the monitor and the request page show it. True when it was given up."""
+    message = f"{type(error).__name__}: {error}"[:500]
+    with transaction.atomic():
+        task = WorkTask.objects.select_for_update().filter(pk=task_id).first()
+        if task is None:
+            return False
+        attempts = task.sla_attempts + 1
+        given_up = attempts >= int(settings.YUNYING_SLA_MAX_ATTEMPTS)
+        fields: dict[str, Any] = {"sla_attempts": attempts, "sla_error": message}
+        if given_up:
+            fields.update({_DONE_FIELD[kind]: now, "sla_retry_at": None, "sla_attempts": 0})
+        else:
+            fields["sla_retry_at"] = now + min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
+        WorkTask.objects.filter(pk=task_id).update(**fields)
+        if given_up:
+            InstanceEvent.objects.create(
+                instance_id=task.instance_id,
+                task=task,
+                step=task.name,
+                action="sla_failed",
+                at=now,
+                comment=_("%(what)s 多次失败，已停止重试：%(error)s")
+                % {"what": _KIND_LABELS.get(kind, kind), "error": message},
+                data={"kind": kind, "attempts": attempts, "error": message},
+            )
+    return given_up
+
+
+def _cleared(task_id: int) -> None:
+    WorkTask.objects.filter(pk=task_id).exclude(sla_attempts=0, sla_retry_at=None).update(
+        sla_attempts=0, sla_retry_at=None
+    )
+
+
+_KIND_LABELS = {
+    "sla_remind": gettext_lazy("到期提醒"),
+    "overdue": gettext_lazy("超时通知"),
+    "escalate": gettext_lazy("超时升级"),
+}
 
 
 def _history(
