@@ -232,6 +232,16 @@ def deadlines_for(
         return _deadlines(instance, element_id, sla, "elapsed", start)
 
 
+RESUBMIT_PROPS = {"yunying:due-basis": "unit", "yunying:escalate": "none"}
+
+
+def resubmit_deadlines(instance: ProcessInstance, start: dt.datetime | None = None) -> Deadlines:
+    """The due time of a request returned to its requester (退回修改): the company's default due time in
+    the working hours of the request's unit (its store's opening hours; the company's office hours when
+    it has none), with the usual reminder; no escalation (the requester is the one who owes the work)."""
+    return deadlines_for(instance, "__requester__", dict(RESUBMIT_PROPS), start=start)
+
+
 def _deadlines(
     instance: ProcessInstance, element_id: str, sla: StepSla, basis: str, start: dt.datetime
 ) -> Deadlines:

@@ -155,3 +155,24 @@ def test_a_delegated_task_reminds_the_delegate_and_escalates_to_the_delegators_s
         Notification.objects.filter(task=task, kind__in=SLA_KINDS).values_list("kind", "recipient__username")
     )
     assert sent == [("escalated", "area_a"), ("overdue", "staff_a1"), ("reminder", "staff_a1")]
+
+
+def test_a_request_returned_to_its_requester_is_due_in_working_time(deploy: Any, chain: Any) -> None:
+    """退回修改: the company's default (48 h) in working hours of the request's unit, not clock hours."""
+    from yunying.workflow.models import TaskKind, WorkTask
+
+    deploy("single.bpmn", key="back", xml=single_xml("user:area_a"))
+    with time_machine.travel(at(2026, 3, 9, 9), tick=False):  # Monday
+        instance = services.instance_start(actor=chain.users["store_a1"], key="back", data={})
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        services.task_return(
+            actor=chain.users["area_a"],
+            task_id=task_for(instance, "area_a").pk,
+            to="requester",
+            comment="补照片",
+        )
+    task = WorkTask.objects.get(instance=instance, kind=TaskKind.RESUBMIT)
+    # 48 working hours of 8 (9–18, lunch 12–13) from Monday 10:00: six working days on, Tuesday 17 March
+    assert task.due_at == at(2026, 3, 17, 10)
+    assert task.remind_at == at(2026, 3, 16, 17)  # 2 working hours before: Mon 17–18 and Tue 9–10
+    assert task.escalate_at is None and task.due_basis == "unit"
