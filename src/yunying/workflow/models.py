@@ -240,6 +240,7 @@ ACTION_LABELS = {
     "overdue": _("已超时"),
     "escalate": _("超时升级"),
     "sla_failed": _("时限处理失败"),
+    "sla_clock_time": _("时限按自然时间计算"),
 }
 
 

@@ -228,8 +228,35 @@ def deadlines_for(
     try:
         return _deadlines(instance, element_id, sla, basis, start)
     except CalendarUnknown as exc:
+        # A year whose holidays nobody maintains: the limit is counted in clock time, said so in the
+        # request's history and marked on the step (basis "fallback"), which the monitor lists.
         log.warning("step %s of instance %s: %s; due time in clock time", element_id, instance.pk, exc)
-        return _deadlines(instance, element_id, sla, "elapsed", start)
+        if instance.pk is not None:
+            InstanceEvent.objects.create(
+                instance=instance,
+                step=element_id,
+                action=CLOCK_FALLBACK,
+                at=clock.now(),
+                comment=fallback_message(exc.year),
+                data={"year": exc.year, "element_id": element_id},
+            )
+        found = _deadlines(instance, element_id, sla, "elapsed", start)
+        return Deadlines(found.due_at, found.remind_at, found.escalate_at, basis=FALLBACK)
+
+
+FALLBACK = "fallback"  # a working-time limit counted in clock time: the year's holidays are unknown
+CLOCK_FALLBACK = "sla_clock_time"
+
+
+def fallback_message(year: int) -> str:
+    return _(
+        "%(year)s 年的节假日安排尚未收录，此步骤的时限改按自然时间计算。请在营业日历中维护该年的节假日和调休。"
+    ) % {"year": year}
+
+
+def fallback_tasks(tasks: Any) -> Any:
+    """Open steps whose working-time limit fell back to clock time (for the monitor's warning)."""
+    return tasks.filter(status__in=OPEN_STATUSES, due_basis=FALLBACK)
 
 
 RESUBMIT_PROPS = {"yunying:due-basis": "unit", "yunying:escalate": "none"}

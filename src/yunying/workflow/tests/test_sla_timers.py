@@ -176,3 +176,19 @@ def test_a_request_returned_to_its_requester_is_due_in_working_time(deploy: Any,
     assert task.due_at == at(2026, 3, 17, 10)
     assert task.remind_at == at(2026, 3, 16, 17)  # 2 working hours before: Mon 17–18 and Tue 9–10
     assert task.escalate_at is None and task.due_basis == "unit"
+
+
+def test_an_unknown_year_falls_back_to_clock_time_and_says_so(deploy: Any, chain: Any, client: Any) -> None:
+    """A working-time limit in a year whose holidays nobody maintains is counted in clock time: the
+    step is marked, the request's history says why, and the monitor lists it for the administrator."""
+    deploy("single.bpmn", key="far", xml=single_xml("user:store_a1", WORKING))
+    with time_machine.travel(at(2040, 3, 5, 10), tick=False):
+        instance = services.instance_start(actor=chain.users["area_a"], key="far", data={}, title="远期申请")
+    task = task_for(instance, "store_a1")
+    assert task.due_basis == "fallback"
+    assert task.due_at == at(2040, 3, 5, 18)  # 8 clock hours
+    [event] = InstanceEvent.objects.filter(instance=instance, action="sla_clock_time")
+    assert "2040 年的节假日安排尚未收录" in event.comment and "自然时间" in event.comment
+    client.force_login(chain.users["mgmt"])
+    page = client.get("/workflow/monitor/").content.decode()
+    assert 'data-testid="clock-fallback"' in page and "远期申请" in page
