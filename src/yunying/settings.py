@@ -291,6 +291,26 @@ YUNYING_PRODUCT_NAME = _("运营中台")
 # Notifications: links in e-mails and robot messages point here; plain-http robot URLs only to the loopback
 # and only when allowed (local receivers in tests and demos).
 YUNYING_BASE_URL = os.environ.get("YUNYING_BASE_URL", "http://127.0.0.1:8000")
+
+# E-mail: SMTP by default (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS from
+# the environment). YUNYING_EMAIL_PROVIDER sends through a provider's API with django-anymail instead: its
+# backend name (mailgun, sendgrid, postmark, brevo, amazon_ses, …) and YUNYING_EMAIL_API_KEY, or the whole
+# ANYMAIL setting as JSON in YUNYING_ANYMAIL (e.g. {"MAILGUN_API_KEY": "…", "MAILGUN_SENDER_DOMAIN": "…"}).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yunying@localhost")
+YUNYING_EMAIL_PROVIDER = os.environ.get("YUNYING_EMAIL_PROVIDER", "").strip().lower()
+if YUNYING_EMAIL_PROVIDER:
+    import json as _json
+
+    EMAIL_BACKEND = f"anymail.backends.{YUNYING_EMAIL_PROVIDER}.EmailBackend"
+    ANYMAIL = _json.loads(os.environ.get("YUNYING_ANYMAIL", "") or "{}")
+    if os.environ.get("YUNYING_EMAIL_API_KEY"):
+        ANYMAIL.setdefault(f"{YUNYING_EMAIL_PROVIDER.upper()}_API_KEY", os.environ["YUNYING_EMAIL_API_KEY"])
 YUNYING_ROBOT_ALLOW_HTTP_LOOPBACK = _env_flag("YUNYING_ROBOT_ALLOW_HTTP_LOOPBACK", default=TESTING)
 # A reminder / overdue notice / escalation failing with an error that is not the database's: retried with
 # a growing delay (1, 2, 4 … minutes), then given up with the error shown after this many tries.

@@ -288,3 +288,25 @@ def test_sent_deliveries_are_pruned_after_the_retention(admin: Any, held_queue: 
     assert outbox.deliveries_prune(clock=clock) == 0
     clock.advance(31 * 86400)
     assert outbox.deliveries_prune(clock=clock) == 1 and not Delivery.objects.exists()
+
+
+def test_email_goes_through_an_anymail_provider_when_configured(
+    chain: Any, held_queue: Any, settings: Any
+) -> None:
+    """SMTP is the default; with YUNYING_EMAIL_PROVIDER the same outbox sends through django-anymail
+    (its test backend stands in for a provider's API here)."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    user = chain.users["area_a"]
+    user.email = "area@example.com"
+    user.save()
+    services.preference_save(
+        user=user, channels={"overdue": ["in_app", "email"]}, quiet_start=None, quiet_end=None
+    )
+    services.notify([user], kind="overdue", message="冷库维修已超时")
+    report = outbox.deliveries_send_due(clock=ManualClock(company_clock.now()))
+    assert report.sent == 1
+    [sent] = mail.outbox
+    assert sent.to == ["area@example.com"] and "冷库维修已超时" in sent.body
+    assert sent.extra_headers["Message-ID"].startswith("<delivery-")
+    assert hasattr(sent, "anymail_test_params")  # sent by the provider backend, not SMTP
+    assert Delivery.objects.get().state == DeliveryState.SENT
