@@ -436,10 +436,23 @@ def _escalate(instance: ProcessInstance, task: WorkTask, moment: dt.datetime, no
     superiors = sla_notify.superiors_of(task)
     data: dict[str, Any] = {"due_moment": moment.isoformat(), "how": how}
     if how == "reassign" and superiors and task.kind == TaskKind.ENGINE:
+        if task.assignee_id is None and len(superiors) > 1:
+            _to_superiors_queue(instance, task, superiors, now, data)  # an unclaimed shared queue
+            return
         target = superiors[0]
         task.assignee = target
         task.on_behalf_of = None
-        task.save(update_fields=["assignee", "on_behalf_of"])
+        # A shared queue's task (claimed or not) leaves the queue: it is the superior's now.
+        task.candidate_position, task.candidate_unit, task.candidate_group = None, None, None
+        task.save(
+            update_fields=[
+                "assignee",
+                "on_behalf_of",
+                "candidate_position",
+                "candidate_unit",
+                "candidate_group",
+            ]
+        )
         task.candidate_users.clear()
         data["to"] = target.username
         _history(
@@ -456,6 +469,22 @@ def _escalate(instance: ProcessInstance, task: WorkTask, moment: dt.datetime, no
     data["to"] = [u.username for u in superiors]
     _history(instance, task, ESCALATE, now, data=data)
     sla_notify.escalated(instance, task, superiors)
+
+
+def _to_superiors_queue(
+    instance: ProcessInstance, task: WorkTask, superiors: list[Any], now: dt.datetime, data: dict[str, Any]
+) -> None:
+    """An unclaimed shared-queue task whose members have several superiors: it leaves the queue and any
+    one of those superiors may take it (they are its candidates), each told so."""
+    from yunying.workflow import sla_notify
+
+    task.candidate_position, task.candidate_unit, task.candidate_group = None, None, None
+    task.save(update_fields=["candidate_position", "candidate_unit", "candidate_group"])
+    task.candidate_users.set(superiors)
+    data["to"] = [u.username for u in superiors]
+    _history(instance, task, ESCALATE, now, data=data, to_state=",".join(data["to"])[:30])
+    for person in superiors:
+        sla_notify.reassigned(instance, task, person)
 
 
 def _iso(moment: dt.datetime | None) -> str:

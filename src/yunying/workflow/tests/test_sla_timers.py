@@ -192,3 +192,28 @@ def test_an_unknown_year_falls_back_to_clock_time_and_says_so(deploy: Any, chain
     client.force_login(chain.users["mgmt"])
     page = client.get("/workflow/monitor/").content.decode()
     assert 'data-testid="clock-fallback"' in page and "远期申请" in page
+
+
+def test_reassign_escalation_takes_a_task_out_of_a_shared_queue(deploy: Any, chain: Any) -> None:
+    """A claimable queue task (the store managers' queue) nobody took in time goes to the queue's superior."""
+    from yunying.workflow.models import WorkTask
+
+    xml = single_xml(
+        "queue:position:STORE-MGR@A1",
+        ' yunying:due="PT1H" yunying:escalate-after="PT1H" yunying:escalate="reassign"',
+    )
+    deploy("single.bpmn", key="queue-sla", xml=xml)
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        instance = services.instance_start(
+            actor=chain.users["area_a"], key="queue-sla", data={}, title="排班"
+        )
+    task = WorkTask.objects.get(instance=instance, status="open")
+    assert task.assignee is None and task.candidate_position is not None
+    with time_machine.travel(at(2026, 3, 9, 12, 30), tick=False):
+        assert due_work_tick() == 2  # overdue, then escalated
+    task.refresh_from_db()
+    assert task.assignee == chain.users["area_a"]  # the store manager's superior, the area manager
+    assert task.candidate_position is None and task.candidate_unit is None
+    [event] = InstanceEvent.objects.filter(instance=instance, action="escalate")
+    assert event.data["how"] == "reassign" and event.data["to"] == "area_a"
+    assert Notification.objects.filter(recipient=chain.users["area_a"], kind="escalated").exists()
