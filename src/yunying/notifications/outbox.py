@@ -162,14 +162,14 @@ def _send_emails(clock: Clock, report: SendReport) -> None:
     rows = Delivery.objects.filter(channel=Channel.EMAIL)
     while claimed := _claim(rows, clock(), BATCH):
         mail = get_connection(fail_silently=False)
-        for rows in _by_person_and_kind(claimed):
+        for group in _by_person_and_kind(claimed):
             try:
-                _email(rows, mail).send()
+                _email(group, mail).send()
             except Exception as exc:  # any backend error: retried with backoff
-                _mark_failed(rows, clock(), f"{type(exc).__name__}: {exc}"[:200], report)
+                _mark_failed(group, clock(), f"{type(exc).__name__}: {exc}"[:200], report)
                 continue
-            _mark_sent(rows, clock())
-            report.sent += len(rows)
+            _mark_sent(group, clock())
+            report.sent += len(group)
             report.messages += 1
         if len(claimed) < BATCH:
             break

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -92,7 +93,7 @@ def _run(
         if blank:
             report.errors.extend(RowError(number, col, _("不能为空")) for col in blank)
             continue
-        if _row_errors(report, number, columns, lambda v=values: handle(actor, v, write=False)):
+        if _row_errors(report, number, columns, partial(handle, actor, values, write=False)):
             checked.append((number, values))
     if report.errors:
         return report
@@ -117,7 +118,7 @@ def _write(
                 if time.monotonic() > deadline:
                     report.errors = [RowError(number, "", _too_slow(seconds, number))]
                     raise _Rollback
-                if _row_errors(report, number, columns, lambda v=values: _savepoint(handle, actor, v)):
+                if _row_errors(report, number, columns, partial(_savepoint, handle, actor, values)):
                     report.written += 1
             if report.errors:
                 raise _Rollback

@@ -148,14 +148,7 @@ class _Time:
         days, rest = amount
         if self.calendar is None:
             return dt.timedelta(days=days) + rest
-        day = sum(
-            (
-                dt.datetime.combine(dt.date(2000, 1, 3), b) - dt.datetime.combine(dt.date(2000, 1, 3), a)
-                for a, b in self.calendar.hours.spans()
-            ),
-            dt.timedelta(0),
-        )
-        return day * days + rest
+        return self.calendar.hours.length() * days + rest
 
     def add(self, moment: dt.datetime, span: dt.timedelta) -> dt.datetime:
         return moment + span if self.calendar is None else self.calendar.add(moment, span)
