@@ -52,6 +52,13 @@ def working_days(*, user: Any, start: str | None, end: str | None, unit_code: st
     return DayRange(unit, unit_calendar(unit).days(first, last), lib_first, lib_last)
 
 
+def units_to_pick(*, user: Any) -> list[Any]:
+    """The units whose calendar the user may open (their scope), for the page's unit picker."""
+    from yunying.org.scope import units_visible_to
+
+    return list(units_visible_to(user).order_by("code").only("code", "name", "kind")[:2000])
+
+
 def unit_for(*, user: Any, code: str | None) -> Any:
     if not code:
         return None
