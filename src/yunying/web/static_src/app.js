@@ -7,18 +7,14 @@ import "@tabler/core/dist/js/tabler.min.js";
 window.htmx = htmx;
 window.Alpine = Alpine;
 
-// Small components the pages name in x-data (their state comes from data attributes).
-// disclosure: rows shown or hidden by a toggle (data-open="1": shown at first).
-Alpine.data("disclosure", () => ({
-  open: false,
-  init() { this.open = this.$el.dataset.open === "1"; },
+// Small components the pages name in x-data, their first state passed as an argument.
+// disclosure(open): rows shown or hidden by a toggle.
+Alpine.data("disclosure", (open = false) => ({
+  open: Boolean(open),
   toggle() { this.open = !this.open; },
 }));
-// kindPicker: which kind of sales file a mapping form is for (data-kind), chosen with x-model="kind".
-Alpine.data("kindPicker", () => ({
-  kind: "product",
-  init() { this.kind = this.$el.dataset.kind || "product"; },
-}));
+// kindPicker(kind): which kind of sales file a mapping form is for, chosen with x-model="kind".
+Alpine.data("kindPicker", (kind = "product") => ({ kind: kind || "product" }));
 
 // Django's CSRF token on every htmx request.
 document.addEventListener("htmx:configRequest", (event) => {
