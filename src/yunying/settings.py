@@ -209,6 +209,9 @@ YUNYING_MAX_BODY_BYTES = _env_mb("YUNYING_MAX_BODY_MB", 2)  # any request withou
 YUNYING_MAX_JSON_DEPTH = int(os.environ.get("YUNYING_MAX_JSON_DEPTH", "32"))
 YUNYING_FORMLESS_DATA_MAX_BYTES = int(os.environ.get("YUNYING_FORMLESS_DATA_MAX_KB", "64")) * 1024
 YUNYING_IMPORT_MAX_BYTES = _env_mb("YUNYING_IMPORT_MAX_MB", 10)  # org and target imports (xlsx/csv)
+YUNYING_IMPORT_WRITE_SECONDS = float(
+    os.environ.get("YUNYING_IMPORT_WRITE_SECONDS", "20")
+)  # org import write bound
 YUNYING_SALES_IMPORT_MAX_BYTES = _env_mb("YUNYING_SALES_IMPORT_MAX_MB", 200)  # POS files, streamed to disk
 YUNYING_DEPLOY_MAX_BYTES = _env_mb("YUNYING_DEPLOY_MAX_MB", 5)  # BPMN + DMN files of one deploy
 YUNYING_UPLOAD_MAX_FILE_BYTES = _env_mb("YUNYING_UPLOAD_MAX_FILE_MB", 20)  # one form attachment
@@ -266,11 +269,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("YUNYING_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = _env_flag("YUNYING_HSTS_PRELOAD")
 SECURE_SSL_REDIRECT = _env_flag("YUNYING_SSL_REDIRECT")
 # Content-Security-Policy of every response (yunying.web.middleware.SecurityHeadersMiddleware): scripts
-# only from our own bundles (no inline scripts or handlers); 'unsafe-eval' because Alpine.js evaluates its
-# attribute expressions; inline styles for the charts and the diagram editor.
+# only from our own bundles (no inline scripts or handlers, no eval: Alpine's CSP build parses its attribute
+# expressions itself); inline styles for the charts and the diagram editor.
 YUNYING_CSP = os.environ.get(
     "YUNYING_CSP",
-    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
 )
@@ -301,4 +304,27 @@ YUNYING_PRODUCT_NAME = _("运营中台")
 # Notifications: links in e-mails and robot messages point here; plain-http robot URLs only to the loopback
 # and only when allowed (local receivers in tests and demos).
 YUNYING_BASE_URL = os.environ.get("YUNYING_BASE_URL", "http://127.0.0.1:8000")
+
+# E-mail: SMTP by default (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS from
+# the environment). YUNYING_EMAIL_PROVIDER sends through a provider's API with django-anymail instead: its
+# backend name (mailgun, sendgrid, postmark, brevo, amazon_ses, …) and YUNYING_EMAIL_API_KEY, or the whole
+# ANYMAIL setting as JSON in YUNYING_ANYMAIL (e.g. {"MAILGUN_API_KEY": "…", "MAILGUN_SENDER_DOMAIN": "…"}).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yunying@localhost")
+YUNYING_EMAIL_PROVIDER = os.environ.get("YUNYING_EMAIL_PROVIDER", "").strip().lower()
+if YUNYING_EMAIL_PROVIDER:
+    import json as _json
+
+    EMAIL_BACKEND = f"anymail.backends.{YUNYING_EMAIL_PROVIDER}.EmailBackend"
+    ANYMAIL = _json.loads(os.environ.get("YUNYING_ANYMAIL", "") or "{}")
+    if os.environ.get("YUNYING_EMAIL_API_KEY"):
+        ANYMAIL.setdefault(f"{YUNYING_EMAIL_PROVIDER.upper()}_API_KEY", os.environ["YUNYING_EMAIL_API_KEY"])
 YUNYING_ROBOT_ALLOW_HTTP_LOOPBACK = _env_flag("YUNYING_ROBOT_ALLOW_HTTP_LOOPBACK", default=TESTING)
+# A reminder / overdue notice / escalation failing with an error that is not the database's: retried with
+# a growing delay (1, 2, 4 … minutes), then given up with the error shown after this many tries.
+YUNYING_SLA_MAX_ATTEMPTS = int(os.environ.get("YUNYING_SLA_MAX_ATTEMPTS", "5"))

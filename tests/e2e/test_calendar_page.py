@@ -63,8 +63,23 @@ def test_management_sets_a_stores_opening_hours(page):
     assert (hours.opens.hour, hours.opens.minute, hours.every_day) == (8, 30, True)
     assert unit_calendar(OrgUnit.objects.get(code="S03")).hours.opens.hour == 10  # its neighbour unchanged
     form = page.get_by_test_id("hours-form")
-    form.locator("#wh-closes").fill("07:00")  # before opening: refused, nothing changes
+    form.locator("#wh-closes").fill("08:30")  # the same as opening: refused, nothing changes
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    assert "下班时间必须晚于上班时间" in page.locator(".alert").first.inner_text()
+    assert "上班和下班时间不能相同" in page.locator(".alert").first.inner_text()
     assert unit_calendar(OrgUnit.objects.get(code="S02")).hours.closes.hour == 20
+
+
+def test_the_unit_picker_opens_a_units_calendar_within_scope(page):
+    login(page, "area1")
+    page.goto("/calendar/")
+    picker = page.get_by_test_id("unit-picker")
+    codes = [o for o in picker.locator("option").evaluate_all("os => os.map(o => o.value)") if o]
+    assert "S01" in codes and "S05" not in codes  # the region's stores, not another region's
+    with page.expect_navigation():
+        picker.select_option("S02")
+    assert "unit=S02" in page.url
+    assert "10:00–22:00" in page.get_by_test_id("calendar-filter").inner_text()
+    screenshot(page, "business-calendar-unit-picker")
+    page.goto("/calendar/?unit=S05")  # another region's store: refused, back to the company calendar
+    assert "unit=S05" not in page.url

@@ -32,6 +32,9 @@ PAGES = [
     "/analytics/targets/",
     "/analytics/import/",
     "/profile/",
+    "/calendar/",
+    "/calendar/?unit=S01",
+    "/notifications/",
     "/api/docs",
 ]
 

@@ -54,6 +54,7 @@ MAKEUP = "makeup_workday"
 OPEN_DAILY = "open_every_day"
 OVERRIDE = "override"
 UNKNOWN = "unknown_year"
+CLOSED_WEEKDAY = "closed_weekday"
 
 REASON_LABELS: dict[str, Promise] = {
     WORKDAY: gettext_lazy("工作日"),
@@ -63,6 +64,7 @@ REASON_LABELS: dict[str, Promise] = {
     OPEN_DAILY: gettext_lazy("每天营业"),
     OVERRIDE: gettext_lazy("日历例外"),
     UNKNOWN: gettext_lazy("节假日安排未知"),
+    CLOSED_WEEKDAY: gettext_lazy("每周固定休息"),
 }
 
 
@@ -87,7 +89,9 @@ def library_years() -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Hours:
-    """Wall-clock working hours of a day, with an optional break (e.g. lunch)."""
+    """Wall-clock working hours of a day, with an optional break (e.g. lunch). A closing time at or
+    before the opening time is on the next day: a store open 10:00–02:00 works until 2 a.m. after the
+    day it opened (that time counts for the day it opened)."""
 
     opens: dt.time
     closes: dt.time
@@ -96,22 +100,76 @@ class Hours:
     every_day: bool = False
 
     def __post_init__(self) -> None:
-        if not self.opens < self.closes:
-            raise DomainError(_("下班时间必须晚于上班时间。"), field="closes_at")
+        if self.opens == self.closes:
+            raise DomainError(_("上班和下班时间不能相同。"), field="closes_at")
         if (self.break_starts is None) != (self.break_ends is None):
             raise DomainError(_("午休需同时填写开始和结束时间。"), field="break_starts_at")
-        if (
-            self.break_starts is not None
-            and self.break_ends is not None
-            and not self.opens <= self.break_starts < self.break_ends <= self.closes
-        ):
-            raise DomainError(_("午休必须在上班时间之内。"), field="break_starts_at")
+        if self.break_starts is not None and self.break_ends is not None:
+            opens, closes = self._offset(self.opens), self._offset(self.closes)
+            starts, ends = self._offset(self.break_starts), self._offset(self.break_ends)
+            if not opens <= starts < ends <= closes:
+                raise DomainError(_("午休必须在上班时间之内。"), field="break_starts_at")
+
+    @property
+    def overnight(self) -> bool:
+        """The day's hours run past midnight."""
+        return self.closes < self.opens
+
+    def _offset(self, t: dt.time) -> dt.timedelta:
+        """``t`` as time since the opening day's midnight (after midnight: the next day's)."""
+        since = dt.timedelta(hours=t.hour, minutes=t.minute, seconds=t.second)
+        if self.overnight and t < self.opens:
+            since += dt.timedelta(days=1)
+        return since
 
     def spans(self) -> list[tuple[dt.time, dt.time]]:
         if self.break_starts is None or self.break_ends is None:
             return [(self.opens, self.closes)]
         spans = [(self.opens, self.break_starts), (self.break_ends, self.closes)]
-        return [(a, b) for a, b in spans if a < b]
+        return [(a, b) for a, b in spans if self._offset(a) < self._offset(b)]
+
+    def offsets(self) -> tuple[tuple[dt.timedelta, dt.timedelta], ...]:
+        """The working spans as times since the opening day's midnight (an end may pass 24 h)."""
+        return tuple((self._offset(a), self._offset(b)) for a, b in self.spans())
+
+    def length(self) -> dt.timedelta:
+        """Working time of one day of these hours."""
+        return sum((b - a for a, b in self.offsets()), dt.timedelta(0))
+
+
+WEEKDAY_KEYS = ("0", "1", "2", "3", "4", "5", "6")  # Monday … Sunday, as stored
+
+
+def weekly_from_json(raw: Any, base: Hours) -> dict[int, Hours | None]:
+    """Hours by weekday as stored (``{"4": {"opens": "10:00", "closes": "02:00"}, "0": null}``: Friday
+    10:00–02:00, closed on Mondays); weekdays not named use ``base``. Bad data is a DomainError."""
+    if not raw:
+        return {}
+    if not isinstance(raw, dict) or any(k not in WEEKDAY_KEYS for k in raw):
+        raise DomainError(_("按星期的工作时间格式不正确：键应为 0（星期一）到 6（星期日）。"), field="weekly")
+    out: dict[int, Hours | None] = {}
+    for key, value in raw.items():
+        if value is None:
+            out[int(key)] = None
+            continue
+        try:
+            times = {
+                name: dt.time.fromisoformat(value[name]) if value.get(name) else None
+                for name in ("opens", "closes", "break_starts", "break_ends")
+            }
+        except (TypeError, ValueError, AttributeError):
+            raise DomainError(
+                _(
+                    '按星期的工作时间格式不正确：时间应写成 HH:MM，例如 {"opens": "10:00", "closes": "02:00"}。'
+                ),
+                field="weekly",
+            ) from None
+        if times["opens"] is None or times["closes"] is None:
+            raise DomainError(_("按星期的工作时间需填写上班和下班时间。"), field="weekly")
+        out[int(key)] = Hours(
+            times["opens"], times["closes"], times["break_starts"], times["break_ends"], base.every_day
+        )
+    return out
 
 
 DEFAULT_HOURS = Hours(dt.time(9), dt.time(18), dt.time(12), dt.time(13))
@@ -124,6 +182,7 @@ class Day:
     reason: str
     label: str = ""
     spans: tuple[tuple[dt.time, dt.time], ...] = ()
+    offsets: tuple[tuple[dt.timedelta, dt.timedelta], ...] = ()  # the spans since the day's midnight
 
     @property
     def reason_label(self) -> str:
@@ -154,20 +213,28 @@ class UnitCalendar:
     overrides: dict[dt.date, tuple[bool, str]] = field(default_factory=dict)
     manual_years: frozenset[int] = frozenset()
     unit_code: str = ""
+    weekly: dict[int, Hours | None] = field(default_factory=dict)  # weekday → its own hours / closed
     _utc_spans: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
     # -- days
+    def hours_on(self, d: dt.date) -> Hours | None:
+        """The hours of ``d``'s weekday (None: closed on that weekday)."""
+        return self.weekly.get(d.weekday(), self.hours) if self.weekly else self.hours
+
     def day(self, d: dt.date) -> Day:
-        spans = tuple(self.hours.spans())
+        hours = self.hours_on(d)
         found = self.overrides.get(d)
         if found is not None:
-            return Day(d, found[0], OVERRIDE, found[1], spans if found[0] else ())
+            worked = hours or self.hours  # an override opens even a weekday that is usually closed
+            return _day(d, found[0], OVERRIDE, found[1], worked)
         working, reason, label = statutory_day(d, self.manual_years)
         if self.hours.every_day:
-            return Day(d, True, OPEN_DAILY, label, spans)
-        return Day(d, working, reason, label, spans if working else ())
+            working, reason = True, OPEN_DAILY
+        if hours is None and working is not False:
+            return Day(d, False, CLOSED_WEEKDAY, label)
+        return _day(d, working, reason, label, hours)
 
     def days(self, start: dt.date, end: dt.date) -> list[Day]:
         return [self.day(start + dt.timedelta(days=i)) for i in range((end - start).days + 1)]
@@ -179,25 +246,50 @@ class UnitCalendar:
         return day.working
 
     # -- working time
+    @property
+    def _spills(self) -> bool:
+        """Some day's hours run past midnight: a day's working time may lie in the next date."""
+        return self.hours.overnight or any(h is not None and h.overnight for h in self.weekly.values())
+
     def _intervals(self, d: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         found = self._utc_spans.get(d)
         if found is not None:
             return found
+        spans = self._raw_intervals(d)
+        if spans and self._spills:
+            # A day that opens before the previous day's late hours ended does not count them twice.
+            try:
+                before = self._raw_intervals(d - dt.timedelta(days=1))
+            except CalendarUnknown:
+                before = []
+            if before:
+                floor = before[-1][1]
+                spans = [(max(a, floor), b) for a, b in spans if b > floor]
+        self._utc_spans[d] = spans
+        return spans
+
+    def _raw_intervals(self, d: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         day = self.day(d)
         if day.working is None:
             raise CalendarUnknown(d.year)
-        self._utc_spans[d] = spans = [
+        midnight = dt.datetime.combine(d, dt.time(0))
+        return [
             (
-                dt.datetime.combine(d, a, tzinfo=self.zone).astimezone(UTC),
-                dt.datetime.combine(d, b, tzinfo=self.zone).astimezone(UTC),
+                (midnight + a).replace(tzinfo=self.zone).astimezone(UTC),
+                (midnight + b).replace(tzinfo=self.zone).astimezone(UTC),
             )
-            for a, b in day.spans
+            for a, b in day.offsets
         ]
-        return spans
+
+    def _first_day(self, moment: dt.datetime) -> dt.date:
+        """The first date whose working time may contain ``moment`` (the day before, when hours run
+        past midnight)."""
+        d = moment.astimezone(self.zone).date()
+        return d - dt.timedelta(days=1) if self._spills else d
 
     def _walk(self, start: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """Working intervals (UTC) from the local day of ``start`` on, for at most ``MAX_SPAN_DAYS``."""
-        d = start.astimezone(self.zone).date()
+        d = self._first_day(start)
         for i in range(MAX_SPAN_DAYS):
             yield from self._intervals(d + dt.timedelta(days=i))
         raise DomainError(
@@ -238,9 +330,11 @@ class UnitCalendar:
             if self.is_working_day(d):
                 found += 1
                 if found == days:
-                    spans = self.day(d).spans
-                    wall = min(max(local.time().replace(tzinfo=None), spans[0][0]), spans[-1][1])
-                    return dt.datetime.combine(d, wall, tzinfo=self.zone).astimezone(UTC)
+                    offsets = self.day(d).offsets
+                    wall = local.replace(tzinfo=None) - dt.datetime.combine(local.date(), dt.time(0))
+                    since = min(max(wall, offsets[0][0]), offsets[-1][1])
+                    moment = dt.datetime.combine(d, dt.time(0)) + since
+                    return moment.replace(tzinfo=self.zone).astimezone(UTC)
         raise DomainError(
             _("%(days)s 天内没有足够的工作日，请检查营业日历。") % {"days": MAX_SPAN_DAYS}, field="due"
         )
@@ -253,7 +347,7 @@ class UnitCalendar:
         total = dt.timedelta(0)
         if b <= a:
             return total
-        d, last = a.astimezone(self.zone).date(), b.astimezone(self.zone).date()
+        d, last = self._first_day(a), b.astimezone(self.zone).date()
         while d <= last:
             for s, e in self._intervals(d):
                 lo, hi = max(s, a), min(e, b)
@@ -264,7 +358,15 @@ class UnitCalendar:
 
     def is_working_moment(self, moment: dt.datetime) -> bool:
         cur = moment.astimezone(UTC)
-        return any(s <= cur < e for s, e in self._intervals(cur.astimezone(self.zone).date()))
+        first, last = self._first_day(cur), cur.astimezone(self.zone).date()
+        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+        return any(s <= cur < e for d in days for s, e in self._intervals(d))
+
+
+def _day(d: dt.date, working: bool | None, reason: str, label: str, hours: Hours | None) -> Day:
+    if not working or hours is None:
+        return Day(d, working, reason, label)
+    return Day(d, working, reason, label, tuple(hours.spans()), hours.offsets())
 
 
 def _check_aware(moment: dt.datetime) -> None:
@@ -298,6 +400,10 @@ def hours_of(row: Any) -> Hours:
     )
 
 
+def weekly_of(row: Any, base: Hours) -> dict[int, Hours | None]:
+    return weekly_from_json(getattr(row, "weekly", None), base) if row is not None else {}
+
+
 def unit_calendar(unit: Any = None) -> UnitCalendar:
     """The calendar of ``unit`` (an ``OrgUnit``; None: the company's), read from the database: the nearest
     working hours up the tree, then the company default; overrides of the unit's chain and the company."""
@@ -310,6 +416,7 @@ def unit_calendar(unit: Any = None) -> UnitCalendar:
     if hours_row is None:
         hours_row = WorkingHours.objects.filter(unit__isnull=True).first()
     hours = hours_of(hours_row) if hours_row is not None else DEFAULT_HOURS
+    weekly = weekly_of(hours_row, hours)
     overrides: dict[dt.date, tuple[int, bool, str]] = {}
     for o in CalendarOverride.objects.filter(_override_filter(chain)).only("date", "unit", "working", "note"):
         r = rank.get(o.unit_id, len(chain)) if o.unit_id is not None else len(chain)
@@ -322,6 +429,7 @@ def unit_calendar(unit: Any = None) -> UnitCalendar:
         overrides={d: (w, n) for d, (_r, w, n) in overrides.items()},
         manual_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
         unit_code=getattr(unit, "code", "") or "",
+        weekly=weekly,
     )
 
 

@@ -52,6 +52,13 @@ def working_days(*, user: Any, start: str | None, end: str | None, unit_code: st
     return DayRange(unit, unit_calendar(unit).days(first, last), lib_first, lib_last)
 
 
+def units_to_pick(*, user: Any) -> list[Any]:
+    """The units whose calendar the user may open (their scope), for the page's unit picker."""
+    from yunying.org.scope import units_visible_to
+
+    return list(units_visible_to(user).order_by("code").only("code", "name", "kind")[:2000])
+
+
 def unit_for(*, user: Any, code: str | None) -> Any:
     if not code:
         return None
@@ -147,8 +154,9 @@ def seed_calendar() -> dict[str, int]:
 
 def calendar_demo_load() -> int:
     """The demo chain's calendar: stores open every day 10:00–22:00 (set on the regions, inherited by
-    their stores), the two stores run by the management department 10:00–21:30, 莘庄店 a breakfast shop
-    06:30–14:00; a company day off and a store closed for renovation. Fixed dates: deterministic."""
+    their stores), the two stores run by the management department 10:00–21:30, 莘庄店 (S05) a breakfast shop
+    06:30–14:00 closed on Mondays, S03 open late on Fridays and Saturdays (10:00–02:00); a company day off
+    and a store closed for renovation. Fixed dates: deterministic."""
     from yunying.org.models import OrgUnit, UnitKind
 
     seed_calendar()
@@ -161,11 +169,16 @@ def calendar_demo_load() -> int:
             hours = (dt.time(10), dt.time(22))
         elif unit.parent is not None and unit.parent.kind != UnitKind.REGION:
             hours = (dt.time(10), dt.time(21, 30))
+        weekly: dict[str, Any] = {}
         if code == "S05":
-            hours = (dt.time(6, 30), dt.time(14))
+            hours, weekly = (dt.time(6, 30), dt.time(14)), {"0": None}
+        if code == "S03":
+            late = {"opens": "10:00", "closes": "02:00"}
+            hours, weekly = (dt.time(10), dt.time(22)), {"4": late, "5": late}
         if hours is not None:
             WorkingHours.objects.update_or_create(
-                unit=unit, defaults={"opens_at": hours[0], "closes_at": hours[1], **every_day}
+                unit=unit,
+                defaults={"opens_at": hours[0], "closes_at": hours[1], "weekly": weekly, **every_day},
             )
             rows += 1
     CalendarOverride.objects.update_or_create(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -68,6 +70,16 @@ class WorkingHours(models.Model):
     closes_at = models.TimeField(_("下班/打烊时间"))
     break_starts_at = models.TimeField(_("午休开始"), null=True, blank=True)
     break_ends_at = models.TimeField(_("午休结束"), null=True, blank=True)
+    weekly: models.JSONField[Any, Any] = models.JSONField(
+        _("按星期的工作时间"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "与上面不同的星期几：键 0（星期一）到 6（星期日），值为时间或 null（当天休息）。例如 "
+            '{"4": {"opens": "10:00", "closes": "02:00"}, "0": null}：周五营业到次日 2 点，周一休息。'
+            "下班时间早于上班时间表示次日下班。"
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -78,13 +90,25 @@ class WorkingHours(models.Model):
             models.UniqueConstraint(
                 fields=["unit"], condition=models.Q(unit__isnull=True), name="core_hours_one_default"
             ),
+            # closes_at before opens_at: the hours run past midnight (e.g. 10:00–02:00)
             models.CheckConstraint(
-                condition=models.Q(opens_at__lt=models.F("closes_at")), name="core_hours_order"
+                condition=~models.Q(opens_at=models.F("closes_at")), name="core_hours_not_empty"
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit or _('全公司')} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from yunying.core.calendar import hours_of, weekly_of
+        from yunying.core.errors import DomainError
+
+        try:
+            weekly_of(self, hours_of(self))
+        except DomainError as exc:
+            raise ValidationError({exc.field if exc.field in ("weekly", "closes_at") else "weekly": str(exc)})
 
 
 class CalendarOverride(models.Model):

@@ -40,6 +40,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(f"{reverse('calendar')}?year={year}")
     cal = unit_calendar(unit)
+    names = [_("星期一"), _("星期二"), _("星期三"), _("星期四"), _("星期五"), _("星期六"), _("星期日")]
     weeks_by_month = []
     for month in range(1, 13):
         weeks = []
@@ -54,6 +55,8 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "unit": unit,
         "unit_code": unit_code,
         "hours": cal.hours,
+        "weekly": [(names[d], h) for d, h in sorted(cal.weekly.items())],
+        "units": calendar_services.units_to_pick(user=request.user),
         "months": weeks_by_month,
         "overrides": calendar_services.overrides_of_year(year=year),
         "known": known,

@@ -34,7 +34,7 @@ from yunying.forms.values import (
     is_empty,
     to_json,
 )
-from yunying.forms.visibility import condition_holds
+from yunying.forms.visibility import condition_holds, visibility_limit_message
 
 
 @dataclass
@@ -94,7 +94,14 @@ class _Validation:
     def run(self) -> None:
         for spec in self.schema:
             context = {k: v for k, v in self.values.items()}
-            visible = not spec.visible_if or condition_holds(spec.visible_if, context)
+            try:
+                visible = not spec.visible_if or condition_holds(spec.visible_if, context)
+            except ExpressionLimitExceeded:
+                # Over the budget: neither shown nor hidden silently — the form says so on the field.
+                self.fail(spec.key, visibility_limit_message(spec))
+                self.visible[spec.key] = True
+                self.values[spec.key] = empty_value(spec)
+                continue
             self.visible[spec.key] = visible
             if not visible or spec.is_computed:
                 self.values[spec.key] = empty_value(spec)

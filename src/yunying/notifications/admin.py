@@ -33,7 +33,17 @@ class RobotForm(forms.ModelForm):
 
     class Meta:
         model = Robot
-        fields = ["name", "platform", "unit", "kinds", "rate_per_minute", "digest_max", "is_active"]
+        fields = [
+            "name",
+            "platform",
+            "unit",
+            "kinds",
+            "rate_per_minute",
+            "digest_max",
+            "quiet_start",
+            "quiet_end",
+            "is_active",
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -68,6 +78,7 @@ class RobotAdmin(admin.ModelAdmin):
                 is_active=data.get("is_active", True),
                 rate_per_minute=data.get("rate_per_minute"),
                 digest_max=data.get("digest_max") or 10,
+                quiet_hours=(data.get("quiet_start"), data.get("quiet_end")),
             )
         except DomainError as exc:
             messages.error(request, str(exc))
@@ -85,8 +96,8 @@ class RobotAdmin(admin.ModelAdmin):
 
 @admin.register(EventKind)
 class EventKindAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "channels", "urgent", "sort_order"]
-    list_editable = ["urgent", "sort_order"]
+    list_display = ["code", "name", "channels", "urgent", "digest_minutes", "sort_order"]
+    list_editable = ["urgent", "digest_minutes", "sort_order"]
 
     def save_model(self, request: HttpRequest, obj: EventKind, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

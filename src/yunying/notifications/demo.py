@@ -5,8 +5,10 @@ until an administrator switches it on (and, for plain http, sets YUNYING_ROBOT_A
 
 from __future__ import annotations
 
+import datetime as dt
+
 from yunying.core import clock
-from yunying.notifications.models import Notification, Platform, Robot
+from yunying.notifications.models import EventKind, Notification, Platform, Robot
 from yunying.notifications.secrets import seal, url_hint
 from yunying.org.models import OrgUnit
 
@@ -20,6 +22,8 @@ def notifications_demo_load() -> Robot | None:
     Notification.objects.filter(kind="assigned", read_at__isnull=True).exclude(
         task__status__in=["open", "on_hold"]
     ).update(read_at=clock.now())
+    # Copies (抄送) reach a person's e-mail as one digest per 10 minutes.
+    EventKind.objects.filter(code="cc", digest_minutes=0).update(digest_minutes=10)
     region = OrgUnit.objects.filter(code="R01").first()
     if Robot.objects.filter(name="浦东区域群（演示）").exists() or region is None:
         return None
@@ -31,5 +35,7 @@ def notifications_demo_load() -> Robot | None:
         secret_encrypted=seal(DEMO_ROBOT_SECRET),
         unit=region,
         kinds=["overdue", "escalated"],
+        quiet_start=dt.time(22, 0),  # the group is not woken at night: held until 08:00
+        quiet_end=dt.time(8, 0),
         is_active=False,
     )

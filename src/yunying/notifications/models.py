@@ -70,6 +70,11 @@ class EventKind(models.Model):
         _("默认渠道"), default=list, blank=True, help_text=_('例如 ["in_app", "email"]')
     )
     urgent = models.BooleanField(_("紧急"), default=False, help_text=_("紧急通知在免打扰时段也会发送"))
+    digest_minutes = models.PositiveIntegerField(
+        _("合并窗口（分钟）"),
+        default=0,
+        help_text=_("同一个人（或同一个群）在此时间内收到的这类通知合并为一封邮件或一条消息；0 表示立即发送"),
+    )
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -124,6 +129,9 @@ class Robot(models.Model):
         _("每条汇总最多事件数"), default=10, help_text=_("排队中的多条事件合并为一条汇总消息")
     )
     recent_sends: models.JSONField[Any, Any] = models.JSONField(default=list, blank=True, editable=False)
+    # The group's quiet hours (e.g. a store's chat at night): non-urgent messages wait for their end.
+    quiet_start = models.TimeField(_("免打扰开始"), null=True, blank=True)
+    quiet_end = models.TimeField(_("免打扰结束"), null=True, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
     last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
     last_ok_at = models.DateTimeField(_("最近成功"), null=True, blank=True)

@@ -162,21 +162,43 @@ def _send_emails(clock: Clock, report: SendReport) -> None:
     rows = Delivery.objects.filter(channel=Channel.EMAIL)
     while claimed := _claim(rows, clock(), BATCH):
         mail = get_connection(fail_silently=False)
-        for row in claimed:
-            body = row.body + (f"\n\n{_absolute(row.url)}" if row.url else "")
-            message = EmailMessage(
-                subject=row.title, body=body, to=[row.address], connection=mail, headers=_mail_headers(row)
-            )
+        for group in _by_person_and_kind(claimed):
             try:
-                message.send()
+                _email(group, mail).send()
             except Exception as exc:  # any backend error: retried with backoff
-                _mark_failed([row], clock(), f"{type(exc).__name__}: {exc}"[:200], report)
+                _mark_failed(group, clock(), f"{type(exc).__name__}: {exc}"[:200], report)
                 continue
-            _mark_sent([row], clock())
-            report.sent += 1
+            _mark_sent(group, clock())
+            report.sent += len(group)
             report.messages += 1
         if len(claimed) < BATCH:
             break
+
+
+def _by_person_and_kind(rows: list[Delivery]) -> list[list[Delivery]]:
+    """Rows due together for one address and kind (a digest window, see ``EventKind.digest_minutes``)
+    go out as one e-mail."""
+    groups: dict[tuple[str, str], list[Delivery]] = {}
+    for row in rows:
+        groups.setdefault((row.address, row.kind), []).append(row)
+    return list(groups.values())
+
+
+def _email(rows: list[Delivery], mail: Any) -> EmailMessage:
+    if len(rows) == 1:
+        row = rows[0]
+        body = row.body + (f"\n\n{_absolute(row.url)}" if row.url else "")
+        subject = row.title
+    else:
+        lines = [f"- {r.body}" + (f"\n  {_absolute(r.url)}" if r.url else "") for r in rows]
+        body = "\n".join(lines)
+        subject = ngettext("%(title)s（%(n)d 条）", "%(title)s（%(n)d 条）", len(rows)) % {
+            "title": rows[0].title,
+            "n": len(rows),
+        }
+    return EmailMessage(
+        subject=subject, body=body, to=[rows[0].address], connection=mail, headers=_mail_headers(rows[0])
+    )
 
 
 def _mail_headers(row: Delivery) -> dict[str, str]:

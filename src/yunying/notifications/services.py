@@ -24,6 +24,7 @@ from yunying.notifications.models import (
     PERSONAL_CHANNELS,
     Channel,
     Delivery,
+    DeliveryState,
     EventKind,
     Notification,
     Platform,
@@ -62,6 +63,7 @@ def notify(
     message = message[:MAX_MESSAGE]
     title = (title or (_(event_kind.name) if event_kind else "") or message)[:200]
     now = company_clock.now()
+    window = dt.timedelta(minutes=event_kind.digest_minutes if event_kind else 0)
     preferences = (
         {p.user_id: p for p in Preference.objects.filter(user_id__in=list(people))} if people else {}
     )
@@ -91,14 +93,32 @@ def notify(
         channels = _channels_for(preferences.get(user.pk), kind, defaults)
         if Channel.EMAIL in channels and user.email:
             due = now if is_urgent else quiet_until(preferences.get(user.pk), now)
+            if window and not is_urgent:
+                due = _in_window(due, window, kind, channel=Channel.EMAIL, address=user.email)
             outbox.append(_delivery(Channel.EMAIL, kind, title, message, url, notification=row, due=due))
             outbox[-1].address = user.email
     for robot in matching_robots:
-        outbox.append(_delivery(Channel.ROBOT, kind, title, message, url, robot=robot, due=now))
+        due = now if is_urgent else quiet_until(robot, now)
+        if window and not is_urgent:
+            due = _in_window(due, window, kind, channel=Channel.ROBOT, robot_id=robot.pk)
+        outbox.append(_delivery(Channel.ROBOT, kind, title, message, url, robot=robot, due=due))
     if outbox:
         Delivery.objects.bulk_create(outbox)
         _wake_after_commit()
     return rows
+
+
+def _in_window(due: dt.datetime, window: dt.timedelta, kind: str, **target: Any) -> dt.datetime:
+    """The kind's digest window: a message of ``kind`` for the same person (address) or robot joins the
+    one already waiting in an open window (sent together, as one digest); otherwise it opens a window and
+    waits ``window`` for others to join it."""
+    waiting = (
+        Delivery.objects.filter(state=DeliveryState.PENDING, kind=kind, due_at__gte=due, **target)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    return waiting if waiting is not None else due + window
 
 
 def _delivery(
@@ -129,8 +149,9 @@ def _channels_for(preference: Preference | None, kind: str, defaults: list[str])
     return set(defaults)
 
 
-def quiet_until(preference: Preference | None, now: dt.datetime) -> dt.datetime:
-    """``now``, or the end of the person's quiet hours when ``now`` falls inside them (company clock)."""
+def quiet_until(preference: Preference | Robot | None, now: dt.datetime) -> dt.datetime:
+    """``now``, or the end of the quiet hours (a person's, or a robot's group) when ``now`` falls inside
+    them (company clock)."""
     if preference is None or preference.quiet_start is None or preference.quiet_end is None:
         return now
     start, end = preference.quiet_start, preference.quiet_end
@@ -282,8 +303,11 @@ def robot_save(
     is_active: bool = True,
     rate_per_minute: int | None = None,
     digest_max: int = 10,
+    quiet_hours: tuple[dt.time | None, dt.time | None] | None = None,
 ) -> Robot:
-    """Create or change a robot. ``url`` empty keeps the stored one; ``secret`` None keeps it, "" clears it."""
+    """Create or change a robot. ``url`` empty keeps the stored one; ``secret`` None keeps it, "" clears it.
+    ``quiet_hours``: the group's (start, end) quiet hours — (None, None) clears them, None keeps them;
+    non-urgent messages wait for their end."""
     _check_admin(actor)
     name = name.strip()
     if not name:
@@ -298,6 +322,13 @@ def robot_save(
     if not 1 <= rate <= 10000:
         raise DomainError(_("每分钟消息数应在 1 到 10000 之间。"), field="rate_per_minute")
     target = robot or Robot()
+    if quiet_hours is not None:
+        quiet_start, quiet_end = quiet_hours
+        if (quiet_start is None) != (quiet_end is None):
+            raise DomainError(_("免打扰时段需要同时填写开始和结束时间。"), field="quiet_start")
+        if quiet_start is not None and quiet_start == quiet_end:
+            raise DomainError(_("免打扰的开始和结束时间不能相同。"), field="quiet_end")
+        target.quiet_start, target.quiet_end = quiet_start, quiet_end
     if url.strip():
         checked = robot_api.url_check(url)
         target.url_encrypted, target.url_hint = seal(checked), url_hint(checked)

@@ -1,11 +1,25 @@
 """Import stores and employees from Excel/CSV: every row checked by the same services as the pages;
-one bad row and nothing is written, with a report of every problem (row, column, message)."""
+one bad row and nothing is written, with a report of every problem (row, column, message).
+
+Two passes, so the database is held briefly and for a bounded time:
+
+1. **Check**, outside any transaction: every row's cells (required columns, dates, time zones) and what
+   they name (regions, positions, units) are checked with reads only. A file with any problem is reported
+   here and never opens a write transaction.
+2. **Write**, in one transaction (all or nothing): the rows go through the services, which apply the
+   remaining rules (scope, appointments). The transaction is bounded in time by
+   ``YUNYING_IMPORT_WRITE_SECONDS``: past it, everything is rolled back and the file is refused with a
+   message to split it — other people's writes wait at most that long.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -55,13 +69,16 @@ def import_file(*, actor: Any, kind: str, filename: str, content: bytes) -> Impo
     raise DomainError(_("未知的导入类型。"))
 
 
+Handler = Callable[..., None]  # handle(actor, values, *, write: bool)
+
+
 def _run(
     actor: Any,
     filename: str,
     content: bytes,
     columns: dict[str, tuple[str, ...]],
     required: tuple[str, ...],
-    handle: Callable[[Any, dict[str, Any]], None],
+    handle: Handler,
 ) -> ImportReport:
     header, rows = read_rows(filename=filename, content=content)
     positions = map_header(header, columns)
@@ -69,34 +86,73 @@ def _run(
     if missing:
         raise DomainError(_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)})
     report = ImportReport()
+    checked: list[tuple[int, dict[str, Any]]] = []
+    for number, cells in rows:  # pass 1: reads only, no transaction
+        values = {key: (cells[i] if i < len(cells) else None) for key, i in positions.items()}
+        blank = [columns[k][0] for k in required if not cell_text(values.get(k))]
+        if blank:
+            report.errors.extend(RowError(number, col, _("不能为空")) for col in blank)
+            continue
+        if _row_errors(report, number, columns, partial(handle, actor, values, write=False)):
+            checked.append((number, values))
+    if report.errors:
+        return report
+    if not checked:
+        raise DomainError(_("文件中没有数据行。"))
+    return _write(actor, checked, columns, handle, report)
+
+
+def _write(
+    actor: Any,
+    checked: list[tuple[int, dict[str, Any]]],
+    columns: dict[str, tuple[str, ...]],
+    handle: Handler,
+    report: ImportReport,
+) -> ImportReport:
+    """Pass 2: every row through the services in one transaction, within the time bound."""
+    seconds = float(settings.YUNYING_IMPORT_WRITE_SECONDS)
+    deadline = time.monotonic() + seconds
     try:
         with transaction.atomic():
-            for number, cells in rows:
-                values = {key: (cells[i] if i < len(cells) else None) for key, i in positions.items()}
-                blank = [columns[k][0] for k in required if not cell_text(values.get(k))]
-                if blank:
-                    report.errors.extend(RowError(number, col, _("不能为空")) for col in blank)
-                    continue
-                try:
-                    with transaction.atomic():
-                        handle(actor, values)
-                except DomainError as exc:
-                    key = FIELD_COLUMNS.get(exc.field or "", exc.field or "")
-                    column = columns[key][0] if key in columns else ""
-                    report.errors.append(RowError(number, column, str(exc)))
-                except _CellErrors as exc:
-                    report.errors.extend(
-                        RowError(number, columns[key][0], message) for key, message in exc.errors
-                    )
-                else:
+            for number, values in checked:
+                if time.monotonic() > deadline:
+                    report.errors = [RowError(number, "", _too_slow(seconds, number))]
+                    raise _Rollback
+                if _row_errors(report, number, columns, partial(_savepoint, handle, actor, values)):
                     report.written += 1
             if report.errors:
                 raise _Rollback
-            if report.written == 0:
-                raise DomainError(_("文件中没有数据行。"))
     except _Rollback:
         report.written = 0
     return report
+
+
+def _too_slow(seconds: float, number: int) -> str:
+    return _(
+        "导入超过 %(s)s 秒仍未写完（写到第 %(row)s 行），已全部撤销、未导入任何数据。请把文件拆分成几个较小的文件分别导入。"
+    ) % {"s": f"{seconds:g}", "row": number}
+
+
+def _savepoint(handle: Handler, actor: Any, values: dict[str, Any]) -> None:
+    with transaction.atomic():
+        handle(actor, values, write=True)
+
+
+def _row_errors(
+    report: ImportReport, number: int, columns: dict[str, tuple[str, ...]], run: Callable[[], None]
+) -> bool:
+    """Run one row's check or write; its problems go to the report. True when it had none."""
+    try:
+        run()
+    except DomainError as exc:
+        key = FIELD_COLUMNS.get(exc.field or "", exc.field or "")
+        column = columns[key][0] if key in columns else ""
+        report.errors.append(RowError(number, column, str(exc)))
+    except _CellErrors as exc:
+        report.errors.extend(RowError(number, columns[key][0], message) for key, message in exc.errors)
+    else:
+        return True
+    return False
 
 
 # A service error's field → the import column it came from.
@@ -130,7 +186,7 @@ class _RowCells:
             raise _CellErrors(self.errors)
 
 
-def _store_row(actor: Any, values: dict[str, Any]) -> None:
+def _store_row(actor: Any, values: dict[str, Any], *, write: bool = True) -> None:
     cells = _RowCells(values)
     code = cell_text(values["code"])
     region_code = cell_text(values.get("region_code"))
@@ -158,6 +214,8 @@ def _store_row(actor: Any, values: dict[str, Any]) -> None:
             except DomainError as exc:
                 cells.fail("region_code", str(exc))
     cells.check()
+    if not write:
+        return
     existing = Store.objects.filter(code=code).first()
     if existing is None:
         services.store_create(actor=actor, code=code, region=region, **fields)
@@ -167,13 +225,30 @@ def _store_row(actor: Any, values: dict[str, Any]) -> None:
         services.store_move(actor=actor, store=existing, region=region)
 
 
-def _employee_row(actor: Any, values: dict[str, Any]) -> None:
+def _employee_row(actor: Any, values: dict[str, Any], *, write: bool = True) -> None:
     cells = _RowCells(values)
     employee_no = cell_text(values["employee_no"])
-    employee = Employee.objects.filter(employee_no=employee_no).first()
     hired_on = cells.date("hired_on")
     started_on = cells.date("started_on")
+    position_text = cell_text(values.get("position"))
+    unit_code = cell_text(values.get("unit_code"))
+    position = unit = None
+    if bool(position_text) != bool(unit_code):
+        cells.fail("position" if not position_text else "unit_code", _("岗位和单位编码需同时填写"))
+    elif position_text:
+        position = (
+            Position.objects.filter(code=position_text).first()
+            or Position.objects.filter(name=position_text).first()
+        )
+        if position is None:
+            cells.fail("position", _("岗位“%(p)s”不存在") % {"p": position_text})
+        unit = OrgUnit.objects.filter(code=unit_code).first()
+        if unit is None:
+            cells.fail("unit_code", _("单位“%(code)s”不存在") % {"code": unit_code})
     cells.check()
+    if not write:
+        return
+    employee = Employee.objects.filter(employee_no=employee_no).first()
     if employee is None:
         employee = services.employee_create(
             actor=actor,
@@ -182,24 +257,8 @@ def _employee_row(actor: Any, values: dict[str, Any]) -> None:
             phone=cell_text(values.get("phone")),
             hired_on=hired_on,
         )
-    position_text = cell_text(values.get("position"))
-    unit_code = cell_text(values.get("unit_code"))
-    if not position_text and not unit_code:
+    if position is None or unit is None:
         return
-    if not position_text or not unit_code:
-        cells.fail("position" if not position_text else "unit_code", _("岗位和单位编码需同时填写"))
-        cells.check()
-    position = (
-        Position.objects.filter(code=position_text).first()
-        or Position.objects.filter(name=position_text).first()
-    )
-    if position is None:
-        cells.fail("position", _("岗位“%(p)s”不存在") % {"p": position_text})
-    unit = OrgUnit.objects.filter(code=unit_code).first()
-    if unit is None:
-        cells.fail("unit_code", _("单位“%(code)s”不存在") % {"code": unit_code})
-    cells.check()
-    assert position is not None and unit is not None
     services.appointment_create(
         actor=actor, employee=employee, position=position, unit=unit, started_on=started_on
     )

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from yunying.core.errors import DomainError, NotFound, PermissionDenied
-from yunying.core.limits import json_loads_limited, megabytes
-from yunying.web.uploads import policy_for
+from yunying.core.limits import TooLarge, json_loads_limited, megabytes, upload_quota_check
+from yunying.web.uploads import QUOTA_ENVELOPE_BYTES, policy_for
 
 
 class DomainErrorMiddleware:
@@ -92,6 +92,10 @@ class RequestLimitMiddleware:
                     return self._refuse(request, 401, "Authentication required")
                 return redirect_to_login(request.get_full_path())
             limit = policy.max_bytes()
+            if policy.quota and length <= limit and request.content_type == "multipart/form-data":
+                refused = self._quota_refusal(request, user, length)
+                if refused is not None:
+                    return refused
         if length > limit:
             message = _("上传的内容过大（上限 %(n)s MB）。") % {"n": megabytes(limit)}
             if _is_api(request) and request.content_type == "application/json":
@@ -107,6 +111,16 @@ class RequestLimitMiddleware:
                 request.parsed_json = json_loads_limited(request.body)  # type: ignore[attr-defined]
             except DomainError as exc:
                 return JsonResponse({"detail": str(exc), "code": exc.code}, status=422)
+        return None
+
+    def _quota_refusal(self, request: HttpRequest, user: Any, length: int) -> HttpResponse | None:
+        """The sender's quota cannot take this body's files (judged from Content-Length): refused unread."""
+        try:
+            upload_quota_check(user=user, incoming=length - QUOTA_ENVELOPE_BYTES)
+        except TooLarge as exc:
+            if _is_api(request):
+                return JsonResponse({"detail": str(exc), "code": exc.code}, status=422)  # like after parsing
+            return self._refuse(request, 413, str(exc))
         return None
 
     @staticmethod

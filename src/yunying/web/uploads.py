@@ -5,6 +5,12 @@ that lets someone use it, and the largest body it takes. `RequestLimitMiddleware
 before Django's CSRF check or a view reads `request.POST` / `request.FILES`, so a person without the
 permission, or a body over the limit, costs nothing but the headers. Every other request carries at most
 `YUNYING_MAX_BODY_BYTES`.
+
+Endpoints whose files count against a person's storage quota (`quota=True`) are also refused unread when
+the body's Content-Length, less `QUOTA_ENVELOPE_BYTES` for the multipart envelope and the form's other
+fields, cannot fit in what is left of the sender's quota: a person at their quota does not make Django
+spool a 100 MB body to temporary files only to be refused. The exact check (the files' real sizes) still
+runs after parsing.
 """
 
 from __future__ import annotations
@@ -20,6 +26,12 @@ from django.conf import settings
 class UploadPolicy:
     allowed: Callable[[Any], bool]
     max_bytes: Callable[[], int]
+    quota: bool = False  # the files sent count against the sender's YUNYING_UPLOAD_USER_QUOTA_BYTES
+
+
+# What a multipart body may carry besides files (boundaries, part headers, the form's other fields)
+# before its length is taken as files for the early quota check.
+QUOTA_ENVELOPE_BYTES = 256 * 1024
 
 
 def _signed_in(user: Any) -> bool:
@@ -55,10 +67,11 @@ _SALES_PUSH = UploadPolicy(  # JSON, read into memory: the import limit, not the
 )
 _TARGETS = UploadPolicy(_has_any("analytics.change_storetarget"), _setting("YUNYING_IMPORT_MAX_BYTES"))
 _DEPLOY = UploadPolicy(_may_deploy, _setting("YUNYING_DEPLOY_MAX_BYTES"))
-_FORM_POST = UploadPolicy(_signed_in, _setting("YUNYING_UPLOAD_MAX_REQUEST_BYTES"))
+_FORM_POST = UploadPolicy(_signed_in, _setting("YUNYING_UPLOAD_MAX_REQUEST_BYTES"), quota=True)
 _ONE_FILE = UploadPolicy(
     _signed_in,
     lambda: int(settings.YUNYING_UPLOAD_MAX_FILE_BYTES) + 64 * 1024,  # the multipart envelope
+    quota=True,
 )
 
 POLICIES: dict[str, UploadPolicy] = {

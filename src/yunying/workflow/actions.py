@@ -356,7 +356,7 @@ def task_return(*, actor: Any, task_id: int, to: str, comment: str = "") -> Work
                 element_id="__requester__",
                 name=_("退回修改"),
                 assignee=instance.requester,
-                due_at=runtime.due_from({}, timezone.now()),
+                **sla.resubmit_deadlines(instance).fields(),
             )
         runtime.event(
             instance,

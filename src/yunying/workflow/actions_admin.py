@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from yunying.core import clock
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from yunying.workflow import runtime
-from yunying.workflow.actions_instance import _people_of, locked_instance
+from yunying.workflow.actions_instance import locked_instance
 from yunying.workflow.engine import EngineError
 from yunying.workflow.errors import ProcessError
 from yunying.workflow.models import (
@@ -23,7 +23,6 @@ from yunying.workflow.models import (
     ProcessInstance,
     WorkTask,
 )
-from yunying.workflow.notify import notify
 
 
 def instance_cancel(*, actor: Any, instance_id: int, comment: str = "") -> ProcessInstance:
@@ -91,30 +90,6 @@ def delegation_end(*, actor: Any, delegation_id: int) -> Delegation:
         found.ends_on = today
     found.save(update_fields=["is_active", "ends_on"])
     return found
-
-
-def tasks_warn_overdue() -> int:
-    """Notify the holders of overdue open tasks, once per task."""
-    count = 0
-    now = timezone.now()
-    for task in WorkTask.objects.filter(
-        status__in=OPEN_STATUSES, due_at__lt=now, overdue_notified_at__isnull=True
-    ).select_related("instance", "assignee", "candidate_group")[:500]:
-        with transaction.atomic():
-            updated = WorkTask.objects.filter(pk=task.pk, overdue_notified_at__isnull=True).update(
-                overdue_notified_at=now
-            )
-            if updated:
-                notify(
-                    _people_of(task),
-                    kind="overdue",
-                    instance=task.instance,
-                    task=task,
-                    message=_("已超时：%(title)s —— %(step)s")
-                    % {"title": task.instance.title, "step": task.name},
-                )
-                count += 1
-    return count
 
 
 def instances_advance_timers() -> int:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from yunying.core import clock
 from yunying.org.models import OrgUnit
@@ -85,6 +86,26 @@ class Simulation:
     error: str = ""
 
 
+def _scoped_description(res: Any, rule: str, *, viewer: Any) -> str:
+    """Who would act, as the simulator may show it: a person named by a `chosen:` field (a login the
+    simulator's user typed) is named only when the viewer may see them; otherwise "选择的人员"."""
+    from yunying.org.scope import employees_visible_to
+    from yunying.workflow import assignment
+
+    if not rule.startswith("chosen:") or not res.users:
+        return assignment.describe(res)
+    visible = set(
+        employees_visible_to(viewer)
+        .filter(user_id__in=[u.pk for u in res.users])
+        .values_list("user_id", flat=True)
+    )
+    names = [
+        f"{u.display_name}（{u.username}）" if u.pk in visible or u.pk == viewer.pk else _("选择的人员")
+        for u in res.users
+    ]
+    return "、".join(dict.fromkeys(names))
+
+
 def simulate(*, version: Any, requester: Any, unit: OrgUnit | None, data: dict[str, Any]) -> Simulation:
     """Run ``version`` in memory with ``data``, approving every step, and list who would act.
 
@@ -107,9 +128,8 @@ def simulate(*, version: Any, requester: Any, unit: OrgUnit | None, data: dict[s
                 rule = task.prop("assignee") or ""
                 ctx = assignment.Context(requester=requester, unit=unit, data=task.data)
                 res = assignment.resolve(rule, ctx) if rule else assignment.Resolution()
-                step = SimulatedStep(
-                    task.element_id, task.name or task.element_id, rule, assignment.describe(res)
-                )
+                shown = _scoped_description(res, rule, viewer=requester)
+                step = SimulatedStep(task.element_id, task.name or task.element_id, rule, shown)
                 step.note = res.note
                 ids = [u.pk for u in res.users]
                 if res.empty:

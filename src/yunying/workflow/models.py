@@ -239,6 +239,8 @@ ACTION_LABELS = {
     "sla_remind": _("到期提醒"),
     "overdue": _("已超时"),
     "escalate": _("超时升级"),
+    "sla_failed": _("时限处理失败"),
+    "sla_clock_time": _("时限按自然时间计算"),
 }
 
 
@@ -297,6 +299,11 @@ class WorkTask(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalate_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # A reminder / overdue notice / escalation that failed (not a database error): tried again with a
+    # growing delay, then given up after YUNYING_SLA_MAX_ATTEMPTS with the error kept and shown.
+    sla_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    sla_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_error = models.TextField(_("时限处理错误"), blank=True, editable=False)
     work_seconds = models.FloatField(_("处理用时（工作时间，秒）"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("到达时间"), default=timezone.now)
     completed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)

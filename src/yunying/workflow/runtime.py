@@ -6,7 +6,6 @@ Every function here runs inside the caller's transaction, with the instance row 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -262,19 +261,6 @@ def batched_events(instance: ProcessInstance) -> Iterator[None]:
             InstanceEvent.objects.bulk_create(pending)
     finally:
         delattr(instance, _PENDING_EVENTS)
-
-
-_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
-
-
-def due_from(props: dict[str, str], now: dt.datetime) -> dt.datetime | None:
-    raw = props.get("yunying:due") or props.get("due") or props.get("camunda:dueDate") or ""
-    m = _DURATION.match(raw.strip()) if raw else None
-    if m and any(m.groups()):
-        days, hours, minutes = (int(g or 0) for g in m.groups())
-        return now + dt.timedelta(days=days, hours=hours, minutes=minutes)
-    hours_default = setting_get("workflow.default_due_hours")
-    return now + dt.timedelta(hours=int(hours_default)) if hours_default else None
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yunying.core import clock
 from yunying.core.calendar import CalendarUnknown, UnitCalendar, unit_calendar
@@ -145,14 +148,7 @@ class _Time:
         days, rest = amount
         if self.calendar is None:
             return dt.timedelta(days=days) + rest
-        day = sum(
-            (
-                dt.datetime.combine(dt.date(2000, 1, 3), b) - dt.datetime.combine(dt.date(2000, 1, 3), a)
-                for a, b in self.calendar.hours.spans()
-            ),
-            dt.timedelta(0),
-        )
-        return day * days + rest
+        return self.calendar.hours.length() * days + rest
 
     def add(self, moment: dt.datetime, span: dt.timedelta) -> dt.datetime:
         return moment + span if self.calendar is None else self.calendar.add(moment, span)
@@ -225,8 +221,45 @@ def deadlines_for(
     try:
         return _deadlines(instance, element_id, sla, basis, start)
     except CalendarUnknown as exc:
+        # A year whose holidays nobody maintains: the limit is counted in clock time, said so in the
+        # request's history and marked on the step (basis "fallback"), which the monitor lists.
         log.warning("step %s of instance %s: %s; due time in clock time", element_id, instance.pk, exc)
-        return _deadlines(instance, element_id, sla, "elapsed", start)
+        if instance.pk is not None:
+            InstanceEvent.objects.create(
+                instance=instance,
+                step=element_id,
+                action=CLOCK_FALLBACK,
+                at=clock.now(),
+                comment=fallback_message(exc.year),
+                data={"year": exc.year, "element_id": element_id},
+            )
+        found = _deadlines(instance, element_id, sla, "elapsed", start)
+        return Deadlines(found.due_at, found.remind_at, found.escalate_at, basis=FALLBACK)
+
+
+FALLBACK = "fallback"  # a working-time limit counted in clock time: the year's holidays are unknown
+CLOCK_FALLBACK = "sla_clock_time"
+
+
+def fallback_message(year: int) -> str:
+    return _(
+        "%(year)s 年的节假日安排尚未收录，此步骤的时限改按自然时间计算。请在营业日历中维护该年的节假日和调休。"
+    ) % {"year": year}
+
+
+def fallback_tasks(tasks: Any) -> Any:
+    """Open steps whose working-time limit fell back to clock time (for the monitor's warning)."""
+    return tasks.filter(status__in=OPEN_STATUSES, due_basis=FALLBACK)
+
+
+RESUBMIT_PROPS = {"yunying:due-basis": "unit", "yunying:escalate": "none"}
+
+
+def resubmit_deadlines(instance: ProcessInstance, start: dt.datetime | None = None) -> Deadlines:
+    """The due time of a request returned to its requester (退回修改): the company's default due time in
+    the working hours of the request's unit (its store's opening hours; the company's office hours when
+    it has none), with the usual reminder; no escalation (the requester is the one who owes the work)."""
+    return deadlines_for(instance, "__requester__", dict(RESUBMIT_PROPS), start=start)
 
 
 def _deadlines(
@@ -253,7 +286,9 @@ REMIND, OVERDUE, ESCALATE = "sla_remind", "overdue", "escalate"
 
 
 def _due_items(now: dt.datetime, limit: int) -> list[tuple[dt.datetime, int, str, int]]:
-    open_tasks = WorkTask.objects.filter(status__in=OPEN_STATUSES)
+    open_tasks = WorkTask.objects.filter(status__in=OPEN_STATUSES).filter(
+        Q(sla_retry_at__isnull=True) | Q(sla_retry_at__lte=now)  # one that failed waits for its retry
+    )
     items: list[tuple[dt.datetime, int, str, int]] = []
     for order, kind, moment_field, done_field in (
         (0, REMIND, "remind_at", "reminded_at"),
@@ -302,7 +337,58 @@ def _fire(kind: str, task_id: int, moment: dt.datetime, now: dt.datetime) -> boo
             return False
         task = WorkTask.objects.select_related("assignee", "candidate_group").get(pk=task_id)
         HANDLERS[kind](instance, task, moment, now)
+        if task.sla_attempts or task.sla_retry_at:
+            _cleared(task_id)
         return True
+
+
+RETRY_BASE = dt.timedelta(minutes=1)
+RETRY_MAX = dt.timedelta(hours=1)
+
+
+def item_failed(kind: str, task_id: int, now: dt.datetime, error: BaseException) -> bool:
+    """A due item failed with an error trying again may not mend (not a database error): it waits
+    1, 2, 4 … minutes (at most an hour) before the next try, and after ``YUNYING_SLA_MAX_ATTEMPTS`` it is
+    given up — marked done with the error kept on the step and written in the request's history, where
+    the monitor and the request page show it. True when it was given up."""
+    message = f"{type(error).__name__}: {error}"[:500]
+    with transaction.atomic():
+        task = WorkTask.objects.select_for_update().filter(pk=task_id).first()
+        if task is None:
+            return False
+        attempts = task.sla_attempts + 1
+        given_up = attempts >= int(settings.YUNYING_SLA_MAX_ATTEMPTS)
+        fields: dict[str, Any] = {"sla_attempts": attempts, "sla_error": message}
+        if given_up:
+            fields.update({_DONE_FIELD[kind]: now, "sla_retry_at": None, "sla_attempts": 0})
+        else:
+            fields["sla_retry_at"] = now + min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
+        WorkTask.objects.filter(pk=task_id).update(**fields)
+        if given_up:
+            InstanceEvent.objects.create(
+                instance_id=task.instance_id,
+                task=task,
+                step=task.name,
+                action="sla_failed",
+                at=now,
+                comment=_("%(what)s 多次失败，已停止重试：%(error)s")
+                % {"what": _KIND_LABELS.get(kind, kind), "error": message},
+                data={"kind": kind, "attempts": attempts, "error": message},
+            )
+    return given_up
+
+
+def _cleared(task_id: int) -> None:
+    WorkTask.objects.filter(pk=task_id).exclude(sla_attempts=0, sla_retry_at=None).update(
+        sla_attempts=0, sla_retry_at=None
+    )
+
+
+_KIND_LABELS = {
+    "sla_remind": gettext_lazy("到期提醒"),
+    "overdue": gettext_lazy("超时通知"),
+    "escalate": gettext_lazy("超时升级"),
+}
 
 
 def _history(
@@ -343,10 +429,23 @@ def _escalate(instance: ProcessInstance, task: WorkTask, moment: dt.datetime, no
     superiors = sla_notify.superiors_of(task)
     data: dict[str, Any] = {"due_moment": moment.isoformat(), "how": how}
     if how == "reassign" and superiors and task.kind == TaskKind.ENGINE:
+        if task.assignee_id is None and len(superiors) > 1:
+            _to_superiors_queue(instance, task, superiors, now, data)  # an unclaimed shared queue
+            return
         target = superiors[0]
         task.assignee = target
         task.on_behalf_of = None
-        task.save(update_fields=["assignee", "on_behalf_of"])
+        # A shared queue's task (claimed or not) leaves the queue: it is the superior's now.
+        task.candidate_position, task.candidate_unit, task.candidate_group = None, None, None
+        task.save(
+            update_fields=[
+                "assignee",
+                "on_behalf_of",
+                "candidate_position",
+                "candidate_unit",
+                "candidate_group",
+            ]
+        )
         task.candidate_users.clear()
         data["to"] = target.username
         _history(
@@ -363,6 +462,22 @@ def _escalate(instance: ProcessInstance, task: WorkTask, moment: dt.datetime, no
     data["to"] = [u.username for u in superiors]
     _history(instance, task, ESCALATE, now, data=data)
     sla_notify.escalated(instance, task, superiors)
+
+
+def _to_superiors_queue(
+    instance: ProcessInstance, task: WorkTask, superiors: list[Any], now: dt.datetime, data: dict[str, Any]
+) -> None:
+    """An unclaimed shared-queue task whose members have several superiors: it leaves the queue and any
+    one of those superiors may take it (they are its candidates), each told so."""
+    from yunying.workflow import sla_notify
+
+    task.candidate_position, task.candidate_unit, task.candidate_group = None, None, None
+    task.save(update_fields=["candidate_position", "candidate_unit", "candidate_group"])
+    task.candidate_users.set(superiors)
+    data["to"] = [u.username for u in superiors]
+    _history(instance, task, ESCALATE, now, data=data, to_state=",".join(data["to"])[:30])
+    for person in superiors:
+        sla_notify.reassigned(instance, task, person)
 
 
 def _iso(moment: dt.datetime | None) -> str:

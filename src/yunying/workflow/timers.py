@@ -38,11 +38,17 @@ def schedule_next(instance: ProcessInstance, eng: EngineInstance) -> None:
     if due is None or instance.pk is None:
         return
     pk, eta = instance.pk, due - clock.offset()  # the worker's queue runs on the system clock
+    key = f"yunying.fire_timers:{pk}:{int(eta.timestamp())}"
 
     def enqueue() -> None:
+        from huey.contrib.djhuey import HUEY
+
         from yunying.workflow.tasks import fire_timers
 
-        fire_timers.schedule(args=(pk,), eta=eta)
+        # One task per instance and moment: saving the instance again (another action before the timer
+        # is due) does not queue a second one. The task removes the key when it runs.
+        if HUEY.put_if_empty(key, "1"):
+            fire_timers.schedule(args=(pk,), kwargs={"key": key}, eta=eta)
 
     transaction.on_commit(enqueue)
 
@@ -180,10 +186,11 @@ def due_work_tick(now: dt.datetime | None = None, *, limit: int = 5000) -> int:
         except DatabaseError:
             log.exception("due work %s #%s failed; the next tick tries again", kind, pk)
             break
-        except Exception as exc:  # a fault of this instance's timers that trying again will not mend
+        except Exception as exc:  # a fault that trying again at once will not mend
             log.exception("due work %s #%s failed", kind, pk)
             if kind != TIMER:
-                break
+                sla.item_failed(kind, pk, now, exc)  # retried later with backoff, then given up visibly
+                continue
             _stop(pk, _("定时器无法继续：%(error)s") % {"error": exc})
     return fired
 

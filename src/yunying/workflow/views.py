@@ -25,7 +25,7 @@ from yunying.workflow.actions import may_act, may_claim, return_targets
 from yunying.workflow.actions_instance import can_withdraw, is_requester_turn
 from yunying.workflow.deploy import can_deploy
 from yunying.workflow.forms_bridge import StepForm, render_plain
-from yunying.workflow.models import AuthorityRule, Delegation, SignerMode, TaskKind
+from yunying.workflow.models import AuthorityRule, Delegation, SignerMode, TaskKind, WorkTask
 from yunying.workflow.start import start_form
 
 
@@ -329,8 +329,14 @@ def monitor(request: HttpRequest) -> HttpResponse:
     from yunying.workflow import monitor_heat
 
     heat = monitor_heat.heat_for(user=request.user, key=request.GET.get("process") or None)
+    from yunying.workflow import sla
+
+    fallback = sla.fallback_tasks(
+        WorkTask.objects.filter(instance__in=selectors.instances_visible_to(request.user))
+    ).select_related("instance")[:50]
     context = {
         "heat": heat,
+        "clock_fallback": list(fallback),
         "late_working": monitor_heat.late_in_working_time(report.late),
         "report": report,
         "definitions": selectors.definition_list(user=request.user),

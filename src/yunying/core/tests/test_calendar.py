@@ -90,7 +90,9 @@ def test_overrides_win_and_store_open_every_day():
 
 def test_hours_must_make_sense():
     with pytest.raises(DomainError):
-        Hours(dt.time(18), dt.time(9))
+        Hours(dt.time(9), dt.time(9))
+    with pytest.raises(DomainError):  # a break outside hours that run past midnight
+        Hours(dt.time(18), dt.time(2), dt.time(3), dt.time(4))
     with pytest.raises(DomainError):
         Hours(dt.time(9), dt.time(18), dt.time(12))
     with pytest.raises(DomainError):
@@ -163,8 +165,22 @@ MOMENTS = st.datetimes(
     min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2026, 10, 31), timezones=st.just(dt.UTC)
 )
 DURATIONS = st.integers(min_value=0, max_value=200 * 60).map(lambda m: dt.timedelta(minutes=m))
+LATE_STORE = Hours(dt.time(10), dt.time(2), dt.time(15), dt.time(16), every_day=True)  # 10:00–02:00
+WEEKLY_STORE = UnitCalendar(
+    zone=SH,
+    hours=Hours(dt.time(10), dt.time(22), every_day=True),
+    weekly={
+        0: None,  # closed on Mondays
+        4: Hours(dt.time(10), dt.time(2), every_day=True),  # Friday until 2 a.m.
+        5: Hours(dt.time(1), dt.time(23), every_day=True),  # Saturday opens before Friday's night ends
+    },
+)
 CALENDARS = st.sampled_from(
     [
+        UnitCalendar(zone=SH, hours=LATE_STORE),
+        UnitCalendar(zone=NY, hours=LATE_STORE),
+        WEEKLY_STORE,
+        office(weekly={5: Hours(dt.time(9), dt.time(12))}),  # a half day on (make-up) Saturdays
         office(),
         office(NY),
         UnitCalendar(zone=SH, hours=Hours(dt.time(10), dt.time(22), every_day=True)),
@@ -200,3 +216,43 @@ def test_between_is_additive_and_monotonic(cal: UnitCalendar, a: dt.datetime, b:
 @given(cal=CALENDARS, start=MOMENTS, d1=DURATIONS, d2=DURATIONS)
 def test_add_composes(cal: UnitCalendar, start: dt.datetime, d1: dt.timedelta, d2: dt.timedelta):
     assert cal.add(cal.add(start, d1), d2) == cal.add(start, d1 + d2)
+
+
+# -- hours by weekday and past midnight ----------------------------------------------------------
+
+
+def test_a_store_open_until_two_counts_the_night_for_the_day_it_opened():
+    cal = UnitCalendar(zone=SH, hours=LATE_STORE)
+    assert LATE_STORE.overnight and LATE_STORE.length() == 15 * H  # 10–15, 16–02
+    assert cal.add(at(2026, 3, 9, 23), 2 * H) == at(2026, 3, 10, 1)  # across midnight
+    assert cal.add(at(2026, 3, 10, 1, 30), H) == at(2026, 3, 10, 10, 30)  # closes at 2, opens at 10
+    assert cal.between(at(2026, 3, 9, 22), at(2026, 3, 10, 11)) == 5 * H
+    assert cal.is_working_moment(at(2026, 3, 10, 1, 59))
+    assert not cal.is_working_moment(at(2026, 3, 10, 2))
+    assert cal.day(dt.date(2026, 3, 9)).spans == ((dt.time(10), dt.time(15)), (dt.time(16), dt.time(2)))
+
+
+def test_hours_by_weekday_and_a_closed_weekday():
+    cal = WEEKLY_STORE
+    monday = cal.day(dt.date(2026, 3, 9))
+    assert monday.working is False and monday.reason == "closed_weekday"
+    assert cal.add(at(2026, 3, 8, 21), 2 * H) == at(2026, 3, 10, 11)  # Sunday 21–22, then Tuesday
+    assert cal.add(at(2026, 3, 13, 23), 2 * H) == at(2026, 3, 14, 1)  # Friday night until 2
+    # Saturday opens at 1 while Friday's night runs to 2: the hour is counted once
+    assert cal.between(at(2026, 3, 14, 0), at(2026, 3, 14, 3)) == 3 * H
+    # an override opens a closed Monday with the usual hours
+    opened = UnitCalendar(
+        zone=SH, hours=cal.hours, weekly=cal.weekly, overrides={dt.date(2026, 3, 9): (True, "节日加开")}
+    )
+    assert opened.between(at(2026, 3, 9, 0), at(2026, 3, 10, 0)) == 12 * H
+
+
+def test_weekly_hours_are_read_from_data_and_bad_data_is_refused():
+    from yunying.core.calendar import weekly_from_json
+
+    base = Hours(dt.time(10), dt.time(22), every_day=True)
+    weekly = weekly_from_json({"4": {"opens": "10:00", "closes": "02:00"}, "0": None}, base)
+    assert weekly[0] is None and weekly[4] is not None and weekly[4].overnight and weekly[4].every_day
+    for bad in ({"7": None}, {"1": {"opens": "25:00", "closes": "02:00"}}, {"1": {"opens": "10:00"}}, [1]):
+        with pytest.raises(DomainError):
+            weekly_from_json(bad, base)

@@ -144,3 +144,22 @@ def test_saving_a_form_through_the_api_refuses_bombs_and_bad_patterns(chain: Any
     assert errors[("total", "expression")].startswith("表达式有误：表达式超出计算限制")
     assert "编码" in errors[("code", "regex")] and "环视" in errors[("code", "regex")]
     assert FormVersion.objects.count() == before
+
+
+def test_a_display_condition_over_the_limits_is_an_error_naming_the_field_not_a_hidden_field() -> None:
+    """A `visible_if` bomb fed by the input does not hide its field silently: the form says so."""
+    from yunying.forms.visibility import visible_keys
+
+    version = version_with(
+        field("n", "number", label_zh="数量"),
+        field("note", "text", label_zh="备注", visible_if="len(str([[[n]*n]*n]*n)) > 0 if n else False"),
+    )
+    assert validate(version, {"n": "3", "note": "好"})["note"] == "好"
+    assert validate(version, {"n": "", "note": "x"})["note"] == ""  # hidden by an ordinary false
+    found = messages(version, {"n": "10000", "note": "x"})
+    assert found == [("note", found[0][1])]
+    assert "备注" in found[0][1] and "显示条件超出计算限制" in found[0][1]
+    # the page shows the field (with the error), it does not hide it
+    from yunying.forms.schema import schema_of
+
+    assert "note" in visible_keys(schema_of(version), {"n": "10000"})

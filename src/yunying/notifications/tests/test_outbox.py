@@ -288,3 +288,118 @@ def test_sent_deliveries_are_pruned_after_the_retention(admin: Any, held_queue: 
     assert outbox.deliveries_prune(clock=clock) == 0
     clock.advance(31 * 86400)
     assert outbox.deliveries_prune(clock=clock) == 1 and not Delivery.objects.exists()
+
+
+def test_email_goes_through_an_anymail_provider_when_configured(
+    chain: Any, held_queue: Any, settings: Any
+) -> None:
+    """SMTP is the default; with YUNYING_EMAIL_PROVIDER the same outbox sends through django-anymail
+    (its test backend stands in for a provider's API here)."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    user = chain.users["area_a"]
+    user.email = "area@example.com"
+    user.save()
+    services.preference_save(
+        user=user, channels={"overdue": ["in_app", "email"]}, quiet_start=None, quiet_end=None
+    )
+    services.notify([user], kind="overdue", message="冷库维修已超时")
+    report = outbox.deliveries_send_due(clock=ManualClock(company_clock.now()))
+    assert report.sent == 1
+    [sent] = mail.outbox
+    assert sent.to == ["area@example.com"] and "冷库维修已超时" in sent.body
+    assert sent.extra_headers["Message-ID"].startswith("<delivery-")
+    assert hasattr(sent, "anymail_test_params")  # sent by the provider backend, not SMTP
+    assert Delivery.objects.get().state == DeliveryState.SENT
+
+
+def test_a_timed_digest_window_merges_one_kind_for_one_person(
+    chain: Any, held_queue: Any, monkeypatch: Any
+) -> None:
+    """With a 10-minute window for 'assigned', three tasks arriving minutes apart reach a person as one
+    e-mail when the window closes; another kind and another person are not merged with them."""
+    from yunying.notifications.models import EventKind
+
+    EventKind.objects.filter(code="assigned").update(digest_minutes=10)
+    services.cache_clear()
+    user, other = chain.users["area_a"], chain.users["area_b"]
+    for person, address in ((user, "area@example.com"), (other, "b@example.com")):
+        person.email = address
+        person.save()
+        services.preference_save(
+            user=person,
+            channels={"assigned": ["in_app", "email"], "returned": ["in_app", "email"]},
+            quiet_start=None,
+            quiet_end=None,
+        )
+    zone = company_clock.company_zone()
+    start = dt.datetime(2026, 12, 1, 10, 0, tzinfo=zone)
+    for minute, who, kind, text in (
+        (0, user, "assigned", "待办一"),
+        (3, user, "assigned", "待办二"),
+        (4, user, "returned", "被退回"),  # another kind: no window, at once
+        (6, other, "assigned", "别人的待办"),
+        (9, user, "assigned", "待办三"),
+    ):
+        moment = start + dt.timedelta(minutes=minute)
+        monkeypatch.setattr(company_clock, "now", lambda m=moment: m.astimezone(dt.UTC))
+        services.notify([who], kind=kind, message=text)
+    clock = ManualClock(start + dt.timedelta(minutes=9))
+    outbox.deliveries_send_due(clock=clock)
+    assert [m.subject for m in mail.outbox] == ["被退回"]
+    clock.moment = start + dt.timedelta(minutes=10)
+    outbox.deliveries_send_due(clock=clock)
+    digest = mail.outbox[1]
+    assert digest.to == ["area@example.com"] and "（3 条）" in digest.subject
+    assert all(t in digest.body for t in ("待办一", "待办二", "待办三"))
+    assert len(mail.outbox) == 2  # the other person's window is still open
+    clock.moment = start + dt.timedelta(minutes=16)
+    outbox.deliveries_send_due(clock=clock)
+    assert mail.outbox[2].to == ["b@example.com"] and mail.outbox[2].body.startswith("别人的待办")
+    # after a window closes the next event opens a new one
+    assert not Delivery.objects.filter(state=DeliveryState.PENDING).exists()
+
+
+def test_robot_quiet_hours_hold_messages_until_they_end(
+    admin: Any, chain: Any, held_queue: Any, monkeypatch: Any
+) -> None:
+    """A store group's robot with quiet hours 22:00–08:00: a non-urgent message at 23:00 is delivered at
+    08:00 (never dropped); an urgent one goes at once."""
+    from yunying.notifications.models import EventKind
+
+    zone = company_clock.company_zone()
+    night = dt.datetime(2026, 12, 1, 23, 0, tzinfo=zone)
+    monkeypatch.setattr(company_clock, "now", lambda: night.astimezone(dt.UTC))
+    EventKind.objects.filter(code="overdue").update(urgent=False)
+    services.cache_clear()
+    with receiver() as hook:
+        robot = services.robot_save(
+            actor=admin,
+            name="陆家嘴店群",
+            platform="feishu",
+            url=hook.url,
+            unit=chain.stores_a[0],
+            kinds=["overdue", "escalated"],
+            quiet_hours=(dt.time(22, 0), dt.time(8, 0)),
+        )
+        services.notify([], kind="overdue", message="冷库维修已超时", unit=chain.stores_a[0])
+        services.notify([], kind="escalated", message="已升级", unit=chain.stores_a[0], urgent=True)
+        rows = {d.body: d for d in Delivery.objects.filter(robot=robot)}
+        assert rows["冷库维修已超时"].due_at == dt.datetime(2026, 12, 2, 8, 0, tzinfo=zone)
+        assert rows["已升级"].due_at == night
+        clock = ManualClock(night.astimezone(dt.UTC))
+        outbox.deliveries_send_due(clock=clock)
+        assert len(hook.requests) == 1 and "已升级" in str(hook.requests[0].body)
+        clock.moment = dt.datetime(2026, 12, 2, 8, 0, tzinfo=zone)
+        outbox.deliveries_send_due(clock=clock)
+        assert len(hook.requests) == 2 and "冷库维修已超时" in str(hook.requests[1].body)
+    # an administrator who edits the robot elsewhere keeps its quiet hours
+    services.robot_save(
+        actor=admin,
+        robot=robot,
+        name="陆家嘴店群",
+        platform="feishu",
+        unit=chain.stores_a[0],
+        kinds=["overdue"],
+    )
+    robot.refresh_from_db()
+    assert robot.quiet_start == dt.time(22, 0) and robot.quiet_end == dt.time(8, 0)

@@ -81,3 +81,42 @@ def test_import_respects_scope_and_rules(chain):
     )  # moving B1 out: region B keeps 4, allowed for mgmt
     report = import_file(actor=chain.users["area_a"], kind="stores", filename="s.csv", content=content)
     assert not report.ok  # an area manager of region A cannot touch region B's store
+
+
+def test_a_bad_file_is_checked_outside_any_transaction_and_never_writes(chain):
+    """Pass 1 reads only: a file whose last row is bad opens no write transaction at all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = "".join(f"N{i},店{i},浦东,RA,,,\n" for i in range(1, 60))
+    content = _csv(STORE_HEADER + rows + "N99,坏店,浦东,RX,,,\n")
+    with CaptureQueriesContext(connection) as captured:
+        report = import_file(actor=chain.users["mgmt"], kind="stores", filename="s.csv", content=content)
+    assert not report.ok and [(e.row, e.column) for e in report.errors] == [(61, "区域编码")]
+    verbs = {q["sql"].lstrip().split(" ", 1)[0].upper() for q in captured.captured_queries}
+    assert verbs == {"SELECT"}, verbs
+    assert not Store.objects.filter(code__startswith="N").exists()
+
+
+def test_the_write_is_bounded_in_time_and_rolled_back_whole(chain, settings, monkeypatch):
+    """Past YUNYING_IMPORT_WRITE_SECONDS the write transaction is rolled back: nothing imported, a clear
+    message; the clock is faked so the test does not wait."""
+    from yunying.org import imports
+
+    settings.YUNYING_IMPORT_WRITE_SECONDS = 5
+    ticks = iter(range(0, 1000, 2))  # every row "takes" 2 s
+    monkeypatch.setattr(imports.time, "monotonic", lambda: float(next(ticks)))
+    rows = "".join(f"N{i},店{i},浦东,RA,,,\n" for i in range(1, 6))
+    report = import_file(
+        actor=chain.users["mgmt"], kind="stores", filename="s.csv", content=_csv(STORE_HEADER + rows)
+    )
+    assert not report.ok and report.written == 0
+    [error] = report.errors
+    assert "超过 5 秒" in error.message and "拆分" in error.message
+    assert not Store.objects.filter(code__startswith="N").exists()
+    # within the bound the same file imports whole
+    settings.YUNYING_IMPORT_WRITE_SECONDS = 60
+    report = import_file(
+        actor=chain.users["mgmt"], kind="stores", filename="s.csv", content=_csv(STORE_HEADER + rows)
+    )
+    assert report.ok and report.written == 5

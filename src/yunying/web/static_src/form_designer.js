@@ -69,6 +69,8 @@ function register(Alpine) {
       if (this.fields.length) this.selected = { field: 0, column: null };
       this.savedJson = JSON.stringify(this.payload());
       this.$watch("fields", () => this.schedulePreview(), { deep: true });
+      // The CSP build has no x-html: the preview (server-rendered HTML) is set here.
+      this.$watch("previewHtml", (html) => { if (this.$refs.preview) this.$refs.preview.innerHTML = html; });
       window.addEventListener("beforeunload", (e) => { if (this.dirty) e.preventDefault(); });
     },
 
@@ -92,6 +94,18 @@ function register(Alpine) {
     typeLabel(type) { return (TYPES[type] || {}).label || type; },
     select(field, column = null) { this.selected = { field, column }; },
     isSelected(field, column = null) { return this.selected && this.selected.field === field && this.selected.column === column; },
+    choiceErrors() {
+      return this.errors.filter((e) => e.field === this.selPath && e.property.startsWith("choices"));
+    },
+    columnTypes() { return this.state.types.filter((t) => t.type !== "table"); },
+    addColumnFrom(index, event) {
+      this.addColumn(index, event.target.value);
+      event.target.value = "";
+    },
+    inputType() {
+      const type = this.sel && this.sel.type;
+      return type === "date" ? "date" : type === "datetime" ? "datetime-local" : "text";
+    },
     propErrors(prop) { return this.errors.filter((e) => e.field === this.selPath && e.property === prop).map((e) => e.message); },
     fieldHasError(index) {
       const key = this.fields[index].key;

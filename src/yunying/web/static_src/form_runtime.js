@@ -69,6 +69,7 @@ function register(Alpine) {
     },
     fieldBox(key) { return root.querySelector(`[data-yy-field="${key}"]`); },
     tableBody(key) { return this.fieldBox(key).querySelector("tbody[data-yy-rows]"); },
+    removeItem(event) { event.target.closest("li").remove(); },
     addRow(key) {
       const box = this.fieldBox(key);
       const template = box.querySelector("template[data-yy-row-template]");

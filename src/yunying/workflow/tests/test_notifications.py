@@ -12,8 +12,8 @@ from django.utils import timezone
 from yunying.notifications import services as notifications
 from yunying.notifications.models import Delivery, Notification
 from yunying.workflow import services
-from yunying.workflow.actions_admin import tasks_warn_overdue
 from yunying.workflow.models import WorkTask
+from yunying.workflow.sla import sla_tick
 from yunying.workflow.tests.conftest import single_xml, task_for
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_overdue_step_reaches_the_region_robot_of_its_store(deploy: Any, chain: 
 
     HUEY.immediate = False  # keep the outbox row for the assertion (the worker would send it)
     try:
-        assert tasks_warn_overdue() == 1
+        assert sla_tick() == 1  # the due-work tick: the overdue notice, once
     finally:
         HUEY.flush()
         HUEY.immediate = True

@@ -23,6 +23,9 @@ def test_demo_has_hours_overrides_and_late_requests() -> None:
     s01, s05, office = (unit_calendar(OrgUnit.objects.get(code=c)) for c in ("S01", "S05", "D-MGMT"))
     assert (s01.hours.opens, s01.hours.closes, s01.hours.every_day) == (dt.time(10), dt.time(22), True)
     assert s05.hours.opens == dt.time(6, 30)
+    assert s05.day(dt.date(2026, 3, 9)).reason == "closed_weekday"  # a Monday
+    s03 = unit_calendar(OrgUnit.objects.get(code="S03"))
+    assert s03.weekly[4] is not None and s03.weekly[4].overnight  # Fridays until 2 a.m.
     assert office.hours.break_starts == dt.time(12) and not office.hours.every_day
     assert office.day(dt.date(2026, 12, 31)).working is False
     assert unit_calendar(OrgUnit.objects.get(code="S08")).day(dt.date(2026, 12, 8)).working is False

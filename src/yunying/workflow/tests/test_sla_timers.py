@@ -155,3 +155,65 @@ def test_a_delegated_task_reminds_the_delegate_and_escalates_to_the_delegators_s
         Notification.objects.filter(task=task, kind__in=SLA_KINDS).values_list("kind", "recipient__username")
     )
     assert sent == [("escalated", "area_a"), ("overdue", "staff_a1"), ("reminder", "staff_a1")]
+
+
+def test_a_request_returned_to_its_requester_is_due_in_working_time(deploy: Any, chain: Any) -> None:
+    """退回修改: the company's default (48 h) in working hours of the request's unit, not clock hours."""
+    from yunying.workflow.models import TaskKind, WorkTask
+
+    deploy("single.bpmn", key="back", xml=single_xml("user:area_a"))
+    with time_machine.travel(at(2026, 3, 9, 9), tick=False):  # Monday
+        instance = services.instance_start(actor=chain.users["store_a1"], key="back", data={})
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        services.task_return(
+            actor=chain.users["area_a"],
+            task_id=task_for(instance, "area_a").pk,
+            to="requester",
+            comment="补照片",
+        )
+    task = WorkTask.objects.get(instance=instance, kind=TaskKind.RESUBMIT)
+    # 48 working hours of 8 (9–18, lunch 12–13) from Monday 10:00: six working days on, Tuesday 17 March
+    assert task.due_at == at(2026, 3, 17, 10)
+    assert task.remind_at == at(2026, 3, 16, 17)  # 2 working hours before: Mon 17–18 and Tue 9–10
+    assert task.escalate_at is None and task.due_basis == "unit"
+
+
+def test_an_unknown_year_falls_back_to_clock_time_and_says_so(deploy: Any, chain: Any, client: Any) -> None:
+    """A working-time limit in a year whose holidays nobody maintains is counted in clock time: the
+    step is marked, the request's history says why, and the monitor lists it for the administrator."""
+    deploy("single.bpmn", key="far", xml=single_xml("user:store_a1", WORKING))
+    with time_machine.travel(at(2040, 3, 5, 10), tick=False):
+        instance = services.instance_start(actor=chain.users["area_a"], key="far", data={}, title="远期申请")
+    task = task_for(instance, "store_a1")
+    assert task.due_basis == "fallback"
+    assert task.due_at == at(2040, 3, 5, 18)  # 8 clock hours
+    [event] = InstanceEvent.objects.filter(instance=instance, action="sla_clock_time")
+    assert "2040 年的节假日安排尚未收录" in event.comment and "自然时间" in event.comment
+    client.force_login(chain.users["mgmt"])
+    page = client.get("/workflow/monitor/").content.decode()
+    assert 'data-testid="clock-fallback"' in page and "远期申请" in page
+
+
+def test_reassign_escalation_takes_a_task_out_of_a_shared_queue(deploy: Any, chain: Any) -> None:
+    """A claimable queue task (the store managers' queue) nobody took in time goes to the queue's superior."""
+    from yunying.workflow.models import WorkTask
+
+    xml = single_xml(
+        "queue:position:STORE-MGR@A1",
+        ' yunying:due="PT1H" yunying:escalate-after="PT1H" yunying:escalate="reassign"',
+    )
+    deploy("single.bpmn", key="queue-sla", xml=xml)
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        instance = services.instance_start(
+            actor=chain.users["area_a"], key="queue-sla", data={}, title="排班"
+        )
+    task = WorkTask.objects.get(instance=instance, status="open")
+    assert task.assignee is None and task.candidate_position is not None
+    with time_machine.travel(at(2026, 3, 9, 12, 30), tick=False):
+        assert due_work_tick() == 2  # overdue, then escalated
+    task.refresh_from_db()
+    assert task.assignee == chain.users["area_a"]  # the store manager's superior, the area manager
+    assert task.candidate_position is None and task.candidate_unit is None
+    [event] = InstanceEvent.objects.filter(instance=instance, action="escalate")
+    assert event.data["how"] == "reassign" and event.data["to"] == "area_a"
+    assert Notification.objects.filter(recipient=chain.users["area_a"], kind="escalated").exists()

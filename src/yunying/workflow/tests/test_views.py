@@ -155,3 +155,27 @@ def test_delegations_page_refuses_bad_input_and_changes_nothing(client: Any, cha
         response = c.post(url, data, follow=True)
         assert response.status_code == 200 and message in response.content.decode(), data
     assert not Delegation.objects.exists()
+
+
+def test_simulator_names_a_chosen_person_only_within_scope(client: Any, deploy: Any, chain: Any) -> None:
+    """A `chosen:` field's login typed into the simulator does not reveal who is behind it to someone
+    who may not see that person: "选择的人员" instead of their name."""
+    from yunying.workflow.tests.conftest import single_xml
+
+    deploy("single.bpmn", key="picked", xml=single_xml("chosen:approver"))
+    for key, name in (("area_b", "闵行区域经理"), ("staff_a1", "陆家嘴服务员")):
+        chain.users[key].employee.name = name
+        chain.users[key].employee.save()
+    c = _client(client, chain.users["store_a1"])
+    url = reverse("workflow:authority")
+    outside = chain.users["area_b"]  # another region's manager
+    page = c.get(url, {"process": "picked", "f_approver": outside.username}).content.decode()
+    assert "选择的人员" in page
+    assert outside.display_name not in page
+    inside = chain.users["staff_a1"]  # a waiter of the viewer's own store
+    page = c.get(url, {"process": "picked", "f_approver": inside.username}).content.decode()
+    assert inside.display_name in page and "选择的人员" not in page
+    # someone who sees everything sees the name
+    c = _client(client, chain.users["mgmt"])
+    page = c.get(url, {"process": "picked", "f_approver": outside.username}).content.decode()
+    assert outside.display_name in page
