@@ -206,13 +206,13 @@ class _Graph:
                 None if self.gives.get(v, set()) is None else frozenset(self.gives[v] or ())
                 for v in component
             ]
-        result: frozenset[str] | None = _NOTHING
+        union = _NOTHING
         for part in parts:
             if part is None:
-                result = None
                 break
-            if not part <= result:
-                result = result | part
+            if not part <= union:
+                union = union | part
+        result = None if None in parts else union
         for v in component:
             known[v] = result
             gives = self.gives.get(v, set())
