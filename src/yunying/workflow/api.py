@@ -171,8 +171,9 @@ class MessageIn(Schema):
 
 
 class ReassignIn(Schema):
-    user: str
+    user: str = ""  # every waiting step not named in ``steps``
     comment: str = ""
+    steps: dict[str, str] = {}  # engine task id or element id -> login: a step's own person
 
 
 class NotificationCountOut(Schema):
@@ -482,11 +483,18 @@ def retry(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[st
 @router.post(
     "/instances/{instance_id}/reassign",
     response=InstanceOut,
-    summary="Give the waiting steps of an instance in error to a person (重新指派)",
+    summary="Give the waiting steps of an instance in error to people (重新指派)",
 )
 def reassign(request: HttpRequest, instance_id: int, payload: ReassignIn) -> dict[str, Any]:
+    """``user`` takes every waiting step; ``steps`` (element id or engine task id -> login) gives
+    single steps their own person. 422 naming the waiting steps when one is left without anybody or a
+    step named is not waiting."""
     services.instance_reassign(
-        actor=request.user, instance_id=instance_id, to_user=payload.user, comment=payload.comment
+        actor=request.user,
+        instance_id=instance_id,
+        to_user=payload.user or None,
+        comment=payload.comment,
+        steps=payload.steps,
     )
     return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
 

@@ -179,6 +179,7 @@ class TaskStatus(models.TextChoices):
     COMPLETED = "completed", _("已办")
     CANCELLED = "cancelled", _("已取消")
     SKIPPED = "skipped", _("已跳过")
+    PAUSED = "paused", _("已暂停（流程出错）")
 
 
 class TaskKind(models.TextChoices):
