@@ -241,10 +241,11 @@ def _typed_row(instance: ProcessInstance, row: WorkTask) -> dict[str, Any]:
 
 
 def instance_message(
-    *, actor: Any, instance_id: int, name: str, data: dict[str, Any] | None = None
+    *, actor: Any, instance_id: int, name: str, data: dict[str, Any] | None = None, key: str = ""
 ) -> ProcessInstance:
     """A message from outside (another system, an administrator): the catch event waiting for
-    ``name`` receives it, its ``data`` joins the process data, and the instance runs on."""
+    ``name`` receives it, its ``data`` joins the process data, and the instance runs on. ``key``:
+    the correlation key it was found by (:func:`yunying.workflow.messages.message_correlate`)."""
     _monitor_or_deploy(actor)
     name = (name or "").strip()
     if not name:
@@ -262,7 +263,12 @@ def instance_message(
                 % {"name": name, "list": "、".join(waiting) or "—"},
                 code="not_waiting",
             )
-        runtime.event(instance, "message", actor=actor, data={"name": name, "data": dict(data or {})})
+        runtime.event(
+            instance,
+            "message",
+            actor=actor,
+            data={"name": name, "data": dict(data or {}), **({"key": key} if key else {})},
+        )
 
         def work() -> None:
             eng.send_message(name, dict(data or {}))

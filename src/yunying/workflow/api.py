@@ -170,6 +170,12 @@ class MessageIn(Schema):
     data: dict[str, Any] = {}
 
 
+class KeyedMessageIn(Schema):
+    name: str
+    key: str
+    data: dict[str, Any] = {}
+
+
 class ReassignIn(Schema):
     user: str = ""  # every waiting step not named in ``steps``
     comment: str = ""
@@ -468,6 +474,21 @@ def message(request: HttpRequest, instance_id: int, payload: MessageIn) -> dict[
         actor=request.user, instance_id=instance_id, name=payload.name, data=payload.data
     )
     return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+
+
+@router.post(
+    "/messages",
+    response=InstanceOut,
+    summary="Send a message to the instance waiting for it with a correlation key",
+)
+def message_by_key(request: HttpRequest, payload: KeyedMessageIn) -> dict[str, Any]:
+    """The one running instance whose catch event waits for message ``name`` with correlation ``key``
+    (the diagram's ``yunying:correlationKey`` / ``zeebe:subscription``) receives it: 404 when none
+    waits with that key, 409 (``ambiguous``, naming them) when several do."""
+    from yunying.workflow.messages import message_correlate
+
+    instance = message_correlate(actor=request.user, name=payload.name, key=payload.key, data=payload.data)
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance.pk))
 
 
 @router.post(

@@ -616,6 +616,14 @@ class EngineInstance:
             }
         )
 
+    def waiting_message_data(self) -> list[tuple[str, dict[str, Any]]]:
+        """``(message name, the waiting task's data)`` for every catch event waiting for a message."""
+        return [
+            (str(t.task_spec.event_definition.name), t.data)
+            for t in self.workflow.event_manager.tasks.values()
+            if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+        ]
+
     def send_message(self, name: str, data: dict[str, Any]) -> None:
         """Correlate message ``name`` (its ``data`` becomes process data) and run on."""
         if name not in self.waiting_messages():

@@ -386,6 +386,30 @@ class InstanceEvent(models.Model):
         return str(ACTION_LABELS.get(self.action, self.action))
 
 
+class MessageWait(models.Model):
+    """A catch event of a running instance waiting for a message whose diagram declares a correlation
+    key: ``key`` is the value of that name in the instance's data when it began to wait. Kept by
+    :func:`yunying.workflow.messages.record_waits` after every engine step; a message sent by name and
+    key (``POST /api/workflow/messages``) finds its instance here."""
+
+    instance = models.ForeignKey(
+        ProcessInstance, verbose_name=_("流程实例"), on_delete=models.CASCADE, related_name="message_waits"
+    )
+    name = models.CharField(_("消息"), max_length=200)
+    key = models.CharField(_("关联键"), max_length=200)
+
+    class Meta:
+        verbose_name = _("等待的消息")
+        verbose_name_plural = _("等待的消息")
+        indexes = [models.Index(fields=["name", "key"])]
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "name", "key"], name="workflow_message_wait_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.instance_id} {self.name}={self.key}"
+
+
 def _attachment_path(instance: Attachment, filename: str) -> str:
     return f"workflow/{instance.instance_id}/{filename}"
 

@@ -200,6 +200,9 @@ def resume_paused(instance: ProcessInstance) -> int:
 
 
 def engine_save(instance: ProcessInstance, eng: EngineInstance) -> None:
+    from yunying.workflow.messages import record_waits
+
+    record_waits(instance, eng)
     instance.state = dump_state(eng)
     instance.has_timers = instance.is_running and "WAITING" in eng.task_states().values()
     if instance.has_timers:

@@ -310,9 +310,9 @@ def monitor_act(request: HttpRequest, instance_id: int) -> HttpResponse:
                 to_user=request.POST.get("user", "").strip() or None,
                 comment=comment,
                 steps={
-                    k.removeprefix("step:"): v.strip()
-                    for k, v in request.POST.items()
-                    if k.startswith("step:") and v.strip()
+                    k.removeprefix("step:"): str(request.POST.get(k, "")).strip()
+                    for k in request.POST
+                    if k.startswith("step:") and str(request.POST.get(k, "")).strip()
                 },
             ),
             _("已重新指派。"),
@@ -333,7 +333,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
         raise DjangoPermissionDenied(_("您没有流程监控的权限。"))
     report = monitor_mod.monitor_report(user=request.user, key=request.GET.get("process") or None)
     for instance in report.errors:  # the steps 重新指派 can give to people, one field each
-        instance.waiting = monitor_mod.waiting_steps(instance)
+        instance.waiting = monitor_mod.waiting_steps(instance)  # type: ignore[attr-defined]
     from yunying.workflow import monitor_heat
 
     heat = monitor_heat.heat_for(user=request.user, key=request.GET.get("process") or None)
