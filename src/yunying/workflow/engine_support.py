@@ -21,6 +21,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.node_parser import NodeParser
+from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -237,8 +238,21 @@ class SystemStep(ServiceTask):
         return True
 
 
+class CallableProcessParser(ProcessParser):
+    """A process marked ``isExecutable="false"`` may still be called: modelers mark the processes
+    that only run through a call activity so, and BPMN makes executability a matter of the process
+    *started*. The process a version starts is checked to be executable before parsing
+    (``engine._parse_definition``); a called one without a start event is still refused."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.process_executable = True
+
+
 class YunyingBpmnParser(BpmnDmnParser):
     """Standard BPMN semantics (no Spiff/Camunda script extensions), plus DMN business rule tasks."""
+
+    PROCESS_PARSER_CLASS = CallableProcessParser
 
     OVERRIDE_PARSER_CLASSES = {
         full_tag("businessRuleTask"): (_BusinessRuleTaskParser, BusinessRuleTask),
