@@ -216,9 +216,13 @@ def definition_deploy(
     notes = deploy_notes(defn, roots)
     for element_id, rule in notes.rules.items():
         defn.set_property(element_id, "yunying:assignee", rule)
+    for element_id, form_key in notes.forms.items():
+        defn.set_property(element_id, "yunying:form", form_key)
     message_keys, key_problems = correlation_keys(roots)
     problems = definition_check(defn) + key_problems
-    problems += unknown_names(raw, defn.process_id, start_event, dmn_files=[r for r, _t in dmn_raw])
+    problems += unknown_names(
+        raw, defn.process_id, start_event, dmn_files=[r for r, _t in dmn_raw], forms=notes.forms
+    )
     if problems:
         raise DeployRefused(
             _("流程图的设置有误：%(list)s") % {"list": "; ".join(f"{eid}: {msg}" for eid, msg in problems)},

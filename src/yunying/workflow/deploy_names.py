@@ -80,7 +80,10 @@ class _Graph:
     taking the union of what its predecessors know and give. Sets are shared between elements that add
     nothing new, so a long chain of gateways costs one set, not one per gateway."""
 
-    def __init__(self, process: Any, decisions: dict[str, set[str]]) -> None:
+    def __init__(
+        self, process: Any, decisions: dict[str, set[str]], forms: dict[str, str] | None = None
+    ) -> None:
+        self.forms = forms or {}
         self.nodes: dict[str, Any] = {}
         self.preds: dict[str, set[str]] = {}
         self.gives: dict[str, set[str] | None] = {}
@@ -103,7 +106,7 @@ class _Graph:
                     continue
                 name = tag[len(B) :]
                 self.nodes[eid] = node
-                self.gives[eid] = self._gives(node, name, decisions)
+                self.gives[eid] = self._gives(node, name, decisions, self.forms.get(eid))
                 if container is not None:
                     self.preds.setdefault(container, set()).add(eid)  # what follows it saw all inside
                     if name == "startEvent":
@@ -117,9 +120,14 @@ class _Graph:
         self._known = self._close()
 
     @staticmethod
-    def _gives(node: Any, name: str, decisions: dict[str, set[str]]) -> set[str] | None:
+    def _gives(
+        node: Any, name: str, decisions: dict[str, set[str]], form: str | None = None
+    ) -> set[str] | None:
         if name in FORM_TASKS:
-            gives = step_fields(element_properties(node))
+            props = element_properties(node)
+            if form:  # a form the deploy found for the step (camunda:formKey naming a published form)
+                props["yunying:form"] = form
+            gives = step_fields(props)
             loop = node.find(f"{B}multiInstanceLoopCharacteristics")
             out = loop.find(f"{B}loopDataOutputRef") if loop is not None else None
             if gives is not None and out is not None and (out.text or "").strip():
@@ -238,17 +246,25 @@ def _problem(element_id: str, unknown: Iterable[str], known: set[str]) -> tuple[
 
 
 def unknown_names(
-    bpmn: bytes, process_id: str, start_event: str, *, dmn_files: Iterable[bytes] = ()
+    bpmn: bytes,
+    process_id: str,
+    start_event: str,
+    *,
+    dmn_files: Iterable[bytes] = (),
+    forms: dict[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """``(element id, message)`` for every expression that reads a name the process will not have."""
     root = etree.fromstring(bpmn, etree.XMLParser(resolve_entities=False, no_network=True))
     process = next((p for p in root.iter(f"{B}process") if p.get("id") == process_id), None)
     if process is None or not start_event:
         return []
-    graph = _Graph(process, _decision_outputs(dmn_files))
+    graph = _Graph(process, _decision_outputs(dmn_files), forms)
     start_fields = graph.gives.get(start_event)
     start = graph.nodes.get(start_event)
-    if start is None or start_fields is None or forms_bridge.StepForm.of(element_properties(start)).empty:
+    start_props = element_properties(start) if start is not None else {}
+    if start_event in (forms or {}):
+        start_props["yunying:form"] = (forms or {})[start_event]
+    if start is None or start_fields is None or forms_bridge.StepForm.of(start_props).empty:
         return []  # free start data: names cannot be known
     base = set(BUILTINS) | start_fields
     for eid, node in graph.nodes.items():
