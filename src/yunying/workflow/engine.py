@@ -148,6 +148,7 @@ class ParsedDefinition:
     user_tasks: list[UserTaskDef] = field(default_factory=list)
     properties: dict[str, dict[str, str]] = field(default_factory=dict)  # element id -> extension properties
     start_event: str = ""  # the start event's element id, when the stored form names it (deploy does)
+    message_keys: dict[str, str] = field(default_factory=dict)  # message name -> correlation data name
 
     @property
     def shares_specs(self) -> bool:
@@ -397,6 +398,7 @@ def load_definition(stored: dict[str, Any]) -> ParsedDefinition:
         [UserTaskDef(**t) for t in stored.get("user_tasks", [])],
         stored.get("properties", {}),
         stored.get("start_event", ""),
+        dict(stored.get("message_keys") or {}),
     )
 
 

@@ -65,7 +65,9 @@ def _key_text(value: Any) -> str | None:
 def record_waits(instance: ProcessInstance, eng: Any) -> None:
     """After an engine step: the instance's keyed message waits match what its engine waits for now
     (no query for processes that declare no keys)."""
-    keys: dict[str, str] = instance.version.spec.get("message_keys") or {}
+    from yunying.workflow.runtime import definition_of
+
+    keys = definition_of(instance.version).message_keys
     if not keys:
         return
     wanted: set[tuple[str, str]] = set()
