@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from yunying.core.errors import DomainError
@@ -34,9 +34,9 @@ def diagrams(draw: Any) -> tuple[bytes, int]:
     ]
     loop = draw(st.booleans())
     parallel = n >= 3 and draw(st.booleans())
-    # After the first step, in this order when drawn: a timer wait, a message wait, a call activity;
+    # After the first step, in this order when drawn: a call activity, a timer wait, a message wait;
     # and an interrupting timer on the first step itself.
-    extras = [e for e in ("wait", "msg", "call") if draw(st.booleans())]
+    extras = [e for e in ("call", "wait", "msg") if draw(st.booleans())]
     boundary = draw(st.booleans())
     called_rule = draw(st.sampled_from(ASSIGNEES))
     nodes = [
@@ -161,7 +161,7 @@ def _check_in_sight(instance_id: int) -> None:
     assert rows or eng.is_waiting_for_event(), "running with nothing to wait for"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(diagram=diagrams(), actions=ACTIONS)
 def test_no_instance_runs_out_of_sight(
     chain: Any, deployer: Any, diagram: tuple[bytes, int], actions: Any
@@ -192,16 +192,20 @@ def _run(chain: Any, deployer: Any, diagram: tuple[bytes, int], actions: Any) ->
             .order_by("pk")
         )
         try:
-            if action == "clock":  # the company clock moves two hours on; due timers fire
-                offset += 7200
+            if action == "clock":  # the company clock moves four hours on; due timers fire
+                offset += 4 * 3600
                 os.environ[OFFSET] = str(offset)
-                due_work_tick()
+                if due_work_tick():
+                    event("a timer fired")  # --hypothesis-show-statistics tells how often
             elif action == "message":  # refused (nothing changes) unless the instance waits for it
                 services.instance_message(actor=deployer, instance_id=instance.pk, name="go")
+                event("a message was delivered")
             elif action == "withdraw":
                 services.instance_withdraw(actor=requester, instance_id=instance.pk)
             elif rows:
                 task = rows[pick % len(rows)]
+                if task.element_id == "sub_step":
+                    event("a step of the called process was acted on")
                 actor = _actor(task)
                 if actor is None:
                     continue
@@ -214,3 +218,35 @@ def _run(chain: Any, deployer: Any, diagram: tuple[bytes, int], actions: Any) ->
         except DomainError:
             pass  # a refusal changes nothing; the invariant must hold all the same
         _check_in_sight(instance.pk)
+
+
+def test_the_clock_moved_by_the_property_test_fires_timers(chain: Any, deployer: Any) -> None:
+    # The "clock" action of the property test is real: moving the company clock past a timer wait
+    # fires it at the next tick, and the step after it opens.
+    xml = (
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:yunying="http://yunying.dev/schema/bpmn/1.0" id="D" targetNamespace="t">'
+        '<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="start"/>'
+        + EXTRA_NODES["wait"]
+        + '<bpmn:userTask id="s0" name="步骤0" yunying:assignee="position:GM"/><bpmn:endEvent id="end"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="s0"/>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="s0" targetRef="end"/></bpmn:process></bpmn:definitions>'
+    ).encode()
+    services.definition_deploy(actor=deployer, key="prop-clock", name="prop-clock", bpmn_xml=xml)
+    instance = services.instance_start(actor=chain.users["store_a1"], key="prop-clock", data={})
+    _check_in_sight(instance.pk)
+    saved = os.environ.get(OFFSET)
+    try:
+        assert due_work_tick() == 0
+        os.environ[OFFSET] = str(4 * 3600)
+        assert due_work_tick() == 1
+    finally:
+        if saved is None:
+            os.environ.pop(OFFSET, None)
+        else:
+            os.environ[OFFSET] = saved
+    _check_in_sight(instance.pk)
+    instance.refresh_from_db()
+    assert instance.status == InstanceStatus.RUNNING and instance.current_steps == "步骤0"
+    assert "timer" in list(instance.events.values_list("action", flat=True))
