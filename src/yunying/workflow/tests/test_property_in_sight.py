@@ -250,3 +250,33 @@ def test_the_clock_moved_by_the_property_test_fires_timers(chain: Any, deployer:
     instance.refresh_from_db()
     assert instance.status == InstanceStatus.RUNNING and instance.current_steps == "步骤0"
     assert "timer" in list(instance.events.values_list("action", flat=True))
+
+
+def test_a_timer_that_ends_the_instance_counts_as_fired(chain: Any, deployer: Any) -> None:
+    # An interrupting timer on the only step ends the instance: the tick says it fired one timer.
+    xml = (
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:yunying="http://yunying.dev/schema/bpmn/1.0" id="D" targetNamespace="t">'
+        '<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="start"/>'
+        '<bpmn:boundaryEvent id="late" name="超时" attachedToRef="s0"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+        '<bpmn:userTask id="s0" name="步骤0" yunying:assignee="position:GM"/><bpmn:endEvent id="end"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="s0"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="s0" targetRef="end"/>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="late" targetRef="end"/></bpmn:process></bpmn:definitions>'
+    ).encode()
+    services.definition_deploy(actor=deployer, key="prop-late", name="prop-late", bpmn_xml=xml)
+    instance = services.instance_start(actor=chain.users["store_a1"], key="prop-late", data={})
+    saved = os.environ.get(OFFSET)
+    try:
+        os.environ[OFFSET] = str(4 * 3600)
+        assert due_work_tick() == 1
+    finally:
+        if saved is None:
+            os.environ.pop(OFFSET, None)
+        else:
+            os.environ[OFFSET] = saved
+    instance.refresh_from_db()
+    assert instance.status == InstanceStatus.COMPLETED and instance.timer_due_at is None
+    actions = list(instance.events.values_list("action", flat=True))
+    assert "timer" in actions and "step_cancelled" in actions
