@@ -54,3 +54,39 @@ def test_designer_deploys_a_called_process_from_a_second_file(page: Any) -> None
     page.wait_for_url("**/designer/call-main/versions/")
     version = ProcessDefinition.objects.get(key="call-main").versions.get()
     assert version.process_id == "call_main" and "call_sub" in version.bpmn_extra[0]
+
+
+def test_designer_asks_which_process_of_a_file_to_deploy(page: Any, tmp_path: Path) -> None:
+    # A Camunda Modeler collaboration with two executable processes: the deploy dialog offers both.
+    from yunying.workflow.models import ProcessDefinition
+
+    xml = (BPMN.parent / "call_not_executable.bpmn").read_text(encoding="utf-8")
+    both = tmp_path / "both.bpmn"
+    both.write_text(xml.replace('isExecutable="false"', 'isExecutable="true"'), encoding="utf-8")
+    login(page, "admin")
+    page.goto("/workflow/designer/new/")
+    page.locator("[data-bpmn-designer][data-ready='1']").wait_for()
+    assert page.get_by_test_id("process-choice").is_hidden()  # one process: nothing to choose
+    page.set_input_files("[data-role=upload]", str(both))
+    page.wait_for_function("() => window.yunyingModeler.get('elementRegistry').get('Activity_quote')")
+    choice = page.get_by_test_id("process-choice")
+    choice.wait_for(state="visible")
+    options = choice.locator("option").all_inner_texts()
+    assert options[1:] == ["设备报修（Process_repair）", "报价（Process_quote）"]
+    page.fill("#id_name", "设备报修")
+    page.get_by_test_id("deploy").click()  # not chosen: refused, naming the candidates
+    refusal = page.get_by_test_id("deploy-refusal").inner_text()
+    assert "Process_repair" in refusal and "Process_quote" in refusal
+    page.get_by_test_id("process-choice").select_option("Process_repair")
+    page.get_by_test_id("deploy").click()
+    page.get_by_test_id("warning-list").wait_for()
+    assert page.get_by_test_id("process-choice").input_value() == "Process_repair"
+    screenshot(page, "wf-designer-process-choice")
+    page.get_by_test_id("confirm-deploy").click()
+    page.wait_for_url("**/designer/process_repair/versions/")
+    version = ProcessDefinition.objects.get(key="process_repair").versions.get()
+    assert version.process_id == "Process_repair"
+    # Editing it again keeps the choice.
+    page.goto("/workflow/designer/process_repair/edit/")
+    page.locator("[data-bpmn-designer][data-ready='1']").wait_for()
+    assert page.get_by_test_id("process-choice").input_value() == "Process_repair"

@@ -84,3 +84,49 @@ def test_instance_page_shows_step_data_and_script_results(page: Any) -> None:
     screenshot(page, "wf-instance-step-data")
     page.goto(f"/workflow/instances/{looped.pk}/")
     assert "rounds = 0" in page.get_by_test_id("step-result").first.inner_text()
+
+
+def test_monitor_gives_each_waiting_step_its_own_person(page: Any) -> None:
+    # Two steps find nobody while another branch's step is open: that step is paused (out of the
+    # inbox) while the instance is in error; the monitor gives each waiting step its own person.
+    from yunying.accounts.models import User
+    from yunying.workflow import services
+    from yunying.workflow.models import OPEN_STATUSES, WorkTask
+
+    xml = (
+        (BPMN.parent / "error_branches.bpmn")
+        .read_bytes()
+        .replace(b'yunying:assignee="position:SUPERVISOR"', b'yunying:assignee="user:area1"')
+        .replace(b'yunying:assignee="position:MGMT-HEAD"', b'yunying:assignee="user:mgmt"')
+    )
+    services.definition_deploy(actor=None, key="branches-e2e", name="分支出错", bpmn_xml=xml)
+    instance = services.instance_start(
+        actor=User.objects.get(username="store01"), key="branches-e2e", title="两个步骤没人处理"
+    )
+    review = instance.tasks.get(element_id="review", status__in=OPEN_STATUSES)
+    services.task_approve(actor=User.objects.get(username="mgmt"), task_id=review.pk)
+    check = WorkTask.objects.get(instance=instance, element_id="check")
+    assert check.status == "paused"
+    login(page, "area1")
+    page.goto("/workflow/inbox/")
+    assert "两个步骤没人处理" not in page.content()
+    page.context.clear_cookies()
+    login(page, "admin")
+    page.goto("/workflow/monitor/")
+    card = page.get_by_test_id(f"error-{instance.pk}")
+    card.get_by_test_id("reassign-step-price").locator("input").fill("area1")
+    card.get_by_test_id("reassign-step-stock").locator("input").fill("mgmt")
+    screenshot(page, "wf-monitor-reassign-per-step")
+    card.locator("button[value=reassign]").click()
+    page.wait_for_url("**/workflow/monitor/")
+    assert page.get_by_test_id(f"error-{instance.pk}").count() == 0
+    open_rows = dict(
+        WorkTask.objects.filter(instance=instance, status__in=OPEN_STATUSES).values_list(
+            "element_id", "assignee__username"
+        )
+    )
+    assert open_rows == {"check": "area1", "price": "area1", "stock": "mgmt"}
+    page.context.clear_cookies()
+    login(page, "area1")
+    page.goto("/workflow/inbox/")
+    assert "两个步骤没人处理" in page.content()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -21,6 +22,7 @@ from yunying.workflow.models import (
     InstanceStatus,
     ProcessDefinition,
     ProcessInstance,
+    TaskStatus,
     WorkTask,
 )
 
@@ -160,6 +162,7 @@ def instance_retry(*, actor: Any, instance_id: int, comment: str = "") -> Proces
         eng = runtime.engine_load(instance)
         reason = instance.error
         instance.status, instance.error = InstanceStatus.RUNNING, ""
+        runtime.resume_paused(instance)  # paused again by the failure if it fails again
         runtime.event(
             instance,
             "retry",
@@ -213,10 +216,11 @@ def _typed_row(instance: ProcessInstance, row: WorkTask) -> dict[str, Any]:
 
 
 def instance_message(
-    *, actor: Any, instance_id: int, name: str, data: dict[str, Any] | None = None
+    *, actor: Any, instance_id: int, name: str, data: dict[str, Any] | None = None, key: str = ""
 ) -> ProcessInstance:
     """A message from outside (another system, an administrator): the catch event waiting for
-    ``name`` receives it, its ``data`` joins the process data, and the instance runs on."""
+    ``name`` receives it, its ``data`` joins the process data, and the instance runs on. ``key``:
+    the correlation key it was found by (:func:`yunying.workflow.messages.message_correlate`)."""
     _monitor_or_deploy(actor)
     name = (name or "").strip()
     if not name:
@@ -234,7 +238,12 @@ def instance_message(
                 % {"name": name, "list": "、".join(waiting) or "—"},
                 code="not_waiting",
             )
-        runtime.event(instance, "message", actor=actor, data={"name": name, "data": dict(data or {})})
+        runtime.event(
+            instance,
+            "message",
+            actor=actor,
+            data={"name": name, "data": dict(data or {}), **({"key": key} if key else {})},
+        )
 
         def work() -> None:
             eng.send_message(name, dict(data or {}))
@@ -252,28 +261,71 @@ def _monitor_or_deploy(actor: Any) -> None:
         raise PermissionDenied(_("您没有向流程发送消息的权限。"))
 
 
-def instance_reassign(*, actor: Any, instance_id: int, to_user: Any, comment: str = "") -> ProcessInstance:
+def waiting_steps(instance: ProcessInstance, eng: Any | None = None) -> list[Any]:
+    """The steps an instance in error waits for that nobody holds: READY in the engine with no open
+    (or paused) task row — what 重新指派 gives to people. Each is a :class:`~yunying.workflow.engine.TaskInfo`."""
+    if eng is None:
+        eng = runtime.engine_load(instance)
+    covered = set(
+        instance.tasks.filter(status__in=(*OPEN_STATUSES, TaskStatus.PAUSED)).values_list(
+            "engine_task_id", flat=True
+        )
+    )
+    return [info for info in eng.ready_user_tasks() if info.id not in covered]
+
+
+def instance_reassign(
+    *,
+    actor: Any,
+    instance_id: int,
+    to_user: Any = None,
+    comment: str = "",
+    steps: Mapping[str, Any] | None = None,
+) -> ProcessInstance:
     """重新指派: the steps an instance in error waits for (READY in the engine, with no open task) go
-    to ``to_user``, and the instance runs again."""
+    to people, and the instance runs again (its paused rows back in their inboxes).
+
+    ``steps`` gives a step its own person: ``{engine task id or element id: login or user}``; every
+    other waiting step goes to ``to_user``. A step named that is not waiting, or a waiting step that
+    gets nobody, is refused (nothing changes)."""
     from yunying.workflow.actions import _user
 
     _monitor(actor)
-    target = _user(to_user)
+    chosen = {str(k).strip(): v for k, v in (steps or {}).items() if str(k).strip() and v}
+    fallback = _user(to_user) if to_user else None
     with locked_instance(actor, instance_id) as instance, runtime.batched_events(instance):
         _in_error(instance)
         eng = runtime.engine_load(instance)
-        covered = set(
-            instance.tasks.filter(status__in=OPEN_STATUSES).values_list("engine_task_id", flat=True)
-        )
-        missing = [info for info in eng.ready_user_tasks() if info.id not in covered]
+        missing = waiting_steps(instance, eng)
         if not missing:
             raise Conflict(_("没有等待处理人的步骤；请使用“重试”。"), code="nothing_to_reassign")
+        names = "、".join(f"{info.name or info.element_id}（{info.element_id}）" for info in missing)
+        known = {info.id for info in missing} | {info.element_id for info in missing}
+        unknown = [k for k in chosen if k not in known]
+        if unknown:
+            raise DomainError(
+                _("步骤“%(steps)s”不在等待处理人的步骤中（等待：%(list)s）。")
+                % {"steps": "、".join(unknown), "list": names},
+                field="steps",
+            )
+        targets = {}
+        for info in missing:
+            wanted = chosen.get(info.id) or chosen.get(info.element_id)
+            target = _user(wanted) if wanted else fallback
+            if target is None:
+                raise DomainError(
+                    _("请为步骤“%(step)s”指定处理人（等待：%(list)s）。")
+                    % {"step": info.name or info.element_id, "list": names},
+                    field="user",
+                )
+            targets[info.id] = target
         reason = instance.error
         instance.status, instance.error = InstanceStatus.RUNNING, ""
+        runtime.resume_paused(instance)
         now = timezone.now()
         for info in missing:
             row = runtime.new_task(instance, info, now)
-            row.assignee = target
+            row.assignee = targets[info.id]
             row.save()
             runtime.event(
                 instance,
@@ -282,7 +334,7 @@ def instance_reassign(*, actor: Any, instance_id: int, to_user: Any, comment: st
                 task=row,
                 comment=comment,
                 from_state="error",
-                to_state=target.username,
+                to_state=row.assignee.username,
                 data={"error": reason},
             )
         runtime.refresh_current(instance)

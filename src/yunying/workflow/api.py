@@ -170,9 +170,16 @@ class MessageIn(Schema):
     data: dict[str, Any] = {}
 
 
+class KeyedMessageIn(Schema):
+    name: str
+    key: str
+    data: dict[str, Any] = {}
+
+
 class ReassignIn(Schema):
-    user: str
+    user: str = ""  # every waiting step not named in ``steps``
     comment: str = ""
+    steps: dict[str, str] = {}  # engine task id or element id -> login: a step's own person
 
 
 class NotificationCountOut(Schema):
@@ -470,6 +477,21 @@ def message(request: HttpRequest, instance_id: int, payload: MessageIn) -> dict[
 
 
 @router.post(
+    "/messages",
+    response=InstanceOut,
+    summary="Send a message to the instance waiting for it with a correlation key",
+)
+def message_by_key(request: HttpRequest, payload: KeyedMessageIn) -> dict[str, Any]:
+    """The one running instance whose catch event waits for message ``name`` with correlation ``key``
+    (the diagram's ``yunying:correlationKey`` / ``zeebe:subscription``) receives it: 404 when none
+    waits with that key, 409 (``ambiguous``, naming them) when several do."""
+    from yunying.workflow.messages import message_correlate
+
+    instance = message_correlate(actor=request.user, name=payload.name, key=payload.key, data=payload.data)
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance.pk))
+
+
+@router.post(
     "/instances/{instance_id}/retry", response=InstanceOut, summary="Run an instance in error again (重试)"
 )
 def retry(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
@@ -482,11 +504,18 @@ def retry(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[st
 @router.post(
     "/instances/{instance_id}/reassign",
     response=InstanceOut,
-    summary="Give the waiting steps of an instance in error to a person (重新指派)",
+    summary="Give the waiting steps of an instance in error to people (重新指派)",
 )
 def reassign(request: HttpRequest, instance_id: int, payload: ReassignIn) -> dict[str, Any]:
+    """``user`` takes every waiting step; ``steps`` (element id or engine task id -> login) gives
+    single steps their own person. 422 naming the waiting steps when one is left without anybody or a
+    step named is not waiting."""
     services.instance_reassign(
-        actor=request.user, instance_id=instance_id, to_user=payload.user, comment=payload.comment
+        actor=request.user,
+        instance_id=instance_id,
+        to_user=payload.user or None,
+        comment=payload.comment,
+        steps=payload.steps,
     )
     return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
 

@@ -22,6 +22,7 @@ from yunying.workflow.engine import (
     parse_definition,
 )
 from yunying.workflow.errors import DeployRefused
+from yunying.workflow.messages import correlation_keys
 from yunying.workflow.models import PROCESS_ICONS, ProcessDefinition, ProcessVersion
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
@@ -211,11 +212,17 @@ def definition_deploy(
     dmn_raw = [_decode(d) for d in (dmn_files or [])]
     defn = _parse(raw, [r for r, _t in dmn_raw], bpmn_files=[r for r, _t in others], process_id=process_id)
     start_event = _start_event_id(raw, defn.process_id)
-    notes = deploy_notes(defn, [_root(r) for r in [raw, *(r for r, _t in others)]])
+    roots = [_root(r) for r in [raw, *(r for r, _t in others)]]
+    notes = deploy_notes(defn, roots)
     for element_id, rule in notes.rules.items():
         defn.set_property(element_id, "yunying:assignee", rule)
-    problems = definition_check(defn)
-    problems += unknown_names(raw, defn.process_id, start_event, dmn_files=[r for r, _t in dmn_raw])
+    for element_id, form_key in notes.forms.items():
+        defn.set_property(element_id, "yunying:form", form_key)
+    message_keys, key_problems = correlation_keys(roots)
+    problems = definition_check(defn) + key_problems
+    problems += unknown_names(
+        raw, defn.process_id, start_event, dmn_files=[r for r, _t in dmn_raw], forms=notes.forms
+    )
     if problems:
         raise DeployRefused(
             _("流程图的设置有误：%(list)s") % {"list": "; ".join(f"{eid}: {msg}" for eid, msg in problems)},
@@ -224,6 +231,7 @@ def definition_deploy(
     spec = defn.to_dict()
     spec["start_event"] = start_event
     spec["warnings"] = [list(w) for w in notes.warnings]
+    spec["message_keys"] = message_keys
     if dry_run:  # checked, not stored: what a deploy would give (the designer's confirmation)
         found = ProcessDefinition.objects.filter(key=key).first()
         last = found.versions.order_by("-number").values_list("number", flat=True).first() if found else None

@@ -38,6 +38,7 @@ B = f"{{{BPMN_NS}}}"
 BUILTINS = ("approved", "requester", "store", "unit", "_outcome", "_results")
 FORM_TASKS = ("userTask", "manualTask", "startEvent")
 CONTAINERS = ("subProcess", "transaction")
+_NOTHING: frozenset[str] = frozenset()
 
 
 def step_fields(props: dict[str, str]) -> set[str] | None:
@@ -72,38 +73,61 @@ def _decision_outputs(dmn_files: Iterable[bytes]) -> dict[str, set[str]]:
 
 
 class _Graph:
-    """The process's flow nodes with what each gives the data, and who precedes whom."""
+    """The process's flow nodes with what each gives the data, and who precedes whom.
 
-    def __init__(self, process: Any, decisions: dict[str, set[str]]) -> None:
+    What is known before each element is computed once for all of them (:meth:`_close`): one pass over
+    the strongly connected components of the "precedes" graph in topological order, each component
+    taking the union of what its predecessors know and give. Sets are shared between elements that add
+    nothing new, so a long chain of gateways costs one set, not one per gateway."""
+
+    def __init__(
+        self, process: Any, decisions: dict[str, set[str]], forms: dict[str, str] | None = None
+    ) -> None:
+        self.forms = forms or {}
         self.nodes: dict[str, Any] = {}
         self.preds: dict[str, set[str]] = {}
         self.gives: dict[str, set[str] | None] = {}
-        self.inherit: dict[str, str] = {}  # start event inside a sub-process -> the sub-process
-        for node in process.iter():
-            if not isinstance(node.tag, str) or not node.get("id"):
-                continue
-            name = local(node.tag)
-            if etree.QName(node.tag).namespace != BPMN_NS:
-                continue
-            eid = str(node.get("id"))
-            if name == "sequenceFlow":
-                self.preds.setdefault(str(node.get("targetRef")), set()).add(str(node.get("sourceRef")))
-                continue
-            self.nodes[eid] = node
-            self.gives[eid] = self._gives(node, name, decisions)
-            parent = node.getparent()
-            if parent is not None and local(parent.tag) in CONTAINERS and parent.get("id"):
-                container = str(parent.get("id"))
-                self.preds.setdefault(container, set()).add(eid)  # what follows it saw all inside
-                if name == "startEvent":
-                    self.inherit[eid] = container
-            if name == "boundaryEvent" and node.get("attachedToRef"):
-                self.preds.setdefault(eid, set()).add(str(node.get("attachedToRef")))
+        flow_preds: dict[str, set[str]] = {}  # sources of sequence flows only
+        inherit: dict[str, str] = {}  # start event inside a sub-process -> the sub-process
+        flow = f"{B}sequenceFlow"
+        todo = [process]
+        while todo:  # the process's elements and, recursively, those of its sub-processes
+            parent = todo.pop()
+            container = str(parent.get("id")) if parent is not process and parent.get("id") else None
+            for node in parent:
+                tag = node.tag
+                if not isinstance(tag, str) or not tag.startswith(B) or not node.get("id"):
+                    continue
+                eid = str(node.get("id"))
+                if tag == flow:
+                    target, source = str(node.get("targetRef")), str(node.get("sourceRef"))
+                    self.preds.setdefault(target, set()).add(source)
+                    flow_preds.setdefault(target, set()).add(source)
+                    continue
+                name = tag[len(B) :]
+                self.nodes[eid] = node
+                self.gives[eid] = self._gives(node, name, decisions, self.forms.get(eid))
+                if container is not None:
+                    self.preds.setdefault(container, set()).add(eid)  # what follows it saw all inside
+                    if name == "startEvent":
+                        inherit[eid] = container
+                if name == "boundaryEvent" and node.get("attachedToRef"):
+                    self.preds.setdefault(eid, set()).add(str(node.get("attachedToRef")))
+                if name in CONTAINERS:
+                    todo.append(node)
+        for start, container in inherit.items():  # what came before the sub-process, not its inside
+            self.preds.setdefault(start, set()).update(flow_preds.get(container, set()))
+        self._known = self._close()
 
     @staticmethod
-    def _gives(node: Any, name: str, decisions: dict[str, set[str]]) -> set[str] | None:
+    def _gives(
+        node: Any, name: str, decisions: dict[str, set[str]], form: str | None = None
+    ) -> set[str] | None:
         if name in FORM_TASKS:
-            gives = step_fields(element_properties(node))
+            props = element_properties(node)
+            if form:  # a form the deploy found for the step (camunda:formKey naming a published form)
+                props["yunying:form"] = form
+            gives = step_fields(props)
             loop = node.find(f"{B}multiInstanceLoopCharacteristics")
             out = loop.find(f"{B}loopDataOutputRef") if loop is not None else None
             if gives is not None and out is not None and (out.text or "").strip():
@@ -124,30 +148,88 @@ class _Graph:
 
     def known_before(self, eid: str) -> set[str] | None:
         """Names given by every element that precedes ``eid`` (not ``eid`` itself); None if unknowable."""
-        known: set[str] = set()
-        seen: set[str] = set()
-        todo = [eid]
-        while todo:
-            current = todo.pop()
-            sources = set(self.preds.get(current, set()))
-            if current in self.inherit:
-                sources |= self.preds.get(self.inherit[current], set()) - {
-                    n for n in self.nodes if self._inside(n, self.inherit[current])
-                }
-            for src in sources:
-                if src in seen:
+        known = self._known.get(eid, _NOTHING)
+        return None if known is None else set(known)
+
+    def _close(self) -> dict[str, frozenset[str] | None]:
+        """``known_before`` of every element: Tarjan's components (iterative) along "preceded by"
+        edges come out predecessors first, so each is settled from already settled ones."""
+        preds = {k: sorted(v) for k, v in self.preds.items()}
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        on_stack: set[str] = set()
+        stack: list[str] = []
+        known: dict[str, frozenset[str] | None] = {}
+        inclusive: dict[str, frozenset[str] | None] = {}  # what an element knows after it ran
+        counter = 0
+        for root in list(self.preds) + list(self.nodes):
+            if root in index:
+                continue
+            work = [(root, 0)]
+            while work:
+                v, i = work[-1]
+                if i == 0:
+                    index[v] = low[v] = counter
+                    counter += 1
+                    stack.append(v)
+                    on_stack.add(v)
+                edges = preds.get(v, [])
+                if i < len(edges):
+                    work[-1] = (v, i + 1)
+                    w = edges[i]
+                    if w not in index:
+                        work.append((w, 0))
+                    elif w in on_stack:
+                        low[v] = min(low[v], index[w])
                     continue
-                seen.add(src)
-                gives = self.gives.get(src, set())
-                if gives is None:
-                    return None
-                known |= gives
-                todo.append(src)
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] != index[v]:
+                    continue
+                component = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    component.append(w)
+                    if w == v:
+                        break
+                self._settle(component, preds, known, inclusive)
         return known
 
-    def _inside(self, eid: str, container: str) -> bool:
-        node = self.nodes.get(eid)
-        return node is not None and any(a.get("id") == container for a in node.iterancestors())
+    def _settle(
+        self,
+        component: list[str],
+        preds: dict[str, list[str]],
+        known: dict[str, frozenset[str] | None],
+        inclusive: dict[str, frozenset[str] | None],
+    ) -> None:
+        members = set(component)
+        cyclic = len(component) > 1 or component[0] in preds.get(component[0], [])
+        parts: list[frozenset[str] | None] = []
+        for v in component:
+            parts += [inclusive[p] for p in preds.get(v, []) if p not in members]
+        if cyclic:  # every member precedes every other (and itself)
+            parts += [
+                None if self.gives.get(v, set()) is None else frozenset(self.gives[v] or ())
+                for v in component
+            ]
+        union = _NOTHING
+        for part in parts:
+            if part is None:
+                break
+            if not part <= union:
+                union = union | part
+        result = None if None in parts else union
+        for v in component:
+            known[v] = result
+            gives = self.gives.get(v, set())
+            if result is None or gives is None:
+                inclusive[v] = None
+            elif gives <= result:
+                inclusive[v] = result
+            else:
+                inclusive[v] = result | gives
 
 
 def _names(text: str | None) -> frozenset[str] | None:
@@ -164,17 +246,25 @@ def _problem(element_id: str, unknown: Iterable[str], known: set[str]) -> tuple[
 
 
 def unknown_names(
-    bpmn: bytes, process_id: str, start_event: str, *, dmn_files: Iterable[bytes] = ()
+    bpmn: bytes,
+    process_id: str,
+    start_event: str,
+    *,
+    dmn_files: Iterable[bytes] = (),
+    forms: dict[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """``(element id, message)`` for every expression that reads a name the process will not have."""
     root = etree.fromstring(bpmn, etree.XMLParser(resolve_entities=False, no_network=True))
     process = next((p for p in root.iter(f"{B}process") if p.get("id") == process_id), None)
     if process is None or not start_event:
         return []
-    graph = _Graph(process, _decision_outputs(dmn_files))
+    graph = _Graph(process, _decision_outputs(dmn_files), forms)
     start_fields = graph.gives.get(start_event)
     start = graph.nodes.get(start_event)
-    if start is None or start_fields is None or forms_bridge.StepForm.of(element_properties(start)).empty:
+    start_props = element_properties(start) if start is not None else {}
+    if start_event in (forms or {}):
+        start_props["yunying:form"] = (forms or {})[start_event]
+    if start is None or start_fields is None or forms_bridge.StepForm.of(start_props).empty:
         return []  # free start data: names cannot be known
     base = set(BUILTINS) | start_fields
     for eid, node in graph.nodes.items():

@@ -38,9 +38,19 @@ _HONOURED_ATTRIBUTES = {
     "camunda:candidateGroups",
     "camunda:decisionRef",
     "camunda:dueDate",  # an ISO duration only: checked below
+    "camunda:formKey",  # a published form's key: see _foreign_forms
 }
 # Foreign extension elements the engine reads.
-_HONOURED_ELEMENTS = {"properties", "property", "assignmentDefinition", "calledDecision", "calledDecisionId"}
+_HONOURED_ELEMENTS = {
+    "properties",
+    "property",
+    "assignmentDefinition",
+    "calledDecision",
+    "calledDecisionId",
+    "formDefinition",  # see _foreign_forms
+}
+_FORM_STEPS = ("userTask", "manualTask", "startEvent")
+_FORM_ATTRIBUTES = ("camunda:formKey", "zeebe:formKey", "zeebe:formId")
 _AUTOMATIC = ("task", "serviceTask", "sendTask")
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
 
@@ -49,6 +59,7 @@ _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
 class DeployNotes:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     rules: dict[str, str] = field(default_factory=dict)  # element id -> derived assignee rule
+    forms: dict[str, str] = field(default_factory=dict)  # element id -> form key from camunda:formKey ...
 
     def warn(self, element_id: str, message: str) -> None:
         if (element_id, message) not in self.warnings:
@@ -133,7 +144,43 @@ def deploy_notes(defn: ParsedDefinition, roots: list[Any]) -> DeployNotes:
         )
     for process in processes:
         _foreign_and_automatic(process, notes)
+        _foreign_forms(process, notes)
     return notes
+
+
+def _foreign_forms(process: Any, notes: DeployNotes) -> None:
+    """``camunda:formKey`` / Zeebe's ``formDefinition`` (``formKey``, ``formId``) on a step or start
+    event: the key of a published Yunying form becomes the step's form (``yunying:form``); any other
+    value (an embedded HTML form, a Camunda form file, a Zeebe user task form) is named in a warning —
+    the step will have no form unless ``yunying:form`` gives one."""
+    from yunying.workflow import forms_bridge
+    from yunying.workflow.engine_validate import element_properties
+
+    for node in process.iter(*(f"{B}{kind}" for kind in _FORM_STEPS)):
+        eid = node.get("id")
+        props = element_properties(node)
+        found = [(k, props[k].strip()) for k in _FORM_ATTRIBUTES if props.get(k, "").strip()]
+        if not eid or not found:
+            continue
+        attr, key = found[0]
+        if not forms_bridge.StepForm.of(props).empty:
+            notes.warn(
+                eid,
+                _("已忽略 %(attr)s=“%(key)s”：步骤已用 yunying:form / yunying:fields 指定表单。")
+                % {"attr": attr, "key": key[:80]},
+            )
+        elif forms_bridge.form_version(key) is not None:
+            notes.forms[eid] = key
+            notes.warn(eid, _("按 %(attr)s 使用已发布的表单“%(key)s”。") % {"attr": attr, "key": key})
+        else:
+            notes.warn(
+                eid,
+                _(
+                    "%(attr)s=“%(key)s”不是已发布的运营中台表单的标识，步骤“%(step)s”将没有表单"
+                    "（请用 yunying:form 指定已发布表单的标识）。"
+                )
+                % {"attr": attr, "key": key[:80], "step": _name(node)},
+            )
 
 
 def where_of(rule: str) -> str:

@@ -169,6 +169,8 @@ class DeployForm(forms.Form):
     starter_positions = forms.MultipleChoiceField(label=gettext_lazy("可发起岗位"), required=False)
     starter_units = forms.MultipleChoiceField(label=gettext_lazy("可发起单位"), required=False)
     bpmn_xml = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
+    # The process to run when the diagram holds several (the deploy dialog's chooser).
+    process = forms.CharField(required=False, max_length=200)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -330,6 +332,24 @@ def _designer_config(request: HttpRequest, highlight: list[str] | None = None) -
     }
 
 
+def process_choices(xml: str) -> list[dict[str, Any]]:
+    """The processes of a diagram (id, name, executable), for the deploy dialog's chooser; [] when
+    the XML cannot be read (the deploy says why)."""
+    from lxml import etree
+
+    from yunying.workflow.engine_validate import BPMN_NS
+
+    try:
+        root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+    except (etree.XMLSyntaxError, ValueError):
+        return []
+    return [
+        {"id": p.get("id"), "name": p.get("name") or "", "executable": p.get("isExecutable") != "false"}
+        for p in root.iter(f"{{{BPMN_NS}}}process")
+        if p.get("id")
+    ]
+
+
 def _render_designer(
     request: HttpRequest,
     *,
@@ -345,6 +365,7 @@ def _render_designer(
 ) -> HttpResponse:
     config = _designer_config(request, refusal["highlight"] if refusal else None)
     context = {
+        "process_choices": process_choices(xml),
         "warnings": warnings or [],
         "dmn_texts": dmn_texts or [],
         "bpmn_texts": bpmn_texts or [],
@@ -394,6 +415,7 @@ def _deploy(request: HttpRequest, form: DeployForm, *, definition: Any = None) -
             description=data["description"],
             dmn_files=dmn_files or None,
             bpmn_files=bpmn_files or None,
+            process_id=data["process"] or None,
             icon=data["icon"],
             starter_positions=data["starter_positions"],
             starter_units=data["starter_units"],
@@ -420,6 +442,7 @@ def _deploy(request: HttpRequest, form: DeployForm, *, definition: Any = None) -
                 description=data["description"],
                 dmn_files=dmn_files or None,
                 bpmn_files=bpmn_files or None,
+                process_id=data["process"] or None,
                 icon=data["icon"],
                 starter_positions=data["starter_positions"],
                 starter_units=data["starter_units"],
@@ -483,6 +506,7 @@ def designer_edit(request: HttpRequest, key: str) -> HttpResponse:
             "icon": definition.icon,
             "starter_positions": [p.code for p in definition.starter_positions.all()],
             "starter_units": [u.code for u in definition.starter_units.all()],
+            "process": version.process_id,
         }
     )
     return _render_designer(request, form=form, xml=version.bpmn_xml, definition=definition, version=version)

@@ -148,6 +148,7 @@ class ParsedDefinition:
     user_tasks: list[UserTaskDef] = field(default_factory=list)
     properties: dict[str, dict[str, str]] = field(default_factory=dict)  # element id -> extension properties
     start_event: str = ""  # the start event's element id, when the stored form names it (deploy does)
+    message_keys: dict[str, str] = field(default_factory=dict)  # message name -> correlation data name
 
     @property
     def shares_specs(self) -> bool:
@@ -397,6 +398,7 @@ def load_definition(stored: dict[str, Any]) -> ParsedDefinition:
         [UserTaskDef(**t) for t in stored.get("user_tasks", [])],
         stored.get("properties", {}),
         stored.get("start_event", ""),
+        dict(stored.get("message_keys") or {}),
     )
 
 
@@ -615,6 +617,14 @@ class EngineInstance:
                 if isinstance(t.task_spec.event_definition, MessageEventDefinition)
             }
         )
+
+    def waiting_message_data(self) -> list[tuple[str, dict[str, Any]]]:
+        """``(message name, the waiting task's data)`` for every catch event waiting for a message."""
+        return [
+            (str(t.task_spec.event_definition.name), t.data)
+            for t in self.workflow.event_manager.tasks.values()
+            if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+        ]
 
     def send_message(self, name: str, data: dict[str, Any]) -> None:
         """Correlate message ``name`` (its ``data`` becomes process data) and run on."""

@@ -9,12 +9,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-
-from lxml import etree
 
 from yunying.core.expressions import ExpressionError, parse_expression
 from yunying.workflow.engine_support import (
@@ -197,12 +196,22 @@ _TIMER_ISO = re.compile(
 _CRON = re.compile(r"^\s*[\d*?/,LW#-]+(\s+[\d*?/,LW#A-Z-]+){4,6}\s*$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)
+def _split_tag(tag: str) -> tuple[str, str]:
+    """``(namespace, local name)`` of a Clark-notation tag or attribute name (cached: a large diagram
+    asks for the same few dozen names hundreds of thousands of times)."""
+    if tag.startswith("{"):
+        namespace, _sep, name = tag[1:].partition("}")
+        return namespace, name
+    return "", tag
+
+
 def local(tag: Any) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    return _split_tag(tag)[1] if isinstance(tag, str) else ""
 
 
 def ns(tag: Any) -> str:
-    return etree.QName(tag).namespace or "" if isinstance(tag, str) else ""
+    return _split_tag(tag)[0] if isinstance(tag, str) else ""
 
 
 @dataclass

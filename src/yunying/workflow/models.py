@@ -179,6 +179,7 @@ class TaskStatus(models.TextChoices):
     COMPLETED = "completed", _("已办")
     CANCELLED = "cancelled", _("已取消")
     SKIPPED = "skipped", _("已跳过")
+    PAUSED = "paused", _("已暂停（流程出错）")
 
 
 class TaskKind(models.TextChoices):
@@ -390,6 +391,30 @@ class InstanceEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
+
+
+class MessageWait(models.Model):
+    """A catch event of a running instance waiting for a message whose diagram declares a correlation
+    key: ``key`` is the value of that name in the instance's data when it began to wait. Kept by
+    :func:`yunying.workflow.messages.record_waits` after every engine step; a message sent by name and
+    key (``POST /api/workflow/messages``) finds its instance here."""
+
+    instance = models.ForeignKey(
+        ProcessInstance, verbose_name=_("流程实例"), on_delete=models.CASCADE, related_name="message_waits"
+    )
+    name = models.CharField(_("消息"), max_length=200)
+    key = models.CharField(_("关联键"), max_length=200)
+
+    class Meta:
+        verbose_name = _("等待的消息")
+        verbose_name_plural = _("等待的消息")
+        indexes = [models.Index(fields=["name", "key"])]
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "name", "key"], name="workflow_message_wait_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.instance_id} {self.name}={self.key}"
 
 
 def _attachment_path(instance: Attachment, filename: str) -> str:

@@ -113,3 +113,15 @@ def timezone_coalesce() -> Any:
     from django.db.models.functions import Coalesce
 
     return Coalesce(F("completed_at"), Value(timezone.now()))
+
+
+def waiting_steps(instance: ProcessInstance) -> list[Any]:
+    """The steps of an instance in error that nobody holds (for 重新指派), or [] if its engine state
+    cannot be read (the error says why)."""
+    from yunying.workflow.actions_admin import waiting_steps as waiting
+    from yunying.workflow.errors import ProcessError
+
+    try:
+        return waiting(instance)
+    except ProcessError:
+        return []

@@ -173,23 +173,35 @@ def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
 
 def fail(instance: ProcessInstance, message: str, *, element_id: str = "") -> None:
     """Put a running instance in **error** with ``message``: the monitor lists it with retry /
-    reassign / cancel; the requester and the management department's head are told."""
+    reassign / cancel; the requester and the management department's head are told. The instance's
+    open steps (other branches, signers) are paused: they leave the inboxes until it runs again."""
     previous = instance.status
     instance.status = InstanceStatus.ERROR
     instance.error = message
     instance.ended_at = None
-    event(
-        instance,
-        "error",
-        comment=message,
-        from_state=previous,
-        to_state="error",
-        data={"element": element_id} if element_id else None,
-    )
+    paused = pause_open(instance)
+    data: dict[str, Any] = {"element": element_id} if element_id else {}
+    if paused:
+        data["paused"] = paused
+    event(instance, "error", comment=message, from_state=previous, to_state="error", data=data or None)
     _alert(instance, None)
 
 
+def pause_open(instance: ProcessInstance) -> int:
+    """An instance in error: its open task rows leave the inboxes (status ``paused``, which no inbox,
+    reminder or escalation reads) until :func:`resume_paused`. Returns how many were paused."""
+    return instance.tasks.filter(status=TaskStatus.OPEN).update(status=TaskStatus.PAUSED)
+
+
+def resume_paused(instance: ProcessInstance) -> int:
+    """The instance runs again (retry, reassign): its paused rows are open again, as they were."""
+    return instance.tasks.filter(status=TaskStatus.PAUSED).update(status=TaskStatus.OPEN)
+
+
 def engine_save(instance: ProcessInstance, eng: EngineInstance) -> None:
+    from yunying.workflow.messages import record_waits
+
+    record_waits(instance, eng)
     instance.state = dump_state(eng)
     instance.has_timers = instance.is_running and "WAITING" in eng.task_states().values()
     if instance.has_timers:
@@ -529,7 +541,15 @@ def sync(
                     "rule": info.prop("assignee") or "—",
                 }
                 instance.ended_at = None
-                event(instance, "stopped", task=row, comment=instance.error, to_state="error")
+                paused = pause_open(instance)
+                event(
+                    instance,
+                    "stopped",
+                    task=row,
+                    comment=instance.error,
+                    to_state="error",
+                    data={"paused": paused} if paused else None,
+                )
                 _alert(instance, row)
                 _set_current(instance, still_open)
                 return False
@@ -647,7 +667,9 @@ def _cancel(row: WorkTask, instance: ProcessInstance) -> None:
 
 def cancel_all(instance: ProcessInstance) -> None:
     now = timezone.now()
-    instance.tasks.filter(status__in=OPEN_STATUSES).update(status=TaskStatus.CANCELLED, completed_at=now)
+    instance.tasks.filter(status__in=(*OPEN_STATUSES, TaskStatus.PAUSED)).update(
+        status=TaskStatus.CANCELLED, completed_at=now
+    )
 
 
 def refresh_current(instance: ProcessInstance) -> None:

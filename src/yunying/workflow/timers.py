@@ -88,9 +88,11 @@ def instance_fire_timers(instance_id: int, until: dt.datetime, now: dt.datetime 
                 assert moment is not None
                 with at_moment(moment):
                     fired = _fire_round(instance, eng, moment, now)
-                if not fired or instance.status != InstanceStatus.RUNNING:
+                if not fired:
                     break
-                fired_count += fired
+                fired_count += fired  # also when the timer ended the instance (an interrupting one)
+                if instance.status != InstanceStatus.RUNNING:
+                    break
             if eng is not None and instance.status == InstanceStatus.RUNNING:
                 runtime.engine_save(instance, eng)
             else:

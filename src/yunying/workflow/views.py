@@ -293,7 +293,8 @@ def instance_act(request: HttpRequest, instance_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def monitor_act(request: HttpRequest, instance_id: int) -> HttpResponse:
-    """The monitor's actions on an instance in error: 重试, 重新指派 (to a login), 取消."""
+    """The monitor's actions on an instance in error: 重试, 重新指派 (to a login, or one per step:
+    ``step:<engine task id>`` fields), 取消."""
     action = request.POST.get("action", "")
     comment = request.POST.get("comment", "")
     user = request.user
@@ -306,8 +307,13 @@ def monitor_act(request: HttpRequest, instance_id: int) -> HttpResponse:
             lambda: services.instance_reassign(
                 actor=user,
                 instance_id=instance_id,
-                to_user=request.POST.get("user", "").strip(),
+                to_user=request.POST.get("user", "").strip() or None,
                 comment=comment,
+                steps={
+                    k.removeprefix("step:"): str(request.POST.get(k, "")).strip()
+                    for k in request.POST
+                    if k.startswith("step:") and str(request.POST.get(k, "")).strip()
+                },
             ),
             _("已重新指派。"),
         ),
@@ -326,6 +332,8 @@ def monitor(request: HttpRequest) -> HttpResponse:
     if not monitor_mod.can_monitor(request.user):
         raise DjangoPermissionDenied(_("您没有流程监控的权限。"))
     report = monitor_mod.monitor_report(user=request.user, key=request.GET.get("process") or None)
+    for instance in report.errors:  # the steps 重新指派 can give to people, one field each
+        instance.waiting = monitor_mod.waiting_steps(instance)  # type: ignore[attr-defined]
     from yunying.workflow import monitor_heat
 
     heat = monitor_heat.heat_for(user=request.user, key=request.GET.get("process") or None)

@@ -614,6 +614,7 @@ export async function mountDesigner(root) {
         if (await open(String(reader.result))) {
           say("loaded", ` ${file.name}`);
           prefillFromProcess();
+          fillProcessChoice();
         }
       };
       reader.readAsText(file, "utf-8");
@@ -631,6 +632,34 @@ export async function mountDesigner(root) {
       key.value = String(proc.id).toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^[-_]+/, "").slice(0, 64);
     }
     if (name && !name.value && proc.name) name.value = proc.name;
+  }
+
+  // A file with several processes: the deploy dialog asks which one runs (executable ones first).
+  function fillProcessChoice() {
+    const select = document.querySelector("[data-role=process-choice]");
+    if (!select) return;
+    const defs = modeler.getDefinitions();
+    const processes = (defs.rootElements || []).filter((e) => e.$type === "bpmn:Process");
+    const wrap = select.closest("[data-role=process-choice-wrap]") || select;
+    const current = select.value || select.dataset.selected || "";
+    select.replaceChildren();
+    if (processes.length < 2) {
+      wrap.hidden = true;
+      return;
+    }
+    const ordered = [...processes.filter((p) => p.isExecutable), ...processes.filter((p) => !p.isExecutable)];
+    const blank = document.createElement("option");
+    blank.value = "";
+    blank.textContent = select.dataset.blank || "—";
+    select.appendChild(blank);
+    for (const p of ordered) {
+      const option = document.createElement("option");
+      option.value = p.id;
+      option.textContent = `${p.name || p.id}（${p.id}）${p.isExecutable ? "" : select.dataset.notExecutable || ""}`;
+      option.selected = p.id === current;
+      select.appendChild(option);
+    }
+    wrap.hidden = false;
   }
 
   const download = $(toolbar, "[data-role=download]");
@@ -698,6 +727,7 @@ export async function mountDesigner(root) {
   window.yunyingModeler = modeler;
   window.yunyingDesigner = api;
   const ok = await open(readJson(root.dataset.xmlId) || cfg.xml || "");
+  if (ok) fillProcessChoice();
   root.dataset.ready = ok ? "1" : "error";
   return api;
 }

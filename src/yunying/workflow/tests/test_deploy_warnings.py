@@ -69,3 +69,37 @@ def test_a_camunda_export_deploys_with_every_warning_and_runs_with_its_people(
         ("nobody", "approved", "mgmt"),
     ]
     assert api("store_a1").get(f"/instances/{iid}").json()["status"] == "completed"
+
+
+def test_form_keys_of_other_modelers_name_published_forms_or_are_warned(
+    api: Any, deployer: Any, chain: Any
+) -> None:
+    admin = api(deployer)
+    xml = read("camunda_form_keys.bpmn")
+    resp = admin.deploy("form-keys", [("forms.bpmn", xml)])
+    assert resp.status_code == 201, resp.content.decode()
+    w = _by_element(resp.json())
+    assert w["start"] == ["按 camunda:formKey 使用已发布的表单“material_purchase”。"]
+    assert sorted(w["review"]) == [
+        "camunda:formKey=“embedded:app:forms/review.html”不是已发布的运营中台表单的标识，"
+        "步骤“管理部审核”将没有表单（请用 yunying:form 指定已发布表单的标识）。",
+        "按外部属性或泳道确定处理人：user:mgmt",
+    ]
+    assert any(m.startswith("zeebe:formKey=“camunda-forms:bpmn:UserTaskForm_1”不是已发布") for m in w["sign"])
+    assert not any("已忽略" in m for messages in w.values() for m in messages)
+    # The start form is the published one: its data is checked, and its total decides the way.
+    bad = api("store_a1").post("/instances", {"key": "form-keys", "data": {"store": "A1"}})
+    assert bad.status_code == 422
+    items = [{"name": "面粉", "qty": 10, "unit": "袋", "price": "85"}]
+    started = api("store_a1").post(
+        "/instances", {"key": "form-keys", "data": {"store": "A1", "reason": "面粉", "items": items}}
+    )
+    assert started.status_code == 201, started.content.decode()
+    iid = int(started.json()["id"])
+    api("mgmt").act(iid)
+    api("gm").act(iid)
+    assert who_acted(iid) == [("review", "approved", "mgmt"), ("sign", "approved", "gm")]
+    # A name the mapped form does not have is refused as for a yunying:form.
+    typo = xml.replace(b"total &gt; 500", b"totl &gt; 500")
+    refused = admin.deploy("form-keys-typo", [("forms.bpmn", typo)])
+    assert refused.status_code == 422 and "未知字段 'totl'" in refused.json()["detail"]

@@ -82,3 +82,32 @@ def test_a_file_with_several_processes_takes_a_process_choice(api: Any, deployer
     assert who_acted(iid) == [("b_step", "approved", "gm")]
     unknown = admin.deploy("two", files, process="p_gamma")
     assert unknown.status_code == 422 and "p_gamma" in unknown.json()["detail"]
+
+
+def test_a_called_process_marked_not_executable_is_callable(api: Any, deployer: Any) -> None:
+    # Camunda Modeler's collaboration: the called process says isExecutable="false".
+    admin = api(deployer)
+    xml = read("call_not_executable.bpmn")
+    resp = admin.deploy("repair-quote", [("repair.bpmn", xml)])
+    assert resp.status_code == 201, resp.content.decode()
+    assert resp.json()["process_id"] == "Process_repair"
+    iid = _start(api, "repair-quote")
+    api("supervisor").act(iid)
+    api("gm").act(iid)
+    assert who_acted(iid) == [("Activity_check", "approved", "supervisor"), ("Activity_gm", "approved", "gm")]
+    assert api("store_a1").get(f"/instances/{iid}").json()["status"] == "completed"
+    # Chosen as the process to start, it is still refused precisely; a called process without a
+    # start event (it would do nothing) too.
+    chosen = admin.deploy("quote-alone", [("repair.bpmn", xml)], process="Process_quote")
+    assert chosen.status_code == 422
+    assert "Process_quote" in chosen.json()["detail"] and 'isExecutable="false"' in chosen.json()["detail"]
+    no_start = xml.replace(
+        b'<bpmn:startEvent id="Event_quote_start">', b'<bpmn:intermediateThrowEvent id="Event_quote_start">'
+    ).replace(
+        b'</bpmn:startEvent>\n    <bpmn:userTask id="Activity_gm"',
+        b'</bpmn:intermediateThrowEvent>\n    <bpmn:userTask id="Activity_gm"',
+    )
+    refused = admin.deploy("repair-nostart", [("repair.bpmn", no_start)])
+    assert refused.status_code == 422 and "Process_quote" in refused.content.decode(), (
+        refused.content.decode()
+    )
