@@ -87,6 +87,7 @@ class TaskOut(Schema):
     outcome: str
     instance_status: str
     instance_error: str
+    summary: list[list[str]] = []
 
 
 class TaskListOut(Schema):
@@ -410,7 +411,31 @@ def tasks(
     return {
         "count": total,
         "counts": {"todo": total} if tab == "todo" else {"done": total},
-        "items": [_task_out(t) for t in rows],
+        "items": [_row_out(r) for r in rows],
+    }
+
+
+def _row_out(r: inbox.InboxRow) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "instance_id": r.instance_id or 0,
+        "instance_title": r.title,
+        "process": r.process,
+        "step": r.step,
+        "element_id": r.element_id,
+        "kind": r.task_kind,
+        "status": r.status,
+        "assignee": r.assignee,
+        "queue": r.shared,
+        "on_behalf_of": r.on_behalf_of,
+        "requester": r.requester_login,
+        "created_at": r.created_at,
+        "due_at": r.due_at,
+        "overdue": r.is_overdue,
+        "outcome": r.outcome,
+        "instance_status": r.instance_status,
+        "instance_error": r.instance_error,
+        "summary": r.summary,
     }
 
 
