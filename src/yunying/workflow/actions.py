@@ -95,6 +95,8 @@ def locked(actor: Any, task_id: int) -> Iterator[tuple[ProcessInstance, WorkTask
                 Q(pk=task_id) | Q(instance_id=instance_id, status__in=OPEN_STATUSES)
             )
         )
+        for row in rows:
+            row.instance = instance  # their instance is at hand: no query when a row needs it
         task = next(r for r in rows if r.pk == task_id)
         setattr(instance, runtime.LOCKED_ROWS, [r for r in rows if r.status in OPEN_STATUSES])
         if task.status not in OPEN_STATUSES or instance.status != InstanceStatus.RUNNING:

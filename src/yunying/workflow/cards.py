@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from yunying.workflow.models import InboxCard, InstanceStatus, ProcessInstance, TaskStatus, WorkTask
 
@@ -220,7 +221,11 @@ def summary_of(instance: ProcessInstance) -> list[list[str]]:
             first = rows[0].get(column)
             if first in (None, ""):
                 continue
-            value = str(first) if len(rows) == 1 else f"{first} 等 {len(rows)} 项"
+            value = (
+                str(first)
+                if len(rows) == 1
+                else _("%(first)s 等 %(n)s 项") % {"first": first, "n": len(rows)}
+            )
         else:
             value = data.get(f.path)
             if value in (None, "", []):

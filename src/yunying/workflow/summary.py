@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from yunying.workflow.models import ProcessVersion
 
 _LOCK = threading.Lock()
@@ -47,7 +49,7 @@ def _form_fields(props: dict[str, str]) -> dict[str, dict[str, Any]]:
                 continue
             out[f["key"]] = {
                 "label": f.get("label_zh") or f.get("label") or f["key"],
-                "type": f.get("type") or "text",
+                "type": "money" if f.get("result_type") == "money" else (f.get("type") or "text"),
                 "choices": {
                     str(c.get("value")): str(c.get("label_zh") or c.get("label") or c.get("value"))
                     for c in f.get("choices") or []
@@ -88,7 +90,7 @@ def summary_fields(version: ProcessVersion) -> list[SummaryField]:
             name, _dot, column = path.partition(".")
             f = fields.get(name)
             if path == "store" and f is None:
-                found.append(SummaryField("store", "门店", "store"))
+                found.append(SummaryField("store", str(_("门店")), "store"))
             elif f is None:
                 found.append(SummaryField(path, path))
             elif column:
