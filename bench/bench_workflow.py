@@ -329,6 +329,8 @@ def run_db(db: str, args: argparse.Namespace) -> dict[str, float]:
         str(args.workers),
     ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+    if db != "sqlite":  # the bench's own database goes when it is done
+        subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
     if not lines:
         raise SystemExit(f"{db} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")

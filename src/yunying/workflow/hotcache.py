@@ -1,5 +1,5 @@
-"""Per-process memos of small, rarely changed tables the hot path reads at every action (policy
-settings, who delegates at all), invalidated on change.
+"""Per-process memos of small, rarely changed tables the hot path reads at every action or inbox
+request (policy settings, who delegates at all, a person's seats and groups), invalidated on change.
 
 Each memo is kept with the generation it was read at. A change (``post_save``/``post_delete`` of the
 rows concerned, connected in ``apps.py``) bumps one generation number in Django's cache — Redis when
@@ -18,6 +18,7 @@ from django.core.cache import cache
 
 T = TypeVar("T")
 TTL = 30.0
+MAX_ENTRIES = 20_000
 _KEY = "yunying:workflow:hot-generation"
 _LOCK = threading.Lock()
 _MEMO: dict[str, tuple[Any, float, Any]] = {}
@@ -35,6 +36,8 @@ def memo(name: str, load: Callable[[], T]) -> T:
     gen = _generation()
     now = time.monotonic()
     with _LOCK:
+        if len(_MEMO) > MAX_ENTRIES:  # per-person entries (seats, groups): bounded memory
+            _MEMO.clear()
         hit = _MEMO.get(name)
     if gen is not None and hit is not None and hit[0] == gen and hit[1] > now:
         return hit[2]  # type: ignore[no-any-return]

@@ -96,7 +96,12 @@ def user_groups(user: Any) -> list[int]:
     """The user's group ids, cached on the user object (once per request)."""
     cached = getattr(user, "_yunying_group_ids", None)
     if cached is None:
-        cached = list(user.groups.values_list("pk", flat=True)) if user.is_authenticated else []
+        from yunying.workflow.hotcache import memo
+
+        if user.is_authenticated:  # across requests, until a group membership changes (hotcache)
+            cached = memo(f"groups:{user.pk}", lambda: list(user.groups.values_list("pk", flat=True)))
+        else:
+            cached = []
         with contextlib.suppress(AttributeError):
             user._yunying_group_ids = cached
     return cached
