@@ -55,7 +55,9 @@ def test_inbox_rows_show_the_summary_fields(page: Any, browser: Any, live_server
     done = page.locator("[data-testid=inbox-item]", has_text="牛腩")
     assert "¥188.00" in done.get_by_test_id("inbox-summary").inner_text()
 
-    phone = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844})
+    phone = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844}
+    )
     mobile = phone.new_page()
     try:
         login(mobile, "mgmt")
