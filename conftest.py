@@ -30,6 +30,11 @@ def _fresh_notification_cache() -> None:
     from yunying.notifications.services import cache_clear
 
     cache_clear()
+    from yunying.workflow import cards, hotcache, summary
+
+    hotcache.clear()  # the workflow's memos likewise (settings, delegators, names, summary fields)
+    cards.names_forget()
+    summary.summary_forget()
 
 
 @pytest.fixture

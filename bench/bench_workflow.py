@@ -1,16 +1,19 @@
-"""Workflow engine speed: end-to-end throughput of a 3-step tiered approval through the service layer,
-beside the raw SpiffWorkflow engine running the same diagram in memory (same run), and inbox API latency.
+"""Workflow speed: end-to-end throughput of the shipped 物料申购 process (start, 管理部审核, 分级审批 by the
+authority table) through the service layer, beside raw SpiffWorkflow running the same diagram in memory
+(same run), and inbox API latency.
 
     .venv/bin/python bench/bench_workflow.py                          # 300 instances, 100,000 open tasks
     .venv/bin/python bench/bench_workflow.py --instances 150 --tasks 100000 --requests 100 --workers 2
     .venv/bin/python bench/bench_workflow.py --instances 100 --tasks 10000 --db sqlite
     .venv/bin/python bench/bench_workflow.py --src ../other-checkout/src   # the same bench on other code
 
-For each database (a fresh SQLite file; PostgreSQL at --pg-url, database recreated) in a child process:
-  engine     start + complete the same diagram in memory with our engine facade (restricted expressions,
-             dump_state / load_state around every step as the service layer does): the ceiling;
-  services   instance_start + task_approve through yunying.workflow.services (forms check, assignment,
-             locks, history, engine state and task rows in one transaction per action);
+For each database (a fresh SQLite file; PostgreSQL: the ONE database named by --pg-url, which must start
+with ``bench_``, dropped and recreated) in a child process:
+  engine     raw SpiffWorkflow (its own BpmnParser, BpmnWorkflow and default script engine, no project
+             code) parses the shipped purchase.bpmn once and runs each instance in memory, completing
+             every manual task in turn: the ceiling;
+  services   instance_start + task_approve through yunying.workflow.services with the shipped form
+             (table of items, computed total), the authority table and the 自动去重 of the low tier;
   N procs    the same with --workers processes at once (forked from the child, each with its own
              connection, --instances each), engine and services: what a multi-core machine gets;
   queries    SQL statements per instance (start and each approval, averaged over the three tiers);
@@ -18,8 +21,9 @@ For each database (a fresh SQLite file; PostgreSQL at --pg-url, database recreat
              tasks (bulk_create, then ANALYZE as autovacuum would), through Django's test client
              in-process: median and p99.
 
-Instances cycle through the three tiers (amount 150: one approval; 250 and 500: two). Each timed run is
-preceded by a warm-up of three instances (per process), so per-process caches are not in the figure.
+Instances cycle through the three tiers (total 150: 管理部 only, the final step approves itself; 250:
+运营经理; 500: 总经理). Each timed run is preceded by a warm-up of three instances (per process), so
+per-process caches are not in the figure.
 """
 
 from __future__ import annotations
@@ -35,53 +39,55 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:yunying="http://yunying.dev/schema/bpmn/1.0" id="D" targetNamespace="http://yunying.dev/bench">
-  <bpmn:process id="tiered" name="tiered" isExecutable="true">
-    <bpmn:startEvent id="start" yunying:fields="amount:money:amount"/>
-    <bpmn:userTask id="mgmt_review" name="mgmt" yunying:assignee="position:MGMT-HEAD"/>
-    <bpmn:exclusiveGateway id="tier" default="f_gm"/>
-    <bpmn:userTask id="ops_review" name="ops" yunying:assignee="position:OPS-MGR"/>
-    <bpmn:userTask id="gm_review" name="gm" yunying:assignee="position:GM"/>
-    <bpmn:endEvent id="end"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="mgmt_review"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="mgmt_review" targetRef="tier"/>
-    <bpmn:sequenceFlow id="f_low" sourceRef="tier" targetRef="end"><bpmn:conditionExpression>amount &lt; 200</bpmn:conditionExpression></bpmn:sequenceFlow>
-    <bpmn:sequenceFlow id="f_ops" sourceRef="tier" targetRef="ops_review"><bpmn:conditionExpression>amount &gt;= 200 and amount &lt;= 300</bpmn:conditionExpression></bpmn:sequenceFlow>
-    <bpmn:sequenceFlow id="f_gm" sourceRef="tier" targetRef="gm_review"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="ops_review" targetRef="end"/>
-    <bpmn:sequenceFlow id="f4" sourceRef="gm_review" targetRef="end"/>
-  </bpmn:process>
-</bpmn:definitions>"""
 AMOUNTS = ("150", "250", "500")  # one instance per tier, in turn
 
 
-def engine_run(n: int) -> float:
-    from yunying.workflow.engine import parse_definition
+def _purchase_xml(src: Path | None = None) -> bytes:
+    here = (src or ROOT / "src") / "yunying" / "workflow" / "processes" / "purchase.bpmn"
+    return here.read_bytes()
 
-    defn = parse_definition(BPMN)
-    _engine_instances(defn, 3)
+
+def _purchase(amount: str) -> dict[str, Any]:
+    return {
+        "store": "S1",
+        "reason": "bench",
+        "items": [{"name": "保鲜膜", "qty": 1, "unit": "箱", "price": amount}],
+    }
+
+
+def _spiff_spec() -> Any:
+    from SpiffWorkflow.bpmn.parser import BpmnParser
+
+    parser = BpmnParser()
+    parser.add_bpmn_str(_purchase_xml(Path(os.environ.get("BENCH_SRC", ROOT / "src"))))
+    return parser.get_spec("purchase")
+
+
+def engine_run(n: int) -> float:
+    spec = _spiff_spec()
+    _engine_instances(spec, 3)
     t0 = time.perf_counter()
-    _engine_instances(defn, n)
+    _engine_instances(spec, n)
     return n / (time.perf_counter() - t0)
 
 
-def _engine_instances(defn: Any, n: int) -> None:
+def _engine_instances(spec: Any, n: int) -> None:
+    """Raw SpiffWorkflow: start with the form's data, complete every manual task until the end."""
     from decimal import Decimal
 
-    from yunying.workflow.engine import dump_state, load_state, start_instance
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
 
     for i in range(n):
-        inst = start_instance(defn, {"amount": Decimal(AMOUNTS[i % 3])})
-        state = dump_state(inst)
-        while True:
-            inst = load_state(defn, state)
-            ready = inst.ready_user_tasks()
-            if not ready:
-                break
-            inst.complete_task(ready[0].id, {"approved": True})
-            state = dump_state(inst)
-        assert inst.is_completed()
+        amount = Decimal(AMOUNTS[i % 3])
+        wf = BpmnWorkflow(spec)
+        wf.get_tasks(state=TaskState.READY)[0].data.update({**_purchase(str(amount)), "total": amount})
+        wf.do_engine_steps()
+        while not wf.is_completed():
+            ready = wf.get_tasks(state=TaskState.READY, manual=True)
+            ready[0].data.update({"approved": True})
+            ready[0].run()
+            wf.do_engine_steps()
 
 
 def _org() -> dict[str, Any]:
@@ -102,25 +108,28 @@ def _org() -> dict[str, Any]:
     }
 
 
+def _approver(users: dict[str, Any], task: Any) -> Any:
+    if task.element_id == "mgmt_review":
+        return users["mgmt"]
+    return users["ops"] if task.assignee_id == users["ops"].pk else users["gm"]
+
+
 def _run_instances(n: int, users: dict[str, Any]) -> None:
     from yunying.workflow import services
     from yunying.workflow.models import WorkTask
 
-    by_name = {"mgmt_review": users["mgmt"], "ops_review": users["ops"], "gm_review": users["gm"]}
     for i in range(n):
-        inst = services.instance_start(actor=users["store"], key="tiered", data={"amount": AMOUNTS[i % 3]})
+        inst = services.instance_start(actor=users["store"], key="purchase", data=_purchase(AMOUNTS[i % 3]))
         while True:
             task = WorkTask.objects.filter(instance=inst, status="open").first()
             if task is None:
                 break
-            services.task_approve(actor=by_name[task.element_id], task_id=task.pk)
+            services.task_approve(actor=_approver(users, task), task_id=task.pk)
 
 
 def services_run(n: int, users: dict[str, Any]) -> float:
-    from yunying.workflow import services
     from yunying.workflow.models import WorkTask
 
-    services.definition_deploy(actor=None, key="tiered", name="tiered", bpmn_xml=BPMN)
     _run_instances(3, users)
     t0 = time.perf_counter()
     _run_instances(n, users)
@@ -137,15 +146,14 @@ def queries_per_instance(users: dict[str, Any]) -> float:
     from yunying.workflow import services
     from yunying.workflow.models import WorkTask
 
-    by_name = {"mgmt_review": users["mgmt"], "ops_review": users["ops"], "gm_review": users["gm"]}
     total = 0
     for amount in AMOUNTS:
         with CaptureQueriesContext(connection) as ctx:
-            inst = services.instance_start(actor=users["store"], key="tiered", data={"amount": amount})
+            inst = services.instance_start(actor=users["store"], key="purchase", data=_purchase(amount))
         total += len(ctx.captured_queries)
         while (task := WorkTask.objects.filter(instance=inst, status="open").first()) is not None:
             with CaptureQueriesContext(connection) as ctx:
-                services.task_approve(actor=by_name[task.element_id], task_id=task.pk)
+                services.task_approve(actor=_approver(users, task), task_id=task.pk)
             total += len(ctx.captured_queries)
     return total / len(AMOUNTS)
 
@@ -176,13 +184,11 @@ def _in_processes(workers: int, job: str, n: int, users: dict[str, Any]) -> floa
 def _worker(job: str, n: int, user_ids: dict[str, int], barrier: object, results: object) -> None:
     try:
         if job == "engine":
-            from yunying.workflow.engine import parse_definition
-
-            defn = parse_definition(BPMN)
-            _engine_instances(defn, 3)
+            spec = _spiff_spec()
+            _engine_instances(spec, 3)
             barrier.wait()  # type: ignore[attr-defined]
             t0 = time.perf_counter()
-            _engine_instances(defn, n)
+            _engine_instances(spec, n)
         else:
             from yunying.accounts.models import User
 
@@ -207,7 +213,8 @@ def inbox_run(total: int, users: dict[str, Any], requests: int) -> tuple[float, 
     from yunying.accounts.models import User
     from yunying.workflow.models import ProcessInstance, ProcessVersion, WorkTask
 
-    version = ProcessVersion.objects.get(definition__key="tiered")
+    version = ProcessVersion.objects.filter(definition__key="purchase").order_by("-number").first()
+    assert version is not None
     others = [User.objects.create(username=f"u{i}") for i in range(500)]
     per_instance = 100
     now = timezone.now()
@@ -231,7 +238,7 @@ def inbox_run(total: int, users: dict[str, Any], requests: int) -> tuple[float, 
             WorkTask(
                 instance=inst,
                 element_id="mgmt_review",
-                name="mgmt",
+                name="管理部审核",
                 assignee=assignee,
                 engine_task_id=f"{n:036d}",
                 due_at=now,
@@ -244,6 +251,12 @@ def inbox_run(total: int, users: dict[str, Any], requests: int) -> tuple[float, 
     WorkTask.objects.bulk_create(rows)
     from django.db import connection
 
+    try:  # the inbox cards, where the code has them
+        from yunying.workflow.cards import rebuild
+    except ImportError:
+        pass
+    else:
+        rebuild()
     with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would give them
         cursor.execute("ANALYZE")
     open_total = WorkTask.objects.filter(status="open").count()
@@ -289,6 +302,7 @@ def child(args: argparse.Namespace) -> None:
 def run_db(db: str, args: argparse.Namespace) -> dict[str, float]:
     src = Path(args.src).resolve() if args.src else ROOT / "src"
     env = dict(os.environ, PYTHONPATH=str(src), YUNYING_DATA_DIR=str(ROOT / f"var/bench-wf-{db}"))
+    env["BENCH_SRC"] = str(src)
     env.pop("DATABASE_URL", None)
     env["YUNYING_HUEY_IMMEDIATE"] = "1"
     if db == "sqlite":
@@ -296,6 +310,8 @@ def run_db(db: str, args: argparse.Namespace) -> dict[str, float]:
             Path(ROOT / f"var/bench-wf-sqlite/yunying.sqlite3{suffix}").unlink(missing_ok=True)
     else:
         base, name = args.pg_url.rsplit("/", 1)
+        if not name.startswith("bench_") or not name.replace("_", "").isalnum():
+            raise SystemExit("--pg-url must name a database starting with bench_ (it is dropped)")
         subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
         subprocess.run(["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
         env["DATABASE_URL"] = args.pg_url
@@ -313,6 +329,8 @@ def run_db(db: str, args: argparse.Namespace) -> dict[str, float]:
         str(args.workers),
     ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+    if db != "sqlite":  # the bench's own database goes when it is done
+        subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
     if not lines:
         raise SystemExit(f"{db} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
@@ -337,11 +355,11 @@ def _table(results: dict[str, dict[str, float]], workers: int) -> list[str]:
         return f"{label:<44}" + "".join(f"{c:>13}" for c in cells)
 
     lines = [f"{'':<44}" + "".join(f"{db:>13}" for db in dbs)]
-    lines.append(row("raw engine, 1 process (instances/s)", "engine", ".1f"))
+    lines.append(row("raw SpiffWorkflow, 1 process (instances/s)", "engine", ".1f"))
     lines.append(row("services, 1 process (instances/s)", "services", ".1f"))
     lines.append(ratio("  ratio services / engine", "services", "engine"))
     if workers > 1:
-        lines.append(row(f"raw engine, {workers} processes (instances/s)", "engine_n", ".1f"))
+        lines.append(row(f"raw SpiffWorkflow, {workers} processes (instances/s)", "engine_n", ".1f"))
         lines.append(row(f"services, {workers} processes (instances/s)", "services_n", ".1f"))
         lines.append(ratio(f"  ratio services / engine, {workers} processes", "services_n", "engine_n"))
         lines.append(ratio(f"  services speed-up, {workers} processes / 1", "services_n", "services"))
@@ -361,7 +379,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2, help="processes of the parallel runs (1: none)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/yunying_bench_wf")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/bench_workflow")
     parser.add_argument("--src", default="", help="run another checkout's src/ (default: this one)")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -371,7 +389,7 @@ def main() -> None:
         return
     dbs = ("sqlite", "postgres") if args.db == "both" else (args.db,)
     print(
-        f"3-step tiered approval (start → 管理部 → tier → done), {args.instances} instances per run;"
+        f"shipped 物料申购 (start → 管理部审核 → 分级审批 → done), {args.instances} instances per run;"
         f" inbox: 200 of {args.tasks:,} open tasks, {args.requests} requests; {os.cpu_count()} CPUs"
     )
     results = {db: run_db(db, args) for db in dbs}

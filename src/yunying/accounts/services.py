@@ -64,6 +64,9 @@ def token_revoke(*, user: User, token_id: int) -> ApiToken:
         raise NotFound(_("找不到该令牌。"))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    from yunying.core.api_auth import token_forget
+
+    token_forget(token.digest)  # the API's cached look-up ends with it
     return token
 
 

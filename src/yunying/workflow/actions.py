@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,10 +89,34 @@ def locked(actor: Any, task_id: int) -> Iterator[tuple[ProcessInstance, WorkTask
             .defer(*_VERSION_DOCUMENTS)
             .get(pk=instance_id)
         )
-        task = WorkTask.objects.select_for_update(of=("self",)).get(pk=task_id)
+        # The task and the instance's other open rows, locked and read once (open_rows reuses them).
+        rows = list(
+            WorkTask.objects.select_for_update(of=("self",)).filter(
+                Q(pk=task_id) | Q(instance_id=instance_id, status__in=OPEN_STATUSES)
+            )
+        )
+        for row in rows:
+            row.instance = instance  # their instance is at hand: no query when a row needs it
+        task = next(r for r in rows if r.pk == task_id)
+        setattr(instance, runtime.LOCKED_ROWS, [r for r in rows if r.status in OPEN_STATUSES])
         if task.status not in OPEN_STATUSES or instance.status != InstanceStatus.RUNNING:
             raise already_handled()
         yield instance, task
+        if not getattr(instance, "_yunying_cards_synced", False):
+            from yunying.workflow.cards import sync_instance
+
+            sync_instance(instance)
+
+
+def _open_rows_locked(instance: ProcessInstance) -> list[WorkTask]:
+    """``runtime.open_rows`` from the rows :func:`locked` read with the lock — the same objects, the
+    action's own task finished in memory since — when the action changed no other row (approve and
+    reject only, right after finishing their task): no second read. Valid once."""
+    rows = getattr(instance, runtime.LOCKED_ROWS, None)
+    setattr(instance, runtime.LOCKED_ROWS, None)
+    if rows is None:
+        return runtime.open_rows(instance)
+    return [r for r in rows if r.status in OPEN_STATUSES]
 
 
 def may_act(user: Any, task: WorkTask) -> bool:
@@ -178,7 +203,10 @@ def _complete_engine_step(
             runtime.fire_rules(instance, "step_completed", step_data, step=task.element_id, outcome=outcome)
         props = _step_props(instance, task)
         runtime.copy_to(instance, props.get("yunying:cc") or props.get("cc") or "", task.name)
-        fresh = runtime.sync(instance, eng, actor=actor, rows=rows)
+        done = None
+        if task.completed_at is not None and task.acted_by_id is not None:  # the latest finished step
+            done = runtime._Done(task.outcome, task.kind, task.acted_by_id, task.name, task.element_id)
+        fresh = runtime.sync(instance, eng, actor=actor, rows=rows, previous=done)
         runtime.engine_save(instance, eng)
         return fresh
 
@@ -248,10 +276,11 @@ def task_approve(
                 parent.save(update_fields=["status"])
         elif task.kind != TaskKind.RESUBMIT:
             # One read of the open rows tells whether the step is done and feeds the sync.
-            rows = runtime.open_rows(instance)
+            rows = _open_rows_locked(instance)
             if not any(r.engine_task_id == task.engine_task_id for r in rows):  # no part still open
                 fresh = _complete_engine_step(instance, task, actor, values=submission.values, rows=rows)
                 _save(instance, current_fresh=fresh)  # nothing changed the task rows after the sync
+                setattr(instance, runtime.ROWS_FINAL, fresh)
                 return task
         _save(instance)
         return task
@@ -297,7 +326,7 @@ def _reject_along_diagram(instance: ProcessInstance, task: WorkTask, actor: Any,
         runtime.event(
             instance, "reject", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment
         )
-        rows = runtime.open_rows(instance)
+        rows = _open_rows_locked(instance)
         fresh = False
         if not any(r.engine_task_id == task.engine_task_id for r in rows):
             fresh = _complete_engine_step(

@@ -34,11 +34,16 @@ def locked_instance(actor: Any, instance_id: int) -> Iterator[ProcessInstance]:
     if not selectors.instances_visible_to(actor).filter(pk=instance_id).exists():
         raise NotFound(_("找不到流程实例 #%(id)s。") % {"id": instance_id})
     with transaction.atomic():
-        yield (
+        instance = (
             ProcessInstance.objects.select_for_update(of=("self",))
-            .select_related("version", "requester")
+            .select_related("version", "definition", "requester", "unit")
             .get(pk=instance_id)
         )
+        yield instance
+        if not getattr(instance, "_yunying_cards_synced", False):
+            from yunying.workflow.cards import sync_instance
+
+            sync_instance(instance)
 
 
 def can_withdraw(user: Any, instance: ProcessInstance) -> bool:

@@ -13,7 +13,14 @@ from ninja.files import UploadedFile
 from yunying.core import clock
 from yunying.workflow import inbox, selectors, services
 from yunying.workflow.errors import DeployRefused
-from yunying.workflow.models import Delegation, InstanceEvent, ProcessInstance, ProcessVersion, WorkTask
+from yunying.workflow.models import (
+    OPEN_STATUSES,
+    Delegation,
+    InstanceEvent,
+    ProcessInstance,
+    ProcessVersion,
+    WorkTask,
+)
 
 router = Router(tags=["workflow"])
 MAX_OFFSET = 1_000_000  # paging further is a mistake or an attack: 422
@@ -68,6 +75,17 @@ class StartIn(Schema):
     cc: list[str] = []
 
 
+class NextStepOut(Schema):
+    id: int
+    step: str
+    element_id: str
+    kind: str
+    assignee: str | None
+    queue: bool
+    on_behalf_of: str | None
+    due_at: datetime | None
+
+
 class TaskOut(Schema):
     id: int
     instance_id: int
@@ -87,6 +105,25 @@ class TaskOut(Schema):
     outcome: str
     instance_status: str
     instance_error: str
+    summary: list[list[str]] = []
+    next_steps: list[NextStepOut] | None = None  # after an action: what the instance waits for now
+
+
+class StartedOut(Schema):
+    """The answer to a start: the new instance's ids and state and its first steps (no history: read
+    ``GET /instances/{id}`` for it)."""
+
+    id: int
+    key: str
+    version: int
+    title: str
+    status: str
+    requester: str
+    unit: str | None
+    current_steps: str
+    error: str
+    started_at: datetime
+    open_tasks: list[TaskOut]
 
 
 class TaskListOut(Schema):
@@ -381,7 +418,7 @@ def definitions(request: HttpRequest) -> list[dict[str, Any]]:
     return out
 
 
-@router.post("/instances", response={201: InstanceOut}, summary="Start an instance with its form data")
+@router.post("/instances", response={201: StartedOut}, summary="Start an instance with its form data")
 def start(request: HttpRequest, payload: StartIn) -> Any:
     instance = services.instance_start(
         actor=request.user,
@@ -391,7 +428,59 @@ def start(request: HttpRequest, payload: StartIn) -> Any:
         unit=payload.unit or None,
         cc=payload.cc,
     )
-    return 201, _instance_out(selectors.instance_get(user=request.user, instance_id=instance.pk))
+    return 201, {
+        "id": instance.pk,
+        "key": instance.definition.key,
+        "version": instance.version.number,
+        "title": instance.title,
+        "status": instance.status,
+        "requester": request.user.username,
+        "unit": instance.unit.code if instance.unit else None,
+        "current_steps": instance.current_steps,
+        "error": instance.error,
+        "started_at": instance.started_at,
+        "open_tasks": [_lean_task_out(t, instance) for t in _open_rows_of(instance)],
+    }
+
+
+def _open_rows_of(instance: ProcessInstance) -> list[WorkTask]:
+    """The instance's open rows as the action just left them (no query), else read."""
+    from yunying.workflow import runtime
+
+    if (
+        getattr(instance, runtime.ROWS_FINAL, False)
+        and getattr(instance, runtime.OPEN_ROWS, None) is not None
+    ):
+        return [t for t in getattr(instance, runtime.OPEN_ROWS) if t.status in OPEN_STATUSES]
+    if instance.status != "running":
+        return []
+    return list(instance.tasks.filter(status__in=OPEN_STATUSES).order_by("due_at", "created_at", "pk"))
+
+
+def _lean_task_out(t: WorkTask, instance: ProcessInstance, *, outcome: bool = False) -> dict[str, Any]:
+    """:func:`_task_out` of a row of ``instance`` without reading anything again (logins are cached)."""
+    from yunying.workflow.cards import user_login
+
+    return {
+        "id": t.pk,
+        "instance_id": instance.pk,
+        "instance_title": instance.title,
+        "process": instance.definition.key,
+        "step": t.name,
+        "element_id": t.element_id,
+        "kind": t.kind,
+        "status": t.status,
+        "assignee": user_login(t.assignee_id) or None,
+        "queue": t.assignee_id is None,
+        "on_behalf_of": user_login(t.on_behalf_of_id) or None,
+        "requester": user_login(instance.requester_id),
+        "created_at": t.created_at,
+        "due_at": t.due_at,
+        "overdue": t.is_overdue,
+        "outcome": t.outcome if outcome else "",
+        "instance_status": instance.status,
+        "instance_error": instance.error,
+    }
 
 
 @router.get("/instances/{instance_id}", response=InstanceOut, summary="An instance with its history")
@@ -417,7 +506,31 @@ def tasks(
     return {
         "count": total,
         "counts": {"todo": total} if tab == "todo" else {"done": total},
-        "items": [_task_out(t) for t in rows],
+        "items": [_row_out(r) for r in rows],
+    }
+
+
+def _row_out(r: inbox.InboxRow) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "instance_id": r.instance_id or 0,
+        "instance_title": r.title,
+        "process": r.process,
+        "step": r.step,
+        "element_id": r.element_id,
+        "kind": r.task_kind,
+        "status": r.status,
+        "assignee": r.assignee,
+        "queue": r.shared,
+        "on_behalf_of": r.on_behalf_of,
+        "requester": r.requester_login,
+        "created_at": r.created_at,
+        "due_at": r.due_at,
+        "overdue": r.is_overdue,
+        "outcome": r.outcome,
+        "instance_status": r.instance_status,
+        "instance_error": r.instance_error,
+        "summary": r.summary,
     }
 
 
@@ -444,7 +557,20 @@ def complete(request: HttpRequest, task_id: int, payload: CompleteIn) -> dict[st
         event=payload.event,
         code=payload.code,
     )
-    return _task_result(request, done.pk)
+    return _acted_out(done)
+
+
+def _acted_out(task: WorkTask) -> dict[str, Any]:
+    """The answer to an action: the task as it is now, and the steps its instance waits for next
+    (from what the action left in memory: no reload of the instance or its history)."""
+    instance = task.instance
+    out = _lean_task_out(task, instance, outcome=True)
+    out["next_steps"] = [
+        {k: v for k, v in _lean_task_out(t, instance).items() if k in NextStepOut.model_fields}
+        | {"queue": t.assignee_id is None}
+        for t in _open_rows_of(instance)
+    ]
+    return out
 
 
 @router.post("/tasks/{task_id}/claim", response=TaskOut, summary="Claim a task from a shared queue (接收)")

@@ -12,3 +12,17 @@ class WorkflowConfig(AppConfig):
         from yunying.workflow.engine_timers import use_clock
 
         use_clock(clock.now)  # BPMN timers run on the company clock
+
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from yunying.accounts.models import User
+        from yunying.core.models import Setting
+        from yunying.org.models import Appointment, Employee
+        from yunying.workflow import hotcache
+        from yunying.workflow.models import Delegation
+
+        # What the hot path memoises (yunying.workflow.hotcache): settings, delegations, seats, groups.
+        for model in (Setting, Delegation, Appointment, Employee):
+            post_save.connect(hotcache.bump, sender=model, dispatch_uid=f"hotcache-save-{model.__name__}")
+            post_delete.connect(hotcache.bump, sender=model, dispatch_uid=f"hotcache-delete-{model.__name__}")
+        m2m_changed.connect(hotcache.bump, sender=User.groups.through, dispatch_uid="hotcache-user-groups")

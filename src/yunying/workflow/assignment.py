@@ -21,7 +21,7 @@ Rule syntax (a step's ``yunying:assignee``; alternatives separated by ``|``, the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -248,11 +248,31 @@ def department_head() -> list[User]:
 
 
 # --------------------------------------------------------------------------- delegation (委托)
+def delegators() -> frozenset[int]:
+    """Everyone with an active delegation that has not ended (a superset of who delegates today),
+    memoised per process until a delegation changes: most people delegate nothing, and then
+    assignment needs no delegation query."""
+    from yunying.workflow.hotcache import memo
+    from yunying.workflow.models import Delegation
+
+    def load() -> frozenset[int]:
+        since = clock.today() - timedelta(days=7)  # generous: clocks of tests and time zones
+        return frozenset(
+            Delegation.objects.filter(is_active=True)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=since))
+            .values_list("from_user_id", flat=True)
+        )
+
+    return memo("delegators", load)
+
+
 def delegate_for(user: User, *, definition_id: int | None, on: date | None = None) -> User | None:
     """The person ``user``'s work goes to today (following a chain of at most 3), or None."""
     from yunying.workflow.models import Delegation
 
     on = on or clock.today()
+    if user.pk not in delegators():
+        return None
     seen = {user.pk}
     current = user
     target = None
@@ -280,6 +300,8 @@ def delegates_for(
     from yunying.workflow.models import Delegation
 
     on = on or clock.today()
+    if not delegators() & {u.pk for u in users}:
+        return {u.pk: None for u in users}
     first: dict[int, Any] = {}
     for d in (
         Delegation.objects.filter(from_user__in=users, is_active=True, starts_on__lte=on)

@@ -47,20 +47,38 @@ def workflow_demo_load() -> int:
     start(
         actor=u["store01"],
         key="repair",
-        data={"item": "冷库压缩机", "amount": "800", "reason": "制冷效果下降"},
+        data={
+            "item": "冷库压缩机",
+            "equipment": "冷库压缩机（3 号冷库）",
+            "urgency": "紧急",
+            "amount": "800",
+            "reason": "制冷效果下降",
+        },
         title="S01 冷库维修",
     )  # 待区域经理
     big = start(
         actor=u["store03"],
         key="repair",
-        data={"item": "排烟管道", "amount": "3500", "reason": "油烟倒灌"},
+        data={
+            "item": "排烟管道",
+            "equipment": "厨房排烟管道",
+            "urgency": "特急",
+            "amount": "3500",
+            "reason": "油烟倒灌",
+        },
         title="S03 排烟管道维修",
     )
     _act(big, "area1", comment="情况属实")  # 3500 元：待管理部
     no = start(
         actor=u["store01"],
         key="repair",
-        data={"item": "门头灯箱", "amount": "600", "reason": "部分灯管不亮"},
+        data={
+            "item": "门头灯箱",
+            "equipment": "门头灯箱",
+            "urgency": "一般",
+            "amount": "600",
+            "reason": "部分灯管不亮",
+        },
         title="S01 灯箱维修",
     )
     _act(no, "area1", action="reject", comment="请先联系灯箱供应商保修")

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from yunying.workflow import cards
 from yunying.workflow.models import (
     CarbonCopy,
+    InboxCard,
     ProcessInstance,
     TaskStatus,
     WorkTask,
 )
-from yunying.workflow.selectors import tasks_for_user_q
+from yunying.workflow.selectors import seats, tasks_for_user_q
 
 TABS = ("todo", "done", "started", "copied")
 PAGE_SIZE = 50
@@ -39,12 +42,76 @@ class InboxFilters:
 
 
 @dataclass
+class InboxRow:
+    """One line of the task tabs, the same for a to-do card and a finished task."""
+
+    pk: int
+    instance_id: int | None
+    title: str
+    url: str
+    process: str
+    process_name: str
+    step: str
+    requester: str
+    summary: list[list[str]] = field(default_factory=list)
+    shared: bool = False
+    delegated: bool = False
+    due_at: Any = None
+    created_at: Any = None
+    completed_at: Any = None
+    outcome: str = ""
+    outcome_label: str = ""
+    kind: str = "approval"
+    element_id: str = ""
+    task_kind: str = ""
+    status: str = "open"
+    assignee: str | None = None
+    on_behalf_of: str | None = None
+    requester_login: str = ""
+    instance_status: str = "running"
+    instance_error: str = ""
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.status == "open" and self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def selectable(self) -> bool:
+        """May go into a bulk approval: an approval the person holds (not a shared queue's)."""
+        return self.kind == cards.APPROVAL and not self.shared
+
+
+@dataclass
 class InboxPage:
     tab: str
     counts: dict[str, int]
-    tasks: list[WorkTask] = field(default_factory=list)
+    tasks: list[InboxRow] = field(default_factory=list)
     instances: list[ProcessInstance] = field(default_factory=list)
     total: int = 0
+
+
+def user_groups(user: Any) -> list[int]:
+    """The user's group ids, cached on the user object (once per request)."""
+    cached = getattr(user, "_yunying_group_ids", None)
+    if cached is None:
+        from yunying.workflow.hotcache import memo
+
+        if user.is_authenticated:  # across requests, until a group membership changes (hotcache)
+            cached = memo(f"groups:{user.pk}", lambda: list(user.groups.values_list("pk", flat=True)))
+        else:
+            cached = []
+        with contextlib.suppress(AttributeError):
+            user._yunying_group_ids = cached
+    return cached
+
+
+def todo_cards(user: Any) -> QuerySet[InboxCard]:
+    """The cards ``user`` may act on (every kind): one indexed query."""
+    if not user.is_authenticated:
+        return InboxCard.objects.none()
+    return InboxCard.objects.filter(cards.visible_q(user, seats(user), user_groups(user)), state="open")
 
 
 def todo_tasks(user: Any) -> QuerySet[WorkTask]:
@@ -52,7 +119,86 @@ def todo_tasks(user: Any) -> QuerySet[WorkTask]:
 
 
 def todo_count(user: Any) -> int:
-    return todo_tasks(user).count()
+    """The to-do count (navigation badge, home page), computed once per request."""
+    cached = getattr(user, "_yunying_todo_count", None)
+    if cached is None:
+        cached = todo_cards(user).count()
+        with contextlib.suppress(AttributeError):
+            user._yunying_todo_count = cached
+    return int(cached)
+
+
+def _card_filters(qs: QuerySet[InboxCard], f: InboxFilters) -> QuerySet[InboxCard]:
+    if f.q:
+        cond = Q(search__contains=f.q.lower()) | Q(title__icontains=f.q)
+        if f.q.lstrip("#").isdigit():
+            cond |= Q(group_ref=f.q.lstrip("#"), kind=cards.APPROVAL)
+        qs = qs.filter(cond)
+    if f.process:
+        qs = qs.filter(topic=f.process)
+    if f.overdue:
+        from django.utils import timezone
+
+        qs = qs.filter(due_at__lt=timezone.now())
+    return qs
+
+
+def _card_row(c: InboxCard, login: str) -> InboxRow:
+    extra = c.extra or {}
+    shared = bool(extra.get("shared"))
+    return InboxRow(
+        pk=int(c.ref) if c.ref.isdigit() else 0,
+        instance_id=extra.get("instance_id"),
+        title=c.title,
+        url=c.url,
+        process=c.topic,
+        process_name=c.topic_name,
+        step=c.step,
+        requester=c.requester,
+        summary=c.summary or [],
+        shared=shared,
+        assignee=None if shared else login,  # a person's card is the reader's own
+        delegated=bool(c.on_behalf_of),
+        due_at=c.due_at,
+        created_at=c.created_at,
+        kind=c.kind,
+        element_id=str(extra.get("element_id") or ""),
+        task_kind=str(extra.get("task_kind") or ""),
+        on_behalf_of=c.on_behalf_of or None,
+        requester_login=str(extra.get("requester") or ""),
+    )
+
+
+def _task_row(t: WorkTask) -> InboxRow:
+    from yunying.workflow.cards import summary_of, user_name
+
+    i = t.instance
+    return InboxRow(
+        pk=t.pk,
+        instance_id=t.instance_id,
+        title=i.title,
+        url=f"/workflow/tasks/{t.pk}/",
+        process=i.definition.key,
+        process_name=i.definition.name,
+        step=t.name,
+        requester=user_name(i.requester),
+        summary=summary_of(i),
+        shared=t.assignee_id is None,
+        delegated=t.on_behalf_of_id is not None,
+        due_at=t.due_at,
+        created_at=t.created_at,
+        completed_at=t.completed_at,
+        outcome=t.outcome,
+        outcome_label=t.outcome_label,
+        element_id=t.element_id,
+        task_kind=t.kind,
+        status=t.status,
+        assignee=t.assignee.username if t.assignee else None,
+        on_behalf_of=t.on_behalf_of.username if t.on_behalf_of else None,
+        requester_login=i.requester.username,
+        instance_status=i.status,
+        instance_error=i.error,
+    )
 
 
 def _task_filters(qs: QuerySet[WorkTask], f: InboxFilters) -> QuerySet[WorkTask]:
@@ -84,12 +230,27 @@ def _instance_filters(qs: QuerySet[ProcessInstance], f: InboxFilters) -> QuerySe
 
 
 def inbox_counts(user: Any) -> dict[str, int]:
-    return {
-        "todo": todo_count(user),
-        "done": WorkTask.objects.filter(acted_by=user, status=TaskStatus.COMPLETED).count(),
-        "started": ProcessInstance.objects.filter(requester=user).count(),
-        "copied": CarbonCopy.objects.filter(user=user, read_at__isnull=True).count(),
+    """The four tab counts in one statement (each a sub-select on its own index)."""
+    from django.db import connection
+
+    parts = {
+        "todo": todo_cards(user).values("pk"),
+        "done": WorkTask.objects.filter(acted_by=user, status=TaskStatus.COMPLETED).values("pk"),
+        "started": ProcessInstance.objects.filter(requester=user).values("pk"),
+        "copied": CarbonCopy.objects.filter(user=user, read_at__isnull=True).values("pk"),
     }
+    selects, params = [], []
+    for name, qs in parts.items():
+        sql, p = qs.query.get_compiler(using=qs.db).as_sql()
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) c_{name})")
+        params.extend(p)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    counts = dict(zip(parts, (int(v) for v in row), strict=True))
+    with contextlib.suppress(AttributeError):
+        user._yunying_todo_count = counts["todo"]
+    return counts
 
 
 _TASK_RELATED = (
@@ -104,21 +265,42 @@ _TASK_RELATED = (
 _TASK_DEFERRED = ("instance__state",)
 
 
+_DONE_DEFERRED = ("instance__state", "instance__version__spec", "instance__version__bpmn_xml",
+                  "instance__version__dmn_xml", "instance__version__bpmn_extra")  # fmt: skip
+
+
 def inbox_tasks(
-    *, user: Any, tab: str, filters: InboxFilters, limit: int = PAGE_SIZE, offset: int = 0
-) -> tuple[list[WorkTask], int]:
+    *,
+    user: Any,
+    tab: str,
+    filters: InboxFilters,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+    total: int | None = None,
+) -> tuple[list[InboxRow], int]:
+    """A page of the to-do (from the inbox cards: one indexed query) or done tab. ``total``: the
+    unfiltered count when the caller has it already (saves the COUNT)."""
     if tab == "done":
-        qs = WorkTask.objects.filter(acted_by=user, status=TaskStatus.COMPLETED)
-        ordering: tuple[str, ...] = ("-completed_at", "-pk")
+        qs = _task_filters(WorkTask.objects.filter(acted_by=user, status=TaskStatus.COMPLETED), filters)
+        found = qs.count() if total is None or filters.q or filters.process else total
+        done = list(
+            qs.select_related(*_TASK_RELATED, "instance__version", "instance__unit")
+            .defer(*_DONE_DEFERRED)
+            .order_by("-completed_at", "-pk")[offset : offset + limit]
+        )
+        return [_task_row(t) for t in done], found
+    cqs = _card_filters(todo_cards(user), filters)
+    ordering = ("due_at", "created_at", "pk") if filters.order == "due" else ("-created_at", "-pk")
+    filtered = bool(filters.q or filters.process or filters.overdue)
+    page = cqs.defer("search").order_by(*ordering)[offset : offset + limit]
+    rows = [_card_row(c, user.username) for c in page]
+    if total is not None and not filtered:
+        found = total
+    elif offset == 0 and len(rows) < limit:
+        found = len(rows)  # the whole list is on this page: no COUNT
     else:
-        qs = todo_tasks(user)
-        ordering = ("due_at", "created_at", "pk") if filters.order == "due" else ("-created_at", "-pk")
-    qs = _task_filters(qs, filters)
-    total = qs.count()
-    rows = list(
-        qs.select_related(*_TASK_RELATED).defer(*_TASK_DEFERRED).order_by(*ordering)[offset : offset + limit]
-    )
-    return rows, total
+        found = cqs.count()
+    return rows, found
 
 
 def inbox_instances(
@@ -142,7 +324,7 @@ def inbox_page(*, user: Any, tab: str, filters: InboxFilters) -> InboxPage:
     tab = tab if tab in TABS else "todo"
     page = InboxPage(tab=tab, counts=inbox_counts(user))
     if tab in ("todo", "done"):
-        page.tasks, page.total = inbox_tasks(user=user, tab=tab, filters=filters)
+        page.tasks, page.total = inbox_tasks(user=user, tab=tab, filters=filters, total=page.counts[tab])
     else:
         page.instances, page.total = inbox_instances(user=user, tab=tab, filters=filters)
     return page

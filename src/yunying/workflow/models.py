@@ -564,5 +564,77 @@ class AuthorityRule(models.Model):
         return f"{self.category} {self.name} → {self.approver}"
 
 
+class InboxCard(models.Model):
+    """One line of someone's inbox (待办卡片): a narrow, denormalised row the inbox lists with one
+    indexed query. Generic: ``kind`` says what the work item is (``approval`` for a workflow task; later
+    ``duty``, ``rectification`` …), ``ref`` its id within that kind, ``group_ref`` the record holding it
+    (an instance id) so all its cards can be replaced at once. Who sees it: ``assignee``, or — for a
+    shared queue — a position (in a unit) or a group. Write through ``yunying.workflow.cards``."""
+
+    kind = models.CharField(_("类型"), max_length=20)
+    ref = models.CharField(_("编号"), max_length=64)
+    group_ref = models.CharField(_("所属记录"), max_length=64, blank=True)
+    assignee = models.ForeignKey(
+        USER, verbose_name=_("处理人"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    position = models.ForeignKey(
+        "org.Position",
+        verbose_name=_("候选岗位"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("候选单位"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    group = models.ForeignKey(
+        "auth.Group",
+        verbose_name=_("候选组"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    step = models.CharField(_("步骤"), max_length=200, blank=True)
+    topic = models.CharField(_("流程"), max_length=64, blank=True)
+    topic_name = models.CharField(_("流程名称"), max_length=100, blank=True)
+    badge = models.CharField(max_length=4, blank=True)
+    color = models.CharField(max_length=20, blank=True)
+    requester = models.CharField(_("发起人"), max_length=150, blank=True)
+    on_behalf_of = models.CharField(_("代谁处理"), max_length=150, blank=True)
+    summary: models.JSONField[Any, Any] = models.JSONField(_("摘要"), default=list, blank=True)
+    extra: models.JSONField[Any, Any] = models.JSONField(default=dict, blank=True)
+    search = models.TextField(blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    state = models.CharField(_("状态"), max_length=20, default="open")
+    due_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("到达时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("待办卡片")
+        verbose_name_plural = _("待办卡片")
+        indexes = [
+            models.Index(fields=["assignee", "state", "due_at", "created_at"]),
+            models.Index(fields=["position", "unit", "state"]),
+            models.Index(fields=["group", "state"]),
+            models.Index(fields=["kind", "ref"]),
+            models.Index(fields=["kind", "group_ref"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.ref} {self.title}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due_at is not None and self.due_at < timezone.now()
+
+
 # Moved to the notifications app; imported here so existing callers keep working.
 from yunying.notifications.models import Notification  # noqa: E402, F401

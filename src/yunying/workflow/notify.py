@@ -38,6 +38,17 @@ def notify(
     )
 
 
+def summary_text(instance: ProcessInstance) -> str:
+    """The request's summary fields in one line (“申购门店 朝阳店 · 合计金额（元） ¥320.00”), once per action."""
+    cached = getattr(instance, "_yunying_summary_text", None)
+    if cached is None:
+        from yunying.workflow.cards import summary_of
+
+        cached = " · ".join(f"{label} {value}" for label, value in summary_of(instance))
+        instance._yunying_summary_text = cached  # type: ignore[attr-defined]
+    return str(cached)
+
+
 # --------------------------------------------------------------------------- events → notifications
 def notify_event(
     instance: ProcessInstance, action: str, *, actor: Any, task: WorkTask | None, data: dict[str, Any]
@@ -54,7 +65,15 @@ def notify_event(
         from yunying.workflow.actions_instance import _people_of
 
         people = [u for u in _people_of(target) if actor is None or u.pk != actor.pk]
-        message = _("待办：%(title)s —— %(step)s") % {"title": title, "step": target.name}
+        summary = summary_text(instance)
+        if summary:
+            message = _("待办：%(title)s —— %(step)s（%(summary)s）") % {
+                "title": title,
+                "step": target.name,
+                "summary": summary,
+            }
+        else:
+            message = _("待办：%(title)s —— %(step)s") % {"title": title, "step": target.name}
         notify(people, kind="assigned", message=message, instance=instance, task=target)
         return
     outcome = {"reject": "rejected", "return": "returned", "completed": "approved"}.get(action)

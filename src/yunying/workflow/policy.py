@@ -29,7 +29,22 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
 }
 
 
+def stored() -> dict[str, Any]:
+    """The administrators' workflow settings (``workflow.*``), memoised per process until one changes."""
+    from yunying.workflow.hotcache import memo
+
+    return memo(
+        "settings",
+        lambda: dict(Setting.objects.filter(key__startswith="workflow.").values_list("key", "value")),
+    )
+
+
 def policy(key: str) -> Any:
+    if key.startswith("workflow."):
+        found = stored()
+        if key in found and found[key] is not None:
+            return found[key]
+        return DEFAULTS[key][0]
     row = Setting.objects.filter(key=key).values_list("value", flat=True).first()
     if row is not None:
         return row

@@ -256,6 +256,10 @@ def event(
 
 
 _PENDING_EVENTS = "_yunying_pending_events"
+LOCKED_ROWS = "_yunying_locked_rows"  # the open rows actions.locked read with the lock
+OPEN_ROWS = "_yunying_open_rows"  # the open rows as sync left them (valid while ROWS_FINAL is set)
+ROWS_FINAL = "_yunying_rows_final"  # nothing changed the task rows after the last sync
+FRESH = "_yunying_fresh"  # the instance was created in this transaction (it has no inbox cards yet)
 
 
 @contextmanager
@@ -271,6 +275,9 @@ def batched_events(instance: ProcessInstance) -> Iterator[None]:
         yield
         if pending:
             InstanceEvent.objects.bulk_create(pending)
+        from yunying.workflow.cards import sync_instance
+
+        sync_instance(instance, fresh=bool(getattr(instance, FRESH, False)))  # its inbox cards
     finally:
         delattr(instance, _PENDING_EVENTS)
 
@@ -483,6 +490,7 @@ def sync(
     dedup: bool = True,
     rows: list[WorkTask] | None = None,
     fresh: bool = False,
+    previous: _Done | None = None,
 ) -> bool:
     """Make the open engine tasks match the engine's READY user tasks; finish the instance when the
     engine completes. Automatic completions (skip, dedup) go on until the engine waits for people,
@@ -493,10 +501,11 @@ def sync(
     for (a person or an event); otherwise :class:`Stuck` is raised (see :func:`guarded`).
 
     ``rows``: :func:`open_rows` as the caller just read them in this transaction (saves a query);
-    ``fresh``: the instance was created in this transaction and has no task rows yet."""
+    ``fresh``: the instance was created in this transaction and has no task rows yet;
+    ``previous``: the step the caller just finished (then it is the latest, known without a query)."""
     multi = multi_instance_steps(instance.version)
     # On a fresh instance every finished row is one this call made: the latest is known.
-    previous: Any = None if fresh else _UNKNOWN
+    latest: Any = None if fresh else (previous if previous is not None else _UNKNOWN)
     if fresh:
         rows = []
     first = True
@@ -527,13 +536,13 @@ def sync(
             if info.id in have:
                 continue
             got = _assign(
-                instance, info, dedup=dedup, multi=info.element_id in multi, previous=previous, eng=eng
+                instance, info, dedup=dedup, multi=info.element_id in multi, previous=latest, eng=eng
             )
             row, how = got.row, got.how
             if got.fallback:
                 _empty_assignee_event(instance, row, info, got)
-            if fresh and how in ("dedup", "skip"):
-                previous = _Done(row.outcome, row.kind, row.acted_by_id, row.name, row.element_id)
+            if latest is not _UNKNOWN and how in ("dedup", "skip"):
+                latest = _Done(row.outcome, row.kind, row.acted_by_id, row.name, row.element_id)
             if how == "stop":
                 instance.status = InstanceStatus.ERROR
                 instance.error = _("步骤“%(step)s”找不到处理人（规则：%(rule)s），流程已停止。") % {
@@ -585,6 +594,7 @@ def sync(
     elif instance.status == InstanceStatus.RUNNING and not instance.waiting_for_requester:
         _check_in_sight(eng, ready, still_open)
     _set_current(instance, still_open)
+    setattr(instance, OPEN_ROWS, still_open)  # the inbox cards are written from them (cards.py)
     return True
 
 

@@ -31,11 +31,17 @@ def _seats(user: Any) -> list[tuple[int, int]]:
     """(position id, unit id) of the user's active appointments (cached on the user object)."""
     cached = getattr(user, "_yunying_wf_seats", None)
     if cached is None:
-        cached = list(
-            Appointment.objects.active()
-            .filter(employee__user=user, employee__is_active=True)
-            .values_list("position_id", "unit_id")
-        )
+        from yunying.workflow.hotcache import memo
+
+        def load() -> list[tuple[int, int]]:
+            return list(
+                Appointment.objects.active()
+                .filter(employee__user=user, employee__is_active=True)
+                .values_list("position_id", "unit_id")
+            )
+
+        # Across requests too, until an appointment (or employee) changes: yunying.workflow.hotcache.
+        cached = memo(f"seats:{user.pk}", load) if user.pk else load()
         with contextlib.suppress(AttributeError):
             user._yunying_wf_seats = cached
     return cached

@@ -113,11 +113,11 @@ SLA_SETTINGS = (
 
 def company_defaults() -> dict[str, Any]:
     """The company's service-level defaults, in one query."""
-    from yunying.core.models import Setting
-    from yunying.workflow.policy import DEFAULTS
+    from yunying.workflow.policy import DEFAULTS, stored
 
     values = {key: DEFAULTS[key][0] for key in SLA_SETTINGS}
-    values.update(Setting.objects.filter(key__in=SLA_SETTINGS).values_list("key", "value"))
+    found = stored()
+    values.update({key: found[key] for key in SLA_SETTINGS if key in found})
     return values
 
 
@@ -447,6 +447,9 @@ def _escalate(instance: ProcessInstance, task: WorkTask, moment: dt.datetime, no
             ]
         )
         task.candidate_users.clear()
+        from yunying.workflow.cards import sync_instance
+
+        sync_instance(instance)
         data["to"] = target.username
         _history(
             instance,

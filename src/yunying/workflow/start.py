@@ -121,6 +121,7 @@ def instance_start(
             data={},
             started_at=now,
         )
+        setattr(instance, runtime.FRESH, True)
         with runtime.batched_events(instance):
             runtime.event(
                 instance, "start", actor=actor, to_state="running", data={"version": the_version.number}
@@ -141,6 +142,7 @@ def instance_start(
                     step_limit=runtime.step_limit,
                 )
                 runtime.sync(instance, eng, actor=actor, fresh=True)  # no task rows yet
+                setattr(instance, runtime.ROWS_FINAL, True)
             except EngineError as exc:
                 raise runtime.engine_error(exc) from None
             runtime.engine_save(instance, eng)

@@ -39,14 +39,17 @@ TIERED = b"""<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 # definition (starter lists only when it has some), version, requester's seats; in one transaction:
-# instance, policy, holders, delegation, task, state, history (one INSERT), savepoint/commit (2);
-# the notification of the new task: the holder's preferences, the in-app row (kinds, robots: cached)
-START_BUDGET = 14
-# task and visibility, locks (2), the step, open rows; the next step: policy, holders, previous step,
-# delegation, task; instance, history (one INSERT), savepoint/commit (2); the notification of the
-# next step or of the approval (preferences, the in-app row)
-APPROVE_BUDGET = 16
-INBOX_BUDGET = 6  # session, user, seats, groups, count, one page of rows: not one more per row
+# instance, holders, task, history (one INSERT), inbox cards (one INSERT), instance, savepoint/release
+# (2); the notification of the new task: the holder's preferences, the in-app row (policy settings,
+# delegators, kinds, robots: memoised per process)
+START_BUDGET = 13
+# visibility, savepoint, lock the instance, lock the task with the instance's open rows (one read); the
+# step; the next step: holders, task; instance, history (one INSERT), inbox cards (DELETE + INSERT),
+# release; the notification of the next step or of the approval (preferences, the in-app row)
+APPROVE_BUDGET = 14
+INBOX_BUDGET = (
+    5  # session, user, seats, groups, one page of cards (no COUNT when it fits): not one more per row
+)
 
 
 @pytest.fixture

@@ -1,0 +1,238 @@
+"""Scale-out, measured: the same load against 1 and 2 gunicorn processes and 1 and 2 background
+workers, on PostgreSQL + Redis, so the README's "add web processes" advice rests on a figure.
+
+The load, per configuration, for ``--seconds``: ``--clients`` keep-alive clients each starting a shipped
+物料申购 request over the API (token of the store manager) and approving its first step (token of the
+管理部 head) — every approval queues notifications for the background workers — while as many clients
+read the inbox. Printed: completed approvals/s, inbox reads/s, their p99, and how long the workers took
+to deliver what was queued after the load stopped.
+
+    .venv/bin/python bench/bench_scale.py --redis-url redis://127.0.0.1:6379/3
+    .venv/bin/python bench/bench_scale.py --redis-url redis://127.0.0.1:6379/3 --seconds 5 --tasks 10000
+
+On a 2-core machine expect little from a second process (the clients share the cores); the script is for
+bigger machines. It creates and drops ONE database (``--db``, starting with ``bench_``) and uses the
+Redis database given (it flushes that database at the start and the end: give it one of its own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench_inbox_load as base  # noqa: E402
+
+
+def tokens() -> None:
+    """(child) API tokens for the store manager and the 管理部 head."""
+    import django
+
+    django.setup()
+    from yunying.accounts.models import User
+    from yunying.accounts.services import token_create
+
+    out = {}
+    for login in ("store", "mgmt"):
+        _token, secret = token_create(user=User.objects.get(username=login), name="bench")
+        out[login] = secret
+    print("TOKENS " + json.dumps(out))
+
+
+def queued(env: dict[str, str]) -> int:
+    """Notifications not delivered yet (the outbox the workers drain)."""
+    code = (
+        "import django; django.setup();"
+        "from yunying.notifications.models import Notification;"
+        "print(Notification.objects.filter(delivered_at__isnull=True).count())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+async def _post(reader: Any, writer: Any, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
+    data = json.dumps(body).encode()
+    writer.write(
+        (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n"
+        ).encode()
+        + data
+    )
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    payload = await reader.readexactly(length) if length else b""
+    return int(head[9:12]), json.loads(payload or b"null")
+
+
+async def _approver(
+    port: int, toks: dict[str, str], deadline: float, done: list[float], errors: list[str]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    body = {
+        "key": "purchase",
+        "data": {
+            "store": "S1",
+            "reason": "bench",
+            "items": [{"name": "纸巾", "qty": 1, "unit": "箱", "price": "150"}],
+        },
+    }
+    while time.perf_counter() < deadline:
+        t0 = time.perf_counter()
+        status, started = await _post(reader, writer, "/api/workflow/instances", toks["store"], body)
+        if status != 201:
+            errors.append(str(status))
+            continue
+        task = started["open_tasks"][0]["id"]
+        status, _answer = await _post(
+            reader, writer, f"/api/workflow/tasks/{task}/complete", toks["mgmt"], {"action": "approve"}
+        )
+        if status != 200:
+            errors.append(str(status))
+            continue
+        done.append(time.perf_counter() - t0)
+    writer.close()
+
+
+def mixed(port: int, cookie: str, toks: dict[str, str], clients: int, seconds: float) -> dict[str, float]:
+    approvals: list[float] = []
+    reads: list[float] = []
+    errors: list[str] = []
+
+    async def run() -> None:
+        deadline = time.perf_counter() + seconds
+        await asyncio.gather(
+            *(_approver(port, toks, deadline, approvals, errors) for _ in range(clients)),
+            *(base._client(port, base.INBOX, cookie, deadline, reads, errors) for _ in range(clients)),
+        )
+
+    t0 = time.perf_counter()
+    asyncio.run(run())
+    elapsed = time.perf_counter() - t0
+    approvals.sort()
+    reads.sort()
+    return {
+        "approvals_per_s": len(approvals) / elapsed,
+        "approval_p99_ms": approvals[max(0, int(len(approvals) * 0.99) - 1)] * 1000 if approvals else 0.0,
+        "reads_per_s": len(reads) / elapsed,
+        "read_p50_ms": statistics.median(reads) * 1000 if reads else 0.0,
+        "errors": len(errors),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--redis-url", required=True, help="a Redis database of the bench's own")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--db", default="bench_scale")
+    parser.add_argument("--tasks", type=int, default=20_000)
+    parser.add_argument("--clients", type=int, default=4, help="approving clients (and as many readers)")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--src", default="")
+    parser.add_argument("--child", choices=("tokens",), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "tokens":
+        tokens()
+        return
+    args.keep = False
+    env = base.environment(args)
+    env["YUNYING_HUEY_IMMEDIATE"] = "0"
+    env["YUNYING_QUEUE_NAME"] = args.db
+    subprocess.run(["redis-cli", "-u", args.redis_url, "FLUSHDB"], check=False, capture_output=True)
+    base.database(args, "create")
+    rows = []
+    try:
+        out = subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "bench_inbox_load.py"),
+                "--child",
+                "setup",
+                "--tasks",
+                str(args.tasks),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        lines = [line for line in out.stdout.splitlines() if line.startswith("SETUP ")]
+        if not lines:
+            raise SystemExit(f"setup failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
+        cookie = json.loads(lines[0][6:])["session"]
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", "tokens", "--redis-url", args.redis_url],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        toks = json.loads(next(x for x in out.stdout.splitlines() if x.startswith("TOKENS "))[7:])
+        for web in (1, 2):
+            for workers in (1, 2):
+                port = base.free_port()
+                server = base.gunicorn(env, port, web, args.threads)
+                bg = [
+                    subprocess.Popen(
+                        [sys.executable, "-m", "yunying.cli", "worker"],
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                    for _ in range(workers)
+                ]
+                try:
+                    base.wait_for(port, cookie)
+                    mixed(port, cookie, toks, args.clients, 1)  # warm-up
+                    result = mixed(port, cookie, toks, args.clients, args.seconds)
+                    t0 = time.perf_counter()
+                    while queued(env) and time.perf_counter() - t0 < 120:
+                        time.sleep(0.5)
+                    result["drain_s"] = time.perf_counter() - t0
+                    rows.append((web, workers, result))
+                finally:
+                    server.terminate()
+                    for p in bg:
+                        p.terminate()
+                    server.wait(timeout=30)
+                    for p in bg:
+                        p.wait(timeout=30)
+    finally:
+        base.database(args, "drop")
+        subprocess.run(["redis-cli", "-u", args.redis_url, "FLUSHDB"], check=False, capture_output=True)
+    print(
+        f"scale-out: {args.clients} approving + {args.clients} reading clients, {args.seconds:g} s per configuration,"
+        f" PostgreSQL + Redis, gunicorn --threads {args.threads}; {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'web procs':>9}{'workers':>9}{'approvals/s':>13}{'p99 ms':>9}{'reads/s':>9}{'drain s':>9}{'errors':>8}"
+    )
+    for web, workers, r in rows:
+        print(
+            f"{web:>9}{workers:>9}{r['approvals_per_s']:>13.1f}{r['approval_p99_ms']:>9.0f}"
+            f"{r['reads_per_s']:>9.0f}{r['drain_s']:>9.1f}{r['errors']:>8}"
+        )
+    one = rows[0][2]
+    for web, workers, r in rows[1:]:
+        print(
+            f"  {web} web / {workers} workers vs 1/1: approvals ×{r['approvals_per_s'] / one['approvals_per_s']:.2f},"
+            f" reads ×{r['reads_per_s'] / max(one['reads_per_s'], 1e-9):.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

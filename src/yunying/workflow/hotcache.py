@@ -1,0 +1,66 @@
+"""Per-process memos of small, rarely changed tables the hot path reads at every action or inbox
+request (policy settings, who delegates at all, a person's seats and groups), invalidated on change.
+
+Each memo is kept with the generation it was read at. A change (``post_save``/``post_delete`` of the
+rows concerned, connected in ``apps.py``) bumps one generation number in Django's cache — Redis when
+``REDIS_URL`` is set, so every web process and worker sees it at its next read — and drops this
+process's memos at once. Without Redis (the local-memory cache) other processes notice at the latest
+after ``TTL`` seconds."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+
+T = TypeVar("T")
+TTL = 30.0
+MAX_ENTRIES = 20_000
+_KEY = "yunying:workflow:hot-generation"
+_LOCK = threading.Lock()
+_MEMO: dict[str, tuple[Any, float, Any]] = {}
+
+
+def _generation() -> Any:
+    try:
+        return cache.get(_KEY, 0)
+    except Exception:  # a cache outage must not stop approvals: read the database
+        return None
+
+
+def memo(name: str, load: Callable[[], T]) -> T:
+    """``load()``'s value, read once per generation (and at most ``TTL`` seconds old)."""
+    gen = _generation()
+    now = time.monotonic()
+    with _LOCK:
+        if len(_MEMO) > MAX_ENTRIES:  # per-person entries (seats, groups): bounded memory
+            _MEMO.clear()
+        hit = _MEMO.get(name)
+    if gen is not None and hit is not None and hit[0] == gen and hit[1] > now:
+        return hit[2]  # type: ignore[no-any-return]
+    value = load()
+    if gen is not None:
+        with _LOCK:
+            _MEMO[name] = (gen, now + TTL, value)
+    return value
+
+
+def bump(*_args: Any, **_kwargs: Any) -> None:
+    """Something the memos hold changed (a signal receiver)."""
+    clear()
+    try:
+        try:
+            cache.incr(_KEY)
+        except ValueError:
+            cache.set(_KEY, 1, None)
+    except Exception:  # without the cache, the TTL bounds how stale others are
+        pass
+
+
+def clear() -> None:
+    """Drop this process's memos (tests start each from their own database)."""
+    with _LOCK:
+        _MEMO.clear()
