@@ -86,6 +86,13 @@ def inspections_demo_load(*, seed: int = 2026) -> int:
             earlier = _month_start(_month_start(today) - dt.timedelta(days=1)) - dt.timedelta(days=9)
             _visit(photos, store, templates["qsc"], inspectors[0], earlier, rng, care, today)
             created += 1
+    from yunying.inspections.cards import findings_cards_sync
+
+    findings_cards_sync(
+        Finding.objects.exclude(status=FindingStatus.CLOSED).select_related(
+            "owner", "store", "visit__inspector"
+        )
+    )  # the open and answered ones wait in the owners' and inspectors' inboxes
     _quality_demo(today)
     return created
 

@@ -19,6 +19,7 @@ from yunying.core.settings_store import setting_get_int
 from yunying.forms.files import clean_files, file_from_token, file_token, store_upload
 from yunying.forms.schema import PHOTO, FieldSpec
 from yunying.forms.values import InvalidValue
+from yunying.inspections.cards import finding_card_sync, findings_cards_sync
 from yunying.inspections.definition import NA, Item, Section, items_of, sections_parse
 from yunying.inspections.models import (
     ANSWER_PERMISSION,
@@ -338,6 +339,7 @@ def _write_answers(
     for finding in findings:
         finding.save()
         FindingEvent.objects.create(finding=finding, action=FindingEvent.Action.OPENED, actor=actor, at=now)
+    findings_cards_sync(findings)
 
 
 def _failed_last_time(visit: Visit) -> set[str]:
@@ -414,6 +416,7 @@ def finding_answer(
     FindingEvent.objects.create(
         finding=finding, action=FindingEvent.Action.ANSWERED, actor=actor, comment=note, photos=refs, at=now
     )
+    finding_card_sync(finding)
     return finding
 
 
@@ -440,4 +443,5 @@ def finding_verify(*, actor: Any, finding: Finding, accepted: bool, comment: str
     finding.save(update_fields=["status", "closed_at", "updated_at"])
     action = FindingEvent.Action.ACCEPTED if accepted else FindingEvent.Action.REOPENED
     FindingEvent.objects.create(finding=finding, action=action, actor=actor, comment=comment, at=now)
+    finding_card_sync(finding)
     return finding

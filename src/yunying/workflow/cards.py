@@ -2,7 +2,7 @@
 
 A card is one line of someone's inbox. It is **generic**: any app with work for people writes cards
 of its own ``kind`` and the inbox shows them side by side (the workflow writes ``approval`` cards; a
-duty roster could write ``duty``, an inspection ``rectification``). The service API is two calls:
+duty roster could write ``duty``, an inspection ``rectification``). The service API is two calls (and ``upsert_many`` for many items at once):
 
 ``upsert(kind, ref, cards, group_ref="")``
     Replace the cards of one work item (``ref``: its id within ``kind``) with ``cards`` — a list of
@@ -98,6 +98,19 @@ def upsert(kind: str, ref: Any, cards: Iterable[Card], *, group_ref: Any = "") -
     """Replace the cards of work item ``ref`` of ``kind`` (no cards: the item is closed)."""
     close(kind, ref=ref)
     rows = [_row(kind, str(ref), str(group_ref), c) for c in cards]
+    if rows:
+        InboxCard.objects.bulk_create(rows)
+
+
+def upsert_many(kind: str, items: Iterable[tuple[Any, Card | None]]) -> None:
+    """Replace the cards of many work items of ``kind`` at once (``(ref, card)``; ``None`` closes the item):
+    one DELETE and one INSERT."""
+    pairs = list(items)
+    if not pairs:
+        return
+    qs = InboxCard.objects.filter(kind=kind, ref__in=[str(ref) for ref, _c in pairs])
+    qs._raw_delete(qs.db)
+    rows = [_row(kind, str(ref), "", c) for ref, c in pairs if c is not None]
     if rows:
         InboxCard.objects.bulk_create(rows)
 
