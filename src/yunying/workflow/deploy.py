@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from yunying.core.errors import DomainError, PermissionDenied
 from yunying.org.models import OrgUnit, Position
 from yunying.workflow import assignment, forms_bridge, sla, system_actions
+from yunying.workflow.deploy_choices import choice_problems
 from yunying.workflow.deploy_names import unknown_names
 from yunying.workflow.deploy_warnings import deploy_notes
 from yunying.workflow.engine import (
@@ -211,10 +212,12 @@ def definition_deploy(
     dmn_raw = [_decode(d) for d in (dmn_files or [])]
     defn = _parse(raw, [r for r, _t in dmn_raw], bpmn_files=[r for r, _t in others], process_id=process_id)
     start_event = _start_event_id(raw, defn.process_id)
-    notes = deploy_notes(defn, [_root(r) for r in [raw, *(r for r, _t in others)]])
+    roots = [_root(r) for r in [raw, *(r for r, _t in others)]]
+    notes = deploy_notes(defn, roots)
     for element_id, rule in notes.rules.items():
         defn.set_property(element_id, "yunying:assignee", rule)
     problems = definition_check(defn)
+    problems += choice_problems(roots, defn)
     problems += unknown_names(raw, defn.process_id, start_event, dmn_files=[r for r, _t in dmn_raw])
     if problems:
         raise DeployRefused(
