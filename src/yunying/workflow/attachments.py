@@ -175,6 +175,47 @@ def attachment_open(*, user: Any, attachment_id: int) -> Served:
     return Served(handle, row.name, row.content_type if inline else "application/octet-stream", inline)
 
 
+def _mentions(value: Any, path: str, depth: int = 0) -> bool:
+    if depth > 6:
+        return False
+    if isinstance(value, dict):
+        return value.get("path") == path or any(_mentions(v, path, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions(v, path, depth + 1) for v in value)
+    return False
+
+
+def form_file_open(*, user: Any, instance_id: int, token: str) -> Served:
+    """A file of a form field of the request (its start form or a step's form), named by its signed
+    token: NotFound unless ``user`` sees the request and the request holds that file."""
+    from yunying.forms.files import file_from_token
+    from yunying.workflow.selectors import instance_get
+
+    instance = instance_get(user=user, instance_id=instance_id)
+    ref = file_from_token(token)
+    path = str((ref or {}).get("path") or "")
+    held = bool(path) and (
+        _mentions(instance.data, path)
+        or any(_mentions(d, path) for d in instance.tasks.exclude(data={}).values_list("data", flat=True))
+    )
+    if not held or not default_storage.exists(path):
+        raise NotFound(_("找不到该附件。"))
+    handle = default_storage.open(path, "rb")
+    head = handle.read(16)
+    handle.seek(0)
+    name = str((ref or {}).get("name") or "file")
+    kind = _sniffed_type(name, head)
+    inline = kind != "application/octet-stream"
+    return Served(handle, name, kind, inline)
+
+
+def file_link(instance_id: int) -> Any:
+    """The link of a request's form files (for :func:`yunying.forms.rendering.files_linked_by`)."""
+    from django.urls import reverse
+
+    return lambda token: reverse("workflow:instance-file", args=[instance_id, token])
+
+
 def is_image(row: Attachment) -> bool:
     return row.content_type in IMAGE_TYPES
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/", views.task, name="task"),
     path("instances/<int:instance_id>/", views.instance, name="instance"),
     path("instances/<int:instance_id>/act/", views.instance_act, name="instance-act"),
+    path("instances/<int:instance_id>/files/<str:token>/", views.instance_file, name="instance-file"),
     path("monitor/", views.monitor, name="monitor"),
     path("monitor/<int:instance_id>/", views.monitor_act, name="monitor-act"),
     path("delegations/", views.delegations, name="delegations"),

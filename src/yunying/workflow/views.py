@@ -212,7 +212,7 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
         "can_act": may_act(request.user, the_task),
         "can_claim": may_claim(request.user, the_task),
         "form_html": form.render(initial, errors, prefix="f_", user=request.user),
-        "data_html": start_form(instance.version).render_readonly(instance.data),
+        "data_html": _readonly(instance),
         "events": selectors.instance_events(instance),
         "attachments": instance.attachments.select_related("uploaded_by", "task"),
         "targets": return_targets(instance, the_task),
@@ -256,11 +256,7 @@ def start_preview(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "workflow/_preview.html", {"preview": found})
 
 
-def _served(request: HttpRequest, attachment_id: int) -> FileResponse:
-    try:
-        served = attachments_mod.attachment_open(user=request.user, attachment_id=attachment_id)
-    except NotFound:
-        raise Http404(_("找不到该附件。")) from None
+def _file_response(served: attachments_mod.Served) -> FileResponse:
     response = FileResponse(
         served.file,
         as_attachment=not served.inline,
@@ -278,7 +274,21 @@ def _served(request: HttpRequest, attachment_id: int) -> FileResponse:
 @login_required
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     """An attachment, to whoever sees its request (404 for everyone else)."""
-    return _served(request, attachment_id)
+    try:
+        served = attachments_mod.attachment_open(user=request.user, attachment_id=attachment_id)
+    except NotFound:
+        raise Http404(_("找不到该附件。")) from None
+    return _file_response(served)
+
+
+@login_required
+def instance_file(request: HttpRequest, instance_id: int, token: str) -> FileResponse:
+    """A file of one of the request's form fields, to whoever sees the request (404 otherwise)."""
+    try:
+        served = attachments_mod.form_file_open(user=request.user, instance_id=instance_id, token=token)
+    except NotFound:
+        raise Http404(_("找不到该附件。")) from None
+    return _file_response(served)
 
 
 @login_required
@@ -291,6 +301,17 @@ def attachment_thumbnail(request: HttpRequest, attachment_id: int) -> HttpRespon
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+def _readonly(instance: Any) -> Any:
+    """The request's start form for reading, its files linked through the request's authorised view."""
+    from contextlib import nullcontext
+
+    from yunying.workflow.forms_bridge import _forms_api
+
+    linked_by = _forms_api("files_linked_by")
+    with linked_by(attachments_mod.file_link(instance.pk)) if linked_by else nullcontext():
+        return start_form(instance.version).render_readonly(instance.data)
 
 
 def _template_exists(name: str) -> bool:
@@ -315,7 +336,7 @@ def instance(request: HttpRequest, instance_id: int) -> HttpResponse:
     the_instance = selectors.instance_get(user=request.user, instance_id=instance_id)
     context = {
         "instance": the_instance,
-        "data_html": start_form(the_instance.version).render_readonly(the_instance.data),
+        "data_html": _readonly(the_instance),
         "events": selectors.instance_events(the_instance),
         "open_tasks": selectors.instance_open_tasks(the_instance),
         "steps": [t for t in selectors.instance_steps(the_instance) if t.data],

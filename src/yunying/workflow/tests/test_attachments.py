@@ -296,3 +296,41 @@ def test_api_takes_upload_tokens_and_lists_attachments(client: Any, deploy: Any,
     assert client.get(listed["url"]).status_code == 200
     reused = area.post(f"/instances/{instance.pk}/comments", {"comment": "再用", "attachments": [token]})
     assert reused.status_code == 422  # the upload now belongs to the attachment
+
+
+def test_form_file_fields_of_a_request_open_only_for_its_viewers(client: Any, chain: Any) -> None:
+    from yunying.forms.files import file_token
+
+    instance = services.instance_start(
+        actor=chain.users["store_a1"],
+        key="purchase",
+        data={
+            "store": "A1",
+            "reason": "补货",
+            "items": [{"name": "油", "qty": 1, "unit": "桶", "price": "50"}],
+        },
+        files={"attachments": [_pdf("报价单.pdf")]},
+    )
+    [ref] = instance.data["attachments"]
+    client.force_login(chain.users["store_a1"])
+    page = client.get(reverse("workflow:instance", args=[instance.pk])).content.decode()
+    link = f"/workflow/instances/{instance.pk}/files/"
+    assert link in page and "/forms/files/" not in page
+    token = file_token(ref)
+    got = client.get(reverse("workflow:instance-file", args=[instance.pk, token]))
+    assert got.status_code == 200 and got["Content-Type"] == "application/pdf"
+    assert got["X-Content-Type-Options"] == "nosniff"
+    client.force_login(chain.users["area_b"])  # outside the request's store: 404
+    assert client.get(reverse("workflow:instance-file", args=[instance.pk, token])).status_code == 404
+    other = services.instance_start(
+        actor=chain.users["store_a1"],
+        key="purchase",
+        data={
+            "store": "A1",
+            "reason": "补货",
+            "items": [{"name": "油", "qty": 1, "unit": "桶", "price": "50"}],
+        },
+    )
+    client.force_login(chain.users["store_a1"])  # a file of another request is not this one's
+    assert client.get(reverse("workflow:instance-file", args=[other.pk, token])).status_code == 404
+    assert client.get(reverse("workflow:instance-file", args=[instance.pk, "forged"])).status_code == 404
