@@ -76,8 +76,6 @@ POLICIES: dict[str, UploadPolicy] = {
     "workflow:task": _FORM_POST,
     "workflow:instance-act": _FORM_POST,
 }
-# Pages and endpoints that take no files keep the general body limit (YUNYING_MAX_BODY_BYTES): the API's
-# actions carry files as upload tokens (``api:forms_upload``), never in their own bodies.
 
 
 def policy_for(view_name: str | None) -> UploadPolicy | None:
