@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +28,38 @@ from yunying.forms.values import InvalidValue
 SALT = "yunying.forms.file"
 UPLOAD_DIR = "forms"
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+
+
+# Files written to storage inside the innermost `files_discarded_on_error` block.
+_STORED: ContextVar[list[tuple[Storage, str]] | None] = ContextVar("yunying_stored_files", default=None)
+
+
+@contextmanager
+def files_discarded_on_error() -> Iterator[None]:
+    """Files stored inside the block are deleted again when the block raises (wrap a transaction with
+    it: its rows roll back, and the files they named go too). On success the files are handed to an
+    enclosing block, which still deletes them if it fails later; a file kept is one whose rows commit."""
+    mine: list[tuple[Storage, str]] = []
+    token = _STORED.set(mine)
+    try:
+        yield
+    except BaseException:
+        for storage, path in mine:
+            with suppress(OSError):  # already gone, or the storage is down: nothing more to do
+                storage.delete(path)
+        raise
+    finally:
+        _STORED.reset(token)
+    outer = _STORED.get()
+    if outer is not None:
+        outer.extend(mine)
+
+
+def file_stored(path: str, storage: Storage | None = None) -> None:
+    """Note a file just written, so an enclosing `files_discarded_on_error` block can remove it."""
+    stored = _STORED.get()
+    if stored is not None:
+        stored.append((storage or default_storage, path))
 
 
 @dataclass
@@ -119,6 +154,7 @@ def store_upload(upload: UploadedFile, *, owner: Any = None, storage: Storage | 
         upload_quota_check(user=owner, incoming=upload.size or 0)
     upload.seek(0)
     path = storage.save(name, upload)
+    file_stored(path, storage)
     if owner is not None and owner.is_authenticated:
         StoredFile.objects.create(owner=owner, path=path, size=upload.size or 0)
     return path

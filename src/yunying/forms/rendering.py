@@ -9,7 +9,9 @@ Input names are the error paths (`items[2].qty`) with the prefix in front.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -74,12 +76,28 @@ def _as_text(spec: FieldSpec, value: Any) -> str:
     return str(value)
 
 
+_FILE_URL: ContextVar[Callable[[str], str] | None] = ContextVar("yunying_file_url", default=None)
+
+
+@contextmanager
+def files_linked_by(url_of: Callable[[str], str]) -> Iterator[None]:
+    """Inside the block, a rendered file links to ``url_of(token)`` instead of the forms app's own
+    download: a page that shows a submission kept elsewhere (a request) serves its files through its
+    own authorised view."""
+    token = _FILE_URL.set(url_of)
+    try:
+        yield
+    finally:
+        _FILE_URL.reset(token)
+
+
 def _file_entries(value: Any) -> list[dict[str, Any]]:
     entries = []
+    url_of = _FILE_URL.get() or (lambda t: reverse("yyforms:file", args=[t]))
     for ref in value if isinstance(value, list) else []:
         if isinstance(ref, Mapping) and ref.get("path"):
             token = file_token(dict(ref))
-            entries.append({**ref, "token": token, "url": reverse("yyforms:file", args=[token])})
+            entries.append({**ref, "token": token, "url": url_of(token)})
     return entries
 
 

@@ -210,6 +210,15 @@ class _Validation:
         return {t.key: _column_totals(t, self.values[t.key]) for t in self.schema if t.type == s.TABLE}
 
 
+def form_values_so_far(*, version: FormVersion, data: Mapping[str, Any] | None, user: Any) -> dict[str, Any]:
+    """The typed values a partly filled form gives (computed fields included where their inputs are
+    there), its errors ignored: what a preview of the form's consequences works from. Stores nothing,
+    reads no files."""
+    run = _Validation(schema_of(version), data if isinstance(data, Mapping) else {}, None, user)
+    run.run()
+    return {k: v for k, v in run.values.items() if v is not None and not (isinstance(v, list) and not v)}
+
+
 _PICKED = frozenset({s.CHOICE, s.EMPLOYEE, s.STORE, s.POSITION, s.BOOLEAN})
 
 

@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 
 from yunying.accounts.models import User
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from yunying.forms.files import files_discarded_on_error
 from yunying.workflow import runtime, selectors, sla
+from yunying.workflow.attachments import attachments_check, attachments_save, file_names
 from yunying.workflow.forms_bridge import StepForm, to_json
 from yunying.workflow.models import (
     OPEN_STATUSES,
@@ -26,7 +28,7 @@ from yunying.workflow.models import (
     TaskStatus,
     WorkTask,
 )
-from yunying.workflow.start import save_attachments
+from yunying.workflow.policy import flag
 
 
 def already_handled() -> Conflict:
@@ -82,7 +84,7 @@ def locked(actor: Any, task_id: int) -> Iterator[tuple[ProcessInstance, WorkTask
         not involved and not selectors.instances_visible_to(actor).filter(pk=instance_id).exists()
     ):
         raise NotFound(_("找不到任务 #%(id)s。") % {"id": task_id})
-    with transaction.atomic():
+    with files_discarded_on_error(), transaction.atomic():
         instance = (
             ProcessInstance.objects.select_for_update(of=("self",))
             .select_related("version", "definition", "requester", "unit")
@@ -139,6 +141,32 @@ def _require_act(actor: Any, task: WorkTask) -> None:
     if may_claim(actor, task):
         raise PermissionDenied(_("这是共享队列中的任务，请先接收。"))
     raise PermissionDenied(_("您不是该任务的处理人。"))
+
+
+def _refuse_own_request(instance: ProcessInstance, task: WorkTask, actor: Any) -> None:
+    """A requester never approves their own request (policy ``workflow.forbid_self_approval``), unless
+    the diagram gives the step to the requester by name (an assignee rule ``requester…``)."""
+    if instance.requester_id != actor.pk or task.kind == TaskKind.RESUBMIT:
+        return
+    if not flag("workflow.forbid_self_approval"):
+        return
+    props = _step_props(instance, task)
+    rule = props.get("yunying:assignee") or props.get("assignee") or ""
+    if any(alt.strip().startswith("requester") for alt in rule.split("|")):
+        return
+    raise PermissionDenied(
+        _("不能审批自己发起的申请，请转交给其他人处理。"), code="own_request", field="action"
+    )
+
+
+def _require_reason(action: str, comment: str) -> None:
+    """驳回 and 退回 say why (policies ``workflow.reject_needs_reason`` / ``return_needs_reason``)."""
+    if (comment or "").strip():
+        return
+    if action == "reject" and flag("workflow.reject_needs_reason"):
+        raise DomainError(_("驳回时请填写理由。"), field="comment", code="reason_required")
+    if action == "return" and flag("workflow.return_needs_reason"):
+        raise DomainError(_("退回时请填写理由。"), field="comment", code="reason_required")
 
 
 def _finish(
@@ -256,18 +284,26 @@ def task_approve(
     attachments: Any = (),
 ) -> WorkTask:
     """同意: submit the step's form; the process goes on once every part of the step is done."""
+    attachments = attachments_check(attachments, user=actor)
     with locked(actor, task_id) as (instance, task), runtime.batched_events(instance):
         _require_act(actor, task)
         if task.kind == TaskKind.RESUBMIT:  # closing it without resubmitting would strand the request
             raise DomainError(_("这是退回给发起人修改的任务，请修改后重新提交。"), field="action")
+        _refuse_own_request(instance, task, actor)
         submission = StepForm.of(_step_props(instance, task)).validate(
             dict(data or {}), files=files, user=actor
         )
         submission.store_files()
         _finish(task, actor, "approved", comment, submission.data)
-        save_attachments(instance, attachments, user=actor, task=task)
+        sent = attachments_save(instance, attachments, user=actor, task=task)
         runtime.event(
-            instance, "approve", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment
+            instance,
+            "approve",
+            actor=actor,
+            task=task,
+            on_behalf_of=task.on_behalf_of,
+            comment=comment,
+            data=file_names(sent),
         )
         if task.kind == TaskKind.SIGNER and task.signer_mode == SignerMode.BEFORE and task.parent_id:
             parent = WorkTask.objects.select_for_update(of=("self",)).get(pk=task.parent_id)
@@ -286,13 +322,16 @@ def task_approve(
         return task
 
 
-def task_reject(*, actor: Any, task_id: int, comment: str = "") -> WorkTask:
+def task_reject(*, actor: Any, task_id: int, comment: str = "", attachments: Any = ()) -> WorkTask:
     """驳回: the request is refused and the instance ends (every open task is cancelled)."""
+    _require_reason("reject", comment)
+    attachments = attachments_check(attachments, user=actor)
     with locked(actor, task_id) as (instance, task):
         _require_act(actor, task)
         props = _step_props(instance, task)
+        rows = attachments_save(instance, attachments, user=actor, task=task)
         if reject_routed(props) and task.kind == TaskKind.ENGINE:
-            return _reject_along_diagram(instance, task, actor, comment)
+            return _reject_along_diagram(instance, task, actor, comment, files=file_names(rows))
         _finish(task, actor, "rejected", comment, {"approved": False})
         eng = runtime.engine_load(instance)
         eng.cancel()
@@ -309,6 +348,7 @@ def task_reject(*, actor: Any, task_id: int, comment: str = "") -> WorkTask:
             comment=comment,
             from_state="running",
             to_state="rejected",
+            data=file_names(rows),
         )
         if instance.definition.rules_snapshot:
             data = {**eng.task_data(task.engine_task_id), "approved": False}
@@ -318,13 +358,21 @@ def task_reject(*, actor: Any, task_id: int, comment: str = "") -> WorkTask:
         return task
 
 
-def _reject_along_diagram(instance: ProcessInstance, task: WorkTask, actor: Any, comment: str) -> WorkTask:
+def _reject_along_diagram(
+    instance: ProcessInstance, task: WorkTask, actor: Any, comment: str, files: dict[str, Any]
+) -> WorkTask:
     """驳回 on a step that routes it: the step completes with ``_outcome="rejected"`` and the diagram
     decides what follows (its rejected branch); the form data the step holds is kept as it is."""
     with runtime.batched_events(instance):
         _finish(task, actor, "rejected", comment, dict(task.data or {}))
         runtime.event(
-            instance, "reject", actor=actor, task=task, on_behalf_of=task.on_behalf_of, comment=comment
+            instance,
+            "reject",
+            actor=actor,
+            task=task,
+            on_behalf_of=task.on_behalf_of,
+            comment=comment,
+            data=files,
         )
         rows = _open_rows_locked(instance)
         fresh = False
@@ -347,13 +395,15 @@ def return_targets(instance: ProcessInstance, task: WorkTask) -> list[tuple[str,
     return list(dict(rows).items())
 
 
-def task_return(*, actor: Any, task_id: int, to: str, comment: str = "") -> WorkTask:
+def task_return(*, actor: Any, task_id: int, to: str, comment: str = "", attachments: Any = ()) -> WorkTask:
     """退回: to an earlier step (``to`` = its element id) or to the requester (``to="requester"``).
 
     The engine rewinds to the latest run of that step; what came after it is discarded. Inside a
     parallel branch only that branch rewinds (unless the step lies before the split); from one part of
     a countersign (multi-instance) the whole countersign restarts. Returning to the requester rewinds
     to the first step and waits until the requester resubmits."""
+    _require_reason("return", comment)
+    attachments = attachments_check(attachments, user=actor)
     with locked(actor, task_id) as (instance, task), runtime.batched_events(instance):
         _require_act(actor, task)
         if task.kind != TaskKind.ENGINE:
@@ -367,6 +417,7 @@ def task_return(*, actor: Any, task_id: int, to: str, comment: str = "") -> Work
         else:
             raise DomainError(_("只能退回到已经办理过的步骤。"), field="to")
         _finish(task, actor, "returned", comment)
+        files = file_names(attachments_save(instance, attachments, user=actor, task=task))
         sla.step_returned(instance, task)
         eng = runtime.engine_load(instance)
 
@@ -394,25 +445,36 @@ def task_return(*, actor: Any, task_id: int, to: str, comment: str = "") -> Work
             task=task,
             on_behalf_of=task.on_behalf_of,
             comment=comment,
-            data={"to": to, "step": targets.get(target, target)},
+            data={"to": to, "step": targets.get(target, target), **files},
         )
         _save(instance)
         return task
 
 
 def task_resubmit(
-    *, actor: Any, task_id: int, data: dict[str, Any] | None = None, comment: str = ""
+    *,
+    actor: Any,
+    task_id: int,
+    data: dict[str, Any] | None = None,
+    comment: str = "",
+    files: Any = None,
+    attachments: Any = (),
 ) -> WorkTask:
-    """The requester, after a return to them, corrects the start form and sends the request again."""
+    """The requester, after a return to them, corrects the start form (``files``: new uploads of its
+    file fields) and sends the request again, with more ``attachments`` if they like."""
     from yunying.workflow.start import RESERVED, start_form
 
+    attachments = attachments_check(attachments, user=actor)
     with locked(actor, task_id) as (instance, task), runtime.batched_events(instance):
         if task.kind != TaskKind.RESUBMIT:
             raise DomainError(_("该任务不是退回修改。"))
         _require_act(actor, task)
-        submission = start_form(instance.version).validate(dict(data or instance.data), user=actor)
+        submission = start_form(instance.version).validate(
+            dict(data or instance.data), files=files, user=actor
+        )
         cleaned = {k: v for k, v in submission.values.items() if k not in RESERVED}
         _finish(task, actor, "resubmitted", comment)
+        files_sent = file_names(attachments_save(instance, attachments, user=actor, task=task))
         instance.data = {k: v for k, v in to_json(submission.store_files()).items() if k not in RESERVED}
         instance.waiting_for_requester = False
         eng = runtime.engine_load(instance)
@@ -424,7 +486,7 @@ def task_resubmit(
             runtime.engine_save(instance, eng)
 
         runtime.guarded(instance, work)
-        runtime.event(instance, "resubmit", actor=actor, task=task, comment=comment)
+        runtime.event(instance, "resubmit", actor=actor, task=task, comment=comment, data=files_sent)
         _save(instance)
         return task
 
@@ -432,19 +494,34 @@ def task_resubmit(
 def _user(username_or_user: Any) -> User:
     if isinstance(username_or_user, User):
         return username_or_user
+    if not str(username_or_user or "").strip():
+        raise DomainError(_("请选择人员。"), field="user", code="no_person")
     found = User.objects.filter(username=str(username_or_user), is_active=True).first()
     if found is None:
         raise DomainError(_("找不到用户“%(u)s”。") % {"u": username_or_user}, field="user")
     return found
 
 
-def task_transfer(*, actor: Any, task_id: int, to_user: Any, comment: str = "") -> WorkTask:
+def _require_pickable(actor: Any, person: User) -> None:
+    """转交/加签 go to someone the actor's person picker offers (``workflow.picker_scope``)."""
+    from yunying.workflow.people import person_pickable
+
+    if not person_pickable(actor, person):
+        raise DomainError(_("找不到用户“%(u)s”。") % {"u": person.username}, field="user")
+
+
+def task_transfer(
+    *, actor: Any, task_id: int, to_user: Any, comment: str = "", attachments: Any = ()
+) -> WorkTask:
     """转交: hand the task to someone else; they act in their own name."""
     target = _user(to_user)
+    attachments = attachments_check(attachments, user=actor)
     with locked(actor, task_id) as (instance, task):
         _require_act(actor, task)
         if target.pk == actor.pk:
             raise DomainError(_("不能转交给自己。"), field="user")
+        _require_pickable(actor, target)
+        files = file_names(attachments_save(instance, attachments, user=actor, task=task))
         previous = task.assignee
         task.assignee = target
         task.on_behalf_of = None
@@ -458,13 +535,20 @@ def task_transfer(*, actor: Any, task_id: int, to_user: Any, comment: str = "") 
             comment=comment,
             from_state=previous.username if previous else "",
             to_state=target.username,
+            data=files,
         )
         _save(instance)
         return task
 
 
 def task_add_signer(
-    *, actor: Any, task_id: int, user: Any, mode: str = SignerMode.AFTER, comment: str = ""
+    *,
+    actor: Any,
+    task_id: int,
+    user: Any,
+    mode: str = SignerMode.AFTER,
+    comment: str = "",
+    attachments: Any = (),
 ) -> WorkTask:
     """加签: ``before`` — the signer acts first, then the task returns to the actor; ``after`` — the
     actor approves now and the step waits for the signer; ``parallel`` — both, in any order. Only
@@ -472,12 +556,17 @@ def task_add_signer(
     signer = _user(user)
     if mode not in SignerMode.values:
         raise DomainError(_("加签方式无效。"), field="mode")
+    attachments = attachments_check(attachments, user=actor)
     with locked(actor, task_id) as (instance, task):
         _require_act(actor, task)
         if task.kind != TaskKind.ENGINE:
             raise DomainError(_("只能在流程步骤上加签。"))
         if signer.pk == actor.pk:
             raise DomainError(_("不能给自己加签。"), field="user")
+        _require_pickable(actor, signer)
+        if mode == SignerMode.AFTER:  # the actor approves now
+            _refuse_own_request(instance, task, actor)
+        files = file_names(attachments_save(instance, attachments, user=actor, task=task))
         row = WorkTask.objects.create(
             instance=instance,
             kind=TaskKind.SIGNER,
@@ -496,7 +585,7 @@ def task_add_signer(
             task=task,
             comment=comment,
             to_state=signer.username,
-            data={"mode": mode, "signer_task": row.pk},
+            data={"mode": mode, "signer_task": row.pk, **files},
         )
         if mode == SignerMode.BEFORE:
             task.status = TaskStatus.ON_HOLD
@@ -558,20 +647,33 @@ def task_throw(
 
 
 def task_complete(*, actor: Any, task_id: int, action: str, **kwargs: Any) -> WorkTask:
-    """One entry for every action (the API's ``POST /tasks/{id}/complete``)."""
+    """One entry for every action (the API's ``POST /tasks/{id}/complete``); ``attachments`` (uploads
+    or upload tokens) go with every action that takes files."""
+    files = kwargs.get("attachments") or ()
     handlers = {
         "approve": lambda: task_approve(
-            actor=actor, task_id=task_id, data=kwargs.get("data"), comment=kwargs.get("comment", "")
+            actor=actor,
+            task_id=task_id,
+            data=kwargs.get("data"),
+            comment=kwargs.get("comment", ""),
+            attachments=files,
         ),
-        "reject": lambda: task_reject(actor=actor, task_id=task_id, comment=kwargs.get("comment", "")),
+        "reject": lambda: task_reject(
+            actor=actor, task_id=task_id, comment=kwargs.get("comment", ""), attachments=files
+        ),
         "return": lambda: task_return(
             actor=actor,
             task_id=task_id,
             to=kwargs.get("to") or "requester",
             comment=kwargs.get("comment", ""),
+            attachments=files,
         ),
         "transfer": lambda: task_transfer(
-            actor=actor, task_id=task_id, to_user=kwargs.get("user") or "", comment=kwargs.get("comment", "")
+            actor=actor,
+            task_id=task_id,
+            to_user=kwargs.get("user") or "",
+            comment=kwargs.get("comment", ""),
+            attachments=files,
         ),
         "add_signer": lambda: task_add_signer(
             actor=actor,
@@ -579,9 +681,14 @@ def task_complete(*, actor: Any, task_id: int, action: str, **kwargs: Any) -> Wo
             user=kwargs.get("user") or "",
             mode=kwargs.get("mode") or SignerMode.AFTER,
             comment=kwargs.get("comment", ""),
+            attachments=files,
         ),
         "resubmit": lambda: task_resubmit(
-            actor=actor, task_id=task_id, data=kwargs.get("data"), comment=kwargs.get("comment", "")
+            actor=actor,
+            task_id=task_id,
+            data=kwargs.get("data"),
+            comment=kwargs.get("comment", ""),
+            attachments=files,
         ),
         "claim": lambda: task_claim(actor=actor, task_id=task_id),
         "throw": lambda: task_throw(

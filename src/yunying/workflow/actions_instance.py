@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from yunying.forms.files import files_discarded_on_error
 from yunying.org.models import Appointment
 from yunying.workflow import runtime, selectors
+from yunying.workflow.attachments import attachments_check, attachments_save, file_names
 from yunying.workflow.models import (
     OPEN_STATUSES,
     Attachment,
@@ -26,14 +28,13 @@ from yunying.workflow.models import (
 )
 from yunying.workflow.notify import notify
 from yunying.workflow.policy import policy as setting_get
-from yunying.workflow.start import save_attachments
 
 
 @contextmanager
 def locked_instance(actor: Any, instance_id: int) -> Iterator[ProcessInstance]:
     if not selectors.instances_visible_to(actor).filter(pk=instance_id).exists():
         raise NotFound(_("找不到流程实例 #%(id)s。") % {"id": instance_id})
-    with transaction.atomic():
+    with files_discarded_on_error(), transaction.atomic():
         instance = (
             ProcessInstance.objects.select_for_update(of=("self",))
             .select_related("version", "definition", "requester", "unit")
@@ -126,12 +127,15 @@ def instance_remind(*, actor: Any, instance_id: int, comment: str = "") -> list[
         return rows
 
 
-def instance_comment(*, actor: Any, instance_id: int, comment: str) -> InstanceEvent:
+def instance_comment(*, actor: Any, instance_id: int, comment: str, attachments: Any = ()) -> InstanceEvent:
+    """评论, with files if any: both kept on the request (the files as its attachments)."""
     comment = (comment or "").strip()
-    if not comment:
+    attachments = attachments_check(attachments, user=actor)
+    if not comment and not attachments:
         raise DomainError(_("请填写评论内容。"), field="comment")
     with locked_instance(actor, instance_id) as instance:
-        return runtime.event(instance, "comment", actor=actor, comment=comment[:4000])
+        rows = attachments_save(instance, attachments, user=actor)
+        return runtime.event(instance, "comment", actor=actor, comment=comment[:4000], data=file_names(rows))
 
 
 def instance_attach(
@@ -141,7 +145,7 @@ def instance_attach(
         raise DomainError(_("请选择要上传的文件。"), field="files")
     with locked_instance(actor, instance_id) as instance:
         task = instance.tasks.filter(pk=task_id).first() if task_id else None
-        rows = save_attachments(instance, files, user=actor, task=task)
+        rows = attachments_save(instance, files, user=actor, task=task)
         runtime.event(instance, "attach", actor=actor, task=task, data={"files": [a.name for a in rows]})
         return rows
 

@@ -6,15 +6,18 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from yunying.core import clock
 from yunying.workflow import inbox, selectors, services
+from yunying.workflow.attachments import is_image
 from yunying.workflow.errors import DeployRefused
 from yunying.workflow.models import (
     OPEN_STATUSES,
+    Attachment,
     Delegation,
     InstanceEvent,
     ProcessInstance,
@@ -143,6 +146,49 @@ class CompleteIn(Schema):
     to: str = ""
     user: str = ""
     mode: Literal["before", "after", "parallel", ""] = ""
+    attachments: list[str] = []  # tokens from POST /api/forms/uploads, kept with the action
+
+
+class InstanceCommentIn(Schema):
+    comment: str = ""
+    attachments: list[str] = []  # tokens from POST /api/forms/uploads
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    uploaded_by: str
+    uploaded_at: datetime
+    step: str | None
+    url: str
+    thumbnail_url: str | None
+
+
+class PreviewPersonOut(Schema):
+    username: str
+    name: str
+    positions: str
+
+
+class PreviewStepOut(Schema):
+    element_id: str
+    step: str
+    people: list[PreviewPersonOut]
+    more: int
+    queue: str
+    note: str
+
+
+class PreviewOut(Schema):
+    steps: list[PreviewStepOut]
+    complete: bool
+    error: str
+
+
+class PreviewIn(Schema):
+    data: dict[str, Any] = {}
 
 
 class CommentIn(Schema):
@@ -200,6 +246,7 @@ class InstanceOut(Schema):
     steps: list[StepOut]
     history: list[EventOut]
     task_states: dict[str, str]
+    attachments: list[AttachmentOut]
 
 
 class MessageIn(Schema):
@@ -315,6 +362,21 @@ def _instance_out(i: ProcessInstance) -> dict[str, Any]:
         ],
         "history": [_event_out(e) for e in selectors.instance_events(i)],
         "task_states": selectors.instance_task_states(i),
+        "attachments": [_attachment_out(a) for a in i.attachments.select_related("uploaded_by", "task")],
+    }
+
+
+def _attachment_out(a: Attachment) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "name": a.name,
+        "size": a.size,
+        "content_type": a.content_type,
+        "uploaded_by": a.uploaded_by.username,
+        "uploaded_at": a.uploaded_at,
+        "step": a.task.name if a.task else None,
+        "url": reverse("workflow:attachment", args=[a.pk]),
+        "thumbnail_url": reverse("workflow:attachment-thumb", args=[a.pk]) if is_image(a) else None,
     }
 
 
@@ -543,7 +605,12 @@ def _task_result(request: HttpRequest, task_id: int) -> dict[str, Any]:
 def complete(request: HttpRequest, task_id: int, payload: CompleteIn) -> dict[str, Any]:
     if payload.action == "comment":
         task = selectors.task_get(user=request.user, task_id=task_id)
-        services.instance_comment(actor=request.user, instance_id=task.instance_id, comment=payload.comment)
+        services.instance_comment(
+            actor=request.user,
+            instance_id=task.instance_id,
+            comment=payload.comment,
+            attachments=payload.attachments,
+        )
         return _task_out(task)
     done = services.task_complete(
         actor=request.user,
@@ -556,6 +623,7 @@ def complete(request: HttpRequest, task_id: int, payload: CompleteIn) -> dict[st
         mode=payload.mode or "after",
         event=payload.event,
         code=payload.code,
+        attachments=payload.attachments,
     )
     return _acted_out(done)
 
@@ -661,10 +729,42 @@ def remind(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[s
 
 
 @router.post("/instances/{instance_id}/comments", response=EventOut, summary="Comment on an instance")
-def comment(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
+def comment(request: HttpRequest, instance_id: int, payload: InstanceCommentIn) -> dict[str, Any]:
+    """A comment, with files (tokens from ``POST /api/forms/uploads``) kept as the request's attachments."""
     return _event_out(
-        services.instance_comment(actor=request.user, instance_id=instance_id, comment=payload.comment)
+        services.instance_comment(
+            actor=request.user,
+            instance_id=instance_id,
+            comment=payload.comment,
+            attachments=payload.attachments,
+        )
     )
+
+
+@router.post(
+    "/processes/{key}/preview", response=PreviewOut, summary="Who would approve a request (预计审批人)"
+)
+def preview(request: HttpRequest, key: str, payload: PreviewIn) -> dict[str, Any]:
+    """The chain a request started with ``data`` (the start form's values, partial is fine) would take:
+    each step with its approvers' names and positions, or its shared queue. Nothing is stored."""
+    from yunying.workflow.preview import approver_preview
+
+    found = approver_preview(user=request.user, key=key, data=payload.data)
+    return {
+        "steps": [
+            {
+                "element_id": s.element_id,
+                "step": s.name,
+                "people": [vars(p) for p in s.people],
+                "more": s.more,
+                "queue": s.queue,
+                "note": s.note,
+            }
+            for s in found.steps
+        ],
+        "complete": found.complete,
+        "error": found.error,
+    }
 
 
 @router.get("/delegations", response=list[DelegationOut], summary="My delegations (委托)")

@@ -77,6 +77,8 @@ class SimulatedStep:
     approvers: str
     note: str = ""
     auto: str = ""
+    users: list[Any] = field(default_factory=list)  # the people resolved (empty for a shared queue)
+    queue: str = ""  # a shared queue's description ("A1 店长（共享队列）"), else ""
 
 
 @dataclass
@@ -131,6 +133,8 @@ def simulate(*, version: Any, requester: Any, unit: OrgUnit | None, data: dict[s
                 shown = _scoped_description(res, rule, viewer=requester)
                 step = SimulatedStep(task.element_id, task.name or task.element_id, rule, shown)
                 step.note = res.note
+                step.users = list(res.users)
+                step.queue = assignment.describe(res) if res.is_queue and not res.users else ""
                 ids = [u.pk for u in res.users]
                 if res.empty:
                     step.auto = assignment.empty_rule(task.properties)

@@ -19,6 +19,18 @@ def _purchase(store: str, name: str, qty: int, price: str) -> dict[str, Any]:
     }
 
 
+def _photo(name: str) -> Any:
+    """A small picture standing in for a phone photo attached to a demo request."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (480, 360), (214, 226, 240)).save(out, "PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
 def _act(instance: ProcessInstance, username: str, action: str = "approve", **kwargs: Any) -> None:
     user = User.objects.get(username=username)
     task = WorkTask.objects.filter(instance=instance, status__in=OPEN_STATUSES).order_by("pk").first()
@@ -42,7 +54,11 @@ def workflow_demo_load() -> int:
     )
     _act(ops, "mgmt", comment="属实，请运营经理审批")  # 260 元：待运营经理
     start(
-        actor=u["store02"], key="purchase", data=_purchase("S02", "保鲜膜", 20, "34"), title="S02 保鲜膜采购"
+        actor=u["store02"],
+        key="purchase",
+        data=_purchase("S02", "保鲜膜", 20, "34"),
+        title="S02 保鲜膜采购",
+        attachments=[_photo("保鲜膜库存.png")],  # the store's photo of the shelf, kept with the request
     )  # 待管理部
     start(
         actor=u["store01"],

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from yunying.core.errors import DomainError, PermissionDenied
 from yunying.org.models import OrgUnit, Position
 from yunying.workflow import assignment, forms_bridge, sla, system_actions
+from yunying.workflow.deploy_choices import choice_problems
 from yunying.workflow.deploy_names import unknown_names
 from yunying.workflow.deploy_warnings import deploy_notes
 from yunying.workflow.engine import (
@@ -220,6 +221,7 @@ def definition_deploy(
         defn.set_property(element_id, "yunying:form", form_key)
     message_keys, key_problems = correlation_keys(roots)
     problems = definition_check(defn) + key_problems
+    problems += choice_problems(roots, defn)
     problems += unknown_names(
         raw, defn.process_id, start_event, dmn_files=[r for r, _t in dmn_raw], forms=notes.forms
     )

@@ -130,7 +130,15 @@ def deploy_notes(defn: ParsedDefinition, roots: list[Any]) -> DeployNotes:
     empty = assignment.empty_rule({})
     for task in defn.user_tasks:
         props = task.properties
-        if props.get("yunying:assignee") or props.get("assignee"):
+        rule = props.get("yunying:assignee") or props.get("assignee") or ""
+        if rule:
+            if _names_nobody_now(rule):
+                if_empty = props.get("yunying:ifEmpty") or props.get("ifEmpty") or empty
+                notes.warn(
+                    task.id,
+                    _("步骤“%(step)s”的处理人规则“%(rule)s”目前找不到任何人：到达时%(where)s。")
+                    % {"step": task.name or task.id, "rule": rule, "where": where_of(if_empty)},
+                )
             continue
         rule = _derive(task.id, props, lanes.get(task.id), directory, notes)
         if rule:
@@ -181,6 +189,26 @@ def _foreign_forms(process: Any, notes: DeployNotes) -> None:
                 )
                 % {"attr": attr, "key": key[:80], "step": _name(node)},
             )
+def _names_nobody_now(rule: str) -> bool:
+    """The rule names fixed people or positions only (``user:…``, ``position:…``), and none of them
+    is there today: the step would run with nobody. Rules that depend on the request are not judged."""
+    from yunying.org.models import Appointment
+
+    for alt in (a.strip() for a in rule.split("|") if a.strip()):
+        kind, _sep, arg = alt.partition(":")
+        names = [n.strip() for n in arg.split(",") if n.strip()]
+        if kind == "user" and names:
+            named = Q(username__in=names) | Q(employee__employee_no__in=names)
+            if User.objects.filter(named, is_active=True).exists():
+                return False
+        elif kind == "position" and arg.strip():
+            code, _at, unit_code = arg.strip().partition("@")
+            seats = Appointment.objects.active().filter(position__code=code)
+            if (seats.filter(unit__code=unit_code) if unit_code else seats).exists():
+                return False
+        else:
+            return False
+    return True
 
 
 def where_of(rule: str) -> str:

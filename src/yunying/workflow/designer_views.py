@@ -87,6 +87,8 @@ BPMN_UI_TEXTS: dict[str, Any] = {
     "Append end event": gettext_lazy("接结束事件"),
     "Append gateway": gettext_lazy("接网关"),
     "Append task": gettext_lazy("接任务"),
+    "Create user task": gettext_lazy("审批任务（有人处理）"),
+    "Append user task": gettext_lazy("接审批任务（有人处理）"),
     "Append intermediate/boundary event": gettext_lazy("接中间事件"),
     "Append receive task": gettext_lazy("接接收任务"),
     "Append message intermediate catch event": gettext_lazy("接消息捕获事件"),
@@ -303,7 +305,13 @@ def _published_forms(user: Any) -> list[dict[str, Any]]:
     for d in definitions:
         version = versions.get((d.pk, int(getattr(d, "published_number", 0) or 0)))
         fields = [
-            {"key": f.key, "label": f.label, "type": f.type} for f in (schema_of(version) if version else ())
+            {
+                "key": f.key,
+                "label": f.label,
+                "type": f.type,
+                "choices": [{"value": c.value, "label": c.label} for c in f.choices],
+            }
+            for f in (schema_of(version) if version else ())
         ]
         out.append({"key": d.key, "name": d.display_name, "fields": fields})
     return out

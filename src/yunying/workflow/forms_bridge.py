@@ -218,6 +218,20 @@ class StepForm:
         plain = _plain(data)
         return Submission(plain, to_json(plain))
 
+    def values_so_far(self, data: dict[str, Any], *, user: Any = None) -> dict[str, Any]:
+        """Typed values of a form being filled in, its errors ignored (for previews; nothing stored)."""
+        version = self.version()
+        lenient = _forms_api("form_values_so_far")
+        if version is not None and lenient is not None:
+            return dict(lenient(version=version, data=data, user=user))
+        values: dict[str, Any] = {}
+        for field in parse_inline_fields(self.inline) if self.inline else ():
+            try:
+                values[field.name] = _clean_inline(field, data.get(field.name))
+            except ValueError:
+                continue
+        return values
+
     def render(
         self, data: dict[str, Any] | None = None, errors: Any = None, prefix: str = "", *, user: Any = None
     ) -> SafeString:

@@ -418,7 +418,13 @@ class MessageWait(models.Model):
 
 
 def _attachment_path(instance: Attachment, filename: str) -> str:
-    return f"workflow/{instance.instance_id}/{filename}"
+    """A random name in the instance's folder: the sender's file name is never used on disk."""
+    import os
+    import uuid
+
+    ext = os.path.splitext(filename)[1].lower()
+    ext = ext if ext[1:].isalnum() and len(ext) <= 10 else ""
+    return f"workflow/{instance.instance_id}/{uuid.uuid4().hex}{ext}"
 
 
 class Attachment(models.Model):

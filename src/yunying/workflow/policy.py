@@ -26,6 +26,18 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "notify",
         "超时升级方式：notify 通知处理人的上级 / reassign 转给上级 / none",
     ),
+    # Guard rails (防误操作): each can be relaxed by an administrator; the defaults are the safe ones.
+    "workflow.forbid_self_approval": (
+        True,
+        "发起人不能审批自己的申请（含批量同意）；流程图明确指定由发起人办理的步骤除外",
+    ),
+    "workflow.reject_needs_reason": (True, "驳回必须填写理由"),
+    "workflow.return_needs_reason": (True, "退回必须填写理由"),
+    "workflow.confirm_actions": (True, "驳回、撤回、转交和批量同意前弹出确认对话框"),
+    "workflow.picker_scope": (
+        "scope",
+        "转交、加签可选的人员：scope 本人管辖范围内的人员及本人的上级 / all 全部在职人员",
+    ),
 }
 
 
@@ -37,6 +49,12 @@ def stored() -> dict[str, Any]:
         "settings",
         lambda: dict(Setting.objects.filter(key__startswith="workflow.").values_list("key", "value")),
     )
+def flag(key: str) -> bool:
+    """A yes/no policy setting; text such as "false" or "0" typed by an administrator reads as no."""
+    value = policy(key)
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "off", "否")
+    return bool(value)
 
 
 def policy(key: str) -> Any:

@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 
 from yunying.core import clock
 from yunying.core.errors import NotFound
+from yunying.forms.files import files_discarded_on_error
 from yunying.org.models import Appointment, OrgUnit, UnitKind
 from yunying.org.scope import scope_for
 from yunying.workflow import runtime, selectors
+from yunying.workflow.attachments import attachments_check, attachments_save
 from yunying.workflow.engine import EngineError, start_instance
 from yunying.workflow.forms_bridge import StepForm, to_json
-from yunying.workflow.models import Attachment, ProcessInstance, ProcessVersion
+from yunying.workflow.models import ProcessInstance, ProcessVersion
 from yunying.workflow.system_actions import step_handler
 
 RESERVED = ("approved", "requester", "unit", "outcome")
@@ -51,32 +53,6 @@ def _unit_for(requester: Any, unit: OrgUnit | str | None) -> OrgUnit | None:
     return seats[0].unit if seats else None
 
 
-def save_attachments(
-    instance: ProcessInstance, files: Iterable[Any], *, user: Any, task: Any = None
-) -> list[Attachment]:
-    from yunying.core.limits import upload_file_check, upload_quota_check
-
-    files = list(files or ())
-    for f in files:
-        upload_file_check(str(getattr(f, "name", "file")), int(getattr(f, "size", 0) or 0))
-    upload_quota_check(user=user, incoming=sum(int(getattr(f, "size", 0) or 0) for f in files))
-    rows = []
-    for f in files:
-        name = str(getattr(f, "name", "file"))[-200:]
-        rows.append(
-            Attachment.objects.create(
-                instance=instance,
-                task=task,
-                file=f,
-                name=name,
-                size=int(getattr(f, "size", 0) or 0),
-                content_type=str(getattr(f, "content_type", "") or "")[:100],
-                uploaded_by=user,
-            )
-        )
-    return rows
-
-
 def instance_start(
     *,
     actor: Any,
@@ -98,6 +74,7 @@ def instance_start(
     the_version = selectors.version_of(definition, version, documents=False)
     form = start_form(the_version)
     submission = form.validate(dict(data or {}), files=files, user=actor)
+    attachments = attachments_check(attachments, user=actor)
     cleaned = {k: v for k, v in submission.values.items() if k not in RESERVED}
     if unit is None and isinstance(cleaned.get("store"), str) and cleaned["store"]:
         unit = cleaned["store"]  # the form's store picker names the store concerned
@@ -110,7 +87,7 @@ def instance_start(
     }
     now = timezone.now()
     # The engine runs inside the transaction: system steps write their rows with the instance's.
-    with transaction.atomic():
+    with files_discarded_on_error(), transaction.atomic():
         instance = ProcessInstance.objects.create(
             version=the_version,
             definition=definition,
@@ -127,7 +104,7 @@ def instance_start(
                 instance, "start", actor=actor, to_state="running", data={"version": the_version.number}
             )
             instance.data = {k: v for k, v in to_json(submission.store_files()).items() if k not in RESERVED}
-            save_attachments(instance, attachments, user=actor)
+            attachments_save(instance, attachments, user=actor)
             for username in cc:
                 runtime.copy_to(instance, f"user:{username}", _("发起"))
             runtime.fire_rules(instance, "instance_started", process_data)

@@ -9,23 +9,27 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yunying.core import clock
-from yunying.core.errors import DomainError, PermissionDenied, ValidationFailed
+from yunying.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from yunying.workflow import attachments as attachments_mod
 from yunying.workflow import authority as authority_mod
 from yunying.workflow import inbox as inbox_mod
 from yunying.workflow import monitor as monitor_mod
+from yunying.workflow import people as people_mod
+from yunying.workflow import preview as preview_mod
 from yunying.workflow import selectors, services
 from yunying.workflow.actions import may_act, may_claim, return_targets
 from yunying.workflow.actions_instance import can_withdraw, is_requester_turn
 from yunying.workflow.deploy import can_deploy
 from yunying.workflow.forms_bridge import StepForm, render_plain
-from yunying.workflow.models import AuthorityRule, Delegation, SignerMode, TaskKind, WorkTask
+from yunying.workflow.models import AuthorityRule, Delegation, SignerMode, TaskKind, TaskStatus, WorkTask
+from yunying.workflow.policy import flag
 from yunying.workflow.start import start_form
 
 
@@ -103,6 +107,7 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
         "definition": the_definition,
         "version": version,
         "form_html": form.render(data, errors, prefix="f_", user=request.user),
+        "preview": preview_mod.approver_preview(user=request.user, key=key, data=data) if data else None,
         "nav_active": "wf-start",
     }
     return render(request, "workflow/start.html", context)
@@ -120,6 +125,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "definitions": selectors.definition_list(user=request.user),
         "nav_active": "wf-inbox",
         "now": timezone.now(),
+        "confirm_actions": flag("workflow.confirm_actions"),
     }
     template = "workflow/_inbox_list.html" if request.headers.get("HX-Request") else "workflow/inbox.html"
     return render(request, template, context)
@@ -146,6 +152,7 @@ def _task_action(request: HttpRequest, task_id: int, form: StepForm) -> tuple[bo
     comment = request.POST.get("comment", "")
     user = request.user
     data, files = form.posted(request.POST, request.FILES)
+    attachments = request.FILES.getlist("attachments")
     if action == "approve":
         call: Callable[[], Any] = lambda: services.task_approve(  # noqa: E731
             actor=user,
@@ -153,11 +160,13 @@ def _task_action(request: HttpRequest, task_id: int, form: StepForm) -> tuple[bo
             data=data,
             comment=comment,
             files=files,
-            attachments=request.FILES.getlist("attachments"),
+            attachments=attachments,
         )
         done = _("已同意。")
     elif action == "resubmit":
-        call = lambda: services.task_resubmit(actor=user, task_id=task_id, data=data, comment=comment)  # noqa: E731
+        call = lambda: services.task_resubmit(  # noqa: E731
+            actor=user, task_id=task_id, data=data, comment=comment, files=files, attachments=attachments
+        )
         done = _("已重新提交。")
     else:
         call = lambda: services.task_complete(  # noqa: E731
@@ -168,6 +177,7 @@ def _task_action(request: HttpRequest, task_id: int, form: StepForm) -> tuple[bo
             to=request.POST.get("to", ""),
             user=request.POST.get("user", ""),
             mode=request.POST.get("mode", ""),
+            attachments=attachments,
         )
         done = {
             "reject": _("已驳回。"),
@@ -202,15 +212,106 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
         "can_act": may_act(request.user, the_task),
         "can_claim": may_claim(request.user, the_task),
         "form_html": form.render(initial, errors, prefix="f_", user=request.user),
-        "data_html": start_form(instance.version).render_readonly(instance.data),
+        "data_html": _readonly(instance),
         "events": selectors.instance_events(instance),
-        "attachments": instance.attachments.all(),
+        "attachments": instance.attachments.select_related("uploaded_by", "task"),
         "targets": return_targets(instance, the_task),
         "signer_modes": SignerMode.choices,
-        "users": selectors.person_choices(exclude=request.user),
+        "waiting_for": _waiting_for(the_task),
+        "confirm_actions": flag("workflow.confirm_actions"),
+        "reject_needs_reason": flag("workflow.reject_needs_reason"),
+        "return_needs_reason": flag("workflow.return_needs_reason"),
         "nav_active": "wf-inbox",
     }
     return render(request, "workflow/task.html", context)
+
+
+def _waiting_for(task: Any) -> list[Any]:
+    """On a task waiting for a 加签 (on hold): the open signer tasks it waits for."""
+    if task.status != TaskStatus.ON_HOLD:
+        return []
+    return list(
+        task.instance.tasks.filter(parent=task, kind=TaskKind.SIGNER, status=TaskStatus.OPEN).select_related(
+            "assignee"
+        )
+    )
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    """The 转交/加签 person picker's answer: people the user may pick matching ``q`` (HTMX fragment)."""
+    found = people_mod.person_search(request.user, request.GET.get("q", ""))
+    return render(request, "workflow/_people.html", {"people": found, "q": request.GET.get("q", "")})
+
+
+@login_required
+def start_preview(request: HttpRequest, key: str) -> HttpResponse:
+    """预计审批人 for the start form as filled so far (HTMX fragment; the form's fields as query)."""
+    version = selectors.version_get(user=request.user, key=key)
+    data, _files = start_form(version).posted(request.GET)
+    try:
+        found = preview_mod.approver_preview(user=request.user, key=key, data=data)
+    except PermissionDenied:
+        raise Http404 from None
+    return render(request, "workflow/_preview.html", {"preview": found})
+
+
+def _file_response(served: attachments_mod.Served) -> FileResponse:
+    response = FileResponse(
+        served.file,
+        as_attachment=not served.inline,
+        filename=served.name,
+        content_type=served.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """An attachment, to whoever sees its request (404 for everyone else)."""
+    try:
+        served = attachments_mod.attachment_open(user=request.user, attachment_id=attachment_id)
+    except NotFound:
+        raise Http404(_("找不到该附件。")) from None
+    return _file_response(served)
+
+
+@login_required
+def instance_file(request: HttpRequest, instance_id: int, token: str) -> FileResponse:
+    """A file of one of the request's form fields, to whoever sees the request (404 otherwise)."""
+    try:
+        served = attachments_mod.form_file_open(user=request.user, instance_id=instance_id, token=token)
+    except NotFound:
+        raise Http404(_("找不到该附件。")) from None
+    return _file_response(served)
+
+
+@login_required
+def attachment_thumbnail(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    try:
+        data = attachments_mod.attachment_thumbnail(user=request.user, attachment_id=attachment_id)
+    except NotFound:
+        raise Http404(_("找不到该附件。")) from None
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def _readonly(instance: Any) -> Any:
+    """The request's start form for reading, its files linked through the request's authorised view."""
+    from contextlib import nullcontext
+
+    from yunying.workflow.forms_bridge import _forms_api
+
+    linked_by = _forms_api("files_linked_by")
+    with linked_by(attachments_mod.file_link(instance.pk)) if linked_by else nullcontext():
+        return start_form(instance.version).render_readonly(instance.data)
 
 
 def _template_exists(name: str) -> bool:
@@ -235,11 +336,13 @@ def instance(request: HttpRequest, instance_id: int) -> HttpResponse:
     the_instance = selectors.instance_get(user=request.user, instance_id=instance_id)
     context = {
         "instance": the_instance,
-        "data_html": start_form(the_instance.version).render_readonly(the_instance.data),
+        "data_html": _readonly(the_instance),
         "events": selectors.instance_events(the_instance),
         "open_tasks": selectors.instance_open_tasks(the_instance),
         "steps": [t for t in selectors.instance_steps(the_instance) if t.data],
-        "attachments": the_instance.attachments.all(),
+        "attachments": the_instance.attachments.select_related("uploaded_by", "task"),
+        "preview": preview_mod.instance_preview(instance=the_instance) if the_instance.is_running else None,
+        "confirm_actions": flag("workflow.confirm_actions"),
         "can_withdraw": can_withdraw(request.user, the_instance),
         "can_remind": the_instance.is_running
         and (
@@ -275,7 +378,12 @@ def instance_act(request: HttpRequest, instance_id: int) -> HttpResponse:
             _("已催办。"),
         ),
         "comment": (
-            lambda: services.instance_comment(actor=user, instance_id=instance_id, comment=comment),
+            lambda: services.instance_comment(
+                actor=user,
+                instance_id=instance_id,
+                comment=comment,
+                attachments=request.FILES.getlist("attachments"),
+            ),
             _("已评论。"),
         ),
         "attach": (

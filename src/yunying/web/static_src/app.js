@@ -25,12 +25,21 @@ document.addEventListener("htmx:configRequest", (event) => {
 document.addEventListener("DOMContentLoaded", () => Alpine.start());
 
 // Page behaviours declared with data attributes (the Content-Security-Policy allows no inline handlers):
-// data-confirm="…" on a form asks first; data-autosubmit on a field submits its form when it changes;
-// data-print prints the page; data-fill-suggestions copies each [data-suggestion] into its empty input.
+// data-confirm="…" on a form or on its submit button asks first; data-require="field" on a submit button
+// refuses to send while that field is empty (saying data-require-message); data-autosubmit on a field
+// submits its form when it changes; data-print prints the page; data-fill-suggestions copies each
+// [data-suggestion] into its empty input.
 document.addEventListener(
   "submit",
   (event) => {
-    const message = event.target.dataset && event.target.dataset.confirm;
+    const button = event.submitter && event.submitter.dataset ? event.submitter.dataset : {};
+    const needed = button.require && event.target.elements[button.require];
+    if (button.require && !(needed && String(needed.value || "").trim())) {
+      window.alert(button.requireMessage || "");
+      event.preventDefault();
+      return;
+    }
+    const message = button.confirm || (event.target.dataset && event.target.dataset.confirm);
     if (message && !window.confirm(message)) event.preventDefault();
   },
   true,

@@ -12,6 +12,46 @@ const TASK_TYPES = ["bpmn:UserTask", "bpmn:ManualTask"];
 const FORM_TYPES = [...TASK_TYPES, "bpmn:StartEvent"];
 const SPLIT_GATEWAYS = ["bpmn:ExclusiveGateway", "bpmn:InclusiveGateway"];
 
+// ----------------------------------------------------------------------------- new tasks
+// A task created from the palette or appended from the context pad is a user task: a plain bpmn:Task
+// has nobody and completes by itself, which is never what a designer drawing an approval means.
+function UserTaskDefaults(palette, contextPad, create, elementFactory, autoPlace, translate) {
+  const shape = () => elementFactory.createShape({ type: "bpmn:UserTask" });
+  const start = (event) => create.start(event, shape());
+  palette.registerProvider(100, {
+    getPaletteEntries: () => (entries) => {
+      const entry = entries["create.task"];
+      if (entry) {
+        entries["create.task"] = {
+          ...entry,
+          className: "bpmn-icon-user-task",
+          title: translate("Create user task"),
+          action: { dragstart: start, click: start },
+        };
+      }
+      return entries;
+    },
+  });
+  contextPad.registerProvider(100, {
+    getContextPadEntries: () => (entries) => {
+      const entry = entries["append.append-task"];
+      if (entry) {
+        const drag = (event, element) => create.start(event, shape(), { source: element });
+        const append = (event, element) => (autoPlace ? autoPlace.append(element, shape()) : drag(event, element));
+        entries["append.append-task"] = {
+          ...entry,
+          className: "bpmn-icon-user-task",
+          title: translate("Append user task"),
+          action: { click: append, dragstart: drag },
+        };
+      }
+      return entries;
+    },
+  });
+}
+UserTaskDefaults.$inject = ["palette", "contextPad", "create", "elementFactory", "autoPlace", "translate"];
+export const userTaskModule = { __init__: ["userTaskDefaults"], userTaskDefaults: ["type", UserTaskDefaults] };
+
 // ----------------------------------------------------------------------------- assignee strings
 // position:GM · store:STORE-MGR · region:AREA-MGR · superior · superior:2 · user:<name>
 // queue:position:SUPERVISOR@D-MGMT · chosen:<field> · anything else is kept as a custom expression.
@@ -114,7 +154,7 @@ export async function mountDesigner(root) {
   };
   const modeler = new BpmnModeler({
     container,
-    additionalModules: [translateModule],
+    additionalModules: [translateModule, userTaskModule],
     moddleExtensions: { yunying: yunyingModdle },
   });
   const modeling = modeler.get("modeling");
@@ -252,7 +292,9 @@ export async function mountDesigner(root) {
   function formFields(bo) {
     const out = [];
     const form = formsByKey.get(attr(bo, "yunying:form"));
-    for (const f of (form && form.fields) || []) out.push({ key: f.key, label: f.label, type: f.type });
+    for (const f of (form && form.fields) || []) {
+      out.push({ key: f.key, label: f.label, type: f.type, choices: f.choices || [] });
+    }
     for (const part of attr(bo, "yunying:fields").split(/[,，;\n]/)) {
       const bits = part.trim().split(":");
       const key = (bits[0] || "").replace(/\?$/, "").trim();
@@ -401,6 +443,7 @@ export async function mountDesigner(root) {
     field(panel, "condition").disabled = isDefault;
     field(panel, "condition-hint").hidden = fromSplit;
     showKnownFields();
+    fillCondFields();
   }
 
   function update(props) {
@@ -543,6 +586,54 @@ export async function mountDesigner(root) {
     el.addEventListener("change", () => update({ [el.dataset.sla]: el.value.trim() || undefined }));
   }
 
+  // The condition builder: a field of the forms, then (for a choice field) one of its options by its
+  // label; what is inserted is the stored value (urgency == 'urgent'), never the label.
+  const condField = field(panel, "cond-field");
+  const condValue = field(panel, "cond-value");
+  function fillCondFields() {
+    const keep = condField.value;
+    condField.innerHTML = "";
+    const blank = document.createElement("option");
+    blank.value = "";
+    blank.textContent = condField.dataset.placeholder || "";
+    condField.appendChild(blank);
+    for (const f of knownFields()) {
+      const opt = document.createElement("option");
+      opt.value = f.key;
+      opt.textContent = `${f.label}（${f.key}）`;
+      condField.appendChild(opt);
+    }
+    condField.value = keep;
+    fillCondValues();
+  }
+  function fillCondValues() {
+    const f = knownFields().find((x) => x.key === condField.value);
+    const choices = (f && f.choices) || [];
+    condValue.innerHTML = "";
+    for (const c of choices) {
+      const opt = document.createElement("option");
+      opt.value = c.value;
+      opt.textContent = c.label && c.label !== c.value ? `${c.label}（${c.value}）` : c.value;
+      condValue.appendChild(opt);
+    }
+    condValue.hidden = choices.length === 0;
+  }
+  condField.addEventListener("change", fillCondValues);
+  field(panel, "cond-insert").addEventListener("click", () => {
+    const key = condField.value;
+    if (!key || !current) return;
+    const f = knownFields().find((x) => x.key === key);
+    const quote = (v) => `'${String(v).replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+    let piece = key;
+    if (f && f.choices && f.choices.length && condValue.value) {
+      piece = f.type === "multichoice" ? `${quote(condValue.value)} in ${key}` : `${key} == ${quote(condValue.value)}`;
+    }
+    const box = field(panel, "condition");
+    const before = box.value.trim();
+    box.value = before ? `${before} and ${piece}` : piece;
+    box.dispatchEvent(new Event("change"));
+  });
+
   // conditions on sequence flows, the default flow of a gateway
   field(panel, "condition").addEventListener("change", (e) => {
     const body = e.target.value.trim();
@@ -567,6 +658,15 @@ export async function mountDesigner(root) {
   panel.addEventListener("focusin", () => {
     const directEditing = modeler.get("directEditing");
     if (directEditing.isActive()) directEditing.complete();
+  });
+
+  // Clicking the one selected element keeps it selected (diagram-js would toggle it off, leaving the
+  // panel empty under the designer's cursor); shift-click still adds or removes from a selection.
+  modeler.on("element.click", 1500, (event) => {
+    const original = event.originalEvent || {};
+    if (original.shiftKey || original.ctrlKey || original.metaKey) return undefined;
+    const chosen = selection.get();
+    return chosen.length === 1 && chosen[0] === event.element ? false : undefined;
   });
 
   modeler.on("selection.changed", ({ newSelection }) => {

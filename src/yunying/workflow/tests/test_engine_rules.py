@@ -209,7 +209,7 @@ def test_approving_a_return_to_the_requester_is_refused_not_stranded(
     # a resubmission nobody could make.
     _deploy(api, deployer, "back", single_xml("position:MGMT-HEAD"))
     iid = _start(api, "back")
-    api("mgmt").act(iid, "return", to="requester")
+    api("mgmt").act(iid, "return", to="requester", comment="请补充")
     store = api("store_a1")
     task = store.my_task(iid)
     refused = store.post(f"/tasks/{task['id']}/complete", {"action": "approve"})

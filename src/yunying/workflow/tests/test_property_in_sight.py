@@ -210,11 +210,11 @@ def _run(chain: Any, deployer: Any, diagram: tuple[bytes, int], actions: Any) ->
                 if actor is None:
                     continue
                 if action == "return":
-                    services.task_return(actor=actor, task_id=task.pk, to="requester")
+                    services.task_return(actor=actor, task_id=task.pk, to="requester", comment="补充")
                 elif action == "resubmit":
                     services.task_resubmit(actor=actor, task_id=task.pk, data={})
                 else:
-                    services.task_complete(actor=actor, task_id=task.pk, action=action)
+                    services.task_complete(actor=actor, task_id=task.pk, action=action, comment="意见")
         except DomainError:
             pass  # a refusal changes nothing; the invariant must hold all the same
         _check_in_sight(instance.pk)

@@ -35,7 +35,7 @@ def test_return_inside_a_branch_rewinds_only_that_branch(deploy: Any, chain: Any
     _approve(chain, inst, "mgmt")
     _approve(chain, inst, "area_a")  # A1 done; A2 (gm) and B1 (supervisor) open
     assert {t.element_id for t in open_tasks(inst)} == {"a2", "b1"}
-    services.task_return(actor=chain.users["gm"], task_id=task_for(inst, "gm").pk, to="a1")
+    services.task_return(actor=chain.users["gm"], task_id=task_for(inst, "gm").pk, to="a1", comment="重核")
     assert {t.element_id for t in open_tasks(inst)} == {"a1", "b1"}  # branch B untouched
     b1 = task_for(inst, "supervisor")
     _approve(chain, inst, "supervisor")
@@ -52,7 +52,7 @@ def test_return_before_the_split_discards_both_branches(deploy: Any, chain: Any)
     inst = _start(chain, "branches")
     _approve(chain, inst, "mgmt")
     services.task_return(
-        actor=chain.users["supervisor"], task_id=task_for(inst, "supervisor").pk, to="prepare"
+        actor=chain.users["supervisor"], task_id=task_for(inst, "supervisor").pk, to="prepare", comment="重做"
     )
     assert [t.element_id for t in open_tasks(inst)] == ["prepare"]
 
@@ -80,7 +80,9 @@ def test_countersign_all_and_return_from_one_part(deploy: Any, chain: Any) -> No
     assert sorted(t.assignee.username for t in parts) == ["area_a", "area_b", "supervisor"]
     assert sorted(t.sequence for t in parts) == [0, 1, 2]
     _approve(chain, inst, "area_a")
-    services.task_return(actor=chain.users["area_b"], task_id=task_for(inst, "area_b").pk, to="first")
+    services.task_return(
+        actor=chain.users["area_b"], task_id=task_for(inst, "area_b").pk, to="first", comment="重做"
+    )
     assert [t.element_id for t in open_tasks(inst)] == ["first"]  # the whole countersign restarts
     _approve(chain, inst, "mgmt")
     for user in ("area_a", "area_b", "supervisor"):

@@ -79,7 +79,10 @@ def test_the_clock_pauses_while_the_step_is_returned(deploy: Any, chain: Any) ->
     assert task_for(instance, "area_a").due_at == at(2026, 3, 10, 10)
     with time_machine.travel(at(2026, 3, 9, 12), tick=False):  # 2 working hours used
         services.task_return(
-            actor=chain.users["area_a"], task_id=task_for(instance, "area_a").pk, to="requester"
+            actor=chain.users["area_a"],
+            task_id=task_for(instance, "area_a").pk,
+            to="requester",
+            comment="补充",
         )
     [resubmit] = open_tasks(instance)
     with time_machine.travel(at(2026, 3, 11, 10), tick=False):  # Wednesday: 6 working hours left
