@@ -189,6 +189,8 @@ def _foreign_forms(process: Any, notes: DeployNotes) -> None:
                 )
                 % {"attr": attr, "key": key[:80], "step": _name(node)},
             )
+
+
 def _names_nobody_now(rule: str) -> bool:
     """The rule names fixed people or positions only (``user:…``, ``position:…``), and none of them
     is there today: the step would run with nobody. Rules that depend on the request are not judged."""

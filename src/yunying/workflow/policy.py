@@ -49,6 +49,8 @@ def stored() -> dict[str, Any]:
         "settings",
         lambda: dict(Setting.objects.filter(key__startswith="workflow.").values_list("key", "value")),
     )
+
+
 def flag(key: str) -> bool:
     """A yes/no policy setting; text such as "false" or "0" typed by an administrator reads as no."""
     value = policy(key)
