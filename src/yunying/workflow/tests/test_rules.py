@@ -378,7 +378,7 @@ def test_instance_page_shows_system_steps_and_rule_firings(deploy: Any, chain: A
     c = Client()
     c.force_login(chain.users["store_a1"])
     page = c.get(reverse("workflow:instance", args=[instance.pk])).content.decode()
-    assert 'data-testid="system-step">notify<' in page and "通知总经理" in page
+    assert 'data-testid="system-step">通知<' in page and "通知总经理" in page
     assert 'data-testid="rule-fired">cc<' in page and "规则“大额抄送”已触发" in page
 
 
