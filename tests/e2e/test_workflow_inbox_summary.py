@@ -49,7 +49,9 @@ def test_inbox_rows_show_the_summary_fields(page: Any, browser: Any, live_server
     assert page.get_by_test_id("inbox-summary").count() >= 2
     screenshot(page, "wf-inbox-summary-desktop")
     page.locator("[data-testid=inbox-item]", has_text="牛腩").get_by_test_id("bulk-check").check()
+    page.once("dialog", lambda dialog: dialog.accept())  # bulk approval asks for confirmation first
     page.get_by_test_id("bulk-approve").click()
+    page.get_by_test_id("message").first.wait_for()
     assert "已同意 1 项" in page.content()
     page.goto("/workflow/inbox/?tab=done")
     done = page.locator("[data-testid=inbox-item]", has_text="牛腩")
