@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "yunying.analytics",
     "yunying.inspections",
     "yunying.assets",
+    "yunying.duties",
     "yunying.web",
     "yunying.seed",
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("notifications/", include("yunying.notifications.urls")),
     path("calendar/", include("yunying.core.urls")),
     path("assets/", include("yunying.assets.urls")),
+    path("duties/", include("yunying.duties.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -68,4 +68,7 @@ def seed_defaults() -> dict[str, int]:
     from yunying.assets.seed import seed_assets
 
     created.update(seed_assets())
+    from yunying.duties.seed import seed_duties
+
+    created.update(seed_duties())
     return created

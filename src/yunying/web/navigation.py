@@ -32,6 +32,7 @@ class NavSection:
 SECTIONS: list[tuple[str, Any]] = [
     ("", ""),
     ("inspections", _("督导巡店")),
+    ("duties", _("运营日历")),
     ("org", _("组织")),
     ("performance", _("业绩")),
     ("admin", _("管理")),
@@ -51,6 +52,7 @@ def navigation_for(user: Any) -> list[NavItem]:
     items = [NavItem(_("首页"), reverse("home"), "home", "home")]
     items.extend(_workflow_items(user))
     items.extend(_inspection_items(user, scope.everything or bool(scope.unit_ids)))
+    items.extend(_duty_items(user, scope.everything or bool(scope.unit_ids)))
     items.append(NavItem(_("组织架构"), reverse("org:chart"), "sitemap", "chart", section="org"))
     if scope.everything or scope.unit_ids:
         items.append(
@@ -116,6 +118,19 @@ def _workflow_items(user: Any) -> list[NavItem]:
                 _("流程设计"), reverse("workflow:designer-list"), "git-branch", "designer", section="admin"
             )
         )
+    return items
+
+
+def _duty_items(user: Any, sees_units: bool) -> list[NavItem]:
+    from yunying.duties.selectors import inbox_count
+
+    items = [
+        NavItem(_("我的职责"), reverse("duties:mine"), "checklist", "duties-mine", inbox_count(user) or None, "duties")
+    ]
+    if sees_units:
+        items.append(NavItem(_("完成情况"), reverse("duties:board"), "chart-dots", "duties-board", section="duties"))
+        items.append(NavItem(_("人员考评"), reverse("duties:reviews"), "user-check", "duties-reviews", section="duties"))
+    items.append(NavItem(_("运营日历"), reverse("duties:calendar"), "calendar-event", "duties-calendar", section="duties"))
     return items
 
 

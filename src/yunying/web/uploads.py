@@ -75,6 +75,7 @@ POLICIES: dict[str, UploadPolicy] = {
     "workflow:start": _FORM_POST,
     "workflow:task": _FORM_POST,
     "workflow:instance-act": _FORM_POST,
+    "duties:occurrence": _FORM_POST,
 }
 
 
