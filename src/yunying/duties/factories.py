@@ -10,7 +10,7 @@ from yunying.forms.models import FormDefinition
 from yunying.forms.services import form_definition_create, form_version_publish
 from yunying.org.models import Position
 
-SIMPLE_FORM = {
+SIMPLE_FORM: dict[str, Any] = {
     "key": "duty_test_note",
     "name": "测试职责表单",
     "name_en": "Test duty form",

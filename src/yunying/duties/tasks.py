@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
@@ -24,11 +27,15 @@ def duties_deliver_tick() -> dict[str, int]:
 
 
 @db_task(retries=2, retry_delay=5)
-def duties_tick_task() -> dict[str, int]:
-    """Everything at once (what a starting worker runs; also queued by tests)."""
+def duties_tick_task() -> dict[str, Any]:
+    """Everything at once (what a starting worker runs), with which process ran it and when."""
+    from yunying.core import clock
     from yunying.duties.scheduler import duties_tick
 
-    return duties_tick().as_dict()
+    started = clock.now()
+    result: dict[str, Any] = dict(duties_tick().as_dict())
+    result.update(pid=os.getpid(), started=started.isoformat(), finished=clock.now().isoformat())
+    return result
 
 
 @HUEY.on_startup()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -214,7 +215,7 @@ def test_periods_are_ordered_unique_and_inside_their_period(r: Rule, first: dt.d
         assert p.start <= p.base <= p.end
     if r.cadence == WEEKLY:
         assert all(p.base.weekday() == r.weekday for p in found)
-        assert all((b.base - a.base).days == 7 * r.interval for a, b in zip(found, found[1:], strict=False))
+        assert all((b.base - a.base).days == 7 * r.interval for a, b in itertools.pairwise(found))
     if r.cadence == MONTHLY and r.day.isdigit():
         assert all(
             p.base.day == min(int(r.day), pycalendar.monthrange(p.base.year, p.base.month)[1]) for p in found

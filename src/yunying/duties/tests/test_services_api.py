@@ -51,7 +51,9 @@ def test_submit_then_return_with_a_reason_then_resubmit_then_accept(plan: Any):
     mgmt, ops = client_for(plan.users["mgmt"]), client_for(plan.users["ops"])
     assert Notification.objects.filter(recipient=plan.users["mgmt"], kind="assigned").count() == 1
     with frozen_at(MONDAY + dt.timedelta(hours=3), "UTC"):
-        mine = mgmt.get("/api/duties/occurrences", {"mine": "true", "status": "open", "to": "2026-06-14"}).json()
+        mine = mgmt.get(
+            "/api/duties/occurrences", {"mine": "true", "status": "open", "to": "2026-06-14"}
+        ).json()
         assert [i["id"] for i in mine["items"]] == [occ.pk]
         assert mine["items"][0]["due_at"].startswith("2026-06-12T09:00")  # 17:00 in Shanghai
         resp = post(
