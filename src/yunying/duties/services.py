@@ -140,10 +140,9 @@ def _may_review(actor: Any, occ: Occurrence) -> bool:
     me = _employee(actor)
     if me is None:
         return False
-    if occ.reviewer_id == me.pk:
-        current = reviewer_resolve(occ)
-        return current is None or current.pk == me.pk
     current = reviewer_resolve(occ)
+    if occ.reviewer_id == me.pk:
+        return current is None or current.pk == me.pk
     return current is not None and current.pk == me.pk
 
 
@@ -221,8 +220,8 @@ def occurrence_comment(*, actor: Any, occurrence_id: int, comment: str) -> Event
 
 
 def occasional_schedule(*, actor: Any, duty_key: str, on: dt.date) -> list[Occurrence]:
-    """Put an occasional duty (e.g. a team activity) on the calendar for a day: one occurrence per seat."""
-    from yunying.duties.scheduler import Calendars, form_version_for, occurrence_build
+    """Put an occasional duty (e.g. a team activity) on the calendar for a day: one occurrence per seat.
+    Whoever holds one of its seats, or sees the whole organisation, may."""
     from yunying.org.scope import scope_for
 
     duty = Duty.objects.filter(key=duty_key, is_active=True).first()
@@ -233,34 +232,36 @@ def occasional_schedule(*, actor: Any, duty_key: str, on: dt.date) -> list[Occur
     today = clock.today()
     if on < today or on > today + dt.timedelta(days=366):
         raise DomainError(_("日期须在今天到一年以内。"), field="on")
-    snap = OrgSnapshot()
-    seats = duty_seats(snap, duty, list(duty.positions.values_list("pk", flat=True)), today)
+    seats = duty_seats(OrgSnapshot(), duty, list(duty.positions.values_list("pk", flat=True)), today)
     me = _employee(actor)
-    mine = me is not None and any(s.assignee_id == me.pk for s in seats)
-    if not (mine or scope_for(actor).everything):
+    if not ((me is not None and any(s.assignee_id == me.pk for s in seats)) or scope_for(actor).everything):
         raise PermissionDenied(_("您不能安排该职责。"))
+    return occasional_create(duty=duty, on=on)
+
+
+@transaction.atomic
+def occasional_create(*, duty: Duty, on: dt.date) -> list[Occurrence]:
+    """The occurrences of an occasional duty on a day, one per seat (checks are the caller's)."""
+    from yunying.duties.due import due_compute
+    from yunying.duties.scheduler import Calendars, due_settings, form_version_for, occurrence_build
+
     version = form_version_for(duty)
     if version is None:
         raise DomainError(_("该职责的表单没有已发布的版本。"))
+    seats = duty_seats(
+        OrgSnapshot(), duty, list(duty.positions.values_list("pk", flat=True)), min(on, clock.today())
+    )
     period = Period(on.isoformat(), on, on, on, "")
     calendars, now = Calendars(), clock.now()
+    if Occurrence.objects.filter(duty=duty, period_key=period.key).exists():
+        raise Conflict(_("这一天已经安排过该职责。"))
     rows = []
-    with transaction.atomic():
-        for seat in seats:
-            due = _occasional_due(period, duty, calendars.of(seat.calendar_unit_id))
-            occ = occurrence_build(duty=duty, period=period, seat=seat, due=due, version=version, now=now)
-            if Occurrence.objects.filter(duty=duty, period_key=period.key, slot=seat.slot).exists():
-                raise Conflict(_("这一天已经安排过该职责。"))
-            occ.save()
-            rows.append(occ)
+    for seat in seats:
+        due = due_compute(period, due_settings(duty), calendars.of(seat.calendar_unit_id))
+        occ = occurrence_build(duty=duty, period=period, seat=seat, due=due, version=version, now=now)
+        occ.save()
+        rows.append(occ)
     return rows
-
-
-def _occasional_due(period: Period, duty: Duty, cal: Any) -> Any:
-    from yunying.duties.due import due_compute
-    from yunying.duties.scheduler import due_settings
-
-    return due_compute(period, due_settings(duty), cal)
 
 
 def duty_rule_check(duty: Duty) -> Rule:

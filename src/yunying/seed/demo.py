@@ -197,6 +197,9 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
         from yunying.analytics.demo import demo_sales_load
 
         demo_sales_load(seed=seed)
+    from yunying.duties.demo import duties_demo_load
+
+    duties_demo_load(seed=seed)  # ten weeks of the operations calendar (after the sales: pre-filled reports)
     return DemoSummary(created=True, stores=len(stores), employees=Employee.objects.count(), logins=logins)
 
 
