@@ -88,7 +88,10 @@ def review_report(*, user: Any, duty_key: str, period: str | None = None) -> Rev
     visible = occurrences_visible_to(user).filter(duty=duty).exclude(status=Status.CANCELLED)
     periods = list(visible.order_by("-period_start").values_list("period_key", flat=True).distinct()[:24])
     periods = list(dict.fromkeys(periods))
-    chosen = period or (periods[0] if periods else "")
+    with_reviews = (
+        visible.filter(status__in=SUBMITTED).order_by("-period_start").values_list("period_key", flat=True)
+    )
+    chosen = period or with_reviews.first() or (periods[0] if periods else "")
     report = ReviewReport(duty=duty, period=chosen, periods=periods)
     rows = (
         visible.filter(period_key=chosen)
