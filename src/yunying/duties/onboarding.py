@@ -153,7 +153,7 @@ def checkpoint_set(*, actor: Any, checkpoint_id: int, done: bool, note: str = ""
         raise DomainError(_("说明最多 300 个字。"), field="note")
     with transaction.atomic():
         checkpoint = (
-            Checkpoint.objects.select_for_update()
+            Checkpoint.objects.select_for_update(of=("self",))
             .select_related("onboarding")
             .filter(pk=checkpoint_id)
             .first()

@@ -247,7 +247,7 @@ def occurrences_reconcile(*, snapshot: OrgSnapshot | None = None, ids: list[int]
     for pk in candidates:
         with transaction.atomic():
             locked = (
-                Occurrence.objects.select_for_update()
+                Occurrence.objects.select_for_update(of=("self",))
                 .select_related("assignee", "duty")
                 .filter(pk=pk)
                 .first()

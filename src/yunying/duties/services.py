@@ -70,7 +70,7 @@ def reviewer_resolve(occ: Occurrence, snap: OrgSnapshot | None = None) -> Employ
 
 def _locked(occurrence_id: int) -> Occurrence:
     occ = (
-        Occurrence.objects.select_for_update()
+        Occurrence.objects.select_for_update(of=("self",))
         .select_related("duty", "assignee__user", "reviewer__user", "form_version", "subject", "unit")
         .filter(pk=occurrence_id)
         .first()

@@ -24,7 +24,7 @@ from yunying.notifications.models import Notification
 from yunying.org.factories import EmployeeFactory, StoreFactory, UserFactory, appoint
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-RUNS = 8
+RUNS = 4
 
 
 def _start(log: Path) -> subprocess.Popen[bytes]:
@@ -45,7 +45,7 @@ def test_two_workers_at_once_create_and_announce_each_occurrence_once(
     ops_chain: Any,
     tmp_path: Path,
 ) -> None:
-    for i in range(24):  # enough seats that a run takes a while
+    for i in range(16):  # enough seats that a run takes a while
         store = StoreFactory(code=f"W{i:02d}", area="浦东", parent=ops_chain.region_a)
         appoint(EmployeeFactory(name=f"店长W{i}", user=UserFactory(username=f"w{i}")), "STORE-MGR", store)
     duties = [
