@@ -136,7 +136,7 @@ class OccurrenceFilters(Schema):
     status: str | None = None
     duty: str | None = None
     limit: int = Field(100, ge=1, le=selectors.MAX_LIST)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 @router.get("/occurrences", response=OccurrencePage, url_name="duties_occurrences")

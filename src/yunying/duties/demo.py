@@ -317,6 +317,7 @@ def _onboarding(rng: random.Random, today: dt.date) -> None:
             done = min(
                 checkpoint.due_on,
                 started + dt.timedelta(days=rng.randint(8, 28) + (checkpoint.month - 1) * 30),
+                today - dt.timedelta(days=1),
             )
             Checkpoint.objects.filter(pk=checkpoint.pk).update(
                 done_on=done, confirmed_by=User.objects.get(username="mgmt"), note="现场考核通过"

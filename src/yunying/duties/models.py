@@ -144,6 +144,13 @@ class Duty(TimeStampedModel):
         related_name="+",
         help_text=_("留空则由承办人的直接上级审阅"),
     )
+    copy_positions = models.ManyToManyField(
+        "org.Position",
+        verbose_name=_("抄送岗位"),
+        blank=True,
+        related_name="+",
+        help_text=_("通过后抄送这些岗位的任职者（如行政部）"),
+    )
     prefill = models.CharField(_("预填内容"), max_length=30, choices=Prefill.choices, blank=True)
     on_accept = models.CharField(_("通过后"), max_length=30, choices=OnAccept.choices, blank=True)
     initial: models.JSONField[Any, Any] = models.JSONField(

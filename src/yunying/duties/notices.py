@@ -143,3 +143,25 @@ def accepted(occ: Any) -> None:
             message=_("“%(title)s”已审阅通过。") % {"title": _title(occ)},
             url=_url(occ),
         )
+
+
+def copied(occ: Any) -> int:
+    """An accepted occurrence to the holders of the duty's copy positions (e.g. the 行政部 for the hired-in
+    managers' evaluations); returns how many were told."""
+    from yunying.org.models import Appointment
+
+    users = [
+        a.employee.user
+        for a in Appointment.objects.active()
+        .filter(position__in=occ.duty.copy_positions.all(), employee__user__isnull=False)
+        .select_related("employee__user")
+    ]
+    if not users:
+        return 0
+    notify(
+        users,
+        kind="cc",
+        message=_("抄送：“%(title)s”已审阅通过。") % {"title": _title(occ)},
+        url=_url(occ),
+    )
+    return len(users)

@@ -170,6 +170,7 @@ def occurrence_review(*, actor: Any, occurrence_id: int, accepted: bool, comment
         if accepted:
             _on_accept(occ, actor, now)
             notices.accepted(occ)
+            notices.copied(occ)
         else:
             notices.returned(occ, comment)
     return occ

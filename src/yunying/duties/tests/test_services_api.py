@@ -18,6 +18,7 @@ from yunying.duties.factories import duty_make
 from yunying.duties.models import Duty, Event, Occurrence, Status
 from yunying.duties.scheduler import duties_tick, occurrences_materialise
 from yunying.notifications.models import Notification
+from yunying.org.models import Position
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -82,8 +83,10 @@ def test_submit_then_return_with_a_reason_then_resubmit_then_accept(plan: Any):
         )
         assert again.status_code == 200
         assert again.json()["late"] is False  # the first submission was on time
+        occ.duty.copy_positions.set(Position.objects.filter(code="GM"))  # e.g. the 行政部 in a real chain
         ok = post(ops, f"/api/duties/occurrences/{occ.pk}/review", {"accepted": True, "comment": "好"})
         assert ok.json()["status"] == "accepted"
+        assert Notification.objects.filter(recipient=plan.users["gm"], kind="cc").count() == 1
     actions = list(Event.objects.filter(occurrence=occ).values_list("action", flat=True))
     assert actions == ["arrived", "submitted", "returned", "submitted", "accepted"]
     twice = post(ops, f"/api/duties/occurrences/{occ.pk}/review", {"accepted": True})
