@@ -212,7 +212,7 @@ def training_needs(*, user: Any, quarter: str | None = None) -> TrainingNeeds:
     rows = list(
         visible.filter(period_key=chosen).select_related("unit", "unit__parent", "position", "form_version")
     )
-    result.sent = len(rows)
+    result.sent = sum(1 for occ in rows if occ.assignee_id)  # seats nobody holds are on the board, not here
     topics: Counter[str] = Counter()
     per_position: dict[str, Counter[str]] = defaultdict(Counter)
     per_region: dict[str, Counter[str]] = defaultdict(Counter)
