@@ -141,7 +141,11 @@ def occurrences_materialise(
                 )
         for i in range(0, len(rows), BATCH):
             Occurrence.objects.bulk_create(rows[i : i + BATCH], ignore_conflicts=True)
-        result.created += len(rows)
+        if rows:  # what this run added (rows another run inserted meanwhile were ignored)
+            keys = [p.key for p in found]
+            result.created += Occurrence.objects.filter(duty=duty, period_key__in=keys).count() - len(
+                existing
+            )
     return result
 
 
