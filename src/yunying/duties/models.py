@@ -63,6 +63,8 @@ class Prefill(models.TextChoices):
     TARGET_PROPOSAL = "target_proposal", _("下月业绩指标建议（业绩指标）")
     INSPECTION_BULLETIN = "inspection_bulletin", _("督导检查公报（巡店）")
     QUALITY_EVALUATION = "quality_evaluation", _("门店运营质量评估（巡店）")
+    TRAINING_NEEDS = "training_needs", _("本季度培训需求调查汇总")
+    CADRE_SUMMARY = "cadre_summary", _("本季度干部能力评估汇总")
 
 
 class OnAccept(models.TextChoices):

@@ -7,6 +7,8 @@ person reviews, comments and sends it.
 * ``target_proposal``: next month's suggested target per store (analytics targets) with last month and the
   same month last year; the proposal starts at the suggestion;
 * ``inspection_bulletin``: the half-month's supervision bulletin (visits, scores, frequent violations);
+* ``training_needs`` / ``cadre_summary``: the quarter's survey answers and capability evaluations, summed up
+  for the reports to the training department and on the cadres (see :mod:`yunying.duties.reviews`);
 * ``quality_evaluation``: each store's average inspection score of the month against the checklist's pass
   mark; a store below the bar goes on the key rectification list with a deadline, and a second failure in a
   row raises the demotion recommendation for a human to decide.
@@ -197,11 +199,54 @@ def quality_evaluation(occ: Occurrence, user: Any) -> dict[str, Any] | None:
     }
 
 
+def training_needs(occ: Occurrence, user: Any) -> dict[str, Any] | None:
+    from yunying.duties.reviews import training_needs as summary
+
+    try:
+        needs = summary(user=user, quarter=occ.period_key)
+    except DomainError:
+        return None
+    if not needs.responses:
+        return None
+    top = "、".join(f"{topic} {n}" for topic, n in needs.topics[:5])
+    positions = "；".join(
+        f"{name}：{'、'.join(t for t, _n in best[:3])}" for name, _count, best in needs.by_position
+    )
+    return {
+        "quarter": needs.quarter,
+        "responses": needs.responses,
+        "summary": _("回收 %(n)d / %(sent)d 份。需求前五：%(top)s。按岗位：%(positions)s。")
+        % {"n": needs.responses, "sent": needs.sent, "top": top, "positions": positions},
+    }
+
+
+def cadre_summary(occ: Occurrence, user: Any) -> dict[str, Any] | None:
+    from yunying.duties.reviews import review_report
+
+    report = review_report(user=user, duty_key="cadre_evaluation", period=occ.period_key)
+    if not report.rows:
+        return None
+    ratings = "、".join(f"{label} {n}" for label, n in report.ratings)
+    changes = [
+        f"{r.subject}（{r.unit}）：{r.recommended_position or '—'}，{r.salary or '—'}"
+        for r in report.rows
+        if r.recommended_position or (r.salary and not r.salary.startswith(("不变", "Keep")))
+    ]
+    return {
+        "quarter": occ.period_key,
+        "summary": _("本季度评估干部 %(n)d 人，未提交 %(missing)d 人。综合评级：%(ratings)s。")
+        % {"n": len(report.rows), "missing": len(report.missing), "ratings": ratings or "—"},
+        "adjustments": "\n".join(changes)[:3000],
+    }
+
+
 SOURCES = {
     Prefill.WEEKLY_PERFORMANCE: weekly_performance,
     Prefill.TARGET_PROPOSAL: target_proposal,
     Prefill.INSPECTION_BULLETIN: inspection_bulletin,
     Prefill.QUALITY_EVALUATION: quality_evaluation,
+    Prefill.TRAINING_NEEDS: training_needs,
+    Prefill.CADRE_SUMMARY: cadre_summary,
 }
 
 

@@ -15,6 +15,7 @@ from yunying.core.tests.company_time import frozen_at
 from yunying.duties import reviews
 from yunying.duties.models import Duty, Occurrence, Status
 from yunying.duties.onboarding import checkpoint_set, onboarding_progress, onboarding_start
+from yunying.duties.prefill import prefill_occurrence
 from yunying.duties.scheduler import occurrences_materialise
 from yunying.duties.selectors import inbox_count, inbox_items
 from yunying.duties.services import occurrence_review, occurrence_submit
@@ -102,6 +103,13 @@ def test_training_needs_are_counted_per_position_and_region_and_exported(ops_cha
     assert book["汇总"]["D2"].value == "消防安全" and book["汇总"]["E2"].value == 3
     with pytest.raises(DomainError):
         reviews.training_needs(user=ops_chain.users["ops"], quarter="1999-Q1")
+    report = _activate("training_report")  # due in the quarter's second month, pre-filled from the answers
+    with frozen_at(NOW, "UTC"):
+        occurrences_materialise(start=dt.date(2026, 5, 1), end=dt.date(2026, 5, 31))
+        occ = Occurrence.objects.select_related("duty", "assignee__user").get(duty=report)
+        assert prefill_occurrence(occ)
+    assert occ.data["quarter"] == "2026-Q2" and occ.data["responses"] == 3
+    assert "消防安全 3" in occ.data["summary"] and "前厅主管：" in occ.data["summary"]
 
 
 def test_onboarding_programme_for_a_hired_in_manager(ops_chain: Any):
