@@ -16,6 +16,7 @@ from yunying.core.api import calendar_router
 from yunying.core.api_auth import API_AUTH
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from yunying.core.limits import json_loads_limited
+from yunying.duties.api import router as duties_router
 from yunying.forms.api import router as forms_router
 from yunying.inspections.api import router as inspections_router
 from yunying.inspections.api_quality import router as quality_router
@@ -88,3 +89,4 @@ api.add_router("/notifications", notifications_router)
 api.add_router("/calendar/", calendar_router)
 api.add_router("/assets", assets_router)
 api.add_router("/stores", storeday_router)
+api.add_router("/duties", duties_router)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "yunying.assets",
     "yunying.storeday",
     "yunying.purchasing",
+    "yunying.duties",
     "yunying.web",
     "yunying.seed",
 ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("assets/", include("yunying.assets.urls")),
     path("storeday/", include("yunying.storeday.urls")),
     path("purchasing/", include("yunying.purchasing.urls")),
+    path("duties/", include("yunying.duties.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

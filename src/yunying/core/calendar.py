@@ -19,6 +19,7 @@ second time zone need no special case."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -189,12 +190,23 @@ class Day:
         return str(REASON_LABELS.get(self.reason, self.reason))
 
 
+@functools.lru_cache(maxsize=16384)
+def _library_day(d: dt.date) -> tuple[bool, str | None] | None:
+    """The library's answer for a day (remembered: it scans its tables on every call), None for a year it
+    has no data for."""
+    try:
+        return chinese_calendar.get_holiday_detail(d)  # type: ignore[no-any-return]
+    except NotImplementedError:  # chinesecalendar's documented answer for a year it has no data for
+        return None
+
+
 def statutory_day(d: dt.date, manual_years: frozenset[int] = frozenset()) -> tuple[bool | None, str, str]:
     """China's statutory calendar for a day: ``(working, reason, holiday name)``; ``working`` is None
     for a year neither the library nor an administrator knows."""
-    try:
-        is_holiday, name = chinese_calendar.get_holiday_detail(d)
-    except NotImplementedError:  # chinesecalendar's documented answer for a year it has no data for
+    found = _library_day(d)
+    if found is not None:
+        is_holiday, name = found
+    else:
         if d.year in manual_years:
             return (d.weekday() < 5, WORKDAY if d.weekday() < 5 else WEEKEND, "")
         return None, UNKNOWN, ""
@@ -217,6 +229,7 @@ class UnitCalendar:
     _utc_spans: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _days: dict[dt.date, Day] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- days
     def hours_on(self, d: dt.date) -> Hours | None:
@@ -224,6 +237,13 @@ class UnitCalendar:
         return self.weekly.get(d.weekday(), self.hours) if self.weekly else self.hours
 
     def day(self, d: dt.date) -> Day:
+        """The day as this calendar sees it (remembered: a calendar is built per use, its data fixed)."""
+        found = self._days.get(d)
+        if found is None:
+            found = self._days[d] = self._resolve_day(d)
+        return found
+
+    def _resolve_day(self, d: dt.date) -> Day:
         hours = self.hours_on(d)
         found = self.overrides.get(d)
         if found is not None:

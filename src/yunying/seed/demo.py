@@ -209,6 +209,9 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     from yunying.storeday.demo import storeday_demo_load
 
     storeday_demo_load(seed=seed)  # three weeks of store days: routines, morning meetings, rosters, handovers
+    from yunying.duties.demo import duties_demo_load
+
+    duties_demo_load(seed=seed)  # ten weeks of the operations calendar (after the sales: pre-filled reports)
     return DemoSummary(created=True, stores=len(stores), employees=Employee.objects.count(), logins=logins)
 
 

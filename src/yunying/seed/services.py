@@ -71,4 +71,7 @@ def seed_defaults() -> dict[str, int]:
     from yunying.storeday.seed import seed_storeday
 
     created.update(seed_storeday())
+    from yunying.duties.seed import seed_duties
+
+    created.update(seed_duties())
     return created

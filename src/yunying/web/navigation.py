@@ -32,6 +32,7 @@ class NavSection:
 SECTIONS: list[tuple[str, Any]] = [
     ("", ""),
     ("inspections", _("督导巡店")),
+    ("duties", _("运营日历")),
     ("org", _("组织")),
     ("performance", _("业绩")),
     ("admin", _("管理")),
@@ -49,8 +50,12 @@ def navigation_for(user: Any) -> list[NavItem]:
         return []
     scope = scope_for(user)
     items = [NavItem(_("首页"), reverse("home"), "home", "home")]
-    items.extend(_workflow_items(user))
+    from yunying.duties.selectors import inbox_count
+
+    duties_waiting = inbox_count(user)
+    items.extend(_workflow_items(user, duties_waiting))
     items.extend(_inspection_items(user, scope.everything or bool(scope.unit_ids)))
+    items.extend(_duty_items(scope.everything or bool(scope.unit_ids), duties_waiting))
     items.append(NavItem(_("组织架构"), reverse("org:chart"), "sitemap", "chart", section="org"))
     if scope.everything or scope.unit_ids:
         items.append(
@@ -104,12 +109,13 @@ def navigation_for(user: Any) -> list[NavItem]:
     return items
 
 
-def _workflow_items(user: Any) -> list[NavItem]:
+def _workflow_items(user: Any, duties_waiting: int) -> list[NavItem]:
     from yunying.workflow.inbox import todo_count
     from yunying.workflow.monitor import can_monitor
 
+    waiting = todo_count(user) + duties_waiting  # approvals and duties arrive in the same inbox
     items = [
-        NavItem(_("流程信箱"), reverse("workflow:inbox"), "inbox", "wf-inbox", todo_count(user) or None),
+        NavItem(_("流程信箱"), reverse("workflow:inbox"), "inbox", "wf-inbox", waiting or None),
         NavItem(_("发起流程"), reverse("workflow:definitions"), "send", "wf-start"),
     ]
     if can_monitor(user):
@@ -122,6 +128,27 @@ def _workflow_items(user: Any) -> list[NavItem]:
                 _("流程设计"), reverse("workflow:designer-list"), "git-branch", "designer", section="admin"
             )
         )
+    return items
+
+
+def _duty_items(sees_units: bool, waiting: int) -> list[NavItem]:
+    items = [
+        NavItem(_("我的职责"), reverse("duties:mine"), "checklist", "duties-mine", waiting or None, "duties")
+    ]
+    if sees_units:
+        items.append(
+            NavItem(_("完成情况"), reverse("duties:board"), "chart-dots", "duties-board", section="duties")
+        )
+        items.append(
+            NavItem(
+                _("人员考评"), reverse("duties:reviews"), "user-check", "duties-reviews", section="duties"
+            )
+        )
+    items.append(
+        NavItem(
+            _("运营日历"), reverse("duties:calendar"), "calendar-event", "duties-calendar", section="duties"
+        )
+    )
     return items
 
 

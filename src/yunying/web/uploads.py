@@ -92,6 +92,7 @@ POLICIES: dict[str, UploadPolicy] = {
         _has_any("inspections.add_templateversion"), _setting("YUNYING_IMPORT_MAX_BYTES")
     ),
     "assets:import": UploadPolicy(_has_any("assets.add_asset"), _setting("YUNYING_IMPORT_MAX_BYTES")),
+    "duties:occurrence": _FORM_POST,
 }
 
 
