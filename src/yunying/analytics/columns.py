@@ -140,6 +140,12 @@ def detect_kind(header: list[str], mappings: dict[str, dict[str, str]] | None = 
     return None
 
 
+def unused(header: list[str], positions: dict[str, int]) -> list[str]:
+    """The file's headings that no canonical column reads: named back to the user, never dropped silently."""
+    taken = set(positions.values())
+    return [h.strip() for i, h in enumerate(header) if i not in taken and h.strip()]
+
+
 def missing(kind: str, positions: dict[str, int]) -> list[str]:
     absent = [key for key in REQUIRED[kind] if key not in positions]
     if kind == LINES and "price" not in positions and "amount" not in positions:

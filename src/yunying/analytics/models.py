@@ -72,8 +72,18 @@ class Product(TimeStampedModel):
         return f"{self.name}（{self.code}）"
 
 
+class SalesOrigin(models.TextChoices):
+    """Where a store-day total comes from."""
+
+    IMPORTED = "imported", _("门店日销售")
+    LINES = "lines", _("订单明细汇总")
+    PRODUCTS = "products", _("商品明细汇总")  # no store total imported: the day's products summed
+
+
 class SalesDay(models.Model):
-    """One store, one day, one channel: what the POS closed the day with."""
+    """One store, one day, one channel: what the POS closed the day with — or, for a store-day with product
+    lines and no store total, the products summed (`origin` = products, replaced by a store total imported
+    later)."""
 
     store = models.ForeignKey(
         OrgUnit,
@@ -91,6 +101,9 @@ class SalesDay(models.Model):
     tickets = models.IntegerField(_("单数"), default=0)
     customers = models.IntegerField(_("客数"), default=0)
     discounts = _money(_("折扣额"), default=0)
+    origin = models.CharField(
+        _("来源"), max_length=10, choices=SalesOrigin.choices, default=SalesOrigin.IMPORTED
+    )
 
     class Meta:
         verbose_name = _("门店日销售")
@@ -169,6 +182,7 @@ class SalesStoreDay(models.Model):
     sales_dine_in = _money()
     sales_takeaway = _money()
     sales_delivery = _money()
+    derived_days = models.IntegerField(default=0, help_text="1: the total is the day's products summed")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "date"], name="salesstoreday_unique")]
@@ -187,6 +201,7 @@ class SalesStoreMonth(models.Model):
     sales_delivery = _money()
     days = models.IntegerField(help_text="days with sales")
     weekly_days = models.IntegerField(default=0, help_text="days of the month taken from weekly data")
+    derived_days = models.IntegerField(default=0, help_text="days whose total is the products summed")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["month", "store"], name="salesstoremonth_unique")]
@@ -339,3 +354,10 @@ class ForecastBacktest(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ReportsVersion(models.Model):
+    """A number that grows whenever the figures the reports show change (aggregates rebuilt, targets set):
+    rendered report pages are cached under it, so a page is computed once per import, not once per view."""
+
+    number = models.BigIntegerField(default=0)

@@ -8,9 +8,11 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from yunying.analytics import selectors
 from yunying.analytics.periods import parse_month, parse_week
+from yunying.analytics.reportcache import cached_fragment
 from yunying.analytics.reports import excel
 from yunying.analytics.reports.board import MEASURES, kpi_board, ranking
 from yunying.analytics.reports.monthly import monthly_report
@@ -53,12 +55,18 @@ def _wants_excel(request: HttpRequest) -> bool:
 @login_required
 def monthly(request: HttpRequest) -> HttpResponse:
     month = _month(request)
-    report = monthly_report(
-        user=request.user, month=month, region=_region(request), with_charts=not _wants_excel(request)
-    )
+    region = _region(request)
     if _wants_excel(request):
+        report = monthly_report(user=request.user, month=month, region=region, with_charts=False)
         return excel.response(f"monthly-{month:%Y-%m}.xlsx", excel.monthly_sheets(report))
-    return render(request, "analytics/monthly.html", _context(request, "monthly", report=report, month=month))
+
+    def build() -> str:
+        report = monthly_report(user=request.user, month=month, region=region)
+        context = {"report": report, "month": month, "region": region or ""}
+        return render_to_string("analytics/_monthly_body.html", context, request=request)
+
+    body = cached_fragment(user=request.user, page="monthly", params=(month, region), build=build)
+    return render(request, "analytics/monthly.html", _context(request, "monthly", body=body, month=month))
 
 
 @login_required

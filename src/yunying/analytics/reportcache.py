@@ -1,0 +1,44 @@
+"""Rendered report pages kept until their figures change.
+
+`ReportsVersion.number` grows whenever what the reports show changes: aggregates rebuilt (every import, push,
+restore and repair goes through `aggregates.recompute`), a target set. A page fragment is cached under the
+viewer, the page's parameters, the language and that number, so a page is computed once per import rather than
+once per view, and never shows figures older than the last import. Changes to the organisation (a store renamed
+or moved to another region) show within `TIMEOUT`."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import F
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from yunying.analytics.models import ReportsVersion
+
+TIMEOUT = 300  # seconds
+
+
+def reports_version() -> int:
+    found = ReportsVersion.objects.filter(pk=1).values_list("number", flat=True).first()
+    return int(found or 0)
+
+
+def reports_changed() -> None:
+    """The reports' figures changed: every cached page is stale (called inside the writing transaction)."""
+    if not ReportsVersion.objects.filter(pk=1).update(number=F("number") + 1):
+        ReportsVersion.objects.get_or_create(pk=1, defaults={"number": 1})
+
+
+def cached_fragment(*, user: Any, page: str, params: tuple[Any, ...], build: Callable[[], str]) -> SafeString:
+    """The page fragment from the cache, or built (and kept) now."""
+    raw = repr((page, getattr(user, "pk", None), params, get_language(), reports_version()))
+    key = "analytics:page:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = str(build())
+        cache.set(key, found, TIMEOUT)
+    return mark_safe(found)
