@@ -17,7 +17,7 @@ For each database (SQLite file; PostgreSQL at --pg-url) in a fresh child process
               the API): median, p99 and failures.
 
 The PostgreSQL database is created and dropped under a name of its own (`--pg-db`, by default
-yybench_analytics_<pid>); nothing else is touched.
+bench_analytics_<pid>); nothing else is touched.
 """
 
 from __future__ import annotations
@@ -478,7 +478,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--pg-db",
-        default=f"yybench_analytics_{os.getpid()}",
+        default=f"bench_analytics_{os.getpid()}",
         help="database created (and dropped) for the run; its own name, nothing else is touched",
     )
     parser.add_argument("--lines", type=int, default=1_000_000, help="POS order lines to import")
