@@ -159,7 +159,7 @@ def demo_sales_load(*, seed: int = 2026, years: int = 2, end: date | None = None
     ImportSource.objects.get_or_create(name=POS_SOURCE, defaults={"mappings": POS_MAPPINGS})
     writer = SalesWriter()
     written = 0
-    last_month = add_months(end.replace(day=1), -1)
+    last_month = add_months((end + timedelta(days=1)).replace(day=1), -1)  # the last complete month
     export_gap = {last_month + timedelta(days=9), last_month + timedelta(days=10)}
     for store in Store.objects.order_by("code"):
         base = rng.uniform(9000, 22000)
