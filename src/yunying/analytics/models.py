@@ -357,7 +357,7 @@ class ForecastBacktest(models.Model):
 
 
 class ReportsVersion(models.Model):
-    """A number that grows whenever the figures the reports show change (aggregates rebuilt, targets set):
+    """A number that changes whenever the figures the reports show change (aggregates rebuilt, targets set):
     rendered report pages are cached under it, so a page is computed once per import, not once per view."""
 
     number = models.BigIntegerField(default=0)

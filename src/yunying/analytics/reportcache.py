@@ -1,6 +1,6 @@
 """Rendered report pages kept until their figures change.
 
-`ReportsVersion.number` grows whenever what the reports show changes: aggregates rebuilt (every import, push,
+`ReportsVersion.number` changes whenever what the reports show changes: aggregates rebuilt (every import, push,
 restore and repair goes through `aggregates.recompute`), a target set. A page fragment is cached under the
 viewer, the page's parameters, the language and that number, so a page is computed once per import rather than
 once per view, and never shows figures older than the last import. Changes to the organisation (a store renamed
@@ -9,11 +9,11 @@ or moved to another region) show within `TIMEOUT`."""
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import F
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -28,14 +28,21 @@ def reports_version() -> int:
 
 
 def reports_changed() -> None:
-    """The reports' figures changed: every cached page is stale (called inside the writing transaction)."""
-    if not ReportsVersion.objects.filter(pk=1).update(number=F("number") + 1):
-        ReportsVersion.objects.get_or_create(pk=1, defaults={"number": 1})
+    """The reports' figures changed: every cached page is stale (called inside the writing transaction).
+
+    The new number is random, not the old one plus one: a database restored (or a test rolled back) never
+    meets pages cached under a number it reaches again."""
+    number = secrets.randbits(62) + 1
+    if not ReportsVersion.objects.filter(pk=1).update(number=number):
+        ReportsVersion.objects.get_or_create(pk=1, defaults={"number": number})
 
 
 def cached_fragment(*, user: Any, page: str, params: tuple[Any, ...], build: Callable[[], str]) -> SafeString:
     """The page fragment from the cache, or built (and kept) now."""
-    raw = repr((page, getattr(user, "pk", None), params, get_language(), reports_version()))
+    version = reports_version()
+    if not version:  # the figures never changed through an import: nothing worth keeping
+        return mark_safe(str(build()))  # rendered by the template engine (auto-escaped)
+    raw = repr((page, getattr(user, "pk", None), params, get_language(), version))
     key = "analytics:page:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
     found = cache.get(key)
     if found is None:
