@@ -183,21 +183,25 @@ def _dates(validator: RowValidator, expression: str) -> None:
         cursor.execute(f"ANALYZE {DATES}")
 
 
-def _new_products(validator: RowValidator, code: str, name: str | None, category: str | None) -> None:
-    """Products first seen in the file, read from the first row of each (as the row-by-row check does)."""
-    if name is None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {RAW} r WHERE NOT EXISTS (SELECT 1 FROM {PRODUCTS} p WHERE p.code = btrim({code})) LIMIT 1"
-            )
-            if cursor.fetchone():
-                raise _Fallback
-        return
+def _new_products(
+    validator: RowValidator, at: dict[str, int], table: str, row_column: str, header_row: int
+) -> None:
+    """Products first seen in the file (the staged rows of `table` without a product): read from the first row
+    of each code (as the row-by-row check does), given provisional ids, and filled in. Nothing to do, and no
+    pass over the file, when every code is known."""
+    code, name, category = _cell("product_code", at), _cell("product_name", at), _cell("category", at)
+    assert code is not None
+    on = f"t.{row_column} = {header_row} + r.n"
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE product_id IS NULL LIMIT 1")
+        if not cursor.fetchone():
+            return
+        if name is None:
+            raise _Fallback  # an unknown product and no name to create it with: the row-by-row report
         cursor.execute(
-            f"SELECT DISTINCT ON (btrim({code})) btrim({code}), {name}, {category or 'NULL'} FROM {RAW} r "
-            f"WHERE {code} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {PRODUCTS} p WHERE p.code = btrim({code})) "
-            f"ORDER BY btrim({code}), n"
+            f"SELECT DISTINCT ON (btrim({code})) btrim({code}), {name}, {category or 'NULL'} "
+            f"FROM {RAW} r JOIN {table} t ON {on} WHERE t.product_id IS NULL AND {code} IS NOT NULL "
+            f"ORDER BY btrim({code}), r.n"
         )
         found = cursor.fetchall()
         for product_code, product_name, category_text in found:
@@ -207,11 +211,15 @@ def _new_products(validator: RowValidator, code: str, name: str | None, category
                 )
             except CellError:
                 raise _Fallback from None
-        if found:
-            cursor.executemany(
-                f"INSERT INTO {PRODUCTS} VALUES (%s, %s)",
-                [(c, validator._products[c]) for c, _n, _c in found],
-            )
+        if not found:
+            return
+        cursor.executemany(
+            f"INSERT INTO {PRODUCTS} VALUES (%s, %s)", [(c, validator._products[c]) for c, _n, _c in found]
+        )
+        cursor.execute(
+            f"UPDATE {table} t SET product_id = p.id FROM {RAW} r JOIN {PRODUCTS} p ON p.code = btrim({code}) "
+            f"WHERE t.product_id IS NULL AND {on}"
+        )
 
 
 # ---- cells as SQL ----------------------------------------------------------------------------------------
@@ -221,14 +229,30 @@ def _cell(key: str, positions: dict[str, int]) -> str | None:
     return f"r.c{positions[key]}" if key in positions else None
 
 
-def _number(cell: str) -> str:
+def _number(cell: str | None) -> str:
+    """A cell as a number: plain digits as they are, else with currency marks and separators dropped."""
+    if cell is None:
+        return "CAST(NULL AS numeric)"
     clean = f"translate({cell}, '{_JUNK}', '')"
-    return f"(CASE WHEN {clean} ~ '{_PLAIN_NUMBER}' THEN CAST({clean} AS numeric) END)"
+    return (
+        f"(CASE WHEN {cell} ~ '{_PLAIN_NUMBER}' THEN CAST({cell} AS numeric) "
+        f"WHEN {clean} ~ '{_PLAIN_NUMBER}' THEN CAST({clean} AS numeric) END)"
+    )
 
 
-def _fixed(cell: str, places: int, limit: str, minimum: str | None = None) -> str:
-    """A number with at most `places` decimals: float noise under 1e-6 rounded away, like `_decimal`."""
-    value = _number(cell)
+def _numbers(cells: dict[str, str | None]) -> str:
+    """A lateral row `v` of the cells as numbers, each converted once (OFFSET 0 keeps the planner from
+    copying the expressions into every place that uses them)."""
+    return (
+        "CROSS JOIN LATERAL (SELECT "
+        + ", ".join(f"{_number(cell)} AS {name}" for name, cell in cells.items())
+        + " OFFSET 0) v"
+    )
+
+
+def _fixed(value: str, places: int, limit: str, minimum: str | None = None) -> str:
+    """A number (`value`, a column of `_numbers`) with at most `places` decimals: float noise under 1e-6
+    rounded away, like `_decimal`."""
     low = f" AND {value} >= {minimum}" if minimum is not None else ""
     return (
         f"(CASE WHEN abs({value}) < {limit} AND abs({value} - round({value}, {places})) < 0.000001{low} "
@@ -280,19 +304,20 @@ def _stage(validator: RowValidator, writer: SalesWriter, header_row: int, width:
     if kind == columns.PRODUCT:
         product = _cell("product_code", at)
         assert product is not None
-        _new_products(validator, product, _cell("product_name", at), _cell("category", at))
         joins += f" LEFT JOIN {PRODUCTS} p ON p.code = btrim({product})"
-        qty = _fixed(_cell("qty", at) or "NULL", 3, "1000000000")
-        amount = _fixed(_cell("amount", at) or "NULL", 2, "10000000000")
+        numbers = _numbers({"qty": _cell("qty", at), "amount": _cell("amount", at)})
+        qty = _fixed("v.qty", 3, "1000000000")
+        amount = _fixed("v.amount", 2, "10000000000")
         values = f"s.id, x.day, p.id, {qty}, {amount}"
         names = "store_id, date, product_id, qty, amount"
         required: tuple[str, ...] = ("store_id", "date", "product_id", "qty", "amount")
     else:
-        net_sales = _fixed(_cell("net_sales", at) or "NULL", 2, "10000000000", minimum="0")
         discounts = _cell("discounts", at)
+        numbers = _numbers({"net_sales": _cell("net_sales", at), "discounts": discounts})
+        net_sales = _fixed("v.net_sales", 2, "10000000000", minimum="0")
         discount = (
             f"(CASE WHEN {discounts} IS NULL OR btrim({discounts}) = '' THEN 0 "
-            f"ELSE {_fixed(discounts, 2, '10000000000')} END)"
+            f"ELSE {_fixed('v.discounts', 2, '10000000000')} END)"
             if discounts
             else "0"
         )
@@ -311,9 +336,11 @@ def _stage(validator: RowValidator, writer: SalesWriter, header_row: int, width:
         cursor.execute(
             f"INSERT INTO {table} (row, {names}) "
             f"SELECT {header_row} + r.n, {values.replace('x.day', 'CASE WHEN ' + in_bounds + ' THEN x.day END')} "
-            f"FROM {RAW} r LEFT {joins} CROSS JOIN LATERAL (SELECT {day} AS day) x WHERE {not_blank}"
+            f"FROM {RAW} r LEFT {joins} CROSS JOIN LATERAL (SELECT {day} AS day) x {numbers} WHERE {not_blank}"
         )
         staged = cursor.rowcount
+        if kind == columns.PRODUCT:
+            _new_products(validator, at, table, "row", header_row)
         missing = " OR ".join(f"{name} IS NULL" for name in required)
         cursor.execute(f"SELECT 1 FROM {table} WHERE {missing} LIMIT 1")
         if cursor.fetchone():
@@ -333,7 +360,6 @@ def _stage_lines(
     date_part = f"split_part({date_cell}, ' ', 1)"
     clock_part = f"substr({date_cell}, length({date_part}) + 2)"
     _dates(validator, date_part)
-    _new_products(validator, product, _cell("product_name", at), _cell("category", at))
     cut = validator._cut
     shift = (
         f"WHEN {clock_part} COLLATE \"C\" < substr('{cut}', 1, length({clock_part})) "
@@ -350,12 +376,12 @@ def _stage_lines(
     channel = _cell("channel", at)
     if channel:
         joins += f" LEFT JOIN {CHANNELS} k ON k.label = lower(btrim({channel}))"
-    qty = _number(_cell("qty", at) or "NULL")
     amount_cell, price_cell = _cell("amount", at), _cell("price", at)
-    by_price = f"{qty} * {_number(price_cell)}" if price_cell else "NULL"
+    numbers = _numbers({"qty": _cell("qty", at), "amount": amount_cell, "price": price_cell})
+    qty = "v.qty"
+    by_price = "v.qty * v.price"
     amount = (
-        f"(CASE WHEN {amount_cell} IS NOT NULL AND btrim({amount_cell}) <> '' THEN {_number(amount_cell)} "
-        f"ELSE {by_price} END)"
+        f"(CASE WHEN {amount_cell} IS NOT NULL AND btrim({amount_cell}) <> '' THEN v.amount ELSE {by_price} END)"
         if amount_cell
         else by_price
     )
@@ -368,8 +394,9 @@ def _stage_lines(
             f"{qty} AS qty, {amount} AS amount, "
             f"CASE WHEN length({ticket_text}) BETWEEN 1 AND 100 THEN {ticket_text} END AS ticket, "
             f"{_channel(channel)} AS channel "
-            f"FROM {RAW} r LEFT {joins} CROSS JOIN LATERAL (SELECT {day} AS day) x WHERE {not_blank}"
+            f"FROM {RAW} r LEFT {joins} CROSS JOIN LATERAL (SELECT {day} AS day) x {numbers} WHERE {not_blank}"
         )
+        _new_products(validator, at, LINES, "n", header_row)
         cursor.execute(
             f"SELECT 1 FROM {LINES} WHERE store_id IS NULL OR day IS NULL OR product_id IS NULL OR qty IS NULL "
             f"OR amount IS NULL OR ticket IS NULL OR channel IS NULL LIMIT 1"
