@@ -23,7 +23,7 @@ from yunying.analytics.models import (
     SalesStoreWeek,
     SalesWeek,
 )
-from yunying.analytics.periods import add_months, month_start, week_start
+from yunying.analytics.periods import add_months, first_weekday, month_start, week_start
 
 STORE, PRODUCT, WEEKLY = "store", "product", "weekly"
 _STORES_PER_QUERY = 400
@@ -38,9 +38,16 @@ def _month_of(column: str) -> str:
 
 
 def _week_of(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"CAST(date_trunc('week', {column}) AS date)"  # ISO weeks start on Monday
-    return f"date({column}, '-' || ((CAST(strftime('%w', {column}) AS INTEGER) + 6) % 7) || ' days')"
+    """The first day of the week of a date column (`periods.week_start` in SQL)."""
+    first = first_weekday()
+    if connection.vendor == "postgresql":  # ISO day of week: Monday 1 … Sunday 7
+        return (
+            f"CAST({column} - mod(CAST(EXTRACT(ISODOW FROM {column}) AS integer) + 6 - {first}, 7) AS date)"
+        )
+    # strftime('%w'): Sunday 0 … Saturday 6
+    return (
+        f"date({column}, '-' || ((CAST(strftime('%w', {column}) AS INTEGER) + 13 - {first}) % 7) || ' days')"
+    )
 
 
 def _store_day_sql(stores: str) -> tuple[str, str, str]:
@@ -198,7 +205,11 @@ def recompute(spans: dict[int, tuple[date, date]], kinds: Iterable[str] = (STORE
 
 
 def recompute_all() -> None:
-    """Rebuild every aggregate from the facts (repair tool; imports keep them current on their own)."""
+    """Rebuild every aggregate from the facts (repair tool, and after the week start changed; imports keep
+    them current on their own)."""
+    with connection.cursor() as cursor:  # the week each store-day is filed under, and the weeks themselves
+        cursor.execute(f"UPDATE {SalesDay._meta.db_table} SET week = {_week_of('date')}")
+        cursor.execute(f"DELETE FROM {SalesStoreWeek._meta.db_table}")
     for kind, table in (
         (STORE, SalesDay._meta.db_table),
         (PRODUCT, SalesProductDay._meta.db_table),

@@ -95,7 +95,7 @@ class SalesDay(models.Model):
     )
     date = models.DateField(_("营业日期"))
     month = models.DateField(_("月份"), help_text=_("当月第一天，导入时写入"))
-    week = models.DateField(_("周"), help_text=_("当周星期一，导入时写入"))
+    week = models.DateField(_("周"), help_text=_("当周第一天（默认星期一），导入时写入"))
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, default=Channel.DINE_IN)
     net_sales = _money(_("净销售额"))
     tickets = models.IntegerField(_("单数"), default=0)
@@ -139,7 +139,8 @@ class SalesProductDay(models.Model):
 
 class SalesWeek(models.Model):
     """One store, one week, as a weekly source reports it (no days inside): kept at its weekly grain. The month
-    figures take each week apportioned by its days in the month (a week spanning two months is split 3/7–4/7)."""
+    figures take each week apportioned by its days in the month (a week spanning two months is split 3/7–4/7);
+    a week for which the store also has daily rows is not counted (the days are)."""
 
     store = models.ForeignKey(
         OrgUnit,
@@ -149,7 +150,7 @@ class SalesWeek(models.Model):
         db_constraint=False,
         db_index=False,  # the unique (store, date) index serves lookups by store
     )
-    date = models.DateField(_("周一"))
+    date = models.DateField(_("周的第一天"))
     net_sales = _money(_("净销售额"))
     tickets = models.IntegerField(_("单数"), default=0)
     customers = models.IntegerField(_("客数"), default=0)
@@ -209,7 +210,9 @@ class SalesStoreMonth(models.Model):
 
 class SalesStoreWeek(models.Model):
     store = _store_fk()
-    week = models.DateField(help_text="Monday")
+    week = models.DateField(
+        help_text="the week's first day (Monday unless YUNYING_WEEK_START says otherwise)"
+    )
     net_sales = _money()
     tickets = models.IntegerField()
     customers = models.IntegerField()

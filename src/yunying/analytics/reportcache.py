@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from yunying.analytics.models import ReportsVersion
@@ -37,15 +37,18 @@ def reports_changed() -> None:
         ReportsVersion.objects.get_or_create(pk=1, defaults={"number": number})
 
 
-def cached_fragment(*, user: Any, page: str, params: tuple[Any, ...], build: Callable[[], str]) -> SafeString:
-    """The page fragment from the cache, or built (and kept) now."""
+def cached_page(
+    *, user: Any, page: str, params: tuple[Any, ...], build: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """A page's data-dependent parts (rendered fragments, picker choices) from the cache, or built (and kept)
+    now. Rendered fragments come back as plain text: the caller marks what the template engine rendered."""
     version = reports_version()
     if not version:  # the figures never changed through an import: nothing worth keeping
-        return mark_safe(str(build()))  # rendered by the template engine (auto-escaped)
+        return build()
     raw = repr((page, getattr(user, "pk", None), params, get_language(), version))
     key = "analytics:page:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
     found = cache.get(key)
     if found is None:
-        found = str(build())
-        cache.set(key, found, TIMEOUT)
-    return mark_safe(found)
+        found = build()
+        cache.set(key, {k: str(v) if isinstance(v, SafeString) else v for k, v in found.items()}, TIMEOUT)
+    return dict(found)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from yunying.analytics.columns import LABELS, LINES, PRODUCT, WEEKLY, channel_code
 from yunying.analytics.models import Product, ProductCategory
+from yunying.analytics.periods import week_start
 from yunying.analytics.writer import ProductRow, StagedProduct, StagedStore, StoreRow
 from yunying.core import clock
 from yunying.core.tabular import RowError
@@ -332,13 +333,14 @@ class RowValidator:
         return store.pk, iso, product_id, qty, amount, ticket, channel
 
     def _check_weeks(self, batch: list[tuple[int, list[Any]]]) -> None:
-        """Weekly rows: the week is the Monday-to-Sunday week of the row's date; rows of one store-week add up."""
+        """Weekly rows: the week is the week of the row's date (Monday to Sunday unless the company's weeks start
+        on another day, `periods.week_start`); rows of one store-week add up."""
         for number, cells in batch:
             fact = self.check(number, cells)
             if fact is None:
                 continue
             store_id, day, _channel, net_sales, tickets, customers, _discounts = fact  # type: ignore[misc]
-            monday = (day - timedelta(days=day.weekday())).isoformat()
+            monday = week_start(day).isoformat()  # the week's first day (Monday unless configured)
             found = self._weeks.get((store_id, monday))
             if found is None:
                 self._weeks[(store_id, monday)] = [Decimal(net_sales), tickets, customers, number]

@@ -161,3 +161,27 @@ def test_the_monthly_page_shows_an_import_at_once(chain, ops, client, source):
     page = client.get("/analytics/monthly/?month=2025-03").content.decode()
     expected = "1,652" if source == "products" else "266"
     assert f'data-testid="total-sales">{expected}<' in page  # the cached page was dropped by the import
+
+
+def test_weeks_may_start_on_sunday(chain, ops, settings):
+    settings.YUNYING_WEEK_START = 7  # Sunday
+    daily = "store_code,date,net_sales,tickets\n" + "".join(
+        f"A1,2025-03-{day:02d},100,1\n" for day in range(1, 11)
+    )
+    assert run_file(ops, daily.encode(), "days.csv").status == "done"
+    weeks = dict(SalesStoreWeek.objects.filter(store__code="A1").values_list("week", "days"))
+    # 1 March 2025 is a Saturday: its week began on Sunday 23 February; the 2nd and the 9th are Sundays.
+    assert weeks == {dt.date(2025, 2, 23): 1, dt.date(2025, 3, 2): 7, dt.date(2025, 3, 9): 2}
+    assert set(SalesDay.objects.values_list("week", flat=True)) == set(weeks)
+    weekly = "store_code,week,net_sales\nA1,2025-03-20,7000\n"  # a Thursday: the week of Sunday the 16th
+    assert run_file(ops, weekly.encode(), "weeks.csv", kind="weekly").status == "done"
+    assert SalesStoreWeek.objects.get(store__code="A1", week=dt.date(2025, 3, 16)).net_sales == Decimal(
+        "7000"
+    )
+
+    settings.YUNYING_WEEK_START = 1  # back to Monday weeks: the repair command regroups them
+    from django.core.management import call_command
+
+    call_command("rebuild_sales_aggregates")
+    weeks = set(SalesStoreWeek.objects.filter(store__code="A1").values_list("week", flat=True))
+    assert {dt.date(2025, 2, 24), dt.date(2025, 3, 3), dt.date(2025, 3, 10)} <= weeks
