@@ -303,16 +303,19 @@ class SalesWriter:
 
     def _replaced(self, kind: str, alias: str, chunk: bool) -> str:
         """The condition on fact rows (as `alias`) a write of the staged store-days replaces: the rows of those
-        store-days (or store-day-channels), and for store rows also a total summed from products there."""
+        store-days (or store-day-channels), and for store rows also a total summed from products there.
+
+        A row-value IN over the (small) days table: both databases probe the fact table's unique index with it
+        (SQLite would scan the whole fact table for a correlated EXISTS, under its write lock)."""
         unit = self._day_key(kind)
-        where = " AND d.chunk = %s" if chunk else ""
-        on = " AND ".join(f"{alias}.{k} = d.{k}" for k in unit)
-        condition = f"EXISTS (SELECT 1 FROM {_days_table(kind)} d WHERE {on}{where})"
+        where = " WHERE chunk = %s" if chunk else ""
+        names = ", ".join(unit)
+        mine = ", ".join(f"{alias}.{k}" for k in unit)
+        condition = f"({mine}) IN (SELECT {names} FROM {_days_table(kind)}{where})"
         if kind == STORE and "channel" in unit:
-            on_day = " AND ".join(f"{alias}.{k} = d.{k}" for k in ("store_id", "date"))
             condition = (
-                f"({condition} OR ({alias}.origin = '{_DERIVED}' AND "
-                f"EXISTS (SELECT 1 FROM {_days_table(kind)} d WHERE {on_day}{where})))"
+                f"({condition} OR ({alias}.origin = '{_DERIVED}' AND ({alias}.store_id, {alias}.date) IN "
+                f"(SELECT store_id, date FROM {_days_table(kind)}{where})))"
             )
         return condition
 
@@ -391,8 +394,8 @@ class SalesWriter:
         tickets: a product line says nothing of tickets); a total summed earlier is summed again."""
         days, facts, products = _days_table(PRODUCT), SalesDay._meta.db_table, SalesProductDay._meta.db_table
         cursor.execute(
-            f"DELETE FROM {facts} WHERE origin = '{_DERIVED}' AND EXISTS "
-            f"(SELECT 1 FROM {days} d WHERE d.chunk = %s AND d.store_id = {facts}.store_id AND d.date = {facts}.date)",
+            f"DELETE FROM {facts} WHERE origin = '{_DERIVED}' AND (store_id, date) IN "
+            f"(SELECT store_id, date FROM {days} WHERE chunk = %s)",
             [chunk],
         )
         cursor.execute(
@@ -447,8 +450,8 @@ class SalesWriter:
         days, facts = _days_table(PRODUCT), SalesDay._meta.db_table
         columns = ", ".join(str(f.column) for f in SalesDay._meta.concrete_fields)
         cursor.execute(
-            f"DELETE FROM {facts} WHERE origin = '{_DERIVED}' AND EXISTS "
-            f"(SELECT 1 FROM {days} d WHERE d.chunk = %s AND d.store_id = {facts}.store_id AND d.date = {facts}.date)",
+            f"DELETE FROM {facts} WHERE origin = '{_DERIVED}' AND (store_id, date) IN "
+            f"(SELECT store_id, date FROM {days} WHERE chunk = %s)",
             [chunk],
         )
         cursor.execute(
