@@ -7,6 +7,8 @@ YUNYING_DEBUG      1 to run in debug mode
 YUNYING_SECRET_KEY overrides the generated secret key
 YUNYING_ALLOWED_HOSTS comma-separated host names (default: localhost names)
 YUNYING_TIME_ZONE  default store time zone (default Asia/Shanghai)
+YUNYING_BUSINESS_DAY_CUTOFF when a trading day turns over (default 04:00): sales before it count for the day before
+YUNYING_WEEK_START the day sales weeks start on, 1 = Monday … 7 = Sunday (default 1)
 """
 
 from __future__ import annotations
@@ -174,6 +176,10 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("YUNYING_TIME_ZONE", "Asia/Shanghai")
+# When a trading day turns over: sales rung up before this time of day count for the day before.
+YUNYING_BUSINESS_DAY_CUTOFF = os.environ.get("YUNYING_BUSINESS_DAY_CUTOFF", "04:00")
+# The day sales weeks start on: 1 = Monday … 7 = Sunday (after a change: yunying rebuild_sales_aggregates).
+YUNYING_WEEK_START = int(os.environ.get("YUNYING_WEEK_START", "1") or 1)
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

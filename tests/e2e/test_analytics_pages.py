@@ -32,6 +32,11 @@ def test_ops_imports_analyses_and_sets_a_target(page, sales):
     assert "月业绩分析" in page.locator("h2.page-title").inner_text()
     assert _charts_drawn(page) >= 5
     screenshot(page, "analytics-monthly")
+    # Store and product totals agree, but for the two stores whose story explains it (the demo's docstring).
+    stores = page.get_by_test_id("mismatch").evaluate_all("rows => rows.map(r => r.dataset.mismatchStore)")
+    assert sorted(stores) == ["S04", "S11"]
+    page.get_by_test_id("totals-mismatches").scroll_into_view_if_needed()
+    screenshot(page, "analytics-monthly-mismatches")
 
     # Import yesterday's figures of S01 from the POS's own export (Chinese headers, GB18030).
     yesterday = (date.today() - timedelta(days=1)).isoformat()

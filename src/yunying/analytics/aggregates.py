@@ -23,7 +23,7 @@ from yunying.analytics.models import (
     SalesStoreWeek,
     SalesWeek,
 )
-from yunying.analytics.periods import add_months, month_start, week_start
+from yunying.analytics.periods import add_months, first_weekday, month_start, week_start
 
 STORE, PRODUCT, WEEKLY = "store", "product", "weekly"
 _STORES_PER_QUERY = 400
@@ -38,9 +38,16 @@ def _month_of(column: str) -> str:
 
 
 def _week_of(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"CAST(date_trunc('week', {column}) AS date)"  # ISO weeks start on Monday
-    return f"date({column}, '-' || ((CAST(strftime('%w', {column}) AS INTEGER) + 6) % 7) || ' days')"
+    """The first day of the week of a date column (`periods.week_start` in SQL)."""
+    first = first_weekday()
+    if connection.vendor == "postgresql":  # ISO day of week: Monday 1 … Sunday 7
+        return (
+            f"CAST({column} - mod(CAST(EXTRACT(ISODOW FROM {column}) AS integer) + 6 - {first}, 7) AS date)"
+        )
+    # strftime('%w'): Sunday 0 … Saturday 6
+    return (
+        f"date({column}, '-' || ((CAST(strftime('%w', {column}) AS INTEGER) + 13 - {first}) % 7) || ' days')"
+    )
 
 
 def _store_day_sql(stores: str) -> tuple[str, str, str]:
@@ -48,11 +55,12 @@ def _store_day_sql(stores: str) -> tuple[str, str, str]:
     delete = f"DELETE FROM {target} WHERE store_id IN ({stores}) AND date >= %s AND date < %s"
     insert = f"""
         INSERT INTO {target} (store_id, date, net_sales, tickets, customers, discounts,
-                              sales_dine_in, sales_takeaway, sales_delivery)
+                              sales_dine_in, sales_takeaway, sales_delivery, derived_days)
         SELECT store_id, date, SUM(net_sales), SUM(tickets), SUM(customers), SUM(discounts),
                SUM(CASE WHEN channel = 'dine_in' THEN net_sales ELSE 0 END),
                SUM(CASE WHEN channel = 'takeaway' THEN net_sales ELSE 0 END),
-               SUM(CASE WHEN channel = 'delivery' THEN net_sales ELSE 0 END)
+               SUM(CASE WHEN channel = 'delivery' THEN net_sales ELSE 0 END),
+               MAX(CASE WHEN origin = 'products' THEN 1 ELSE 0 END)
         FROM {source}
         WHERE store_id IN ({stores}) AND date >= %s AND date < %s
         GROUP BY store_id, date
@@ -64,6 +72,15 @@ def _plus_days(column: str, days: str) -> str:
     if connection.vendor == "postgresql":
         return f"({column} + {days})"
     return f"date({column}, '+' || {days} || ' days')"
+
+
+def _no_days(alias: str, store_days: str) -> str:
+    """A weekly row counts only for a week without daily rows of its store: where both were imported, the
+    days win (the week is not counted twice); the weekly row is kept, and counts again if the days go."""
+    return (
+        f"NOT EXISTS (SELECT 1 FROM {store_days} x WHERE x.store_id = {alias}.store_id "
+        f"AND x.date >= {alias}.date AND x.date < {_plus_days(f'{alias}.date', '7')})"
+    )
 
 
 _OFFSETS = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(7))
@@ -81,21 +98,22 @@ def _store_month_sql(stores: str) -> tuple[str, str, str]:
     delete = f"DELETE FROM {target} WHERE store_id IN ({stores}) AND month >= %s AND month < %s"
     insert = f"""
         INSERT INTO {target} (store_id, month, net_sales, tickets, customers, discounts,
-                              sales_dine_in, sales_takeaway, sales_delivery, days, weekly_days)
+                              sales_dine_in, sales_takeaway, sales_delivery, days, weekly_days, derived_days)
         SELECT store_id, m, SUM(net_sales), SUM(tickets), SUM(customers), SUM(discounts),
-               SUM(sales_dine_in), SUM(sales_takeaway), SUM(sales_delivery), SUM(days), SUM(weekly_days)
+               SUM(sales_dine_in), SUM(sales_takeaway), SUM(sales_delivery), SUM(days), SUM(weekly_days),
+               SUM(derived_days)
         FROM (
             SELECT store_id, {month} AS m, net_sales, tickets, customers, discounts,
-                   sales_dine_in, sales_takeaway, sales_delivery, 1 AS days, 0 AS weekly_days
+                   sales_dine_in, sales_takeaway, sales_delivery, 1 AS days, 0 AS weekly_days, derived_days
             FROM {source}
             WHERE store_id IN ({stores}) AND date >= %s AND date < %s
             UNION ALL
             SELECT store_id, m, ROUND(net_sales * n / 7.0, 2), ROUND(tickets * n / 7.0), ROUND(customers * n / 7.0),
-                   0, ROUND(net_sales * n / 7.0, 2), 0, 0, n, n
+                   0, ROUND(net_sales * n / 7.0, 2), 0, 0, n, n, 0
             FROM (
                 SELECT w.store_id, {_month_of(day)} AS m, COUNT(*) AS n, w.net_sales, w.tickets, w.customers
                 FROM {weekly} w CROSS JOIN ({_OFFSETS}) o
-                WHERE w.store_id IN ({stores}) AND {day} >= %s AND {day} < %s
+                WHERE w.store_id IN ({stores}) AND {day} >= %s AND {day} < %s AND {_no_days("w", source)}
                 GROUP BY w.store_id, w.date, {_month_of(day)}, w.net_sales, w.tickets, w.customers
             ) shares
         ) t
@@ -122,8 +140,8 @@ def _store_week_sql(stores: str) -> tuple[str, str, str]:
             WHERE store_id IN ({stores}) AND date >= %s AND date < %s
             UNION ALL
             SELECT store_id, date AS wk, net_sales, tickets, customers, 7 AS days
-            FROM {weekly}
-            WHERE store_id IN ({stores}) AND date >= %s AND date < %s
+            FROM {weekly} w
+            WHERE store_id IN ({stores}) AND date >= %s AND date < %s AND {_no_days("w", source)}
         ) t
         GROUP BY store_id, wk
         ORDER BY 2, store_id"""
@@ -156,16 +174,21 @@ def recompute(spans: dict[int, tuple[date, date]], kinds: Iterable[str] = (STORE
 
     Every period is rebuilt whole from the facts, so a re-import (or a partial one) never double counts. Rows
     are inserted in period order, so the rows a report reads (one month of all stores) sit on few pages."""
+    from yunying.analytics.reportcache import reports_changed
+
+    reports_changed()
     by_span: dict[tuple[date, date], list[int]] = defaultdict(list)
     for store_id, (first, last) in spans.items():
         by_span[(first, last)].append(store_id)
     builds = [build for kind in kinds for build in BUILDS[kind]]
     for (first, last), store_ids in by_span.items():
-        months = (month_start(first), add_months(month_start(last), 1))
+        weeks = (week_start(first), week_start(last) + timedelta(days=7))
+        # Whole months, and those the edge weeks reach into: a weekly row there may count or not now.
+        months = (month_start(weeks[0]), add_months(month_start(weeks[1] - timedelta(days=1)), 1))
         ranges = {
             "day": (months[0], months[1]),  # whole months: the month totals are summed from these days
             "month": months,
-            "week": (week_start(first), week_start(last) + timedelta(days=7)),
+            "week": weeks,
         }
         # The weeks at the edges reach into the neighbouring months: their days must be there too.
         ranges["day"] = (min(ranges["day"][0], ranges["week"][0]), max(ranges["day"][1], ranges["week"][1]))
@@ -182,7 +205,11 @@ def recompute(spans: dict[int, tuple[date, date]], kinds: Iterable[str] = (STORE
 
 
 def recompute_all() -> None:
-    """Rebuild every aggregate from the facts (repair tool; imports keep them current on their own)."""
+    """Rebuild every aggregate from the facts (repair tool, and after the week start changed; imports keep
+    them current on their own)."""
+    with connection.cursor() as cursor:  # the week each store-day is filed under, and the weeks themselves
+        cursor.execute(f"UPDATE {SalesDay._meta.db_table} SET week = {_week_of('date')}")
+        cursor.execute(f"DELETE FROM {SalesStoreWeek._meta.db_table}")
     for kind, table in (
         (STORE, SalesDay._meta.db_table),
         (PRODUCT, SalesProductDay._meta.db_table),

@@ -140,6 +140,17 @@ def detect_kind(header: list[str], mappings: dict[str, dict[str, str]] | None = 
     return None
 
 
+# Columns recognised but not stored: the payment method of an order line (no breakdown by payment is kept).
+NOT_STORED = ("payment",)
+
+
+def unused(header: list[str], positions: dict[str, int]) -> list[str]:
+    """The file's headings the import does not store — no canonical column reads them, or one that is not
+    kept (`NOT_STORED`): named back to the user, never dropped silently."""
+    taken = {i for key, i in positions.items() if key not in NOT_STORED}
+    return [h.strip() for i, h in enumerate(header) if i not in taken and h.strip()]
+
+
 def missing(kind: str, positions: dict[str, int]) -> list[str]:
     absent = [key for key in REQUIRED[kind] if key not in positions]
     if kind == LINES and "price" not in positions and "amount" not in positions:

@@ -1,7 +1,13 @@
 """Two years of the demo chain's daily sales: deterministic (same seed, same figures), realistic enough that
 every report tells something true — seasons, weekends, the Spring Festival (dip, and the New Year's Eve
 banquet peak), a new store (S15, June 2026), a store in decline (S07), products launched and retired,
-regional specialities sold in a few stores, and the odd return."""
+regional specialities sold in a few stores, and the odd return.
+
+Each store-day's total is its product lines summed (split over the channels), as a POS closes the day, so
+the monthly page's "门店合计与商品合计不一致" card lists only true differences — two, each with its story:
+S04 charges delivery orders a packing fee (打包费, 2 元 a ticket) that is in its takings but is no dish, so its
+store total is above its products' every month; S11's product export failed on two days of the last complete
+month (the 10th and 11th): the store totals of those days are there, their product lines are not."""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from django.db import transaction
 
 from yunying.analytics.models import ImportSource, Product, ProductCategory, StoreTarget
 from yunying.analytics.periods import SPRING_FESTIVAL, add_months
+from yunying.analytics.reportcache import reports_changed
 from yunying.analytics.writer import SalesWriter
 from yunying.core import clock
 from yunying.org.models import Store
@@ -78,6 +85,8 @@ SEASON = [1.04, 0.96, 0.92, 0.95, 1.0, 0.97, 1.05, 1.07, 0.98, 1.03, 0.97, 1.08]
 WEEKDAY = [0.86, 0.85, 0.9, 0.95, 1.12, 1.3, 1.2]
 CHANNELS = [("dine_in", 0.6, 92, 2.6), ("takeaway", 0.12, 42, 1.2), ("delivery", 0.28, 58, 1.4)]
 DECLINING_STORE = "S07"
+PACKING_FEE_STORE, PACKING_FEE = "S04", Decimal("2.00")  # a fee per delivery ticket: takings, not a dish
+EXPORT_GAP_STORE = "S11"  # two days of the last complete month without product lines
 POS_SOURCE = "美味POS"
 POS_MAPPINGS = {
     "product": {
@@ -150,6 +159,8 @@ def demo_sales_load(*, seed: int = 2026, years: int = 2, end: date | None = None
     ImportSource.objects.get_or_create(name=POS_SOURCE, defaults={"mappings": POS_MAPPINGS})
     writer = SalesWriter()
     written = 0
+    last_month = add_months((end + timedelta(days=1)).replace(day=1), -1)  # the last complete month
+    export_gap = {last_month + timedelta(days=9), last_month + timedelta(days=10)}
     for store in Store.objects.order_by("code"):
         base = rng.uniform(9000, 22000)
         growth = -0.28 if store.code == DECLINING_STORE else rng.uniform(-0.02, 0.09)
@@ -173,9 +184,19 @@ def demo_sales_load(*, seed: int = 2026, years: int = 2, end: date | None = None
             )
             level = base * (1 + growth) ** years_in * SEASON[day.month - 1] * WEEKDAY[day.weekday()]
             total = level * _festival(day) * ramp * rng.lognormvariate(0, 0.06)
-            for (channel, _share, ticket, party), weight in zip(CHANNELS, mix, strict=True):
-                sales = round(total * weight / sum(mix), 2)
-                tickets = max(1, round(sales / (ticket * rng.uniform(0.93, 1.07))))
+            products = _products(rng, store.pk, day, total, offered, years_in)
+            # The day's takings are its dishes summed, split over the channels to the cent.
+            takings = sum((Decimal(row[4]) for row in products), Decimal(0))
+            left = takings
+            for index, ((channel, _share, ticket, party), weight) in enumerate(
+                zip(CHANNELS, mix, strict=True)
+            ):
+                last = index == len(CHANNELS) - 1
+                sales = left if last else (takings * Decimal(weight / sum(mix))).quantize(Decimal("0.01"))
+                left -= sales
+                tickets = max(1, round(float(sales) / (ticket * rng.uniform(0.93, 1.07))))
+                if channel == "delivery" and store.code == PACKING_FEE_STORE:
+                    sales += PACKING_FEE * tickets
                 store_rows.append(
                     (
                         store.pk,
@@ -184,16 +205,18 @@ def demo_sales_load(*, seed: int = 2026, years: int = 2, end: date | None = None
                         f"{sales:.2f}",
                         tickets,
                         round(tickets * party),
-                        f"{sales * 0.04:.2f}",
+                        f"{sales * Decimal('0.04'):.2f}",
                     )
                 )
-            product_rows.extend(_products(rng, store.pk, day, total, offered, years_in))
+            if not (store.code == EXPORT_GAP_STORE and day in export_gap):
+                product_rows.extend(products)
             day += timedelta(days=1)
         writer.write_store_rows(store_rows)
         writer.write_product_rows(product_rows)
         written += len(store_rows) + len(product_rows)
     writer.finish()
     _targets(end)
+    reports_changed()
     from yunying.analytics.targets import backtest_run
 
     backtest_run()

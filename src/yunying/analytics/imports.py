@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yunying.analytics import columns
+from yunying.analytics import columns, sqlimport
 from yunying.analytics.validation import RowValidator
 from yunying.analytics.writer import ConcurrentWrite, DuplicateRows, SalesWriter, WriteCounts
 from yunying.core.errors import DomainError
@@ -35,6 +36,8 @@ class ImportOutcome:
     counts: WriteCounts = field(default_factory=WriteCounts)
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
+    unused: list[str] = field(default_factory=list)  # the file's columns the import does not read
+    in_database: bool = False  # checked and staged by the database (`sqlimport`), not row by row
 
     @property
     def ok(self) -> bool:
@@ -42,6 +45,15 @@ class ImportOutcome:
 
     def errors_as_dicts(self) -> list[dict[str, object]]:
         return [e.as_dict() for e in self.errors]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The CSV file an import's rows come from: PostgreSQL loads it itself."""
+
+    path: Path
+    encoding: str
+    header_row: int
 
 
 def import_rows(
@@ -57,8 +69,12 @@ def import_rows(
     chunk_rows: int = CHUNK_ROWS,
     write_chunk_rows: int | None = None,
     replace_channels: bool = False,
+    source_file: SourceFile | None = None,
 ) -> ImportOutcome:
-    """Import rows of one kind (detected from the header unless given). All-or-nothing."""
+    """Import rows of one kind (detected from the header unless given). All-or-nothing.
+
+    With `source_file` (the CSV file `rows` come from) on PostgreSQL, the file is loaded and checked inside
+    the database (`sqlimport`) and `rows` is not read — unless the file needs the row-by-row path."""
     mappings = mappings or {}
     kind = kind or columns.detect_kind(header, mappings)
     if kind is None:
@@ -68,17 +84,41 @@ def import_rows(
     positions = columns.resolve(header, kind, mappings.get(kind))
     columns.require_columns(kind, positions)
     headings = {key: header[i] for key, i in positions.items()}
-    outcome = ImportOutcome(kind=kind)
+    outcome = ImportOutcome(kind=kind, unused=columns.unused(header, positions))
     key_column = {columns.PRODUCT: "product_code", columns.STORE: "channel", columns.WEEKLY: "date"}.get(
         kind, "ticket_id"
     )
     validator = RowValidator(
         actor=actor, kind=kind, positions=positions, headings=headings, date_format=date_format
     )
-    writer = SalesWriter(replace_channels=replace_channels)
+    writer = SalesWriter(
+        replace_channels=replace_channels, store_origin="lines" if kind == columns.LINES else "imported"
+    )
     if write_chunk_rows:
         writer.chunk_rows = write_chunk_rows
     try:
+        in_database = None
+        if source_file is not None and sqlimport.possible(filename=source_file.path.name, kind=kind):
+
+            def copied(share: float) -> None:
+                if progress:
+                    progress(0, READ_SHARE * share)
+
+            in_database = sqlimport.stage_file(
+                validator=validator,
+                writer=writer,
+                path=source_file.path,
+                encoding=source_file.encoding,
+                header_row=source_file.header_row,
+                width=len(header),
+                progress=copied,
+            )
+        if in_database is not None:
+            outcome.rows = in_database
+            outcome.in_database = True
+            if outcome.rows == 0:
+                raise DomainError(_("文件中没有数据行。"))
+            rows = ()
         iterator = iter(rows)
         while batch := list(islice(iterator, chunk_rows)):
             outcome.rows += len(batch)
@@ -89,12 +129,14 @@ def import_rows(
                 progress(outcome.rows, READ_SHARE * (fraction() if fraction else 0.0))
         if outcome.rows == 0 and not validator.error_count:
             raise DomainError(_("文件中没有数据行。"))
-        if kind == columns.LINES and not validator.error_count:
+        if in_database is not None:
+            pass  # staged (and summed) by the database
+        elif kind == columns.LINES and not validator.error_count:
             store_rows, product_rows = validator.line_rows()
             if not validator.error_count:
                 writer.stage(columns.STORE, store_rows)
                 writer.stage(columns.PRODUCT, product_rows)
-        if kind == columns.WEEKLY and not validator.error_count:
+        elif kind == columns.WEEKLY and not validator.error_count:
             writer.stage(columns.WEEKLY, validator.week_rows())
         if not validator.error_count:
             _write(validator, writer, key_column, outcome, progress)

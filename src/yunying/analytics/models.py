@@ -72,8 +72,18 @@ class Product(TimeStampedModel):
         return f"{self.name}（{self.code}）"
 
 
+class SalesOrigin(models.TextChoices):
+    """Where a store-day total comes from."""
+
+    IMPORTED = "imported", _("门店日销售")
+    LINES = "lines", _("订单明细汇总")
+    PRODUCTS = "products", _("商品明细汇总")  # no store total imported: the day's products summed
+
+
 class SalesDay(models.Model):
-    """One store, one day, one channel: what the POS closed the day with."""
+    """One store, one day, one channel: what the POS closed the day with — or, for a store-day with product
+    lines and no store total, the products summed (`origin` = products, replaced by a store total imported
+    later)."""
 
     store = models.ForeignKey(
         OrgUnit,
@@ -85,12 +95,15 @@ class SalesDay(models.Model):
     )
     date = models.DateField(_("营业日期"))
     month = models.DateField(_("月份"), help_text=_("当月第一天，导入时写入"))
-    week = models.DateField(_("周"), help_text=_("当周星期一，导入时写入"))
+    week = models.DateField(_("周"), help_text=_("当周第一天（默认星期一），导入时写入"))
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, default=Channel.DINE_IN)
     net_sales = _money(_("净销售额"))
     tickets = models.IntegerField(_("单数"), default=0)
     customers = models.IntegerField(_("客数"), default=0)
     discounts = _money(_("折扣额"), default=0)
+    origin = models.CharField(
+        _("来源"), max_length=10, choices=SalesOrigin.choices, default=SalesOrigin.IMPORTED
+    )
 
     class Meta:
         verbose_name = _("门店日销售")
@@ -126,7 +139,8 @@ class SalesProductDay(models.Model):
 
 class SalesWeek(models.Model):
     """One store, one week, as a weekly source reports it (no days inside): kept at its weekly grain. The month
-    figures take each week apportioned by its days in the month (a week spanning two months is split 3/7–4/7)."""
+    figures take each week apportioned by its days in the month (a week spanning two months is split 3/7–4/7);
+    a week for which the store also has daily rows is not counted (the days are)."""
 
     store = models.ForeignKey(
         OrgUnit,
@@ -136,7 +150,7 @@ class SalesWeek(models.Model):
         db_constraint=False,
         db_index=False,  # the unique (store, date) index serves lookups by store
     )
-    date = models.DateField(_("周一"))
+    date = models.DateField(_("周的第一天"))
     net_sales = _money(_("净销售额"))
     tickets = models.IntegerField(_("单数"), default=0)
     customers = models.IntegerField(_("客数"), default=0)
@@ -169,6 +183,7 @@ class SalesStoreDay(models.Model):
     sales_dine_in = _money()
     sales_takeaway = _money()
     sales_delivery = _money()
+    derived_days = models.IntegerField(default=0, help_text="1: the total is the day's products summed")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "date"], name="salesstoreday_unique")]
@@ -187,6 +202,7 @@ class SalesStoreMonth(models.Model):
     sales_delivery = _money()
     days = models.IntegerField(help_text="days with sales")
     weekly_days = models.IntegerField(default=0, help_text="days of the month taken from weekly data")
+    derived_days = models.IntegerField(default=0, help_text="days whose total is the products summed")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["month", "store"], name="salesstoremonth_unique")]
@@ -194,7 +210,9 @@ class SalesStoreMonth(models.Model):
 
 class SalesStoreWeek(models.Model):
     store = _store_fk()
-    week = models.DateField(help_text="Monday")
+    week = models.DateField(
+        help_text="the week's first day (Monday unless YUNYING_WEEK_START says otherwise)"
+    )
     net_sales = _money()
     tickets = models.IntegerField()
     customers = models.IntegerField()
@@ -339,3 +357,10 @@ class ForecastBacktest(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ReportsVersion(models.Model):
+    """A number that changes whenever the figures the reports show change (aggregates rebuilt, targets set):
+    rendered report pages are cached under it, so a page is computed once per import, not once per view."""
+
+    number = models.BigIntegerField(default=0)

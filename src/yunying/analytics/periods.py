@@ -46,8 +46,21 @@ def month_days(month: date) -> list[date]:
     return [month.replace(day=d) for d in range(1, count + 1)]
 
 
+def first_weekday() -> int:
+    """The weekday a week starts on (0 = Monday … 6 = Sunday): ``YUNYING_WEEK_START`` (1 = Monday … 7 =
+    Sunday, default Monday). After changing it, `yunying rebuild_sales_aggregates` regroups the weeks."""
+    from django.conf import settings
+
+    try:
+        number = int(getattr(settings, "YUNYING_WEEK_START", 1))
+    except (TypeError, ValueError):
+        number = 1
+    return (number - 1) % 7 if 1 <= number <= 7 else 0
+
+
 def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+    """The first day of the week `day` falls in (Monday unless the company's weeks start on another day)."""
+    return day - timedelta(days=(day.weekday() - first_weekday()) % 7)
 
 
 def parse_month(text: str | None, *, default: date | None = None) -> date:

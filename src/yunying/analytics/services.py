@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunying.analytics import columns
-from yunying.analytics.imports import ImportOutcome, import_rows
+from yunying.analytics.imports import ImportOutcome, SourceFile, import_rows
 from yunying.analytics.models import ImportSource, ImportStatus, SalesImport
 from yunying.analytics.progress import progress_set
 from yunying.core.errors import DomainError, ValidationFailed
@@ -124,6 +124,7 @@ class Preview:
     header_detected: bool = False
     date_format: str = ""
     checked: list[PreviewRow] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)  # headings the import will not read
 
     @property
     def problem_count(self) -> int:
@@ -207,6 +208,7 @@ def sales_import_preview(
     kind = kind or sales_import.kind or columns.detect_kind(header, mappings)
     chosen: dict[str, str] = {}
     absent: list[str] = []
+    unused: list[str] = []
     date_format = options.get("date_format", "")
     checked = [PreviewRow(number, cells) for number, cells in numbered]
     if kind in columns.COLUMNS:
@@ -214,6 +216,7 @@ def sales_import_preview(
         positions = columns.resolve(header, kind, given)
         chosen = {key: header[i] for key, i in positions.items()}
         absent = columns.missing(kind, positions)
+        unused = columns.unused(header, positions)
         if not absent:
             checked = _check_preview(sales_import, kind, positions, header, numbered, date_format)
     return Preview(
@@ -226,6 +229,7 @@ def sales_import_preview(
         header_detected=detected,
         date_format=date_format,
         checked=checked,
+        unused=unused,
     )
 
 
@@ -260,9 +264,9 @@ def _check_preview(
             and not any(e.column == header[date_at] for e in validator.errors[before:])
         ):
             try:
-                from yunying.analytics.validation import CellError, _parse_date
+                from yunying.analytics.validation import CellError, _parse_moment
 
-                row.day = _parse_date(cells[date_at], date_format).isoformat()
+                row.day = validator._business_day(*_parse_moment(cells[date_at], date_format)).isoformat()
             except CellError:
                 pass
         checked.append(row)
@@ -350,6 +354,9 @@ def sales_import_execute(*, import_id: int, echo: Callable[[int, float], None] |
             date_format=options.get("date_format", ""),
             progress=progress,
             fraction=stream.fraction,
+            source_file=SourceFile(Path(sales_import.stored_path), stream.encoding, options["header_row"])
+            if stream.encoding
+            else None,
         )
     except DomainError as exc:
         message = str(exc)
@@ -395,6 +402,17 @@ def _finish(sales_import: SalesImport, outcome: ImportOutcome | None, message: s
                 "d": outcome.counts.store_days,
                 "r": outcome.counts.store_days_replaced,
             }
+            if outcome.counts.store_days_derived:
+                sales_import.message += _(
+                    "其中 %(n)d 个门店日没有门店日销售，门店合计由商品明细汇总得出。"
+                ) % {"n": outcome.counts.store_days_derived}
+            if outcome.counts.weeks_with_days:
+                sales_import.message += _(
+                    "其中 %(n)d 个门店周已有日数据：以日数据为准，这些周数据保留但不计入报表（不重复计算）。"
+                ) % {"n": outcome.counts.weeks_with_days}
+            if outcome.unused:
+                sales_import.message += _("未使用的列：%(cols)s。") % {"cols": "、".join(outcome.unused)}
+            sales_import.message = sales_import.message[:500]
         else:
             sales_import.message = _("文件有 %(n)d 处错误，未导入任何数据。") % {"n": outcome.error_count}
     sales_import.save()

@@ -23,6 +23,7 @@ from yunying.analytics.models import (
     StoreTarget,
 )
 from yunying.analytics.periods import add_months, parse_month
+from yunying.analytics.reportcache import reports_changed
 from yunying.analytics.reports.common import money, only_stores
 from yunying.analytics.selectors import StoreInfo, report_stores
 from yunying.core.errors import DomainError
@@ -137,6 +138,7 @@ def store_target_set(*, actor: Any, store_code: str, month: date, amount: Any) -
     store = _store_for(actor, store_code)
     require_perm(actor, TARGET_PERM, store)
     value = _amount(amount)
+    reports_changed()
     current = StoreTarget.objects.select_for_update().filter(store=store, month=month).first()
     if value is None:
         if current is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from yunying.analytics.columns import LABELS, LINES, PRODUCT, WEEKLY, channel_code
 from yunying.analytics.models import Product, ProductCategory
+from yunying.analytics.periods import week_start
 from yunying.analytics.writer import ProductRow, StagedProduct, StagedStore, StoreRow
 from yunying.core import clock
 from yunying.core.tabular import RowError
@@ -41,6 +42,7 @@ _FAST_QTY = re.compile(r"-?\d{1,9}(?:\.\d{1,3})?").fullmatch
 _FAST_MONEY = re.compile(r"-?\d{1,10}(?:\.\d{1,2})?").fullmatch
 _FAST_COUNT = re.compile(r"\d{1,7}").fullmatch
 _FAST_NUMBER = re.compile(r"-?\d{1,12}(?:\.\d{1,20})?").fullmatch  # an order line's plain qty or amount
+_FAST_CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?").fullmatch  # HH:MM or HH:MM:SS
 
 
 # An order line checked: (store id, ISO day, product id, qty, amount, ticket id, channel).
@@ -71,6 +73,8 @@ class RowValidator:
     headings: dict[str, str] = field(default_factory=dict)
     date_format: str = ""
     today: date = field(default_factory=clock.today)  # the company's day; each store is checked on its own
+    # Order lines rung up before this time of day count for the business day before (None: at midnight).
+    cutoff: time | None = None
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     _stores: dict[str, StoreInfo] = field(default_factory=dict)
@@ -107,6 +111,23 @@ class RowValidator:
             self._stores[code] = StoreInfo(pk, opened, closed, days[zone])
         if self.kind in (PRODUCT, LINES):
             self._products = dict(Product.objects.values_list("code", "pk"))
+        if self.kind == LINES and self.cutoff is None:
+            cutoff = clock.business_day_cutoff()
+            self.cutoff = cutoff if cutoff != _MIDNIGHT else None
+        self._cut = self.cutoff.strftime("%H:%M:%S") if self.cutoff else ""
+        self._day_before: dict[str, str] = {}
+
+    def _business_day(self, day: date, moment: time | None) -> date:
+        """The business day of a sale on `day` at `moment` (the company clock's cut-off; lines only)."""
+        if moment is None or self.cutoff is None or self.kind != LINES:
+            return day
+        return clock.business_date(datetime.combine(day, moment), cutoff=self.cutoff)
+
+    def _previous(self, iso: str) -> str:
+        found = self._day_before.get(iso)
+        if found is None:
+            found = self._day_before[iso] = (date.fromisoformat(iso) - timedelta(days=1)).isoformat()
+        return found
 
     def _fast_bounds(self, info: StoreInfo) -> tuple[int, str, str]:
         """A store as the fast path checks it: its id and the ISO days it may have sales in, from its opening
@@ -201,7 +222,7 @@ class RowValidator:
             self._fast_products,
             self._fast_channels,
         )
-        number_ok = _FAST_NUMBER
+        number_ok, clock_ok, cut = _FAST_NUMBER, _FAST_CLOCK, self._cut
         sums, totals = self._line_products, self._line_stores
         line: _Line | None
         for number, cells in batch:
@@ -209,7 +230,13 @@ class RowValidator:
                 if si < 0:
                     raise KeyError
                 store, opened, closed = stores[cells[si]]
-                day = days[cells[di].partition(" ")[0]]
+                date_part, _space, clock_part = cells[di].partition(" ")
+                day = days[date_part]
+                if clock_part:
+                    if not clock_ok(clock_part):
+                        raise KeyError
+                    if cut and clock_part < cut[: len(clock_part)] and clock_part.strip("0:"):
+                        day = self._previous(day)  # after midnight, before the cut-off: the evening before
                 ticket, qty_text, amount_text = cells[ti], cells[qi], cells[ai]
                 if (
                     opened <= day < closed
@@ -291,9 +318,10 @@ class RowValidator:
             self._fast_stores[code] = self._fast_bounds(store)
         if isinstance(text, str):
             day_part = text.strip().partition(" ")[0]
-            try:
-                if day_part == text or _parse_date(day_part, self.date_format) == day:
-                    self._fast_days[day_part] = iso
+            try:  # the fast path learns the calendar day of a date part without a time (and moves it itself)
+                calendar_day, moment = _parse_moment(day_part, self.date_format)
+                if moment is None:
+                    self._fast_days[day_part] = calendar_day.isoformat()
             except CellError:
                 pass
         product = values.get("product_code")
@@ -305,13 +333,14 @@ class RowValidator:
         return store.pk, iso, product_id, qty, amount, ticket, channel
 
     def _check_weeks(self, batch: list[tuple[int, list[Any]]]) -> None:
-        """Weekly rows: the week is the Monday-to-Sunday week of the row's date; rows of one store-week add up."""
+        """Weekly rows: the week is the week of the row's date (Monday to Sunday unless the company's weeks start
+        on another day, `periods.week_start`); rows of one store-week add up."""
         for number, cells in batch:
             fact = self.check(number, cells)
             if fact is None:
                 continue
             store_id, day, _channel, net_sales, tickets, customers, _discounts = fact  # type: ignore[misc]
-            monday = (day - timedelta(days=day.weekday())).isoformat()
+            monday = week_start(day).isoformat()  # the week's first day (Monday unless configured)
             found = self._weeks.get((store_id, monday))
             if found is None:
                 self._weeks[(store_id, monday)] = [Decimal(net_sales), tickets, customers, number]
@@ -345,7 +374,8 @@ class RowValidator:
             if abs(amount) >= _LIMIT:
                 self.error(first, "amount", _("合计超出范围"))
                 continue
-            store_rows.append((first, store_id, day, channel, str(amount), len(tickets), 0, "0"))
+            # 客数: an order line names no party size; each ticket is one customer visit (来客数 = 单数).
+            store_rows.append((first, store_id, day, channel, str(amount), len(tickets), len(tickets), "0"))
         product_rows.sort()
         store_rows.sort()
         return store_rows, product_rows
@@ -410,7 +440,7 @@ class RowValidator:
     def _date(self, value: Any, store: StoreInfo | None) -> date:
         day = self._dates.get(value) if isinstance(value, str) else None
         if day is None:
-            day = _parse_date(value, self.date_format)
+            day = self._business_day(*_parse_moment(value, self.date_format))
             if isinstance(value, str):
                 self._dates[value] = day
         today = store.today if store is not None and store.today is not None else self.today
@@ -522,22 +552,39 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-DATE_FORMATS = ("%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+DATE_FORMATS = (
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%Y.%m.%d",
+    "%Y年%m月%d日",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+)
+_MIDNIGHT = time(0, 0)
 
 
 def _parse_date(value: Any, date_format: str = "") -> date:
     """A date from a cell: the source's format first when it has one (US 03/01/2025), a time of day allowed."""
+    return _parse_moment(value, date_format)[0]
+
+
+def _parse_moment(value: Any, date_format: str = "") -> tuple[date, time | None]:
+    """The date of a cell and its time of day when it has one. A time of exactly 00:00:00 is no time: that is
+    how spreadsheets and pandas write a plain date."""
     if isinstance(value, datetime):
-        return value.date()
+        moment = value.time()
+        return value.date(), None if moment == _MIDNIGHT else moment
     if isinstance(value, date):
-        return value
+        return value, None
     text = _text(value)
     if not text:
         raise CellError("date", _("不能为空"))
     if date_format:
         for fmt in (date_format, f"{date_format} %H:%M:%S", f"{date_format} %H:%M"):
             try:
-                return datetime.strptime(text, fmt).date()
+                return _split(datetime.strptime(text, fmt), fmt)
             except ValueError:
                 continue
         example = date(2026, 3, 1).strftime(date_format)
@@ -547,19 +594,28 @@ def _parse_date(value: Any, date_format: str = "") -> date:
         )
     if len(text) == 10 and text[4] == "-":
         try:
-            return date.fromisoformat(text)
+            return date.fromisoformat(text), None
         except ValueError:
             pass
     for fmt in DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).date()
+            return _split(datetime.strptime(text, fmt), fmt)
         except ValueError:
             continue
     try:
-        return datetime.fromisoformat(text).date()
+        instant = datetime.fromisoformat(text)
     except ValueError:
         pass
+    else:
+        if instant.tzinfo is not None:  # an instant with its offset: the company's wall clock at that instant
+            instant = instant.astimezone(clock.company_zone()).replace(tzinfo=None)
+        return _split(instant, "%H" if len(text) > 10 else "")
     raise CellError("date", _("“%(v)s”不是有效日期（例如 2026-03-01）") % {"v": text})
+
+
+def _split(moment: datetime, fmt: str) -> tuple[date, time | None]:
+    clock_time = moment.time() if "%H" in fmt else None
+    return moment.date(), None if clock_time == _MIDNIGHT else clock_time
 
 
 _PLAIN = {places: re.compile(rf"-?\d{{1,10}}(?:\.\d{{1,{places}}})?") for places in (2, 3)}

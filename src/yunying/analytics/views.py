@@ -8,15 +8,20 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from yunying.analytics import selectors
 from yunying.analytics.periods import parse_month, parse_week
+from yunying.analytics.reportcache import cached_page
 from yunying.analytics.reports import excel
 from yunying.analytics.reports.board import MEASURES, kpi_board, ranking
 from yunying.analytics.reports.monthly import monthly_report
 from yunying.analytics.reports.products import product_report
 from yunying.analytics.reports.store import store_month
 from yunying.analytics.reports.weekly import weekly_report
+
+IMPORT_PERM = "analytics.add_salesimport"
 
 
 def _month(request: HttpRequest) -> date:
@@ -41,7 +46,7 @@ def _context(request: HttpRequest, tab: str, **extra: Any) -> dict[str, Any]:
         "has_direct": selectors.has_direct_stores(user=request.user),
         "regions": selectors.region_choices(user=request.user),
         "region": _region(request) or "",
-        "can_import": request.user.has_perm("analytics.add_salesimport"),
+        "can_import": request.user.has_perm(IMPORT_PERM),
         **extra,
     }
 
@@ -52,13 +57,29 @@ def _wants_excel(request: HttpRequest) -> bool:
 
 @login_required
 def monthly(request: HttpRequest) -> HttpResponse:
-    month = _month(request)
-    report = monthly_report(
-        user=request.user, month=month, region=_region(request), with_charts=not _wants_excel(request)
-    )
+    region = _region(request)
     if _wants_excel(request):
+        month = _month(request)
+        report = monthly_report(user=request.user, month=month, region=region, with_charts=False)
         return excel.response(f"monthly-{month:%Y-%m}.xlsx", excel.monthly_sheets(report))
-    return render(request, "analytics/monthly.html", _context(request, "monthly", report=report, month=month))
+
+    def build() -> dict[str, Any]:
+        """The page's data-dependent parts: the report's body and the pickers (kept until the next import)."""
+        month = _month(request)
+        report = monthly_report(user=request.user, month=month, region=region)
+        body = render_to_string(
+            "analytics/_monthly_body.html", {"report": report, "month": month, "region": region or ""}
+        )
+        context = _context(request, "monthly", month=month, body=body)
+        context["regions"] = list(context["regions"])
+        del context["can_import"]  # the viewer's permission: asked on every view
+        return context
+
+    parts = cached_page(
+        user=request.user, page="monthly", params=(request.GET.get("month"), region), build=build
+    )
+    context = {**parts, "body": mark_safe(parts["body"]), "can_import": request.user.has_perm(IMPORT_PERM)}
+    return render(request, "analytics/monthly.html", context)
 
 
 @login_required

@@ -26,7 +26,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from yunying.analytics import aggregates
-from yunying.analytics.models import SalesDay, SalesProductDay, SalesWeek
+from yunying.analytics.models import SalesDay, SalesProductDay, SalesStoreDay, SalesWeek
 from yunying.analytics.periods import add_months, month_start
 
 STORE, PRODUCT, WEEKLY = aggregates.STORE, aggregates.PRODUCT, aggregates.WEEKLY
@@ -81,6 +81,8 @@ class WriteCounts:
     rows_replaced: int = 0
     store_days: int = 0
     store_days_replaced: int = 0
+    store_days_derived: int = 0  # store-days without a store total: their products summed
+    weeks_with_days: int = 0  # store-weeks written that daily rows already cover (the days count)
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -88,6 +90,8 @@ class WriteCounts:
             "rows_replaced": self.rows_replaced,
             "store_days": self.store_days,
             "store_days_replaced": self.store_days_replaced,
+            "store_days_derived": self.store_days_derived,
+            "weeks_with_days": self.weeks_with_days,
         }
 
     def add(self, other: WriteCounts) -> None:
@@ -95,6 +99,8 @@ class WriteCounts:
         self.rows_replaced += other.rows_replaced
         self.store_days += other.store_days
         self.store_days_replaced += other.store_days_replaced
+        self.store_days_derived += other.store_days_derived
+        self.weeks_with_days += other.weeks_with_days
 
 
 class DuplicateRows(Exception):
@@ -124,17 +130,26 @@ def _backup_table(kind: str) -> str:
     return f"analytics_stage_{kind}_backup"
 
 
+_DERIVED_BACKUP = "analytics_stage_derived_backup"
+_DERIVED = "products"  # SalesDay.origin of a store-day total summed from its products
+
+
 Step = Callable[[int, int], None]  # (chunks done, chunks in all)
 MAX_DUPLICATES = 1000
-CHUNK_ROWS = 5_000
+CHUNK_ROWS = 5_000  # SQLite: one writer at a time, so each write transaction stays short
+# PostgreSQL locks only the rows written: others keep writing (and reading the old rows) meanwhile, so a chunk
+# may be large — fewer round trips and index probes per row.
+CHUNK_ROWS_POSTGRESQL = 200_000
 
 
 @dataclass
 class SalesWriter:
     chunk_rows: int = 0  # rows per write transaction; 0: CHUNK_ROWS
     replace_channels: bool = False  # store rows replace only the channels they name (API pushes)
+    store_origin: str = "imported"  # SalesDay.origin of the store rows staged ("lines": summed order lines)
     counts: WriteCounts = field(default_factory=WriteCounts)
     _staged: dict[str, int] = field(default_factory=dict)  # kind → rows staged
+    _keyed: set[str] = field(default_factory=set)  # kinds whose staged key is checked unique (and indexed)
 
     # ---- staging ------------------------------------------------------------------------------------------
 
@@ -171,12 +186,15 @@ class SalesWriter:
         with connection.cursor() as cursor:
             for table in (_stage_table(kind), _days_table(kind), _backup_table(kind)):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            if kind == PRODUCT:
+                cursor.execute(f"DROP TABLE IF EXISTS {_DERIVED_BACKUP}")
 
     def discard(self) -> None:
         """Forget everything staged (an import refused before writing)."""
         for kind in list(self._staged):
             self._drop(kind)
         self._staged.clear()
+        self._keyed.clear()
 
     def remap_products(self, ids: dict[int, int]) -> None:
         """Staged provisional product ids (negative, for products created only when the import writes)."""
@@ -215,12 +233,27 @@ class SalesWriter:
             return [(row, first) for row, first in cursor.fetchall()]
 
     def check_duplicates(self) -> None:
-        """Raise DuplicateRows for the first kind whose staged rows repeat a key."""
+        """Raise DuplicateRows for the first kind whose staged rows repeat a key.
+
+        The unique index on the key that the writing joins through is built first: when it builds, there is no
+        repeat (one sort inside the database); only when it fails are the repeats listed (a window function)."""
         for kind in KINDS:
-            if self._staged.get(kind):
-                pairs = self._duplicates(kind)
-                if pairs:
-                    raise DuplicateRows(kind, pairs)
+            if self._staged.get(kind) and kind not in self._keyed:
+                stage = _stage_table(kind)
+                # SQLite: a DEFERRED transaction (a temporary table only: no write lock); PostgreSQL: a
+                # savepoint, so a failure leaves a caller's transaction usable.
+                private = transaction.atomic if connection.vendor == "postgresql" else _private_transaction
+                try:
+                    with private(), connection.cursor() as cursor:
+                        cursor.execute(
+                            f"CREATE UNIQUE INDEX {stage}_key ON {stage} ({', '.join(self._key(kind))})"
+                        )
+                except IntegrityError:
+                    pairs = self._duplicates(kind)
+                    if pairs:
+                        raise DuplicateRows(kind, pairs) from None
+                    continue  # none listed after all: the write itself will meet the clash
+                self._keyed.add(kind)
 
     # ---- moving the staged rows into the facts ------------------------------------------------------------
 
@@ -245,6 +278,8 @@ class SalesWriter:
                         step(len(done), total)
             for kind, (_chunks, spans) in plans.items():
                 _recompute_in_parts(spans, kind)
+            if self._derives():
+                _recompute_in_parts(plans[PRODUCT][1], STORE)
         except BaseException:
             self._restore(done, plans)
             raise
@@ -252,7 +287,37 @@ class SalesWriter:
             for kind in list(self._staged):
                 self._drop(kind)
             self._staged.clear()
+            self._keyed.clear()
         return self.counts
+
+    def _chunk_rows(self) -> int:
+        if self.chunk_rows:
+            return int(self.chunk_rows)
+        return CHUNK_ROWS_POSTGRESQL if connection.vendor == "postgresql" else CHUNK_ROWS
+
+    def _derives(self) -> bool:
+        """Product rows staged without store rows: a store-day with no store total gets its products summed
+        (SalesDay.origin "products"), so store and product figures agree and the page can say where a total
+        came from. A store total imported later replaces it."""
+        return PRODUCT in self._staged and STORE not in self._staged
+
+    def _replaced(self, kind: str, alias: str, chunk: bool) -> str:
+        """The condition on fact rows (as `alias`) a write of the staged store-days replaces: the rows of those
+        store-days (or store-day-channels), and for store rows also a total summed from products there.
+
+        A row-value IN over the (small) days table: both databases probe the fact table's unique index with it
+        (SQLite would scan the whole fact table for a correlated EXISTS, under its write lock)."""
+        unit = self._day_key(kind)
+        where = " WHERE chunk = %s" if chunk else ""
+        names = ", ".join(unit)
+        mine = ", ".join(f"{alias}.{k}" for k in unit)
+        condition = f"({mine}) IN (SELECT {names} FROM {_days_table(kind)}{where})"
+        if kind == STORE and "channel" in unit:
+            condition = (
+                f"({condition} OR ({alias}.origin = '{_DERIVED}' AND ({alias}.store_id, {alias}.date) IN "
+                f"(SELECT store_id, date FROM {_days_table(kind)}{where})))"
+            )
+        return condition
 
     def _plan(self, kind: str) -> tuple[list[int], dict[int, tuple[date, date]]]:
         """Store-days staged, their current rows copied aside, split into chunks; the counts filled in."""
@@ -266,16 +331,21 @@ class SalesWriter:
             # total, so a chunk holds whole store-days and about `chunk_rows` rows.
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {days} AS SELECT {unit}, n, "
-                f"CAST((SUM(n) OVER (ORDER BY {order} ROWS UNBOUNDED PRECEDING) - n) / {int(self.chunk_rows or CHUNK_ROWS)} "
+                f"CAST((SUM(n) OVER (ORDER BY {order} ROWS UNBOUNDED PRECEDING) - n) / {self._chunk_rows()} "
                 f"AS integer) AS chunk FROM (SELECT {unit}, COUNT(*) AS n FROM {stage} GROUP BY {unit}) t"
             )
             cursor.execute(f"CREATE INDEX {days}_unit ON {days} ({unit})")
             cursor.execute(f"CREATE INDEX {days}_chunk ON {days} (chunk)")
-            cursor.execute(f"CREATE INDEX {stage}_unit ON {stage} ({unit})")
+            if kind not in self._keyed:  # the unique key index (unit first) serves the chunks' joins
+                cursor.execute(f"CREATE INDEX {stage}_unit ON {stage} ({unit})")
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {backup} AS SELECT f.* FROM {fact} f "
-                f"WHERE EXISTS (SELECT 1 FROM {days} d WHERE {on})"
+                f"CREATE TEMPORARY TABLE {backup} AS SELECT f.* FROM {fact} f WHERE {self._replaced(kind, 'f', False)}"
             )
+            if kind == PRODUCT and self._derives():
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {_DERIVED_BACKUP} AS SELECT f.* FROM {SalesDay._meta.db_table} f "
+                    f"WHERE f.origin = '{_DERIVED}' AND EXISTS (SELECT 1 FROM {days} d WHERE {on})"
+                )
             if connection.vendor == "postgresql":
                 for table in (stage, days, backup):
                     cursor.execute(f"ANALYZE {table}")
@@ -290,29 +360,56 @@ class SalesWriter:
             cursor.execute(f"SELECT store_id, MIN(date), MAX(date) FROM {days} GROUP BY store_id")
             extra = timedelta(days=6 if kind == WEEKLY else 0)  # a week's row is its Monday
             spans = {store_id: (_as_date(lo), _as_date(hi) + extra) for store_id, lo, hi in cursor.fetchall()}
+            covered = 0
+            if kind == WEEKLY:
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {days} w WHERE {aggregates._no_days('w', SalesStoreDay._meta.db_table)}"
+                )
+                covered = store_days - int(cursor.fetchone()[0])
         self.counts.add(
             WriteCounts(
                 rows_written=self._staged[kind],
                 rows_replaced=replaced_rows,
                 store_days=store_days,
                 store_days_replaced=store_days_replaced,
+                weeks_with_days=covered,
             )
         )
         return chunks, spans
 
     def _write_chunk(self, kind: str, chunk: int) -> None:
         stage, days, fact = _stage_table(kind), _days_table(kind), _FACT[kind]._meta.db_table
-        unit = self._day_key(kind)
-        names = ", ".join(unit)
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    f"DELETE FROM {fact} WHERE ({names}) IN (SELECT {names} FROM {days} WHERE chunk = %s)",
-                    [chunk],
-                )
+                replaced = self._replaced(kind, fact, True)
+                cursor.execute(f"DELETE FROM {fact} WHERE {replaced}", [chunk] * replaced.count("%s"))
                 cursor.execute(self._insert_sql(kind, stage, days, fact), [chunk])
+                if kind == PRODUCT and self._derives():
+                    self.counts.store_days_derived += self._derive(cursor, chunk)
         except IntegrityError:
             raise ConcurrentWrite from None
+
+    def _derive(self, cursor: Any, chunk: int) -> int:
+        """The chunk's store-days without a store total imported get their products summed (dine-in, no
+        tickets: a product line says nothing of tickets); a total summed earlier is summed again."""
+        days, facts, products = _days_table(PRODUCT), SalesDay._meta.db_table, SalesProductDay._meta.db_table
+        cursor.execute(
+            f"DELETE FROM {facts} WHERE origin = '{_DERIVED}' AND (store_id, date) IN "
+            f"(SELECT store_id, date FROM {days} WHERE chunk = %s)",
+            [chunk],
+        )
+        cursor.execute(
+            f"INSERT INTO {facts} (store_id, date, month, week, channel, net_sales, tickets, customers, "
+            f"discounts, origin) "
+            f"SELECT d.store_id, d.date, {aggregates._month_of('d.date')}, {aggregates._week_of('d.date')}, "
+            f"'dine_in', SUM(p.amount), 0, 0, 0, '{_DERIVED}' "
+            f"FROM {days} d JOIN {products} p ON p.store_id = d.store_id AND p.date = d.date "
+            f"WHERE d.chunk = %s AND NOT EXISTS "
+            f"(SELECT 1 FROM {facts} x WHERE x.store_id = d.store_id AND x.date = d.date) "
+            f"GROUP BY d.store_id, d.date",
+            [chunk],
+        )
+        return max(cursor.rowcount, 0)
 
     def _insert_sql(self, kind: str, stage: str, days: str, fact: str) -> str:
         columns = [name for name, _type in _STAGE[kind]]
@@ -320,6 +417,7 @@ class SalesWriter:
         extra = {"month": month} if kind != WEEKLY else {}
         if kind == STORE:
             extra["week"] = aggregates._week_of("s.date")
+            extra["origin"] = f"'{self.store_origin}'"
         names = ", ".join([*columns, *extra])
         values = ", ".join([*(f"s.{c}" for c in columns), *extra.values()])
         on = " AND ".join(f"s.{k} = d.{k}" for k in self._day_key(kind))
@@ -330,23 +428,37 @@ class SalesWriter:
         if not done:
             return
         for kind, chunk in done:
-            days, backup, fact = _days_table(kind), _backup_table(kind), _FACT[kind]._meta.db_table
-            unit = self._day_key(kind)
-            names = ", ".join(unit)
-            on = " AND ".join(f"b.{k} = d.{k}" for k in unit)
+            backup, fact = _backup_table(kind), _FACT[kind]._meta.db_table
             columns = ", ".join(str(f.column) for f in _FACT[kind]._meta.concrete_fields)
             with transaction.atomic(), connection.cursor() as cursor:
+                replaced = self._replaced(kind, fact, True)
+                cursor.execute(f"DELETE FROM {fact} WHERE {replaced}", [chunk] * replaced.count("%s"))
+                kept = self._replaced(kind, "b", True)
                 cursor.execute(
-                    f"DELETE FROM {fact} WHERE ({names}) IN (SELECT {names} FROM {days} WHERE chunk = %s)",
-                    [chunk],
+                    f"INSERT INTO {fact} ({columns}) SELECT {columns} FROM {backup} b WHERE {kept}",
+                    [chunk] * kept.count("%s"),
                 )
-                cursor.execute(
-                    f"INSERT INTO {fact} ({columns}) SELECT {columns} FROM {backup} b "
-                    f"WHERE EXISTS (SELECT 1 FROM {days} d WHERE d.chunk = %s AND {on})",
-                    [chunk],
-                )
+                if kind == PRODUCT and self._derives():
+                    self._restore_derived(cursor, chunk)
         for kind in {kind for kind, _chunk in done}:
             _recompute_in_parts(plans[kind][1], kind)
+            if kind == PRODUCT and self._derives():
+                _recompute_in_parts(plans[kind][1], STORE)
+
+    @staticmethod
+    def _restore_derived(cursor: Any, chunk: int) -> None:
+        days, facts = _days_table(PRODUCT), SalesDay._meta.db_table
+        columns = ", ".join(str(f.column) for f in SalesDay._meta.concrete_fields)
+        cursor.execute(
+            f"DELETE FROM {facts} WHERE origin = '{_DERIVED}' AND (store_id, date) IN "
+            f"(SELECT store_id, date FROM {days} WHERE chunk = %s)",
+            [chunk],
+        )
+        cursor.execute(
+            f"INSERT INTO {facts} ({columns}) SELECT {columns} FROM {_DERIVED_BACKUP} b "
+            f"WHERE EXISTS (SELECT 1 FROM {days} d WHERE d.chunk = %s AND d.store_id = b.store_id AND d.date = b.date)",
+            [chunk],
+        )
 
 
 STORES_PER_TRANSACTION = 50

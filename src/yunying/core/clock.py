@@ -54,8 +54,25 @@ def today(zone: ZoneInfo | None = None) -> dt.date:
     return local_now(zone).date()
 
 
-def business_date(moment: dt.datetime, zone: ZoneInfo | None = None) -> dt.date:
-    """The business day an instant falls on. A naive ``moment`` is taken as already on the company's clock."""
-    if timezone.is_naive(moment):
-        return moment.date()
-    return moment.astimezone(zone or company_zone()).date()
+def business_day_cutoff() -> dt.time:
+    """When a trading day turns over (``YUNYING_BUSINESS_DAY_CUTOFF``, default 04:00): a restaurant's sale at
+    01:30 belongs to the evening before, not to the calendar day it was rung up on."""
+    raw = str(getattr(settings, "YUNYING_BUSINESS_DAY_CUTOFF", "04:00") or "00:00")
+    try:
+        return dt.time.fromisoformat(raw)
+    except ValueError:
+        return dt.time(4, 0)
+
+
+def business_date(
+    moment: dt.datetime, zone: ZoneInfo | None = None, *, cutoff: dt.time | None = None
+) -> dt.date:
+    """The business day an instant falls on. A naive ``moment`` is taken as already on the company's clock.
+
+    With ``cutoff`` (a trading day's turn-over, :func:`business_day_cutoff`), a moment before that time of day
+    belongs to the day before: sales rung up after midnight count for the evening's business day."""
+    local = moment if timezone.is_naive(moment) else moment.astimezone(zone or company_zone())
+    day = local.date()
+    if cutoff is not None and local.time() < cutoff:
+        day -= dt.timedelta(days=1)
+    return day

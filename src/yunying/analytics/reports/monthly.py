@@ -81,6 +81,7 @@ class StoreLine(Figures):
     store: StoreInfo | None = None
     rank: int | None = None
     weekly_days: int = 0  # days of the month apportioned from weekly data
+    derived_days: int = 0  # days whose total is the products summed (no store total imported)
 
 
 @dataclass
@@ -117,6 +118,11 @@ class MonthlyReport:
     def weekly_stores(self) -> int:
         """Stores whose month includes weekly data apportioned by days (the page says so)."""
         return sum(1 for s in self.stores if s.weekly_days)
+
+    @property
+    def derived_stores(self) -> int:
+        """Stores with days whose total is their products summed (the page says so)."""
+        return sum(1 for s in self.stores if s.derived_days)
 
 
 def totals_mismatches(lines: list[StoreLine], month: date, ids: list[int] | None) -> list[TotalsMismatch]:
@@ -160,6 +166,7 @@ def store_lines(*, user: Any, month: date, region: str | None = None) -> tuple[l
         "sales_delivery",
         "days",
         "weekly_days",
+        "derived_days",
     )
     by_key = {(r[0], r[1]): r for r in rows}
     targets = dict(
@@ -176,7 +183,7 @@ def store_lines(*, user: Any, month: date, region: str | None = None) -> tuple[l
                 money(current[6]),
                 money(current[7]),
             )
-            line.days, line.weekly_days = current[8], current[9]
+            line.days, line.weekly_days, line.derived_days = current[8], current[9], current[10]
         previous = by_key.get((store.pk, wanted[1]))
         line.last_month = money(previous[2]) if previous else None
         year_ago = by_key.get((store.pk, wanted[2]))

@@ -54,3 +54,11 @@ def pct(value: Any) -> str:
 def _one_decimal(value: Any) -> Decimal:
     """Rounded half up like `floatformat:1` (3.25 → 3.3)."""
     return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) + 0  # + 0: no "-0.0"
+
+
+@register.simple_tag
+def monthly_rows(stores: Any, store_url: str, month: str) -> str:
+    """The monthly table's store rows in one call (see `reports.rows`)."""
+    from yunying.analytics.reports.rows import monthly_store_rows
+
+    return monthly_store_rows(stores, store_url=store_url, month=month)

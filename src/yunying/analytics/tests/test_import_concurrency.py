@@ -69,6 +69,7 @@ def test_logins_and_approvals_succeed_while_a_large_import_runs(chain, ops, depl
         day = (start + timedelta(days=offset)).isoformat()
         lines.extend(f"{s},{day},P{p:02d},1,9.90" for s in STORES for p in range(40))
     monkeypatch.setattr(writer, "CHUNK_ROWS", 2000)  # many short write transactions
+    monkeypatch.setattr(writer, "CHUNK_ROWS_POSTGRESQL", 2000)
     monkeypatch.setattr(
         analytics_tasks, "sales_import_task", lambda pk: None
     )  # run below, in a thread of its own

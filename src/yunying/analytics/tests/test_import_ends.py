@@ -61,6 +61,7 @@ def test_a_crash_after_some_chunks_committed_puts_everything_back(chain, ops, mo
 
     monkeypatch.setattr(SalesWriter, "_write_chunk", flaky)
     monkeypatch.setattr(writer, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(writer, "CHUNK_ROWS_POSTGRESQL", 2)
     after = "".join(f"A1,2025-03-{d:02d},P01,,5,50\n" for d in range(1, 11))
     result = run_file(ops, (HEADER + after).encode(), "after.csv")
     assert result.status == "failed" and "lost the database" in result.message
@@ -73,6 +74,7 @@ def test_a_crash_after_some_chunks_committed_puts_everything_back(chain, ops, mo
 def test_chunked_replace_writes_everything(chain, ops, monkeypatch):
     ProductFactory(code="P01")
     monkeypatch.setattr(writer, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(writer, "CHUNK_ROWS_POSTGRESQL", 3)
     rows = "".join(f"{s},2025-03-{d:02d},P01,,1,{d}\n" for s in ("A1", "A2") for d in range(1, 21))
     result = run_file(ops, (HEADER + rows).encode(), "many.csv")
     assert result.status == "done" and result.written == 40

@@ -1,0 +1,429 @@
+"""PostgreSQL: a CSV sales file imported without Python touching its rows.
+
+The file's bytes go to a connection-private table with COPY (the database decodes UTF-8 or GB18030 itself), and
+SQL checks and converts every cell — store and product codes by joins, numbers by one pattern each (currency
+marks and thousands separators dropped, float noise rounded exactly as the row-by-row check rounds it), dates
+by a table of the column's distinct texts read once by the row-by-row check's own date reader — then stages
+the rows (order lines summed to product-days and store-days: tickets = distinct ticket ids) for the same writer
+as every other import.
+
+The SQL accepts a subset of what the row-by-row check (`validation.RowValidator`) accepts, with the same
+values. A file with anything outside it — a bad cell, a code with odd spaces, a row of another width, a
+multi-line title — goes through the row-by-row path instead, which names every problem with its row and
+column: one definition of every error message.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+from django.db import DatabaseError, connection, transaction
+
+from yunying.analytics import columns
+from yunying.analytics.validation import CellError, RowValidator, _parse_moment
+from yunying.analytics.writer import SalesWriter, _stage_table
+
+RAW = "analytics_sql_raw"
+STORES = "analytics_sql_stores"
+PRODUCTS = "analytics_sql_products"
+CHANNELS = "analytics_sql_channels"
+DATES = "analytics_sql_dates"
+LINES = "analytics_sql_lines"
+_TEMP = (RAW, STORES, PRODUCTS, CHANNELS, DATES, LINES)
+COPY_CHUNK = 1 << 20
+_JUNK = "¥￥元$,， \u00a0\u3000"  # what `validation._number` drops from a number
+_PLAIN_NUMBER = r"^-?[0-9]{1,15}(\.[0-9]{1,20})?$"
+_CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"  # the row-by-row fast path's HH:MM[:SS]
+Progress = Callable[[float], None]  # share of the file read
+
+
+def possible(*, filename: str, kind: str) -> bool:
+    """Whether this path can take the file at all (PostgreSQL, a CSV file, a kind it stages)."""
+    return (
+        connection.vendor == "postgresql"
+        and filename.lower().endswith((".csv", ".txt"))
+        and kind in (columns.PRODUCT, columns.STORE, columns.LINES)
+    )
+
+
+def stage_file(
+    *,
+    validator: RowValidator,
+    writer: SalesWriter,
+    path: Path,
+    encoding: str,
+    header_row: int,
+    width: int,
+    progress: Progress | None = None,
+) -> int | None:
+    """Stage the file's rows for `writer`; the number of data rows. None (nothing staged, nothing created): the
+    file has something only the row-by-row path accepts or can name — run that instead."""
+    start = _data_offset(path, encoding, header_row)
+    if start is None:
+        return None
+    try:
+        with transaction.atomic():  # a failed statement rolls back to here, never the caller's transaction
+            _copy(path, encoding, start, width, progress)
+            rows = _count()
+            _lookups(validator)
+            staged = _stage(validator, writer, header_row, width)
+            if not staged:
+                raise _Fallback
+    except (_Fallback, DatabaseError):
+        writer.discard()
+        validator.new_products.clear()
+        _drop()
+        return None
+    _drop()
+    return rows
+
+
+class _Fallback(Exception):
+    """The file needs the row-by-row path."""
+
+
+# ---- reading the file ------------------------------------------------------------------------------------
+
+
+def _data_offset(path: Path, encoding: str, header_row: int) -> int | None:
+    """The byte offset of the first data row: after a BOM and `header_row` lines (None when those lines are
+    not `header_row` whole CSV records, e.g. a title with a line break inside quotes)."""
+    with path.open("rb") as handle:
+        if handle.read(3) != b"\xef\xbb\xbf":
+            handle.seek(0)
+        lines = [handle.readline() for _n in range(header_row)]
+        offset = handle.tell()
+    try:
+        text = b"".join(lines).decode("utf-8" if encoding.startswith("utf") else encoding)
+    except UnicodeDecodeError:
+        return None
+    try:
+        records = list(csv.reader(io.StringIO(text)))
+    except csv.Error:
+        return None
+    return offset if len(records) == header_row and lines[-1].endswith(b"\n") else None
+
+
+def _copy(path: Path, encoding: str, start: int, width: int, progress: Progress | None) -> None:
+    names = ", ".join(f"c{i}" for i in range(width))
+    database_encoding = "UTF8" if encoding.startswith("utf") else "GB18030"
+    size = max(path.stat().st_size, 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {RAW}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {RAW} (n bigserial, {', '.join(f'c{i} text' for i in range(width))})"
+        )
+        with (
+            path.open("rb") as handle,
+            cursor.copy(
+                f"COPY {RAW} ({names}) FROM STDIN WITH (FORMAT csv, ENCODING '{database_encoding}')"
+            ) as copy,
+        ):
+            handle.seek(start)
+            while chunk := handle.read(COPY_CHUNK):
+                copy.write(chunk)
+                if progress:
+                    progress(handle.tell() / size)
+        cursor.execute(f"ANALYZE {RAW}")
+
+
+def _count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {RAW}")
+        return int(cursor.fetchone()[0])
+
+
+def _drop() -> None:
+    with connection.cursor() as cursor:
+        for table in _TEMP:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# ---- what the cells are checked against ------------------------------------------------------------------
+
+
+def _lookups(validator: RowValidator) -> None:
+    """The stores the actor may import (with the days each may have sales), the products and the channels."""
+    with connection.cursor() as cursor:
+        for table in (STORES, PRODUCTS, CHANNELS, DATES):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {STORES} (code text PRIMARY KEY, id integer, opened date, until date)"
+        )
+        cursor.execute(f"CREATE TEMPORARY TABLE {PRODUCTS} (code text PRIMARY KEY, id integer)")
+        cursor.execute(f"CREATE TEMPORARY TABLE {CHANNELS} (label text PRIMARY KEY, code text)")
+        stores = []
+        for code, info in validator._stores.items():
+            pk, opened, until = validator._fast_bounds(info)
+            stores.append((code, pk, opened or None, until))
+        cursor.executemany(f"INSERT INTO {STORES} VALUES (%s, %s, %s, %s)", stores)
+        if validator._products:
+            cursor.executemany(f"INSERT INTO {PRODUCTS} VALUES (%s, %s)", list(validator._products.items()))
+        cursor.executemany(f"INSERT INTO {CHANNELS} VALUES (%s, %s)", list(columns.CHANNELS.items()))
+
+
+def _dates(validator: RowValidator, expression: str) -> None:
+    """The distinct texts of `expression` (a date, or the date part of a time) read by the row-by-row date
+    reader, so a date means the same on both paths; a text it refuses has no row (the row is refused)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT {expression} FROM {RAW} r")
+        texts = [text for (text,) in cursor.fetchall() if text is not None]
+        cursor.execute(f"CREATE TEMPORARY TABLE {DATES} (t text PRIMARY KEY, day date)")
+        days = []
+        for text in texts:
+            try:
+                day, moment = _parse_moment(text, validator.date_format)
+            except CellError:
+                continue
+            days.append((text, validator._business_day(day, moment)))
+        cursor.executemany(f"INSERT INTO {DATES} VALUES (%s, %s)", days)
+        cursor.execute(f"ANALYZE {DATES}")
+
+
+def _new_products(
+    validator: RowValidator, at: dict[str, int], table: str, row_column: str, header_row: int
+) -> None:
+    """Products first seen in the file (the staged rows of `table` without a product): read from the first row
+    of each code (as the row-by-row check does), given provisional ids, and filled in. Nothing to do, and no
+    pass over the file, when every code is known."""
+    code, name, category = _cell("product_code", at), _cell("product_name", at), _cell("category", at)
+    assert code is not None
+    on = f"t.{row_column} = {header_row} + r.n"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE product_id IS NULL LIMIT 1")
+        if not cursor.fetchone():
+            return
+        if name is None:
+            raise _Fallback  # an unknown product and no name to create it with: the row-by-row report
+        cursor.execute(
+            f"SELECT DISTINCT ON (btrim({code})) btrim({code}), {name}, {category or 'NULL'} "
+            f"FROM {RAW} r JOIN {table} t ON {on} WHERE t.product_id IS NULL AND {code} IS NOT NULL "
+            f"ORDER BY btrim({code}), r.n"
+        )
+        found = cursor.fetchall()
+        for product_code, product_name, category_text in found:
+            try:
+                validator._product_id(
+                    {"product_code": product_code, "product_name": product_name, "category": category_text}
+                )
+            except CellError:
+                raise _Fallback from None
+        if not found:
+            return
+        cursor.executemany(
+            f"INSERT INTO {PRODUCTS} VALUES (%s, %s)", [(c, validator._products[c]) for c, _n, _c in found]
+        )
+        cursor.execute(
+            f"UPDATE {table} t SET product_id = p.id FROM {RAW} r JOIN {PRODUCTS} p ON p.code = btrim({code}) "
+            f"WHERE t.product_id IS NULL AND {on}"
+        )
+
+
+# ---- cells as SQL ----------------------------------------------------------------------------------------
+
+
+def _cell(key: str, positions: dict[str, int]) -> str | None:
+    return f"r.c{positions[key]}" if key in positions else None
+
+
+def _number(cell: str | None) -> str:
+    """A cell as a number: plain digits as they are, else with currency marks and separators dropped."""
+    if cell is None:
+        return "CAST(NULL AS numeric)"
+    clean = f"translate({cell}, '{_JUNK}', '')"
+    return (
+        f"(CASE WHEN {cell} ~ '{_PLAIN_NUMBER}' THEN CAST({cell} AS numeric) "
+        f"WHEN {clean} ~ '{_PLAIN_NUMBER}' THEN CAST({clean} AS numeric) END)"
+    )
+
+
+def _numbers(cells: dict[str, str | None]) -> str:
+    """A lateral row `v` of the cells as numbers, each converted once (OFFSET 0 keeps the planner from
+    copying the expressions into every place that uses them)."""
+    return (
+        "CROSS JOIN LATERAL (SELECT "
+        + ", ".join(f"{_number(cell)} AS {name}" for name, cell in cells.items())
+        + " OFFSET 0) v"
+    )
+
+
+def _fixed(value: str, places: int, limit: str, minimum: str | None = None) -> str:
+    """A number (`value`, a column of `_numbers`) with at most `places` decimals: float noise under 1e-6
+    rounded away, like `_decimal`."""
+    low = f" AND {value} >= {minimum}" if minimum is not None else ""
+    return (
+        f"(CASE WHEN abs({value}) < {limit} AND abs({value} - round({value}, {places})) < 0.000001{low} "
+        f"THEN round({value}, {places}) END)"
+    )
+
+
+def _count_cell(cell: str | None, default: str | None) -> str:
+    """A count (tickets, customers) like `_integer`: empty → the default, else 0..10,000,000."""
+    if cell is None:
+        return default or "NULL"
+    clean = f"translate({cell}, '{_JUNK}', '')"
+    empty = f"WHEN {cell} IS NULL OR btrim({cell}) = '' THEN {default} " if default is not None else ""
+    return (
+        f"(CASE {empty}WHEN {clean} ~ '^[0-9]{{1,8}}$' AND CAST({clean} AS bigint) <= 10000000 "
+        f"THEN CAST({clean} AS integer) END)"
+    )
+
+
+def _channel(cell: str | None) -> str:
+    """The channel code (`k`: the channel table joined on the cell), dine-in when empty."""
+    if cell is None:
+        return "'dine_in'"
+    return f"(CASE WHEN {cell} IS NULL OR btrim({cell}) = '' THEN 'dine_in' ELSE k.code END)"
+
+
+def _blank(width: int) -> str:
+    """Not a row: every cell empty (the row-by-row reader skips it)."""
+    return " AND ".join(f"coalesce(btrim(r.c{i}), '') = ''" for i in range(width))
+
+
+# ---- staging ---------------------------------------------------------------------------------------------
+
+
+def _stage(validator: RowValidator, writer: SalesWriter, header_row: int, width: int) -> bool:
+    """Stage the checked rows; False when any row fails a check (nothing of it is kept)."""
+    at = validator.positions
+    store, date_cell = _cell("store_code", at), _cell("date", at)
+    assert store is not None and date_cell is not None
+    not_blank = f"NOT ({_blank(width)})"
+    joins = f"JOIN {STORES} s ON s.code = btrim({store})"
+    in_bounds = "x.day IS NOT NULL AND (s.opened IS NULL OR x.day >= s.opened) AND x.day < s.until"
+    kind = validator.kind
+    if kind == columns.LINES:
+        return _stage_lines(validator, writer, header_row, not_blank, joins, in_bounds)
+    _dates(validator, date_cell)
+    joins += f" LEFT JOIN {DATES} d ON d.t = {date_cell}"
+    day = "d.day"
+    if kind == columns.PRODUCT:
+        product = _cell("product_code", at)
+        assert product is not None
+        joins += f" LEFT JOIN {PRODUCTS} p ON p.code = btrim({product})"
+        numbers = _numbers({"qty": _cell("qty", at), "amount": _cell("amount", at)})
+        qty = _fixed("v.qty", 3, "1000000000")
+        amount = _fixed("v.amount", 2, "10000000000")
+        values = f"s.id, x.day, p.id, {qty}, {amount}"
+        names = "store_id, date, product_id, qty, amount"
+        required: tuple[str, ...] = ("store_id", "date", "product_id", "qty", "amount")
+    else:
+        discounts = _cell("discounts", at)
+        numbers = _numbers({"net_sales": _cell("net_sales", at), "discounts": discounts})
+        net_sales = _fixed("v.net_sales", 2, "10000000000", minimum="0")
+        discount = (
+            f"(CASE WHEN {discounts} IS NULL OR btrim({discounts}) = '' THEN 0 "
+            f"ELSE {_fixed('v.discounts', 2, '10000000000')} END)"
+            if discounts
+            else "0"
+        )
+        channel = _cell("channel", at)
+        if channel:
+            joins += f" LEFT JOIN {CHANNELS} k ON k.label = lower(btrim({channel}))"
+        values = (
+            f"s.id, x.day, {_channel(channel)}, {net_sales}, "
+            f"{_count_cell(_cell('tickets', at), None)}, {_count_cell(_cell('customers', at), '0')}, {discount}"
+        )
+        names = "store_id, date, channel, net_sales, tickets, customers, discounts"
+        required = ("store_id", "date", "channel", "net_sales", "tickets", "customers", "discounts")
+    writer.stage(kind, [])
+    table = _stage_table(kind)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (row, {names}) "
+            f"SELECT {header_row} + r.n, {values.replace('x.day', 'CASE WHEN ' + in_bounds + ' THEN x.day END')} "
+            f"FROM {RAW} r LEFT {joins} CROSS JOIN LATERAL (SELECT {day} AS day) x {numbers} WHERE {not_blank}"
+        )
+        staged = cursor.rowcount
+        if kind == columns.PRODUCT:
+            _new_products(validator, at, table, "row", header_row)
+        missing = " OR ".join(f"{name} IS NULL" for name in required)
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {missing} LIMIT 1")
+        if cursor.fetchone():
+            return False
+    writer._staged[kind] = staged
+    return True
+
+
+def _stage_lines(
+    validator: RowValidator, writer: SalesWriter, header_row: int, not_blank: str, joins: str, in_bounds: str
+) -> bool:
+    """Order lines: checked into a typed table, then summed into product-days and store-days. A time after
+    midnight and before the company clock's cut-off counts for the business day before."""
+    at = validator.positions
+    date_cell, product, ticket = _cell("date", at), _cell("product_code", at), _cell("ticket_id", at)
+    assert date_cell is not None and product is not None and ticket is not None
+    date_part = f"split_part({date_cell}, ' ', 1)"
+    clock_part = f"substr({date_cell}, length({date_part}) + 2)"
+    _dates(validator, date_part)
+    cut = validator._cut
+    shift = (
+        f"WHEN {clock_part} COLLATE \"C\" < substr('{cut}', 1, length({clock_part})) "
+        f"AND ltrim({clock_part}, '0:') <> '' "
+        f"THEN d.day - 1 "
+        if cut
+        else ""
+    )
+    day = (
+        f"(CASE WHEN {clock_part} = '' THEN d.day WHEN {clock_part} !~ '{_CLOCK}' THEN NULL "
+        f"{shift}ELSE d.day END)"
+    )
+    joins += f" LEFT JOIN {DATES} d ON d.t = {date_part} LEFT JOIN {PRODUCTS} p ON p.code = btrim({product})"
+    channel = _cell("channel", at)
+    if channel:
+        joins += f" LEFT JOIN {CHANNELS} k ON k.label = lower(btrim({channel}))"
+    amount_cell, price_cell = _cell("amount", at), _cell("price", at)
+    numbers = _numbers({"qty": _cell("qty", at), "amount": amount_cell, "price": price_cell})
+    qty = "v.qty"
+    by_price = "v.qty * v.price"
+    amount = (
+        f"(CASE WHEN {amount_cell} IS NOT NULL AND btrim({amount_cell}) <> '' THEN v.amount ELSE {by_price} END)"
+        if amount_cell
+        else by_price
+    )
+    ticket_text = f"btrim({ticket})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {LINES} AS SELECT {header_row} + r.n AS n, s.id AS store_id, "
+            f"CASE WHEN {in_bounds} THEN x.day END AS day, "
+            f"p.id AS product_id, "
+            f"{qty} AS qty, {amount} AS amount, "
+            f"CASE WHEN length({ticket_text}) BETWEEN 1 AND 100 THEN {ticket_text} END AS ticket, "
+            f"{_channel(channel)} AS channel "
+            f"FROM {RAW} r LEFT {joins} CROSS JOIN LATERAL (SELECT {day} AS day) x {numbers} WHERE {not_blank}"
+        )
+        _new_products(validator, at, LINES, "n", header_row)
+        cursor.execute(
+            f"SELECT 1 FROM {LINES} WHERE store_id IS NULL OR day IS NULL OR product_id IS NULL OR qty IS NULL "
+            f"OR amount IS NULL OR ticket IS NULL OR channel IS NULL LIMIT 1"
+        )
+        if cursor.fetchone():
+            return False
+        writer.stage(columns.PRODUCT, [])
+        writer.stage(columns.STORE, [])
+        cursor.execute(
+            f"INSERT INTO {_stage_table(columns.PRODUCT)} (row, store_id, date, product_id, qty, amount) "
+            f"SELECT MIN(n), store_id, day, product_id, round(SUM(qty), 3), round(SUM(amount), 2) "
+            f"FROM {LINES} GROUP BY store_id, day, product_id"
+        )
+        products = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {_stage_table(columns.STORE)} "
+            f"(row, store_id, date, channel, net_sales, tickets, customers, discounts) "
+            f"SELECT MIN(n), store_id, day, channel, round(SUM(amount), 2), COUNT(DISTINCT ticket), "
+            f"COUNT(DISTINCT ticket), 0 FROM {LINES} GROUP BY store_id, day, channel"
+        )
+        stores = cursor.rowcount
+        cursor.execute(
+            f"SELECT 1 FROM {_stage_table(columns.PRODUCT)} WHERE abs(qty) >= 1000000000 OR abs(amount) >= 10000000000 "
+            f"UNION ALL SELECT 1 FROM {_stage_table(columns.STORE)} WHERE abs(net_sales) >= 10000000000 LIMIT 1"
+        )
+        if cursor.fetchone():
+            return False
+    writer._staged[columns.PRODUCT] = products
+    writer._staged[columns.STORE] = stores
+    return True
