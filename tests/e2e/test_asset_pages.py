@@ -102,11 +102,11 @@ def test_asset_pages_on_a_phone(browser, live_server, demo):
         login(phone, "store01")
         phone.goto("/assets/")
         assert phone.get_by_test_id("asset-table").locator("tbody tr").count() >= 10
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 400
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= 400
         screenshot(phone, "asset-list-phone")
         phone.goto("/assets/FA-S01-001/")
         assert "变更记录" in phone.content()
-        width = phone.evaluate("document.documentElement.scrollWidth")
+        width = phone.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 400  # nothing forces the page wider than the phone
         screenshot(phone, "asset-card-phone")
     finally:

@@ -48,7 +48,7 @@ def test_phone_visit_offline_reopen_submit_and_rectify(browser: Any, live_server
     page.locator('[data-testid="item-o3"] [data-note]').fill("空调 2 号机不制冷")
     # the server's running score: (2 + 2 + 1) / 6 of the weights answered so far
     page.wait_for_function(
-        "document.querySelector('[data-testid=running-score]').textContent.trim() === '83.3'"
+        "() => document.querySelector('[data-testid=running-score]').textContent.trim() === '83.3'"
     )
     screenshot(page, "insp-visit-phone-section1")
     _next(page)
@@ -58,7 +58,7 @@ def test_phone_visit_offline_reopen_submit_and_rectify(browser: Any, live_server
         _answer(page, item, "yes" if item in ("m1", "m3") else "pass")
     _answer(page, "m5", "na")
     _answer(page, "m6", "yes")
-    page.wait_for_function("document.getElementById('sync-status').textContent.includes('离线')")
+    page.wait_for_function("() => document.getElementById('sync-status').textContent.includes('离线')")
     screenshot(page, "insp-visit-phone-offline")
     kept = context.storage_state()
     context.close()  # the browser is closed while offline
@@ -68,7 +68,7 @@ def test_phone_visit_offline_reopen_submit_and_rectify(browser: Any, live_server
     page.goto(visit_url)
     assert page.locator('[data-testid="item-m5"] [data-value="na"]').get_attribute("aria-pressed") == "true"
     assert page.locator("[data-section-count='1']").inner_text() == "6/6"
-    page.wait_for_function("document.getElementById('sync-status').textContent.includes('已同步')")
+    page.wait_for_function("() => document.getElementById('sync-status').textContent.includes('已同步')")
     _next(page)
     for item, value in (("r1", "pass"), ("r3", "pass"), ("r4", "yes"), ("r5", "yes"), ("r6", "no")):
         _answer(page, item, value)

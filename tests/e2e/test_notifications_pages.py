@@ -33,7 +33,7 @@ def test_bell_counts_and_clears(page: Any) -> None:
 
     page.get_by_test_id("mark-read").first.click()  # one (HTMX): the row and the bell change in place
     page.wait_for_function(
-        f"document.querySelector('[data-testid=bell-count]').innerText == String({unread - 1})"
+        f"() => document.querySelector('[data-testid=bell-count]').innerText == String({unread - 1})"
     )
     assert page.locator("[data-testid=notification][data-unread='1']").count() == unread - 1
 

@@ -48,7 +48,7 @@ def test_purchase_request_on_a_phone_becomes_a_purchase_order(page: Any) -> None
     name_cell = page.locator("[data-yy-cell=name]").first.bounding_box()
     price_cell = page.locator("[data-yy-cell=price]").first.bounding_box()
     assert name_cell and price_cell and price_cell["y"] > name_cell["y"]  # cells stacked, not side by side
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "purchase-phone-start")
     page.get_by_test_id("submit-start").click()
     assert page.get_by_test_id("instance-status").inner_text() == "进行中"
