@@ -27,6 +27,9 @@ class Chain:
 @pytest.fixture(autouse=True)
 def _fresh_notification_cache() -> None:
     """Event kinds and robots are cached per process; each test starts from its own database."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()  # a flushed or copied-back database numbers its content types anew
     from yunying.notifications.services import cache_clear
 
     cache_clear()
@@ -39,9 +42,9 @@ def _fresh_notification_cache() -> None:
 
 @pytest.fixture
 def seeded(db: Any) -> None:
-    from yunying.seed.services import seed_defaults
+    from tests.snapshots import seeded_defaults
 
-    seed_defaults()
+    seeded_defaults()
 
 
 @pytest.fixture
@@ -66,6 +69,27 @@ def chain(seeded: None) -> Chain:
         "nobody": User.objects.create_user("nobody", password="pass-word-1"),
     }
     return Chain(company, mgmt, region_a, region_b, stores_a, stores_b, direct, users)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_delete() -> Any:
+    """Tests that commit (browser tests, workers) have every table emptied afterwards. PostgreSQL's ``TRUNCATE`` of
+    the few hundred tables gives each one new files — seconds per test; deleting the few rows a test wrote takes
+    milliseconds. The foreign keys are deferred, so one transaction of deletes in any order is consistent."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(
+        self: Any, style: Any, tables: Any, *, reset_sequences: bool = False, allow_cascade: bool = False
+    ):
+        if reset_sequences or not tables:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return [" ".join(f"DELETE FROM {self.quote_name(table)};" for table in tables)]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.sql_flush = truncate  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session", autouse=True)

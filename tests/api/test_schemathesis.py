@@ -34,11 +34,11 @@ def app(db: Any) -> Iterator[WSGIHandler]:
 
 @pytest.fixture
 def token(db: Any) -> str:
+    from tests.snapshots import demo_chain
     from yunying.accounts.models import User
     from yunying.accounts.services import token_create
-    from yunying.seed.demo import demo_load
 
-    demo_load(with_sales=False)
+    demo_chain()
     _token, secret = token_create(user=User.objects.get(username="mgmt"), name="schemathesis")
     return secret
 

@@ -49,10 +49,11 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def demo(transactional_db: Any) -> None:
-    """The demo chain (deterministic) as the data every browser test starts from."""
-    from yunying.seed.demo import demo_load
+    """The demo chain (deterministic) as the data every browser test starts from; the analytics browser tests
+    load the sales themselves."""
+    from tests.snapshots import demo_chain
 
-    demo_load(with_sales=False)  # the analytics browser tests load the sales themselves
+    demo_chain()
 
 
 @pytest.fixture

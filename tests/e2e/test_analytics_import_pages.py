@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -39,7 +40,7 @@ def test_order_lines_with_a_title_row_and_us_dates(page):
         files=[{"name": "收银明细.csv", "mimeType": "text/csv", "buffer": _lines_csv(day)}],
     )
     page.get_by_test_id("sales-upload-submit").click()
-    assert "第 2 行" in page.get_by_test_id("header-detected").inner_text()
+    expect(page.get_by_test_id("header-detected")).to_contain_text("第 2 行")
     assert page.get_by_test_id("kind").input_value() == "lines"
     assert page.get_by_test_id("map-ticket_id").input_value() == "小票号"
     if day.day > 12:  # 02/20/2026 cannot be a day-first date: the preview says so before the import
@@ -47,7 +48,7 @@ def test_order_lines_with_a_title_row_and_us_dates(page):
     screenshot(page, "analytics-import-lines-preview-problems")
     page.get_by_test_id("date-format").select_option(value="%m/%d/%Y")
     page.get_by_test_id("refresh-preview").click()
-    assert page.get_by_test_id("preview-ok").is_visible()
+    expect(page.get_by_test_id("preview-ok")).to_be_visible()
     assert page.get_by_test_id("preview-day").first.inner_text() == day.isoformat()
     screenshot(page, "analytics-import-lines-preview")
     page.get_by_test_id("start-import").click()

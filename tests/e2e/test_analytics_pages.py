@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -81,7 +82,7 @@ def test_ops_imports_analyses_and_sets_a_target(page, sales):
     assert row.get_by_test_id("suggestion").inner_text().strip() != "—"
     row.get_by_test_id("target-input").fill("456789")
     page.get_by_test_id("save-targets").click()
-    assert "指标已保存" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("指标已保存")
     assert page.locator("[data-store=S01]").get_by_test_id("target-input").input_value() == "456789"
     assert "MAPE" in page.get_by_test_id("backtest").inner_text()
     screenshot(page, "analytics-targets")

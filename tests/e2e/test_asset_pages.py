@@ -7,6 +7,7 @@ import io
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -28,8 +29,9 @@ def test_store_manager_sees_their_assets_and_a_card_with_history(page):
     assert moved in table.inner_text()  # moved from S01 to S02 by a finished request
     page.fill("input[name=q]", moved)
     page.get_by_test_id("asset-filters").locator("button").click()
+    page.wait_for_url(f"**/assets/?q={moved}*")
     rows = page.get_by_test_id("asset-table").locator("tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     rows.first.locator("a").click()
     page.wait_for_url(f"**/assets/{moved}/")
     assert "世纪公园店" in page.get_by_test_id("asset-store").inner_text()
@@ -53,7 +55,7 @@ def test_manager_filters_written_off_and_changes_a_state(page):
     form.locator("[name=state]").select_option("repairing")
     form.locator("[name=note]").fill("压缩机异响，送修")
     form.locator("button").click()
-    assert "已更新" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("已更新")
     history = page.get_by_test_id("asset-history").inner_text()
     assert "状态变更" in history and "维修中" in history and "送修" in history and "mgmt" in history
     page.goto("/assets/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -21,12 +22,12 @@ def test_store_time_zone_is_shown_checked_and_saved(page):
     edit.locator("summary").click()
     edit.locator("[name=time_zone]").fill("Asia/Beijing")
     edit.locator("button.btn-primary").click()
-    assert "“Asia/Beijing”不是有效的时区名称" in page.get_by_test_id("edit-store").inner_text()
+    expect(page.get_by_test_id("edit-store")).to_contain_text("“Asia/Beijing”不是有效的时区名称")
     assert page.get_by_test_id("store-zone").inner_text() == "Asia/Shanghai（沿用上级）"
     edit = page.get_by_test_id("edit-store")
     edit.locator("[name=time_zone]").fill("Asia/Urumqi")
     edit.locator("button.btn-primary").click()
-    assert "门店信息已保存" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("门店信息已保存")
     assert page.get_by_test_id("store-zone").inner_text() == "Asia/Urumqi"
     assert page.get_by_test_id("store-opened").inner_text() == opened  # the date input kept its value
     screenshot(page, "store-time-zone")

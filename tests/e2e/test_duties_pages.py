@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -55,7 +56,7 @@ def test_weekly_plan_submitted_returned_with_a_comment_and_on_the_board(page: An
     assert "待办职责" in section.inner_text()
     screenshot(page, "duties-inbox-mgmt")
     section.locator(f"a[href='/duties/o/{occ.pk}/']").click()
-    assert page.get_by_test_id("occ-status").inner_text() == "待提交"
+    expect(page.get_by_test_id("occ-status")).to_have_text("待提交")
     assert page.get_by_test_id("occ-prefilled").is_visible()
     page.select_option("select[name='f_summary_items[0].status']", "partial")
     page.fill("input[name='f_summary_items[0].cause']", "等待消防公司排期")
@@ -67,7 +68,7 @@ def test_weekly_plan_submitted_returned_with_a_comment_and_on_the_board(page: An
     page.fill("input[name='f_plan_items[1].item']", "组织新品培训")
     screenshot(page, "duties-weekly-plan-form")
     page.get_by_test_id("occ-submit").click()
-    assert page.get_by_test_id("occ-status").inner_text() == "待审阅"
+    expect(page.get_by_test_id("occ-status")).to_have_text("待审阅")
     assert "组织新品培训" in page.get_by_test_id("occ-data").inner_text()
     _logout(page)
 
@@ -77,7 +78,7 @@ def test_weekly_plan_submitted_returned_with_a_comment_and_on_the_board(page: An
     page.get_by_test_id("review-comment").fill("请补充培训的负责人和期限")
     screenshot(page, "duties-review-ops")
     page.get_by_test_id("review-return").click()
-    assert page.get_by_test_id("occ-status").inner_text() == "已退回"
+    expect(page.get_by_test_id("occ-status")).to_have_text("已退回")
     assert "请补充培训的负责人和期限" in page.get_by_test_id("occ-events").inner_text()
 
     page.click("[data-nav=duties-board]")
@@ -115,9 +116,10 @@ def test_people_reviews_training_needs_and_onboarding(page: Any) -> None:
     screenshot(page, "duties-training")
     page.get_by_test_id("people-tabs").get_by_text("外聘干部培养").click()
     page.get_by_test_id("onboarding-row").first.locator("a").click()
-    assert page.get_by_test_id("checkpoint").count() == 8
+    expect(page.get_by_test_id("checkpoint")).to_have_count(8)
     screenshot(page, "duties-onboarding")
     page.get_by_test_id("onboarding-evaluations").locator("a").first.click()
+    page.wait_for_url("**/duties/o/*/")
     assert page.get_by_test_id("occ-status").inner_text() in ("已通过", "待审阅")
     name = page.locator(".page-title").inner_text()
     assert "外聘干部月度考评" in name
@@ -147,4 +149,4 @@ def test_store_manager_answers_the_survey_on_a_phone(page: Any) -> None:
     page.fill("input[name=f_other]", "希望学习外卖平台运营")
     screenshot(page, "duties-survey-phone")
     page.get_by_test_id("occ-submit").click()
-    assert page.get_by_test_id("occ-status").inner_text() == "已完成"
+    expect(page.get_by_test_id("occ-status")).to_have_text("已完成")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -115,7 +116,7 @@ def test_purchase_form_rows_and_live_totals(page):
     page.fill("input[name='items[1].price']", "abc")
     page.click("[data-yy-add-row=items]")
     page.locator("tr[data-yy-row]").nth(2).locator("button[aria-label]").click()  # remove the empty third row
-    assert page.locator("tr[data-yy-row]").count() == 2
+    expect(page.locator("tr[data-yy-row]")).to_have_count(2)
     assert page.locator("[data-yy-cell=amount] output").first.inner_text() == "850.00"
     page.click("[data-testid=fill-submit]")
     assert page.locator("[data-yy-error='items[1].price']").inner_text() == "请输入数字。"

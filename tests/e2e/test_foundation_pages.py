@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -82,7 +83,7 @@ def test_add_store_to_region_and_region_rule_error(page):
     page.goto("/org/stores/S01/")
     page.get_by_test_id("move-store").locator("[name=region]").select_option("")
     page.get_by_test_id("move-store").locator("button").click()
-    assert "门店的区域已调整" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("门店的区域已调整")
     page.goto("/org/stores/S02/")
     page.get_by_test_id("move-store").locator("[name=region]").select_option("")
     page.get_by_test_id("move-store").locator("button").click()
@@ -98,5 +99,5 @@ def test_add_store_to_region_and_region_rule_error(page):
     form.locator("[name=area]").fill("杭州")
     form.locator("label:has-text('S16')").click()
     form.locator("button").click()
-    assert "至少需要同一地区的 4 家门店" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("至少需要同一地区的 4 家门店")
     screenshot(page, "region-rule-error")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 from yunying.inspections.factories import png_bytes
@@ -114,7 +115,7 @@ def test_phone_visit_offline_reopen_submit_and_rectify(browser: Any, live_server
         {"name": "灭火器.png", "mimeType": "image/png", "buffer": PNG}
     )
     page.locator("button[value=answer]").click()
-    assert page.get_by_test_id("finding-status").inner_text() == "待验证"
+    expect(page.get_by_test_id("finding-status")).to_have_text("待验证")
     screenshot(page, "insp-finding-answered-phone")
     finding_url = page.url
     store.close()
@@ -125,7 +126,7 @@ def test_phone_visit_offline_reopen_submit_and_rectify(browser: Any, live_server
     page.goto(finding_url)
     page.locator("[name=comment]").fill("照片清楚，通过")
     page.locator("button[value=accept]").click()
-    assert page.get_by_test_id("finding-status").inner_text() == "已关闭"
+    expect(page.get_by_test_id("finding-status")).to_have_text("已关闭")
     assert "验证通过" in page.get_by_test_id("finding-events").inner_text()
     screenshot(page, "insp-finding-closed-phone")
     page.goto("/inspections/bulletins/")  # the current half month

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 from yunying.notifications.tests.receiver import receiver
@@ -56,7 +57,7 @@ def test_quiet_hours_and_a_channel_in_the_profile(page: Any) -> None:
     page.get_by_test_id("quiet-start").fill("22:00")
     page.get_by_test_id("quiet-end").fill("07:30")
     page.get_by_test_id("save-preferences").click()
-    assert "通知设置已保存" in page.get_by_test_id("message").inner_text()
+    expect(page.get_by_test_id("message")).to_contain_text("通知设置已保存")
     preference = Preference.objects.get(user__username="store01")
     assert preference.quiet_start.isoformat() == "22:00:00" and preference.quiet_end.isoformat() == "07:30:00"
     assert preference.channels["returned"] == ["in_app"] and preference.channels["cc"] == ["email", "in_app"]
@@ -66,7 +67,7 @@ def test_quiet_hours_and_a_channel_in_the_profile(page: Any) -> None:
 
     page.get_by_test_id("quiet-end").fill("")  # one end only: refused, nothing changes
     page.get_by_test_id("save-preferences").click()
-    assert "同时填写" in page.get_by_test_id("message").inner_text()
+    expect(page.get_by_test_id("message")).to_contain_text("同时填写")
     assert Preference.objects.get(user__username="store01").quiet_end.isoformat() == "07:30:00"
 
 
@@ -84,7 +85,7 @@ def test_robot_page_adds_a_robot_and_sends_a_test_message(page: Any) -> None:
         page.get_by_test_id("robot-secret").fill(secret)
         page.get_by_test_id("robot-kind-overdue").check()
         page.get_by_test_id("robot-save").click()
-        assert "已添加" in page.get_by_test_id("message").inner_text()
+        expect(page.get_by_test_id("message")).to_contain_text("已添加")
         robot = Robot.objects.get(name="苏州区域群")
         row = page.locator(f"[data-robot='{robot.pk}']")
         row.get_by_test_id("robot-test").click()

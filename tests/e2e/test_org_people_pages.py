@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -30,7 +31,7 @@ def test_people_search_person_page_appoint_and_end(page):
     rows = page.get_by_test_id("people-table").locator("tbody tr")
     assert rows.count() == 1
     rows.first.locator("a").click()
-    assert "示例餐饮连锁" in page.get_by_test_id("appointments").inner_text()
+    expect(page.get_by_test_id("appointments")).to_contain_text("示例餐饮连锁")
     # Add a new employee, then appoint them as 收银员 of S16 (whose cashier seat is vacant).
     page.click("[data-nav=people]")
     page.fill("[name=employee_no]", "E9001")
@@ -41,12 +42,12 @@ def test_people_search_person_page_appoint_and_end(page):
     form.locator("[name=position]").select_option(label="收银员")
     form.locator("[name=unit]").select_option(label="杭州西湖店（S16）")
     form.locator("button.btn-primary").click()
-    assert "已任命" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("已任命")
     assert "杭州西湖店" in page.get_by_test_id("appointments").inner_text()
     assert "前厅主管" in page.get_by_test_id("superiors").inner_text() or page.get_by_test_id("superiors")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_test_id("appointments").locator("button:has-text('结束任职')").click()
-    assert "记录已保留" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("记录已保留")
     assert "在任" not in page.get_by_test_id("appointments").inner_text()
     screenshot(page, "person")
 
@@ -88,7 +89,7 @@ def test_import_with_a_bad_row_reports_it_then_a_good_file_imports(page, tmp_pat
     page.get_by_test_id("import-form").locator("[name=kind]").select_option("stores")
     page.set_input_files("input[name=file]", str(good))
     page.get_by_test_id("import-form").locator("button").click()
-    assert "导入成功" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("导入成功")
 
     with page.expect_download() as download:
         page.click("text=导出门店")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
 
@@ -51,7 +52,7 @@ def test_purchase_request_on_a_phone_becomes_a_purchase_order(page: Any) -> None
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "purchase-phone-start")
     page.get_by_test_id("submit-start").click()
-    assert page.get_by_test_id("instance-status").inner_text() == "进行中"
+    expect(page.get_by_test_id("instance-status")).to_have_text("进行中")
 
     _login(page, "mgmt")
     _open_task(page)
@@ -74,7 +75,7 @@ def test_purchase_request_on_a_phone_becomes_a_purchase_order(page: Any) -> None
     page.get_by_test_id("comment").fill("同意")
     screenshot(page, "purchase-phone-approve")
     page.get_by_test_id("approve").click()
-    assert "已同意" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("已同意")
 
     from yunying.purchasing.models import PurchaseOrder
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -92,7 +93,7 @@ def test_store_manager_runs_the_morning_on_a_phone(
     for label in ("保安检查门锁后开启员工通道", "员工打卡上班", "电工开灯、开空调"):
         opening.get_by_text(label).click()
     opening.get_by_test_id("slot-submit").click()
-    assert "请在备注中说明原因" in page.locator(".alert").first.inner_text()
+    expect(page.locator(".alert").first).to_contain_text("请在备注中说明原因")
     assert not SlotRecord.objects.filter(store=store, date=today).exists()
 
     opening = page.locator('[data-testid="slot"][data-routine="opening"]')
@@ -170,19 +171,19 @@ def test_handover_signed_by_two_and_a_roster_swap(
     page.select_option(f'select[name="day_{tuesday.isoformat()}"]', str(me.pk))
     page.select_option(f'select[name="day_{wednesday.isoformat()}"]', str(lead.pk))
     page.get_by_test_id("roster-save").click()
-    assert "值班表已保存" in page.locator(".alert").first.inner_text()
+    expect(page.locator(".alert").first).to_contain_text("值班表已保存")
     page.fill("#swap-date", tuesday.isoformat())
     page.select_option("#swap-other", str(lead.pk))
     page.fill("#swap-other-date", wednesday.isoformat())
     page.fill("#swap-reason", "孩子家长会")
     page.get_by_test_id("swap-request").click()
-    assert "等待对方确认" in page.locator(".alert").first.inner_text()
+    expect(page.locator(".alert").first).to_contain_text("等待对方确认")
     manager_ctx.close()
 
     lead_ctx, lead_page = _login_phone(browser, live_server, "lead01")
     lead_page.goto(f"/storeday/S01/roster/?week={monday.isoformat()}")
     lead_page.get_by_test_id("swap-accept").click()
-    assert lead_page.get_by_test_id("swap-status").first.inner_text() == "已换班"
+    expect(lead_page.get_by_test_id("swap-status").first).to_have_text("已换班")
     screenshot(lead_page, "storeday-roster-swap-phone")
     lead_ctx.close()
     duties = {

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 from tests.e2e.test_workflow_designer import append_user_task, click_shape, finish_label, pad, selected, shape
@@ -143,7 +144,7 @@ def test_design_deploy_start_return_resubmit_approve(page: Any) -> None:
     page.fill("input[name='f_items[0].price']", "85")
     screenshot(page, "designed-process-start")
     page.get_by_test_id("submit-start").click()
-    assert page.get_by_test_id("instance-status").inner_text() == "进行中"
+    expect(page.get_by_test_id("instance-status")).to_have_text("进行中")
     assert "区域经理审批" in page.get_by_test_id("open-tasks").inner_text()
     instance = ProcessInstance.objects.get(definition__key=KEY)
     assert instance.unit is not None and instance.unit.code == "S01"
@@ -158,11 +159,11 @@ def test_design_deploy_start_return_resubmit_approve(page: Any) -> None:
     page.wait_for_url("**q=*")
     assert page.get_by_test_id("inbox-item").count() == 1
     page.locator("[data-testid=task-link]", has_text=TITLE).click()
-    assert "周末备货" in page.get_by_test_id("instance-data").inner_text()
+    expect(page.get_by_test_id("instance-data")).to_contain_text("周末备货")
     page.get_by_test_id("comment").fill("单价偏高，请重新询价")
     page.get_by_test_id("return-to").select_option("requester")
     page.get_by_test_id("return").click()
-    assert "已退回" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("已退回")
     logout(page)
 
     # The 店长 corrects the price and resubmits.
@@ -180,7 +181,7 @@ def test_design_deploy_start_return_resubmit_approve(page: Any) -> None:
     assert "800" in page.get_by_test_id("instance-data").inner_text()
     page.get_by_test_id("comment").fill("同意")
     page.get_by_test_id("approve").click()
-    assert "已同意" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("已同意")
     open_my_task(page, "done")
     page.click("text=流程详情")
     assert page.get_by_test_id("instance-status").inner_text() == "已通过"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -47,7 +48,7 @@ def test_start_return_resubmit_approve(page: Any) -> None:
     page.fill("#id_f_reason", "冷柜压缩机更换")
     screenshot(page, "wf-start-form")
     page.get_by_test_id("submit-start").click()
-    assert page.get_by_test_id("instance-status").inner_text() == "进行中"
+    expect(page.get_by_test_id("instance-status")).to_have_text("进行中")
     assert "区域经理审批" in page.get_by_test_id("open-tasks").inner_text()
     _logout(page)
 
@@ -62,7 +63,7 @@ def test_start_return_resubmit_approve(page: Any) -> None:
     assert page.get_by_test_id("inbox-item").count() == 1
     screenshot(page, "wf-inbox-area1")
     page.locator("[data-testid=task-link]", has_text=TITLE).click()
-    assert "冷柜压缩机更换" in page.get_by_test_id("instance-data").inner_text()
+    expect(page.get_by_test_id("instance-data")).to_contain_text("冷柜压缩机更换")
     page.get_by_test_id("comment").fill("请补充报价单")
     page.get_by_test_id("return-to").select_option("requester")
     screenshot(page, "wf-task-area1")
@@ -85,7 +86,7 @@ def test_start_return_resubmit_approve(page: Any) -> None:
     assert "760" in page.get_by_test_id("instance-data").inner_text()
     page.get_by_test_id("comment").fill("同意更换")
     page.get_by_test_id("approve").click()
-    assert "已同意" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("已同意")
     _open_my_task(page, "done")
     page.click("text=流程详情")
     assert page.get_by_test_id("instance-status").inner_text() == "已通过"

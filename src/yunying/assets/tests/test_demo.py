@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_register_and_its_requests() -> None:
-    from yunying.seed.demo import demo_load
+    from tests.snapshots import demo_chain
 
-    demo_load(with_sales=False)
+    demo_chain()
     assert 195 <= Asset.objects.count() <= 215
     assert Asset.objects.values("store").distinct().count() == 17
     moved = AssetEvent.objects.get(kind=AssetEventKind.MOVED)

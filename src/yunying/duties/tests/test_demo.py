@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo(db: Any) -> None:
-    from yunying.seed.demo import demo_load
+    from tests.snapshots import demo_chain
 
-    demo_load(with_sales=False)
+    demo_chain()
 
 
 def test_ten_weeks_of_history_with_lateness_returns_and_valid_submissions(demo: None):

@@ -10,9 +10,9 @@ from yunying.inspections.models import Finding, FindingEvent, FindingStatus, Vis
 
 @pytest.mark.django_db
 def test_demo_has_visits_and_findings_in_every_state():
-    from yunying.seed.demo import demo_load
+    from tests.snapshots import demo_chain
 
-    demo_load(with_sales=False)
+    demo_chain()
     visits = Visit.objects.filter(status="submitted")
     assert visits.count() >= 40 and visits.values("store").distinct().count() == 17
     assert (

@@ -21,9 +21,9 @@ from yunying.workflow.models import OPEN_STATUSES, ProcessInstance, WorkTask
 
 @pytest.fixture
 def demo(db: Any) -> None:
-    from yunying.seed.demo import demo_load
+    from tests.snapshots import demo_chain
 
-    demo_load(with_sales=False)
+    demo_chain()
 
 
 def _approve_all(instance: ProcessInstance) -> None:

@@ -48,9 +48,9 @@ def _pages_for(user: User) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_main_pages_speak_the_working_language_for_every_role() -> None:
-    from yunying.seed.demo import demo_load
+    from tests.snapshots import demo_chain
 
-    demo_load(with_sales=False)
+    demo_chain()
     problems: list[str] = []
     seen = 0
     for username in ROLES:

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_has_hours_overrides_and_late_requests() -> None:
-    from yunying.seed.demo import demo_load
+    from tests.snapshots import demo_chain
 
-    demo_load(with_sales=False)
+    demo_chain()
     s01, s05, office = (unit_calendar(OrgUnit.objects.get(code=c)) for c in ("S01", "S05", "D-MGMT"))
     assert (s01.hours.opens, s01.hours.closes, s01.hours.every_day) == (dt.time(10), dt.time(22), True)
     assert s05.hours.opens == dt.time(6, 30)
