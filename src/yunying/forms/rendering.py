@@ -287,18 +287,20 @@ def _cell(spec: FieldSpec, value: Any, names: Mapping[tuple[str, str], str]) -> 
     return {"files": _file_entries(value)} if spec.is_file else _display(spec, value, names)
 
 
-def _totals(table: FieldSpec, rows: list[Mapping[str, Any]]) -> list[str] | None:
+def _totals(table: FieldSpec, rows: list[Mapping[str, Any]]) -> list[dict[str, str]] | None:
+    """One cell per column: the column's label and its sum, or an empty value where it has no total (the
+    label lets a phone, which shows the table as cards, say what each sum is)."""
     if not any(c.total for c in table.columns):
         return None
     out = []
     for column in table.columns:
         if not column.total:
-            out.append("")
+            out.append({"label": str(column.label), "value": ""})
             continue
         total = sum(
             (Decimal(str(r[column.key])) for r in rows if r.get(column.key) not in (None, "")), Decimal(0)
         )
-        out.append(f"{total:,.{column.scale}f}")
+        out.append({"label": str(column.label), "value": f"{total:,.{column.scale}f}"})
     return out
 
 

@@ -140,8 +140,9 @@ def attachments_save(
 
 
 def file_names(rows: list[Attachment]) -> dict[str, Any]:
-    """What an action's history row records of the files sent with it."""
-    return {"files": [a.name for a in rows]} if rows else {}
+    """What an action's history row records of the files sent with it: their names, and their ids so the row
+    can link each one (the download view checks who may see it)."""
+    return {"files": [a.name for a in rows], "attachment_ids": [a.pk for a in rows]} if rows else {}
 
 
 # --------------------------------------------------------------------------- reading

@@ -3,6 +3,7 @@ exported to Excel; the step that does it is named for what it does."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 from typing import Any
@@ -85,6 +86,15 @@ def test_demo_queue_and_scope(demo: None) -> None:
     assert {o.store.code for o in purchase_orders_for(store01) if o.store} == {"S01"}
     staff = User.objects.get(username="staff01")
     assert all(o.store and o.store.code == "S01" for o in purchase_orders_for(staff))
+    # Spread over the last two weeks; each request's own times moved with its order.
+    days = {o.created_at.date() for o in everyone}
+    assert len(days) >= 3 and min(days) <= max(days) - dt.timedelta(days=7)
+    for order in everyone:
+        assert order.instance.started_at <= order.created_at
+        assert order.instance.ended_at is None or order.instance.ended_at <= order.created_at + dt.timedelta(
+            minutes=1
+        )
+        assert all(e.at <= order.created_at + dt.timedelta(minutes=1) for e in order.instance.events.all())
 
 
 def test_page_and_excel_export(demo: None) -> None:

@@ -62,6 +62,23 @@ def system_action(name: Any) -> str:
 
 
 @register.filter
+def event_files(data: Any) -> list[dict[str, str]]:
+    """The files a history row recorded, each with its download address when the row kept the file's id."""
+    from django.urls import reverse
+
+    if not isinstance(data, dict):
+        return []
+    names = [str(name) for name in data.get("files") or []]
+    ids = data.get("attachment_ids") or []
+    if len(ids) != len(names):
+        return [{"name": name, "url": ""} for name in names]
+    return [
+        {"name": n, "url": reverse("workflow:attachment", args=[int(i)])}
+        for n, i in zip(names, ids, strict=True)
+    ]
+
+
+@register.filter
 def rule_words(rule: Any) -> str:
     """An assignee rule (``position:GM``) in words: the position's, unit's or person's names."""
     from yunying.workflow.rule_words import rule_text

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from yunying.core.errors import DomainError, ValidationFailed
@@ -110,6 +111,14 @@ def test_resubmit_after_return_keeps_new_files(deploy: Any, chain: Any) -> None:
     [row] = Attachment.objects.filter(instance=instance)
     assert (row.name, row.task_id, row.uploaded_by.username) == ("新报价.pdf", resubmit.pk, "store_a1")
     assert instance.events.get(action="resubmit").data["files"] == ["新报价.pdf"]
+    # The history row links the file it recorded (the download view decides who may open it).
+    client = Client()
+    client.force_login(chain.users["store_a1"])
+    page = client.get(reverse("workflow:instance", args=[instance.pk])).content.decode()
+    assert (
+        f'href="{reverse("workflow:attachment", args=[row.pk])}"' in page
+        and 'data-testid="history-file"' in page
+    )
 
 
 def test_comment_keeps_its_files_and_a_file_alone_is_a_comment(deploy: Any, chain: Any) -> None:
