@@ -62,6 +62,34 @@ def test_order_lines_with_a_title_row_and_us_dates(page):
     assert (str(dine_in.net_sales), dine_in.tickets) == ("1110.00", 3)
 
 
+def test_a_single_store_export_is_filed_under_the_chosen_store(page):
+    from yunying.analytics.models import SalesProductDay
+
+    day = date.today() - timedelta(days=15)
+    rows = ["小票号,销售时间,品项编码,品项名称,数量,实收金额"]
+    rows += [f"T1,{day} 11:02,Q001,招牌牛肉面,2,56.00", f"T2,{day} 12:30,Q001,招牌牛肉面,1,28.00"]
+    login(page, "ops")
+    page.goto("/analytics/import/")
+    page.set_input_files(
+        "[data-testid=sales-file]",
+        files=[{"name": "单店导出.csv", "mimeType": "text/csv", "buffer": ("\n".join(rows) + "\n").encode()}],
+    )
+    page.get_by_test_id("sales-upload-submit").click()
+    page.get_by_test_id("kind").select_option(value="lines")
+    page.get_by_test_id("refresh-preview").click()
+    expect(page.get_by_test_id("preview-missing")).to_be_visible()  # no store column, no store chosen
+    page.get_by_test_id("fixed-store").select_option(value="S02")
+    page.get_by_test_id("refresh-preview").click()
+    expect(page.get_by_test_id("preview-ok")).to_be_visible()
+    assert "门店（整个文件）" in page.get_by_test_id("preview").inner_text()
+    screenshot(page, "analytics-import-single-store")
+    page.get_by_test_id("start-import").click()
+    page.get_by_test_id("import-message").wait_for()
+    assert page.get_by_test_id("import-progress").get_attribute("data-status") == "done"
+    noodles = SalesProductDay.objects.get(date=day, product__code="Q001")
+    assert (noodles.store.code, noodles.qty) == ("S02", 3)
+
+
 def test_errors_are_grouped_and_downloadable(page):
     login(page, "ops")
     page.goto("/analytics/import/")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +23,7 @@ from yunying.analytics.models import ImportSource, ImportStatus, SalesImport
 from yunying.analytics.progress import progress_set
 from yunying.core.errors import DomainError, ValidationFailed
 from yunying.core.tabular import RowError, RowStream, open_rows
+from yunying.org.models import OrgUnit, UnitKind
 from yunying.org.services import require_perm
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,28 @@ def clean_options(options: dict[str, Any] | None) -> dict[str, Any]:
         raise DomainError(_("不支持的日期格式。"), field="date_format")
     if date_format:
         clean["date_format"] = date_format
+    store = str(options.get("store") or "").strip()
+    if len(store) > 50:
+        raise DomainError(_("门店编码过长。"), field="store")
+    if store:
+        clean["store"] = store
     return clean
+
+
+def fixed_store_heading() -> str:
+    """The heading of the column a file without a store column gets when the whole file belongs to one store."""
+    return str(_("门店（整个文件）"))
+
+
+def _with_fixed_store(
+    kind: str | None, mapping: dict[str, str] | None, options: dict[str, Any]
+) -> dict[str, str]:
+    """The mapping, with the store read from the added column when the file belongs to one store and no column of
+    the file is mapped to the store."""
+    chosen = dict(mapping or {})
+    if options.get("store") and kind in columns.COLUMNS and not chosen.get("store_code"):
+        chosen["store_code"] = fixed_store_heading()
+    return chosen
 
 
 @transaction.atomic
@@ -123,6 +145,7 @@ class Preview:
     header_row: int = 1
     header_detected: bool = False
     date_format: str = ""
+    store: str = ""  # the store the whole file belongs to (a file without a store column)
     checked: list[PreviewRow] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)  # headings the import will not read
 
@@ -165,14 +188,28 @@ def _options(sales_import: SalesImport) -> dict[str, Any]:
     return dict(sales_import.source.options) if sales_import.source else {}
 
 
-def _open(sales_import: SalesImport, header_row: int = 1) -> RowStream:
+def _open(sales_import: SalesImport, header_row: int = 1, store: str = "") -> RowStream:
+    """The file's rows; with ``store`` (a file of one store without a store column) every row gets one more cell,
+    under ``fixed_store_heading()``, holding that store's code. Such a file is read row by row (no bulk load)."""
     encoding = sales_import.source.encoding if sales_import.source else None
-    return open_rows(
+    stream = open_rows(
         path=Path(sales_import.stored_path),
         filename=sales_import.file_name,
         encoding=encoding or None,
         header_row=header_row,
     )
+    if not store:
+        return stream
+    rows = stream.rows
+
+    def added() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, cells in rows:
+                yield number, [*cells, store]
+        finally:
+            rows.close()  # type: ignore[attr-defined]
+
+    return RowStream(header=[*stream.header, fixed_store_heading()], rows=added(), fraction=stream.fraction)
 
 
 def _first_rows(stream: RowStream, count: int) -> list[tuple[int, list[Any]]]:
@@ -202,7 +239,7 @@ def sales_import_preview(
         top = _open(sales_import)
         scan = [top.header, *(cells for _n, cells in _first_rows(top, HEADER_SCAN_ROWS - 1))]
         header_row = columns.detect_header_row(scan, mappings)
-    stream = _open(sales_import, header_row)
+    stream = _open(sales_import, header_row, options.get("store", ""))
     numbered = _first_rows(stream, PREVIEW_ROWS)
     header = stream.header
     kind = kind or sales_import.kind or columns.detect_kind(header, mappings)
@@ -213,6 +250,8 @@ def sales_import_preview(
     checked = [PreviewRow(number, cells) for number, cells in numbered]
     if kind in columns.COLUMNS:
         given = mapping if mapping is not None else (sales_import.mapping or mappings.get(kind))
+        if options.get("store"):
+            given = _with_fixed_store(kind, given, options)
         positions = columns.resolve(header, kind, given)
         chosen = {key: header[i] for key, i in positions.items()}
         absent = columns.missing(kind, positions)
@@ -228,6 +267,7 @@ def sales_import_preview(
         header_row=header_row,
         header_detected=detected,
         date_format=date_format,
+        store=options.get("store", ""),
         checked=checked,
         unused=unused,
     )
@@ -292,9 +332,14 @@ def sales_import_confirm(
         raise DomainError(_("请选择行类型。"), field="kind")
     clean = {k: v for k, v in mapping.items() if k in columns.COLUMNS[kind] and v}
     chosen = clean_options(options if options is not None else _options(sales_import))
-    preview = sales_import_preview(sales_import=sales_import, kind=kind, mapping=clean, options=chosen)
+    if chosen.get("store") and not OrgUnit.objects.filter(code=chosen["store"], kind=UnitKind.STORE).exists():
+        raise DomainError(_("门店“%(code)s”不存在。") % {"code": chosen["store"]}, field="store")
+    if clean.get("store_code") == fixed_store_heading():
+        del clean["store_code"]  # the added column is named in the reader's language: kept as the option only
+    reading = _with_fixed_store(kind, clean, chosen)
+    preview = sales_import_preview(sales_import=sales_import, kind=kind, mapping=reading, options=chosen)
     chosen["header_row"] = preview.header_row
-    positions = columns.resolve(preview.header, kind, clean)
+    positions = columns.resolve(preview.header, kind, reading)
     columns.require_columns(kind, positions)
     if save_as.strip():
         sales_import.source = import_source_save(
@@ -341,10 +386,14 @@ def sales_import_execute(*, import_id: int, echo: Callable[[int, float], None] |
             options["header_row"] = sales_import_preview(
                 sales_import=sales_import, options=options
             ).header_row
-        stream = _open(sales_import, options["header_row"])
+        stream = _open(sales_import, options["header_row"], options.get("store", ""))
         mappings = dict(sales_import.source.mappings) if sales_import.source else {}
         if sales_import.kind:
             mappings[sales_import.kind] = sales_import.mapping or mappings.get(sales_import.kind, {})
+            if options.get("store"):
+                mappings[sales_import.kind] = _with_fixed_store(
+                    sales_import.kind, mappings[sales_import.kind], options
+                )
         outcome = import_rows(
             actor=sales_import.created_by,
             header=stream.header,

@@ -73,6 +73,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             options = {
                 "header_row": request.POST.get("header_row", ""),
                 "date_format": request.POST.get("date_format", ""),
+                "store": request.POST.get("store", ""),
             }
             if request.POST.get("action") != "preview":
                 try:
@@ -124,6 +125,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "kinds": kinds,
         "header_rows": range(1, services.HEADER_SCAN_ROWS + 1),
         "date_formats": _date_formats(),
+        "stores": selectors.report_stores(user=request.user).stores if preview else [],
         "progress": progress_get(pk),
         "error_groups": selectors.import_error_groups(sales_import=sales_import),
     }

@@ -22,6 +22,7 @@ from yunying.analytics.models import (
     SalesStoreProductMonth,
 )
 from yunying.analytics.tests.conftest import run_file
+from yunying.core.errors import DomainError
 
 PRODUCTS = ["P01", "P02", "P03", "P04", "P05"]
 
@@ -175,6 +176,48 @@ def test_order_lines_with_a_title_row_yen_amounts_and_us_dates(chain, ops):
     again = services.sales_import_upload(actor=ops, filename="next.csv", chunks=[content], source=source)
     preview = services.sales_import_preview(sales_import=again)
     assert preview.header_row == 2 and preview.date_format == "%m/%d/%Y" and preview.problem_count == 0
+
+
+def test_a_single_store_export_without_a_store_column(chain, ops):
+    """A store's own till exports no store column: the whole file is filed under the store chosen for it, the
+    preview shows the added column, and without a choice the missing column is named, nothing imported."""
+    lines = generate_order_lines(stores=["B2"], products=PRODUCTS, start=date(2025, 3, 10), days=3, seed=5)
+    df = _lines_frame(lines)
+    df["channel"] = "dine_in"
+    header = ["小票号", "销售时间", "品项编码", "品项名称", "数量", "实收金额"]
+    rows = [
+        [
+            line.ticket_id,
+            line.time.strftime("%Y-%m-%d %H:%M"),
+            line.product_code,
+            line.product_name,
+            line.qty,
+            f"{line.amount:.2f}",
+        ]
+        for line in lines
+    ]
+    upload = services.sales_import_upload(actor=ops, filename="单店.csv", chunks=[_csv(header, rows)])
+    plain = services.sales_import_preview(sales_import=upload, kind="lines")
+    assert plain.missing == ["store_code"]
+    with pytest.raises(DomainError):
+        services.sales_import_confirm(actor=ops, sales_import=upload, kind="lines", mapping=plain.mapping)
+    with pytest.raises(DomainError) as unknown:
+        services.sales_import_confirm(
+            actor=ops, sales_import=upload, kind="lines", mapping=plain.mapping, options={"store": "NOPE"}
+        )
+    assert unknown.value.field == "store"
+    one = services.sales_import_preview(sales_import=upload, kind="lines", options={"store": "B2"})
+    assert one.missing == [] and one.problem_count == 0 and one.store == "B2"
+    assert one.header[-1] == services.fixed_store_heading() and one.rows[0][-1] == "B2"
+    services.sales_import_confirm(
+        actor=ops, sales_import=upload, kind="lines", mapping=plain.mapping, options={"store": "B2"}
+    )
+    upload.refresh_from_db()
+    assert "store_code" not in upload.mapping and upload.options["store"] == "B2"
+    result = services.sales_import_execute(import_id=upload.pk)
+    assert result.status == "done", result.errors[:5]
+    _check_against_pandas(df)
+    assert set(SalesDay.objects.values_list("store__code", flat=True)) == {"B2"}
 
 
 def test_product_days_with_float_noise_and_currency_marks(chain, ops):
