@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from yunying.core.errors import DomainError, PermissionDenied
 from yunying.org.models import OrgUnit, Position
-from yunying.workflow import assignment, forms_bridge, sla, system_actions
+from yunying.workflow import assignment, forms_bridge, sla, summary, system_actions
 from yunying.workflow.deploy_choices import choice_problems
 from yunying.workflow.deploy_names import unknown_names
 from yunying.workflow.deploy_warnings import deploy_notes
@@ -142,6 +142,7 @@ def definition_check(defn: ParsedDefinition) -> list[tuple[str, str]]:
             if problem:
                 problems.append((element_id, f"yunying:action: {problem}"))
         problems += [(element_id, problem) for problem in sla.check_step(props)]
+        problems += [(element_id, f"yunying:summary: {problem}") for problem in summary.check(props)]
         on_reject = props.get("yunying:onReject") or props.get("onReject")
         if on_reject and on_reject not in ("end", "route"):
             problems.append(

@@ -31,9 +31,48 @@ class SummaryField:
     choices: dict[str, str] = field(default_factory=dict)
 
 
-def declared(props: dict[str, str]) -> list[str]:
+MAX_FIELDS = 5
+
+
+def _paths(props: dict[str, str]) -> list[str]:
     raw = props.get("yunying:summary") or props.get("summary") or ""
-    return [p.strip() for p in re.split(r"[,，;\s]+", raw) if p.strip()][:5]
+    return [p.strip() for p in re.split(r"[,，;\s]+", raw) if p.strip()]
+
+
+def declared(props: dict[str, str]) -> list[str]:
+    return _paths(props)[:MAX_FIELDS]
+
+
+def check(props: dict[str, str]) -> list[str]:
+    """Deploy's check of a start event's summary fields: each names a field of the start form (or ``store``),
+    ``table.column`` a column of a table field; at most five."""
+    paths = _paths(props)
+    if not paths:
+        return []
+    problems = []
+    if len(paths) > MAX_FIELDS:
+        problems.append(
+            _("摘要字段最多 %(max)d 个，这里有 %(n)d 个。") % {"max": MAX_FIELDS, "n": len(paths)}
+        )
+    fields = _form_fields(props)
+    known = "、".join(fields) or _("（启动表单没有字段）")
+    for path in paths:
+        name, dot, column = path.partition(".")
+        f = fields.get(name)
+        if f is None and path == "store":
+            continue
+        if f is None:
+            problems.append(
+                _("摘要字段“%(path)s”不是启动表单的字段（可用：%(known)s）。")
+                % {"path": path, "known": known}
+            )
+        elif dot and column not in f["columns"]:
+            columns = "、".join(str(c) for c in f["columns"]) or _("（不是表格字段）")
+            problems.append(
+                _("摘要字段“%(path)s”：表格“%(name)s”没有列“%(column)s”（可用：%(columns)s）。")
+                % {"path": path, "name": name, "column": column, "columns": columns}
+            )
+    return problems
 
 
 def _form_fields(props: dict[str, str]) -> dict[str, dict[str, Any]]:

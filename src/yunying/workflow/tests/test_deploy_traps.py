@@ -89,3 +89,36 @@ def test_a_step_whose_rule_names_nobody_today_is_warned(deploy: Any, chain: Any)
     assert "user:ghost" in warnings["area_review"]
     fine = deploy("review.bpmn", key="somebody")
     assert not any("找不到任何人" in m for _e, m in fine.spec["warnings"])
+
+
+def _with_summary(summary: str) -> bytes:
+    text = read("review.bpmn").decode()
+    return (
+        text.replace(
+            'yunying:fields="amount:money:金额（元）, reason:textarea:事由"',
+            f'yunying:form="material_purchase" yunying:summary="{summary}"',
+        )
+        .replace("amount &gt; 1000", "total &gt; 1000")
+        .encode()
+    )
+
+
+def test_summary_fields_must_be_fields_of_the_start_form(deploy: Any, chain: Any) -> None:
+    from yunying.workflow.models import ProcessDefinition
+
+    with pytest.raises(DeployRefused) as refused:
+        deploy("review.bpmn", key="summary-bad", xml=_with_summary("store, totl, items.nme"))
+    assert "start" in {eid for eid, _m in refused.value.problems}
+    problems = " ".join(m for _e, m in refused.value.problems)
+    assert "摘要字段“totl”不是启动表单的字段" in problems and "total" in problems
+    assert "表格“items”没有列“nme”" in str(refused.value) and "name" in str(refused.value)
+    assert not ProcessDefinition.objects.filter(key="summary-bad").exists()
+    with pytest.raises(DeployRefused) as too_many:
+        deploy(
+            "review.bpmn",
+            key="summary-many",
+            xml=_with_summary("store, total, reason, items, items.name, items.qty"),
+        )
+    assert "最多 5 个" in str(too_many.value)
+    version = deploy("review.bpmn", key="summary-ok", xml=_with_summary("store, total, items.name"))
+    assert version.number == 1
