@@ -103,11 +103,24 @@ class AnswerOut(Schema):
     photos: list[str]
 
 
+class EditOut(Schema):
+    item: str
+    item_title: str
+    actor: str | None
+    at: dt.datetime
+    reason: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    score_before: Decimal | None
+    score_after: Decimal | None
+
+
 class VisitDetailOut(VisitOut):
     summary: str
     answers: list[AnswerOut]
     draft: dict[str, Any]
     findings: list[int]
+    edits: list[EditOut]
 
 
 def _visit_out(visit: Visit) -> dict[str, Any]:
@@ -146,6 +159,20 @@ def _visit_detail(request: HttpRequest, visit: Visit) -> dict[str, Any]:
         for a in visit.answers.all()
     ]
     out["findings"] = list(visit.findings.values_list("pk", flat=True))
+    out["edits"] = [
+        {
+            "item": e.item_key,
+            "item_title": e.item_title,
+            "actor": e.actor.username if e.actor else None,
+            "at": e.at,
+            "reason": e.reason,
+            "before": e.before,
+            "after": e.after,
+            "score_before": e.score_before,
+            "score_after": e.score_after,
+        }
+        for e in selectors.visit_edits(visit)
+    ]
     return out
 
 
@@ -244,6 +271,20 @@ def visit_submit(request: HttpRequest, visit_id: int, payload: SubmitIn) -> Any:
         summary=payload.summary,
     )
     return {**_visit_out(submitted.visit), "repeated": submitted.repeated}
+
+
+class CorrectionIn(Schema):
+    answers: dict[str, dict[str, Any]]
+    reason: str
+
+
+@router.post("/visits/{visit_id}/corrections", response=VisitDetailOut, url_name="inspections_visit_correct")
+def visit_correct(request: HttpRequest, visit_id: int, payload: CorrectionIn) -> Any:
+    """Correct answers of a submitted visit with a reason: ``{"answers": {item_key: {"value"?, "note"?}},
+    "reason"}``. Each changed item joins the edit trail (``edits``) and the score is computed again."""
+    visit = selectors.visit_get(user=request.user, pk=visit_id)
+    services.visit_correct(actor=request.user, visit=visit, changes=payload.answers, reason=payload.reason)
+    return _visit_detail(request, selectors.visit_get(user=request.user, pk=visit_id))
 
 
 class ActionOut(Schema):

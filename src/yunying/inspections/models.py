@@ -195,6 +195,7 @@ class FindingEvent(models.Model):
         ANSWERED = "answered", _("门店回复")
         ACCEPTED = "accepted", _("验证通过")
         REOPENED = "reopened", _("退回重改")
+        WITHDRAWN = "withdrawn", _("巡店更正后撤销")
 
     finding = models.ForeignKey(
         Finding, verbose_name=_("整改项"), on_delete=models.CASCADE, related_name="events"
@@ -261,3 +262,35 @@ class QualityEvaluation(models.Model):
     @property
     def on_key_list(self) -> bool:
         return self.key_list_deadline is not None
+
+
+class VisitEdit(models.Model):
+    """One correction of one item of a submitted visit (the edit trail, 修改记录): who changed it, when, why,
+    the answer before and after, and the visit's score before and after."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("巡店记录"), on_delete=models.CASCADE, related_name="edits"
+    )
+    item_key = models.CharField(_("检查项"), max_length=40)
+    item_title = models.CharField(_("检查项"), max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("修改人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("修改时间"))
+    reason = models.TextField(_("修改原因"))
+    before: models.JSONField[Any, Any] = models.JSONField(_("修改前"), default=dict)
+    after: models.JSONField[Any, Any] = models.JSONField(_("修改后"), default=dict)
+    score_before = models.DecimalField(_("修改前得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    score_after = models.DecimalField(_("修改后得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("巡店修改记录")
+        verbose_name_plural = _("巡店修改记录")
+        ordering = ["visit", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} · {self.item_key} · {self.at:%Y-%m-%d %H:%M}"

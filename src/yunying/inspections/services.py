@@ -32,6 +32,7 @@ from yunying.inspections.models import (
     TemplateVersion,
     Visit,
     VisitAnswer,
+    VisitEdit,
     VisitStatus,
 )
 from yunying.inspections.scoring import BadAnswer, ScoreResult, item_ratio, score_compute
@@ -358,6 +359,144 @@ def _failed_last_time(visit: Visit) -> set[str]:
     if previous is None:
         return set()
     return set(VisitAnswer.objects.filter(visit=previous, failed=True).values_list("item_key", flat=True))
+
+
+# ----- corrections after submission (the edit trail) ----------------------------------------------------
+
+MAX_CORRECTIONS = 100
+
+
+def may_correct(user: Any, visit: Visit) -> bool:
+    """The inspector corrects their own submitted visit; someone with ``inspections.change_visit`` whose scope
+    holds the store may too. Nobody else, and never silently."""
+    if visit.status != VisitStatus.SUBMITTED:
+        return False
+    if visit.inspector_id == user.pk:
+        return True
+    return bool(user.has_perm("inspections.change_visit") and scope_for(user).sees_unit(visit.store_id))
+
+
+def _answer_state(answer: VisitAnswer) -> dict[str, Any]:
+    return {"value": answer.value, "note": answer.note}
+
+
+@transaction.atomic
+def visit_correct(*, actor: Any, visit: Visit, changes: Any, reason: str) -> list[VisitEdit]:
+    """Correct answers of a submitted visit: ``changes`` maps item keys to ``{value, note}``. A reason is
+    required; each changed item is one ``VisitEdit`` (who, when, before/after, score before/after); the score
+    is computed again with the same formula; an item that now fails opens a finding, an item that no longer
+    fails withdraws its finding unless it is already closed. Nothing is written when any change is invalid."""
+    visit = Visit.objects.select_for_update().select_related("version", "store").get(pk=visit.pk)
+    if visit.status != VisitStatus.SUBMITTED:
+        raise Conflict(_("这次巡店还没有提交，请直接修改草稿。"), code="not_submitted")
+    if not may_correct(actor, visit):
+        raise PermissionDenied(_("您不能修改这次巡店。"))
+    reason = str(reason or "").strip()[:MAX_NOTE]
+    if not reason:
+        raise DomainError(_("修改已提交的巡店必须写明原因。"), field="reason")
+    if not isinstance(changes, dict) or not changes:
+        raise DomainError(_("没有要修改的内容。"), field="answers")
+    if len(changes) > MAX_CORRECTIONS:
+        raise DomainError(_("一次最多修改 %(n)d 项。") % {"n": MAX_CORRECTIONS}, field="answers")
+    sections = version_sections(visit.version)
+    by_key = {item.key: (section, item) for section, item in items_of(sections)}
+    rows = {a.item_key: a for a in VisitAnswer.objects.select_for_update().filter(visit=visit)}
+    errors: list[dict[str, object]] = []
+    planned: list[tuple[Section, Item, VisitAnswer, dict[str, Any], dict[str, Any]]] = []
+    for key, raw in changes.items():
+        if key not in by_key or key not in rows:
+            errors.append(
+                {"field": str(key)[:40], "message": _("没有检查项“%(key)s”。") % {"key": str(key)[:40]}}
+            )
+            continue
+        section, item = by_key[key]
+        row = rows[key]
+        raw = raw if isinstance(raw, dict) else {}
+        value = str(raw.get("value") if raw.get("value") is not None else row.value)[:20]
+        note = str(raw.get("note") if raw.get("note") is not None else row.note)[:MAX_NOTE]
+        try:
+            item_ratio(item, value)
+        except BadAnswer:
+            message = (
+                _("“%(item)s”不允许选择不适用。") % {"item": item.title}
+                if value == NA
+                else _("“%(item)s”的答案“%(value)s”超出范围。") % {"item": item.title, "value": value}
+            )
+            errors.append({"field": key, "message": message})
+            continue
+        if item.photo_required and value != NA and not row.photos:
+            errors.append({"field": key, "message": _("“%(item)s”需要拍照。") % {"item": item.title}})
+            continue
+        if value != row.value or note != row.note:
+            planned.append((section, item, row, _answer_state(row), {"value": value, "note": note}))
+    if errors:
+        raise ValidationFailed(_("修改有误：%(n)d 个问题。") % {"n": len(errors)}, errors=errors)
+    if not planned:
+        raise DomainError(_("答案与原来相同，没有修改。"), field="answers")
+    score_before = visit.score
+    for _section, item, row, _before, after in planned:
+        ratio = item_ratio(item, after["value"])
+        row.value, row.note = after["value"], after["note"]
+        row.ratio, row.not_applicable = ratio, ratio is None
+        row.failed = ratio is not None and ratio < 1
+        row.save(update_fields=["value", "note", "ratio", "not_applicable", "failed"])
+    pairs = [(item, rows[item.key].value) for _s, item in items_of(sections) if item.key in rows]
+    result = _score(visit.version, pairs)
+    visit.score, visit.raw_score, visit.passed = result.score, result.raw_score, result.passed
+    visit.critical_failures = result.critical_failures
+    visit.save(update_fields=["score", "raw_score", "passed", "critical_failures", "updated_at"])
+    now = clock.now()
+    edits = []
+    for section, item, row, before, _after in planned:
+        edits.append(
+            VisitEdit(
+                visit=visit,
+                item_key=item.key,
+                item_title=item.title,
+                actor=actor,
+                at=now,
+                reason=reason,
+                before=before,
+                after=_answer_state(row),
+                score_before=score_before,
+                score_after=visit.score,
+            )
+        )
+        _finding_follow(visit, section, item, row, actor, reason)
+    return VisitEdit.objects.bulk_create(edits)
+
+
+def _finding_follow(
+    visit: Visit, section: Section, item: Item, row: VisitAnswer, actor: Any, reason: str
+) -> None:
+    """Keep the visit's findings in step with a corrected answer."""
+    finding = Finding.objects.filter(visit=visit, item_key=item.key).first()
+    now = clock.now()
+    if row.failed and finding is None:
+        finding = Finding.objects.create(
+            visit=visit,
+            store=visit.store,
+            item_key=item.key,
+            section_title=section.title,
+            item_title=item.title,
+            critical=item.critical,
+            repeated=item.key in _failed_last_time(visit),
+            inspector_note=row.note,
+            photos=row.photos,
+            owner=_store_manager(visit.store),
+            due_on=finding_due_on(store=visit.store, opened_on=clock.today(), critical=item.critical),
+        )
+        FindingEvent.objects.create(
+            finding=finding, action=FindingEvent.Action.OPENED, actor=actor, comment=reason, at=now
+        )
+        finding_card_sync(finding)
+    elif not row.failed and finding is not None and finding.status != FindingStatus.CLOSED:
+        finding.status, finding.closed_at = FindingStatus.CLOSED, now
+        finding.save(update_fields=["status", "closed_at", "updated_at"])
+        FindingEvent.objects.create(
+            finding=finding, action=FindingEvent.Action.WITHDRAWN, actor=actor, comment=reason, at=now
+        )
+        finding_card_sync(finding)
 
 
 def photo_store(*, actor: Any, visit: Visit, upload: UploadedFile) -> dict[str, Any]:

@@ -162,10 +162,36 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _or_404(selectors.visit_get, user=request.user, pk=pk)
     if visit.status == VisitStatus.DRAFT:
         return _visit_form(request, visit)
+    if request.method == "POST":
+        key = request.POST.get("item", "")
+        try:
+            services.visit_correct(
+                actor=request.user,
+                visit=visit,
+                changes={key: {"value": request.POST.get("value"), "note": request.POST.get("note")}},
+                reason=request.POST.get("reason", ""),
+            )
+        except DomainError as exc:
+            problems = getattr(exc, "errors", None) or []
+            messages.error(request, "；".join(str(p["message"]) for p in problems) or str(exc))
+        else:
+            messages.success(request, _("已修改并记录，得分已重新计算。"))
+        return redirect("inspections:visit", pk=visit.pk)
     report = selectors.visit_report(visit)
+    edits = selectors.visit_edits(visit)
+    items = {row.item.key: row.item for section in report for row in section.items}
+    for edit in edits:
+        item = items.get(edit.item_key)
+        for side in ("before", "after"):
+            value = str(getattr(edit, side).get("value", ""))
+            label = answer_label(item, value) if item else value
+            setattr(edit, f"{side}_label", label)
     context = {
         "visit": visit,
         "report": report,
+        "edits": edits,
+        "edited": {e.item_key: e for e in edits},
+        "may_correct": services.may_correct(request.user, visit),
         "findings": list(visit.findings.select_related("owner").order_by("pk")),
         "history": selectors.visit_list(user=request.user, store=visit.store.code, limit=6),
         "nav_active": "insp-visits",
