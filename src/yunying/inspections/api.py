@@ -40,9 +40,23 @@ class TemplateDetailOut(TemplateOut):
     sections: list[dict[str, Any]]
 
 
+def _public_sections(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A version's sections as the API shows them: a reference photo as its signed token."""
+    out = []
+    for section in sections:
+        items = []
+        for item in section.get("items", []):
+            item = dict(item)
+            if isinstance(item.get("reference_photo"), dict):
+                item["reference_photo"] = file_token(item["reference_photo"])
+            items.append(item)
+        out.append({**section, "items": items})
+    return out
+
+
 def _template_out(template: ChecklistTemplate, *, detail: bool = False) -> dict[str, Any]:
     version = selectors.version_current(template)
-    sections = version.sections if version else []
+    sections = _public_sections(version.sections) if version else []
     out: dict[str, Any] = {
         "key": template.key,
         "name": template.name,
@@ -69,6 +83,44 @@ def template_list(request: HttpRequest) -> Any:
 @router.get("/templates/{key}", response=TemplateDetailOut, url_name="inspections_template")
 def template_detail(request: HttpRequest, key: str) -> Any:
     return _template_out(selectors.template_get(key=key), detail=True)
+
+
+class VersionIn(Schema):
+    name: str | None = None
+    name_en: str | None = None
+    description: str | None = None
+    critical_rule: str = "fail"
+    critical_cap: Decimal = Decimal(60)
+    pass_mark: Decimal = Decimal(80)
+    sections: list[dict[str, Any]]
+
+
+@router.post(
+    "/templates/{key}/versions", response={201: TemplateDetailOut}, url_name="inspections_template_version"
+)
+def template_version_create(request: HttpRequest, key: str, payload: VersionIn) -> Any:
+    """Publish the checklist's next version (a new checklist when ``key`` is new); an item's
+    ``reference_photo`` is a token from ``POST /reference-photos``. Versions in use never change."""
+    template = ChecklistTemplate.objects.filter(key=key).first()
+    services.template_version_publish(
+        actor=request.user,
+        key=key,
+        template=template,
+        name=payload.name,
+        name_en=payload.name_en,
+        description=payload.description,
+        critical_rule=payload.critical_rule,
+        critical_cap=payload.critical_cap,
+        pass_mark=payload.pass_mark,
+        sections=payload.sections,
+    )
+    return 201, _template_out(selectors.template_get(key=key), detail=True)
+
+
+@router.post("/reference-photos", response={201: dict[str, str]}, url_name="inspections_reference_photo")
+def reference_photo(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    """Upload a reference photo for a checklist item; put the returned token in its ``reference_photo``."""
+    return 201, services.reference_photo_store(actor=request.user, upload=file)
 
 
 class VisitIn(Schema):

@@ -89,6 +89,128 @@ def template_publish(
     )
 
 
+DESIGN_PERMISSION = "inspections.add_templateversion"
+
+
+def template_design_publish(
+    *, actor: Any, design: Any, template: ChecklistTemplate | None = None
+) -> TemplateVersion:
+    """Publish a design from the browser designer as the checklist's next version (a new checklist when
+    ``template`` is None). Versions already published stay as they are: a visit keeps the one it was done
+    on. Every problem of the design comes back at once and nothing is written."""
+    from yunying.inspections.designer import TEMPLATE_KEY_RE, design_sections
+
+    if not actor.has_perm(DESIGN_PERMISSION):
+        raise PermissionDenied(_("您没有设计检查表的权限。"))
+    errors: list[dict[str, object]] = list(design.errors)
+    key = template.key if template is not None else design.key
+    if template is None:
+        if not TEMPLATE_KEY_RE.match(key):
+            errors.append({"field": "key", "message": _("标识须为 2–60 个小写字母、数字、- 或 _。")})
+        elif ChecklistTemplate.objects.filter(key=key).exists():
+            errors.append({"field": "key", "message": _("标识“%(key)s”已被使用。") % {"key": key}})
+    if not design.name:
+        errors.append({"field": "name", "message": _("请填写检查表名称。")})
+    numbers: dict[str, Decimal] = {}
+    for name in ("pass_mark", "critical_cap"):
+        try:
+            numbers[name] = Decimal(getattr(design, name) or "x")
+        except ArithmeticError:
+            errors.append({"field": name, "message": _("合格分和封顶分必须在 0 到 100 之间。")})
+            continue
+        if not numbers[name].is_finite() or not 0 <= numbers[name] <= 100:
+            errors.append({"field": name, "message": _("合格分和封顶分必须在 0 到 100 之间。")})
+    if design.critical_rule not in CriticalRule.values:
+        errors.append({"field": "critical_rule", "message": _("红线规则无效。")})
+    try:
+        sections = design_sections(design)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+        sections = []
+    if errors:
+        raise ValidationFailed(_("检查表有 %(n)d 个问题，未发布。") % {"n": len(errors)}, errors=errors)
+    return template_publish(
+        key=key,
+        name=design.name,
+        name_en=design.name_en,
+        description=design.description,
+        sections=sections,
+        critical_rule=design.critical_rule,
+        critical_cap=numbers["critical_cap"],
+        pass_mark=numbers["pass_mark"],
+        sort_order=template.sort_order if template is not None else 100,
+    )
+
+
+def template_version_publish(
+    *,
+    actor: Any,
+    key: str,
+    template: ChecklistTemplate | None,
+    name: str | None,
+    name_en: str | None,
+    description: str | None,
+    critical_rule: str,
+    critical_cap: Decimal,
+    pass_mark: Decimal,
+    sections: Any,
+) -> TemplateVersion:
+    """The API's way to publish a version: sections as JSON with reference photos as tokens."""
+    from yunying.inspections.designer import TEMPLATE_KEY_RE
+
+    if not actor.has_perm(DESIGN_PERMISSION):
+        raise PermissionDenied(_("您没有设计检查表的权限。"))
+    if template is None and not TEMPLATE_KEY_RE.match(key):
+        raise DomainError(_("标识须为 2–60 个小写字母、数字、- 或 _。"), field="key")
+    name = str(name or (template.name if template else "")).strip()[:100]
+    if not name:
+        raise DomainError(_("请填写检查表名称。"), field="name")
+    if not isinstance(sections, list) or len(sections) > 30:
+        raise DomainError(_("检查表定义有误。"), field="sections")
+    resolved: list[Any] = []
+    errors: list[dict[str, object]] = []
+    for s_index, section in enumerate(sections):
+        if not isinstance(section, dict):
+            resolved.append(section)
+            continue
+        items = []
+        for i_index, item in enumerate(section.get("items") or []):
+            if isinstance(item, dict) and item.get("reference_photo"):
+                ref = file_from_token(str(item["reference_photo"]))
+                if ref is None:
+                    errors.append(
+                        {
+                            "field": f"sections[{s_index}].items[{i_index}]",
+                            "message": _("标准照片无效，请重新上传。"),
+                        }
+                    )
+                item = {**item, "reference_photo": ref}
+            items.append(item)
+        resolved.append({**section, "items": items})
+    if errors:
+        raise ValidationFailed(_("检查表定义有误。"), errors=errors)
+    return template_publish(
+        key=key,
+        name=name,
+        name_en=str(name_en if name_en is not None else (template.name_en if template else ""))[:150],
+        description=str(
+            description if description is not None else (template.description if template else "")
+        )[:2000],
+        sections=resolved,
+        critical_rule=critical_rule,
+        critical_cap=critical_cap,
+        pass_mark=pass_mark,
+        sort_order=template.sort_order if template is not None else 100,
+    )
+
+
+def reference_photo_store(*, actor: Any, upload: UploadedFile) -> dict[str, Any]:
+    """Store a checklist item's reference photo; returns {token, name}."""
+    if not actor.has_perm(DESIGN_PERMISSION):
+        raise PermissionDenied(_("您没有设计检查表的权限。"))
+    return _photo_store(upload)
+
+
 def version_sections(version: TemplateVersion) -> list[Section]:
     return sections_parse(version.sections)
 

@@ -17,11 +17,11 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
-from yunying.core.errors import DomainError, NotFound
+from yunying.core.errors import DomainError, NotFound, ValidationFailed
 from yunying.inspections import checklist_excel, selectors, services
 from yunying.inspections.bulletin import Period, bulletin_compile
 from yunying.inspections.definition import items_of
-from yunying.inspections.models import CONDUCT_PERMISSION, FindingStatus, VisitStatus
+from yunying.inspections.models import CONDUCT_PERMISSION, CriticalRule, FindingStatus, VisitStatus
 from yunying.inspections.presentation import answer_label, js_messages
 
 
@@ -56,7 +56,12 @@ def template_list(request: HttpRequest) -> HttpResponse:
                 "critical": sum(1 for i in items if i.critical),
             }
         )
-    return render(request, "inspections/templates.html", {"rows": rows, "nav_active": "insp-templates"})
+    context = {
+        "rows": rows,
+        "may_design": request.user.has_perm(services.DESIGN_PERMISSION),
+        "nav_active": "insp-templates",
+    }
+    return render(request, "inspections/templates.html", context)
 
 
 @login_required
@@ -72,6 +77,57 @@ def template_detail(request: HttpRequest, key: str) -> HttpResponse:
         "nav_active": "insp-templates",
     }
     return render(request, "inspections/template.html", context)
+
+
+@login_required
+def template_design(request: HttpRequest, key: str | None = None) -> HttpResponse:
+    """The checklist designer: a new checklist, or the next version of one. Adding/removing sections and
+    items re-renders the posted form; publishing makes a new version (those in use never change)."""
+    from yunying.inspections import designer
+
+    if not request.user.has_perm(services.DESIGN_PERMISSION):
+        raise Http404(_("您没有设计检查表的权限。"))
+    template = _or_404(selectors.template_get, key=key) if key else None
+    errors: list[dict[str, object]] = []
+    if request.method == "POST":
+        design = designer.design_from_post(
+            request.POST,
+            request.FILES,
+            store_photo=lambda upload: services.reference_photo_store(actor=request.user, upload=upload),
+        )
+        op = request.POST.get("op", "")
+        if op == "publish":
+            try:
+                version = services.template_design_publish(
+                    actor=request.user, design=design, template=template
+                )
+            except ValidationFailed as exc:
+                errors = exc.errors
+                messages.error(request, str(exc))
+            except DomainError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request, _("已发布第 %(n)d 版；已完成的巡店保留原版本。") % {"n": version.number}
+                )
+                return redirect("inspections:template", key=version.template.key)
+        else:
+            design = designer.design_apply(design, op)
+            errors = design.errors
+    elif template is not None:
+        design = designer.design_of(template, selectors.version_current(template))
+    else:
+        design = designer.design_new()
+    context = {
+        "template": template,
+        "design": design,
+        "errors": errors,
+        "error_fields": {str(e.get("field", "")) for e in errors},
+        "scorings": [("yes_no", _("是/否")), ("points", _("分值")), ("ppf", _("合格/部分合格/不合格"))],
+        "rules": CriticalRule.choices,
+        "nav_active": "insp-templates",
+    }
+    return render(request, "inspections/designer.html", context, status=400 if errors else 200)
 
 
 @login_required
