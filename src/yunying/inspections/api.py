@@ -339,6 +339,144 @@ def visit_correct(request: HttpRequest, visit_id: int, payload: CorrectionIn) ->
     return _visit_detail(request, selectors.visit_get(user=request.user, pk=visit_id))
 
 
+class PlanOut(Schema):
+    id: int
+    store: str
+    store_name: str
+    date: dt.date
+    inspector: str
+    template: str | None
+    announced: bool
+    proposed: bool
+    status: str
+
+
+class CoverageOut(Schema):
+    store: str
+    periods: list[dict[str, Any]]
+
+
+class MonthPlanOut(Schema):
+    month: str
+    visits_per_period: int
+    counts: dict[str, int]
+    plans: list[PlanOut]
+    coverage: list[CoverageOut]
+
+
+def _plan_out(plan: Any, status: str) -> dict[str, Any]:
+    return {
+        "id": plan.pk,
+        "store": plan.store.code,
+        "store_name": plan.store.name,
+        "date": plan.planned_on,
+        "inspector": plan.inspector.username,
+        "template": plan.template.key if plan.template else None,
+        "announced": plan.announced,
+        "proposed": plan.proposed,
+        "status": status,
+    }
+
+
+def _may_plan(request: HttpRequest) -> None:
+    from yunying.core.errors import PermissionDenied
+    from yunying.inspections.models import CONDUCT_PERMISSION
+
+    if not request.user.has_perm(CONDUCT_PERMISSION):
+        raise PermissionDenied(_("您没有巡店检查的权限。"))
+
+
+def _month_param(text: str) -> dt.date:
+    from yunying.core.errors import DomainError
+
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise DomainError(_("月份格式应为 YYYY-MM。"), field="month") from None
+
+
+@router.get("/plans", response=MonthPlanOut, url_name="inspections_plans")
+def plan_month(request: HttpRequest, month: str) -> Any:
+    """The month's planned visits over the caller's stores (``status``: planned, done, overdue) and each
+    store's coverage of the two half months against ``visits_per_period``. Inspectors only (plans of
+    unannounced visits are not shown to stores)."""
+    from yunying.inspections import planning
+
+    _may_plan(request)
+    plan = planning.month_plan(user=request.user, month=_month_param(month))
+    return {
+        "month": f"{plan.month:%Y-%m}",
+        "visits_per_period": plan.needed,
+        "counts": plan.counts,
+        "plans": [
+            _plan_out(p, status)
+            for week in plan.weeks
+            for day in week
+            if day.in_month
+            for p, status in day.plans
+        ],
+        "coverage": [
+            {
+                "store": row.store.code,
+                "periods": [
+                    {"period": key, "needed": needed, "planned": planned, "done": done}
+                    for key, needed, planned, done in row.periods
+                ],
+            }
+            for row in plan.coverage
+        ],
+    }
+
+
+class PlanIn(Schema):
+    store: str
+    date: dt.date
+    template: str | None = None
+    announced: bool = False
+
+
+@router.post("/plans", response={201: PlanOut}, url_name="inspections_plan_create")
+def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
+    from yunying.inspections import planning
+
+    _may_plan(request)
+    store = stores_visible_to(request.user).filter(code=payload.store).first()
+    if store is None:
+        raise NotFound(_("找不到门店“%(code)s”。") % {"code": payload.store})
+    template = selectors.template_get(key=payload.template) if payload.template else None
+    plan = planning.plan_add(
+        actor=request.user,
+        store=store,
+        planned_on=payload.date,
+        template=template,
+        announced=payload.announced,
+    )
+    return 201, _plan_out(plan, planning.plan_statuses([plan])[plan.pk])
+
+
+@router.delete("/plans/{int:plan_id}", response={204: None}, url_name="inspections_plan_delete")
+def plan_delete(request: HttpRequest, plan_id: int) -> Any:
+    from yunying.inspections import planning
+
+    _may_plan(request)
+    planning.plan_remove(actor=request.user, plan=planning.plan_get(user=request.user, pk=plan_id))
+    return 204, None
+
+
+class ProposeIn(Schema):
+    month: str
+
+
+@router.post("/plans/propose", response={201: list[PlanOut]}, url_name="inspections_plan_propose")
+def plan_propose(request: HttpRequest, payload: ProposeIn) -> Any:
+    """Add the visits the rule still asks for in the month (from today), spread over the working days."""
+    from yunying.inspections import planning
+
+    _may_plan(request)
+    created = planning.plan_propose(actor=request.user, month=_month_param(payload.month))
+    return 201, [_plan_out(p, planning.PLANNED) for p in created]
+
+
 class ActionOut(Schema):
     id: int
     visit: int

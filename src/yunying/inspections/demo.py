@@ -94,7 +94,44 @@ def inspections_demo_load(*, seed: int = 2026) -> int:
         )
     )  # the open and answered ones wait in the owners' and inspectors' inboxes
     _quality_demo(today)
+    _plans_demo(today)
     return created
+
+
+def _plans_demo(today: dt.date) -> None:
+    """The supervisor's calendar since last month: the visits already made as done plans, two plans missed
+    last week (overdue), and the rest of this month proposed by the rule (one visit a store each half
+    month)."""
+    from yunying.inspections.models import PlannedVisit
+    from yunying.inspections.planning import plan_propose
+
+    supervisor = User.objects.get(username="supervisor")
+    month = _month_start(today)
+    since = _month_start(month - dt.timedelta(days=1))
+    done = Visit.objects.filter(inspector=supervisor, visited_on__gte=since, visited_on__lt=today)
+    plans = {
+        (v.store_id, v.visited_on): PlannedVisit(
+            store_id=v.store_id,
+            inspector=supervisor,
+            planned_on=v.visited_on,
+            template=v.version.template,
+            announced=False,
+            created_by=supervisor,
+        )
+        for v in done.select_related("version__template")
+    }
+    visited = {store_id for store_id, day in plans if day >= today - dt.timedelta(days=7)}
+    missed = [s for s in OrgUnit.objects.filter(kind=UnitKind.STORE).order_by("code") if s.pk not in visited][
+        :2
+    ]
+    for offset, store in enumerate(missed, start=2):
+        day = today - dt.timedelta(days=offset)
+        if not Visit.objects.filter(store=store, visited_on__gte=day).exists():
+            plans[(store.pk, day)] = PlannedVisit(
+                store=store, inspector=supervisor, planned_on=day, announced=True, created_by=supervisor
+            )
+    PlannedVisit.objects.bulk_create(plans.values())
+    plan_propose(actor=supervisor, month=month)
 
 
 def _month_start(d: dt.date) -> dt.date:

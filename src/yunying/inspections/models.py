@@ -294,3 +294,49 @@ class VisitEdit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id} · {self.item_key} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class PlannedVisit(models.Model):
+    """A visit planned on the calendar (巡店计划): which store, which day, by whom, on which checklist,
+    announced or not. It is *done* once the store has a submitted visit in the same half month on or after
+    the planned day (the bulletin's period); *overdue* when its day has passed without one."""
+
+    store = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("门店"), on_delete=models.CASCADE, related_name="planned_visits"
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("检查人"), on_delete=models.CASCADE, related_name="+"
+    )
+    planned_on = models.DateField(_("计划日期"))
+    template = models.ForeignKey(
+        ChecklistTemplate,
+        verbose_name=_("检查表"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    announced = models.BooleanField(_("提前通知门店"), default=False)
+    proposed = models.BooleanField(_("系统排期"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("巡店计划")
+        verbose_name_plural = _("巡店计划")
+        ordering = ["planned_on", "store__code"]
+        indexes = [models.Index(fields=["planned_on", "store"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "inspector", "planned_on"], name="inspections_plan_unique_store_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} · {self.planned_on}"

@@ -419,3 +419,68 @@ def quality_evaluations(request: HttpRequest) -> HttpResponse:
         "nav_active": "insp-quality",
     }
     return render(request, "inspections/quality.html", context)
+
+
+@login_required
+def plan_calendar(request: HttpRequest) -> HttpResponse:
+    """巡店计划: the month calendar of planned visits (planned / done / overdue), each store's coverage of
+    the half months, adding and removing a plan, and the proposal that fills the gaps."""
+    from yunying.inspections import planning
+
+    if not request.user.has_perm(CONDUCT_PERMISSION):
+        raise Http404(_("您没有巡店检查的权限。"))
+    month = _month(request.GET.get("month") or request.POST.get("month")) or planning.month_start(
+        clock.today()
+    )
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "propose":
+                created = planning.plan_propose(actor=request.user, month=month)
+                messages.success(request, _("已自动安排 %(n)d 次巡店。") % {"n": len(created)})
+            elif action == "remove":
+                pk = request.POST.get("plan", "")
+                planning.plan_remove(
+                    actor=request.user,
+                    plan=planning.plan_get(user=request.user, pk=int(pk) if pk.isdigit() else 0),
+                )
+                messages.success(request, _("已删除巡店计划。"))
+            else:
+                store = (
+                    selectors.stores_to_inspect(request.user)
+                    .filter(code=request.POST.get("store", ""))
+                    .first()
+                )
+                day = _date(request.POST.get("date"))
+                if store is None:
+                    raise DomainError(_("请选择管辖范围内的门店。"))
+                if day is None:
+                    raise DomainError(_("请选择日期。"))
+                key = request.POST.get("template", "")
+                planning.plan_add(
+                    actor=request.user,
+                    store=store,
+                    planned_on=day,
+                    template=selectors.template_get(key=key) if key else None,
+                    announced=request.POST.get("announced") == "1",
+                )
+                messages.success(
+                    request, _("已安排巡店：%(store)s %(date)s") % {"store": store.name, "date": day}
+                )
+                month = planning.month_start(day)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return redirect(f"{reverse('inspections:plan')}?month={month:%Y-%m}")
+    plan = planning.month_plan(user=request.user, month=month)
+    context = {
+        "plan": plan,
+        "previous": planning.month_start(month - dt.timedelta(days=1)),
+        "next": planning.month_end(month) + dt.timedelta(days=1),
+        "stores": selectors.stores_to_inspect(request.user),
+        "templates": selectors.template_list(),
+        "today": clock.today(),
+        "short": [row for row in plan.coverage if row.short],
+        "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
+        "nav_active": "insp-plan",
+    }
+    return render(request, "inspections/plan.html", context)
