@@ -169,6 +169,9 @@ class EditOut(Schema):
 
 class VisitDetailOut(VisitOut):
     summary: str
+    checkin: dict[str, Any] | None
+    signature: str | None
+    signed_by: str
     answers: list[AnswerOut]
     draft: dict[str, Any]
     findings: list[int]
@@ -196,6 +199,20 @@ def _visit_out(visit: Visit) -> dict[str, Any]:
 def _visit_detail(request: HttpRequest, visit: Visit) -> dict[str, Any]:
     out = _visit_out(visit)
     out["summary"] = visit.summary
+    out["checkin"] = (
+        {
+            "at": visit.checkin_at,
+            "latitude": visit.checkin_latitude,
+            "longitude": visit.checkin_longitude,
+            "accuracy_m": visit.checkin_accuracy_m,
+            "distance_m": visit.checkin_distance_m,
+            "flagged": visit.checkin_flagged,
+        }
+        if visit.checkin_at
+        else None
+    )
+    out["signature"] = file_token(visit.signature) if visit.signature else None
+    out["signed_by"] = visit.signed_by
     out["draft"] = visit.draft if visit.inspector_id == request.user.pk else {}
     out["answers"] = [
         {
@@ -300,10 +317,60 @@ def visit_photo(request: HttpRequest, visit_id: int, file: File[UploadedFile]) -
     return 201, services.photo_store(actor=request.user, visit=visit, upload=file)
 
 
+class CheckinIn(Schema):
+    latitude: float
+    longitude: float
+    accuracy: float | None = None
+
+
+class CheckinOut(Schema):
+    distance_m: int | None
+    flagged: bool
+    store_has_location: bool
+
+
+@router.post("/visits/{visit_id}/checkin", response=CheckinOut, url_name="inspections_visit_checkin")
+def visit_checkin(request: HttpRequest, visit_id: int, payload: CheckinIn) -> Any:
+    """Where the phone is (WGS-84): the distance to the store's coordinates and whether it is beyond
+    ``inspections.checkin_radius_m``. Never blocks: a store without coordinates is simply not compared."""
+    visit = selectors.visit_get(user=request.user, pk=visit_id)
+    visit = services.visit_checkin(
+        actor=request.user,
+        visit=visit,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        accuracy=payload.accuracy,
+    )
+    return {
+        "distance_m": visit.checkin_distance_m,
+        "flagged": visit.checkin_flagged,
+        "store_has_location": visit.checkin_distance_m is not None,
+    }
+
+
+class LocationIn(Schema):
+    latitude: float
+    longitude: float
+
+
+@router.put("/stores/{code}/location", response=LocationIn, url_name="inspections_store_location")
+def store_location(request: HttpRequest, code: str, payload: LocationIn) -> Any:
+    """Set a store's coordinates (WGS-84) for the visit check-in."""
+    store = stores_visible_to(request.user).filter(code=code).first()
+    if store is None:
+        raise NotFound(_("找不到门店“%(code)s”。") % {"code": code})
+    location = services.store_location_set(
+        actor=request.user, store=store, latitude=payload.latitude, longitude=payload.longitude
+    )
+    return {"latitude": location.latitude, "longitude": location.longitude}
+
+
 class SubmitIn(Schema):
     answers: dict[str, dict[str, Any]]
     idempotency_key: str
     summary: str = ""
+    signature: str = ""
+    signed_by: str = ""
 
 
 class SubmitOut(VisitOut):
@@ -321,6 +388,8 @@ def visit_submit(request: HttpRequest, visit_id: int, payload: SubmitIn) -> Any:
         answers=payload.answers,
         idempotency_key=payload.idempotency_key,
         summary=payload.summary,
+        signature=payload.signature,
+        signed_by=payload.signed_by,
     )
     return {**_visit_out(submitted.visit), "repeated": submitted.repeated}
 

@@ -95,7 +95,51 @@ def inspections_demo_load(*, seed: int = 2026) -> int:
     )  # the open and answered ones wait in the owners' and inspectors' inboxes
     _quality_demo(today)
     _plans_demo(today)
+    _evidence_demo(rng)
     return created
+
+
+def _evidence_demo(rng: random.Random) -> None:
+    """Coordinates for the stores (all but the last two, which show a check-in never compared) and a check-in
+    on each of the supervisor's visits: near the store, and once from the office across the river (flagged)."""
+    from decimal import Decimal
+
+    from yunying.inspections.evidence import distance_m
+    from yunying.inspections.models import StoreLocation
+
+    stores = list(OrgUnit.objects.filter(kind=UnitKind.STORE).order_by("code"))
+    located = {}
+    for n, store in enumerate(stores[:-2]):
+        lat = Decimal("31.2000") + Decimal(n % 5) * Decimal("0.0210")
+        lng = Decimal("121.4300") + Decimal(n // 5) * Decimal("0.0270")
+        located[store.pk] = StoreLocation(store=store, latitude=lat, longitude=lng)
+    StoreLocation.objects.bulk_create(located.values())
+    visits = list(Visit.objects.filter(inspector__username="supervisor").order_by("visited_on", "pk"))
+    for index, visit in enumerate(visits):
+        where = located.get(visit.store_id)
+        base = (where.latitude, where.longitude) if where else (Decimal("31.2304"), Decimal("121.4737"))
+        far = index == len(visits) // 2
+        lat = base[0] + (Decimal("0.0420") if far else Decimal(rng.randint(-6, 6)) / 10000)
+        lng = base[1] + Decimal(rng.randint(-6, 6)) / 10000
+        distance = distance_m(lat, lng, *base) if where else None
+        visit.checkin_latitude, visit.checkin_longitude, visit.checkin_accuracy_m = (
+            lat,
+            lng,
+            rng.randint(8, 40),
+        )
+        visit.checkin_distance_m, visit.checkin_flagged = distance, bool(distance and distance > 300)
+        visit.checkin_at = visit.submitted_at or visit.created_at
+    Visit.objects.bulk_update(
+        visits,
+        [
+            "checkin_latitude",
+            "checkin_longitude",
+            "checkin_accuracy_m",
+            "checkin_distance_m",
+            "checkin_flagged",
+            "checkin_at",
+        ],
+    )
 
 
 def _plans_demo(today: dt.date) -> None:

@@ -97,6 +97,18 @@ class Visit(TimeStampedModel):
     passed = models.BooleanField(_("合格"), null=True, blank=True)
     critical_failures = models.PositiveIntegerField(_("红线项不合格数"), default=0)
     summary = models.TextField(_("总评"), blank=True)
+    checkin_at = models.DateTimeField(_("定位签到时间"), null=True, blank=True)
+    checkin_latitude = models.DecimalField(
+        _("签到纬度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    checkin_longitude = models.DecimalField(
+        _("签到经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    checkin_accuracy_m = models.PositiveIntegerField(_("定位精度（米）"), null=True, blank=True)
+    checkin_distance_m = models.PositiveIntegerField(_("距门店（米）"), null=True, blank=True)
+    checkin_flagged = models.BooleanField(_("签到位置超出范围"), default=False)
+    signature: models.JSONField[Any, Any] = models.JSONField(_("店长签字"), null=True, blank=True)
+    signed_by = models.CharField(_("签字人"), max_length=50, blank=True)
 
     class Meta:
         verbose_name = _("巡店记录")
@@ -340,3 +352,22 @@ class PlannedVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store} · {self.planned_on}"
+
+
+class StoreLocation(models.Model):
+    """Where a store is (WGS-84, as phones report it), for the visit check-in: a visit's position is compared
+    with it and flagged beyond ``inspections.checkin_radius_m``. A store without one is never flagged."""
+
+    store = models.OneToOneField(
+        "org.OrgUnit", verbose_name=_("门店"), on_delete=models.CASCADE, related_name="inspection_location"
+    )
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("门店坐标")
+        verbose_name_plural = _("门店坐标")
+
+    def __str__(self) -> str:
+        return f"{self.store} ({self.latitude}, {self.longitude})"

@@ -380,7 +380,14 @@ class Submitted:
 
 @transaction.atomic
 def visit_submit(
-    *, actor: Any, visit: Visit, answers: Any, idempotency_key: str, summary: str = ""
+    *,
+    actor: Any,
+    visit: Visit,
+    answers: Any,
+    idempotency_key: str,
+    summary: str = "",
+    signature: str = "",
+    signed_by: str = "",
 ) -> Submitted:
     """Score and close a visit: every item answered (or N/A where allowed), required photos present.
     Failed items become findings owned by the store's 店长. Sending the same submission again (same
@@ -403,6 +410,12 @@ def visit_submit(
     result = _score(visit.version, _scored_pairs(sections, cleaned))
     if result.score is None:
         raise DomainError(_("所有检查项都不适用，无法评分。"), field="answers")
+    if signature:
+        from yunying.inspections.evidence import signature_upload
+
+        signed = signature_upload(signature)
+        ref = _ref_of(_photo_store(signed))
+        visit.signature, visit.signed_by = ref, str(signed_by or "").strip()[:50]
     _write_answers(visit, sections, cleaned, actor)
     visit.status = VisitStatus.SUBMITTED
     visit.submitted_at = clock.now()
@@ -622,9 +635,94 @@ def _finding_follow(
 
 
 def photo_store(*, actor: Any, visit: Visit, upload: UploadedFile) -> dict[str, Any]:
-    """Store one photo for an item of the actor's own draft visit; returns {token, name} to put in answers."""
+    """Store one photo for an item of the actor's own draft visit, watermarked with the time, the store and
+    the inspector; returns {token, name} to put in answers."""
+    from django.utils import timezone
+
+    from yunying.inspections.evidence import watermark
+
     _check_own_draft(actor, visit)
-    return _photo_store(upload)
+    try:
+        clean_files(PHOTO_SPEC, [], [upload])  # the original: an image, within the size limit
+    except InvalidValue as exc:
+        raise DomainError(str(exc), field="photo") from exc
+    store = visit.store
+    moment = timezone.localtime(clock.now()).strftime("%Y-%m-%d %H:%M")
+    who = getattr(actor, "display_name", "") or actor.username
+    marked = watermark(
+        upload,
+        [
+            f"{moment} · {store.code} {store.name}",
+            _("检查人 %(who)s · 巡店 #%(n)d") % {"who": who, "n": visit.pk},
+        ],
+        [f"{moment} {store.code}", f"{actor.username} #{visit.pk}"],
+    )
+    return _photo_store(marked)
+
+
+@transaction.atomic
+def store_location_set(*, actor: Any, store: OrgUnit, latitude: Any, longitude: Any) -> Any:
+    """Set a store's coordinates (people with ``inspections.change_storelocation`` whose scope holds it)."""
+    from yunying.inspections.models import StoreLocation
+
+    if not actor.has_perm("inspections.change_storelocation") or not scope_for(actor).sees_unit(store.pk):
+        raise PermissionDenied(_("您不能设置该门店的坐标。"))
+    try:
+        lat, lng = Decimal(str(latitude)), Decimal(str(longitude))
+    except ArithmeticError:
+        raise DomainError(_("定位数据无效。"), field="position") from None
+    if not (lat.is_finite() and lng.is_finite() and -90 <= lat <= 90 and -180 <= lng <= 180):
+        raise DomainError(_("定位数据无效。"), field="position")
+    location, _created = StoreLocation.objects.update_or_create(
+        store=store,
+        defaults={
+            "latitude": lat.quantize(Decimal("0.000001")),
+            "longitude": lng.quantize(Decimal("0.000001")),
+        },
+    )
+    return location
+
+
+def visit_checkin(*, actor: Any, visit: Visit, latitude: Any, longitude: Any, accuracy: Any = None) -> Visit:
+    """Record where the phone was at the visit (the latest check-in counts): the distance to the store's
+    coordinates when it has some, flagged beyond ``inspections.checkin_radius_m``. Never blocks a visit."""
+    from yunying.inspections.evidence import distance_m
+    from yunying.inspections.models import StoreLocation
+
+    _check_own_draft(actor, visit)
+    try:
+        lat, lng = Decimal(str(latitude)), Decimal(str(longitude))
+        acc = None if accuracy in (None, "") else int(Decimal(str(accuracy)))
+    except (ArithmeticError, ValueError):
+        raise DomainError(_("定位数据无效。"), field="position") from None
+    if not (lat.is_finite() and lng.is_finite() and -90 <= lat <= 90 and -180 <= lng <= 180):
+        raise DomainError(_("定位数据无效。"), field="position")
+    if acc is not None and not 0 <= acc <= 100_000:
+        raise DomainError(_("定位精度无效。"), field="accuracy")
+    location = StoreLocation.objects.filter(store_id=visit.store_id).first()
+    distance = distance_m(lat, lng, location.latitude, location.longitude) if location else None
+    visit.checkin_at = clock.now()
+    visit.checkin_latitude, visit.checkin_longitude = (
+        lat.quantize(Decimal("0.000001")),
+        lng.quantize(Decimal("0.000001")),
+    )
+    visit.checkin_accuracy_m = acc
+    visit.checkin_distance_m = distance
+    visit.checkin_flagged = distance is not None and distance > setting_get_int(
+        "inspections.checkin_radius_m"
+    )
+    visit.save(
+        update_fields=[
+            "checkin_at",
+            "checkin_latitude",
+            "checkin_longitude",
+            "checkin_accuracy_m",
+            "checkin_distance_m",
+            "checkin_flagged",
+            "updated_at",
+        ]
+    )
+    return visit
 
 
 def _photo_store(upload: UploadedFile) -> dict[str, Any]:

@@ -262,6 +262,7 @@ def _visit_form(request: HttpRequest, visit: Any) -> HttpResponse:
         "answersUrl": f"/api/inspections/visits/{visit.pk}/answers",
         "photosUrl": f"/api/inspections/visits/{visit.pk}/photos",
         "submitUrl": f"/api/inspections/visits/{visit.pk}/submit",
+        "checkinUrl": f"/api/inspections/visits/{visit.pk}/checkin",
         "reportUrl": reverse("inspections:visit", args=[visit.pk]),
         "fileUrl": reverse("yyforms:file", args=["TOKEN"]),
         "serverDraft": visit.draft,
