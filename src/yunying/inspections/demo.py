@@ -75,11 +75,17 @@ def inspections_demo_load(*, seed: int = 2026) -> int:
     created = 0
     for number, store in enumerate(stores, start=1):
         care = 0.80 + rng.random() * 0.18 if number not in (5, 12) else 0.62  # two weak stores
-        inspectors = _inspectors(store)
+        care = min(care, 0.78) if number <= 4 else care
+        inspectors, turn = _inspectors(store), number
         day = today - dt.timedelta(days=WEEKS * 7 - rng.randint(0, 6))
         while day < today:
             key = rng.choice(["qsc", "qsc", "qsc", "opening", "fire"])
-            _visit(photos, store, templates[key], rng.choice(inspectors), day, rng, care, today)
+            inspector = rng.choice(inspectors)
+            if number <= 4:  # region 1: QSC visits by turns, and its area manager passes everything
+                key, inspector = "qsc", inspectors[turn % len(inspectors)]
+                turn += 1
+            lenient = number <= 4 and inspector.username != "supervisor"
+            _visit(photos, store, templates[key], inspector, day, rng, 1.0 if lenient else care, today)
             created += 1
             day += dt.timedelta(days=rng.randint(9, 16))
         if number in (5, 12):  # the weak stores were visited the month before too: two failed months

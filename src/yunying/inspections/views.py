@@ -417,6 +417,7 @@ def quality_evaluations(request: HttpRequest) -> HttpResponse:
         "graded": sum(1 for r in rows if r.score is not None),
         "may_run": may_run,
         "weights": quality.Weights.current(),
+        "calibration": _calibration_for(request.user, month),
         "nav_active": "insp-quality",
     }
     return render(request, "inspections/quality.html", context)
@@ -485,3 +486,13 @@ def plan_calendar(request: HttpRequest) -> HttpResponse:
         "nav_active": "insp-plan",
     }
     return render(request, "inspections/plan.html", context)
+
+
+def _calibration_for(user: Any, month: dt.date) -> Any:
+    """Scoring calibration for the management department (those who grade the month), else None."""
+    from yunying.inspections import quality
+    from yunying.inspections.calibration import calibration_compute
+
+    if not user.has_perm(quality.PERMISSION):
+        return None
+    return calibration_compute(user=user, month=month)
