@@ -5,7 +5,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from yunying.inspections.models import ChecklistTemplate, Finding, FindingEvent, TemplateVersion, Visit
+from yunying.inspections.models import (
+    ChecklistTemplate,
+    Finding,
+    FindingEvent,
+    StoreLocation,
+    TemplateVersion,
+    Visit,
+)
 
 
 class VersionInline(admin.TabularInline):
@@ -51,3 +58,9 @@ class FindingAdmin(admin.ModelAdmin):
     search_fields = ("store__code", "item_title")
     readonly_fields = ("visit", "store", "item_key", "section_title", "item_title", "critical", "photos")
     inlines = [FindingEventInline]
+
+
+@admin.register(StoreLocation)
+class StoreLocationAdmin(admin.ModelAdmin):
+    list_display = ["store", "latitude", "longitude", "updated_at"]
+    search_fields = ["store__code", "store__name"]

@@ -40,9 +40,23 @@ class TemplateDetailOut(TemplateOut):
     sections: list[dict[str, Any]]
 
 
+def _public_sections(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A version's sections as the API shows them: a reference photo as its signed token."""
+    out = []
+    for section in sections:
+        items = []
+        for item in section.get("items", []):
+            item = dict(item)
+            if isinstance(item.get("reference_photo"), dict):
+                item["reference_photo"] = file_token(item["reference_photo"])
+            items.append(item)
+        out.append({**section, "items": items})
+    return out
+
+
 def _template_out(template: ChecklistTemplate, *, detail: bool = False) -> dict[str, Any]:
     version = selectors.version_current(template)
-    sections = version.sections if version else []
+    sections = _public_sections(version.sections) if version else []
     out: dict[str, Any] = {
         "key": template.key,
         "name": template.name,
@@ -69,6 +83,44 @@ def template_list(request: HttpRequest) -> Any:
 @router.get("/templates/{key}", response=TemplateDetailOut, url_name="inspections_template")
 def template_detail(request: HttpRequest, key: str) -> Any:
     return _template_out(selectors.template_get(key=key), detail=True)
+
+
+class VersionIn(Schema):
+    name: str | None = None
+    name_en: str | None = None
+    description: str | None = None
+    critical_rule: str = "fail"
+    critical_cap: Decimal = Decimal(60)
+    pass_mark: Decimal = Decimal(80)
+    sections: list[dict[str, Any]]
+
+
+@router.post(
+    "/templates/{key}/versions", response={201: TemplateDetailOut}, url_name="inspections_template_version"
+)
+def template_version_create(request: HttpRequest, key: str, payload: VersionIn) -> Any:
+    """Publish the checklist's next version (a new checklist when ``key`` is new); an item's
+    ``reference_photo`` is a token from ``POST /reference-photos``. Versions in use never change."""
+    template = ChecklistTemplate.objects.filter(key=key).first()
+    services.template_version_publish(
+        actor=request.user,
+        key=key,
+        template=template,
+        name=payload.name,
+        name_en=payload.name_en,
+        description=payload.description,
+        critical_rule=payload.critical_rule,
+        critical_cap=payload.critical_cap,
+        pass_mark=payload.pass_mark,
+        sections=payload.sections,
+    )
+    return 201, _template_out(selectors.template_get(key=key), detail=True)
+
+
+@router.post("/reference-photos", response={201: dict[str, str]}, url_name="inspections_reference_photo")
+def reference_photo(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    """Upload a reference photo for a checklist item; put the returned token in its ``reference_photo``."""
+    return 201, services.reference_photo_store(actor=request.user, upload=file)
 
 
 class VisitIn(Schema):
@@ -103,11 +155,27 @@ class AnswerOut(Schema):
     photos: list[str]
 
 
+class EditOut(Schema):
+    item: str
+    item_title: str
+    actor: str | None
+    at: dt.datetime
+    reason: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    score_before: Decimal | None
+    score_after: Decimal | None
+
+
 class VisitDetailOut(VisitOut):
     summary: str
+    checkin: dict[str, Any] | None
+    signature: str | None
+    signed_by: str
     answers: list[AnswerOut]
     draft: dict[str, Any]
     findings: list[int]
+    edits: list[EditOut]
 
 
 def _visit_out(visit: Visit) -> dict[str, Any]:
@@ -131,6 +199,20 @@ def _visit_out(visit: Visit) -> dict[str, Any]:
 def _visit_detail(request: HttpRequest, visit: Visit) -> dict[str, Any]:
     out = _visit_out(visit)
     out["summary"] = visit.summary
+    out["checkin"] = (
+        {
+            "at": visit.checkin_at,
+            "latitude": visit.checkin_latitude,
+            "longitude": visit.checkin_longitude,
+            "accuracy_m": visit.checkin_accuracy_m,
+            "distance_m": visit.checkin_distance_m,
+            "flagged": visit.checkin_flagged,
+        }
+        if visit.checkin_at
+        else None
+    )
+    out["signature"] = file_token(visit.signature) if visit.signature else None
+    out["signed_by"] = visit.signed_by
     out["draft"] = visit.draft if visit.inspector_id == request.user.pk else {}
     out["answers"] = [
         {
@@ -146,6 +228,20 @@ def _visit_detail(request: HttpRequest, visit: Visit) -> dict[str, Any]:
         for a in visit.answers.all()
     ]
     out["findings"] = list(visit.findings.values_list("pk", flat=True))
+    out["edits"] = [
+        {
+            "item": e.item_key,
+            "item_title": e.item_title,
+            "actor": e.actor.username if e.actor else None,
+            "at": e.at,
+            "reason": e.reason,
+            "before": e.before,
+            "after": e.after,
+            "score_before": e.score_before,
+            "score_after": e.score_after,
+        }
+        for e in selectors.visit_edits(visit)
+    ]
     return out
 
 
@@ -221,10 +317,60 @@ def visit_photo(request: HttpRequest, visit_id: int, file: File[UploadedFile]) -
     return 201, services.photo_store(actor=request.user, visit=visit, upload=file)
 
 
+class CheckinIn(Schema):
+    latitude: float
+    longitude: float
+    accuracy: float | None = None
+
+
+class CheckinOut(Schema):
+    distance_m: int | None
+    flagged: bool
+    store_has_location: bool
+
+
+@router.post("/visits/{visit_id}/checkin", response=CheckinOut, url_name="inspections_visit_checkin")
+def visit_checkin(request: HttpRequest, visit_id: int, payload: CheckinIn) -> Any:
+    """Where the phone is (WGS-84): the distance to the store's coordinates and whether it is beyond
+    ``inspections.checkin_radius_m``. Never blocks: a store without coordinates is simply not compared."""
+    visit = selectors.visit_get(user=request.user, pk=visit_id)
+    visit = services.visit_checkin(
+        actor=request.user,
+        visit=visit,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        accuracy=payload.accuracy,
+    )
+    return {
+        "distance_m": visit.checkin_distance_m,
+        "flagged": visit.checkin_flagged,
+        "store_has_location": visit.checkin_distance_m is not None,
+    }
+
+
+class LocationIn(Schema):
+    latitude: float
+    longitude: float
+
+
+@router.put("/stores/{code}/location", response=LocationIn, url_name="inspections_store_location")
+def store_location(request: HttpRequest, code: str, payload: LocationIn) -> Any:
+    """Set a store's coordinates (WGS-84) for the visit check-in."""
+    store = stores_visible_to(request.user).filter(code=code).first()
+    if store is None:
+        raise NotFound(_("找不到门店“%(code)s”。") % {"code": code})
+    location = services.store_location_set(
+        actor=request.user, store=store, latitude=payload.latitude, longitude=payload.longitude
+    )
+    return {"latitude": location.latitude, "longitude": location.longitude}
+
+
 class SubmitIn(Schema):
     answers: dict[str, dict[str, Any]]
     idempotency_key: str
     summary: str = ""
+    signature: str = ""
+    signed_by: str = ""
 
 
 class SubmitOut(VisitOut):
@@ -242,8 +388,162 @@ def visit_submit(request: HttpRequest, visit_id: int, payload: SubmitIn) -> Any:
         answers=payload.answers,
         idempotency_key=payload.idempotency_key,
         summary=payload.summary,
+        signature=payload.signature,
+        signed_by=payload.signed_by,
     )
     return {**_visit_out(submitted.visit), "repeated": submitted.repeated}
+
+
+class CorrectionIn(Schema):
+    answers: dict[str, dict[str, Any]]
+    reason: str
+
+
+@router.post("/visits/{visit_id}/corrections", response=VisitDetailOut, url_name="inspections_visit_correct")
+def visit_correct(request: HttpRequest, visit_id: int, payload: CorrectionIn) -> Any:
+    """Correct answers of a submitted visit with a reason: ``{"answers": {item_key: {"value"?, "note"?}},
+    "reason"}``. Each changed item joins the edit trail (``edits``) and the score is computed again."""
+    visit = selectors.visit_get(user=request.user, pk=visit_id)
+    services.visit_correct(actor=request.user, visit=visit, changes=payload.answers, reason=payload.reason)
+    return _visit_detail(request, selectors.visit_get(user=request.user, pk=visit_id))
+
+
+class PlanOut(Schema):
+    id: int
+    store: str
+    store_name: str
+    date: dt.date
+    inspector: str
+    template: str | None
+    announced: bool
+    proposed: bool
+    status: str
+
+
+class CoverageOut(Schema):
+    store: str
+    periods: list[dict[str, Any]]
+
+
+class MonthPlanOut(Schema):
+    month: str
+    visits_per_period: int
+    counts: dict[str, int]
+    plans: list[PlanOut]
+    coverage: list[CoverageOut]
+
+
+def _plan_out(plan: Any, status: str) -> dict[str, Any]:
+    return {
+        "id": plan.pk,
+        "store": plan.store.code,
+        "store_name": plan.store.name,
+        "date": plan.planned_on,
+        "inspector": plan.inspector.username,
+        "template": plan.template.key if plan.template else None,
+        "announced": plan.announced,
+        "proposed": plan.proposed,
+        "status": status,
+    }
+
+
+def _may_plan(request: HttpRequest) -> None:
+    from yunying.core.errors import PermissionDenied
+    from yunying.inspections.models import CONDUCT_PERMISSION
+
+    if not request.user.has_perm(CONDUCT_PERMISSION):
+        raise PermissionDenied(_("您没有巡店检查的权限。"))
+
+
+def _month_param(text: str) -> dt.date:
+    from yunying.core.errors import DomainError
+
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise DomainError(_("月份格式应为 YYYY-MM。"), field="month") from None
+
+
+@router.get("/plans", response=MonthPlanOut, url_name="inspections_plans")
+def plan_month(request: HttpRequest, month: str) -> Any:
+    """The month's planned visits over the caller's stores (``status``: planned, done, overdue) and each
+    store's coverage of the two half months against ``visits_per_period``. Inspectors only (plans of
+    unannounced visits are not shown to stores)."""
+    from yunying.inspections import planning
+
+    _may_plan(request)
+    plan = planning.month_plan(user=request.user, month=_month_param(month))
+    return {
+        "month": f"{plan.month:%Y-%m}",
+        "visits_per_period": plan.needed,
+        "counts": plan.counts,
+        "plans": [
+            _plan_out(p, status)
+            for week in plan.weeks
+            for day in week
+            if day.in_month
+            for p, status in day.plans
+        ],
+        "coverage": [
+            {
+                "store": row.store.code,
+                "periods": [
+                    {"period": key, "needed": needed, "planned": planned, "done": done}
+                    for key, needed, planned, done in row.periods
+                ],
+            }
+            for row in plan.coverage
+        ],
+    }
+
+
+class PlanIn(Schema):
+    store: str
+    date: dt.date
+    template: str | None = None
+    announced: bool = False
+
+
+@router.post("/plans", response={201: PlanOut}, url_name="inspections_plan_create")
+def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
+    from yunying.inspections import planning
+
+    _may_plan(request)
+    store = stores_visible_to(request.user).filter(code=payload.store).first()
+    if store is None:
+        raise NotFound(_("找不到门店“%(code)s”。") % {"code": payload.store})
+    template = selectors.template_get(key=payload.template) if payload.template else None
+    plan = planning.plan_add(
+        actor=request.user,
+        store=store,
+        planned_on=payload.date,
+        template=template,
+        announced=payload.announced,
+    )
+    return 201, _plan_out(plan, planning.plan_statuses([plan])[plan.pk])
+
+
+@router.delete("/plans/{int:plan_id}", response={204: None}, url_name="inspections_plan_delete")
+def plan_delete(request: HttpRequest, plan_id: int) -> Any:
+    from yunying.inspections import planning
+
+    _may_plan(request)
+    planning.plan_remove(actor=request.user, plan=planning.plan_get(user=request.user, pk=plan_id))
+    return 204, None
+
+
+class ProposeIn(Schema):
+    month: str
+
+
+@router.post("/plans/propose", response={201: list[PlanOut]}, url_name="inspections_plan_propose")
+def plan_propose(request: HttpRequest, payload: ProposeIn) -> Any:
+    """Add the visits the rule still asks for in the month (from today), spread over the working days."""
+    from yunying.inspections import planning
+
+    _may_plan(request)
+    created = planning.plan_propose(actor=request.user, month=_month_param(payload.month))
+    return 201, [_plan_out(p, planning.PLANNED) for p in created]
 
 
 class ActionOut(Schema):

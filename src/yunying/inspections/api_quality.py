@@ -91,3 +91,56 @@ def evaluate(request: HttpRequest, payload: RunIn) -> RunOut:
         failed=run.failed,
         recommendations=run.recommendations,
     )
+
+
+class CalibrationInspectorOut(Schema):
+    inspector: str
+    name: str
+    visits: int
+    mean: Decimal
+    low: Decimal
+    high: Decimal
+    comparable: int
+    deviation: Decimal | None
+    flagged: bool
+
+
+class CalibrationOut(Schema):
+    start: dt.date
+    end: dt.date
+    threshold: int
+    min_visits: int
+    inspectors: list[CalibrationInspectorOut]
+
+
+@router.get("/calibration", response=CalibrationOut, url_name="quality_calibration")
+def calibration(request: HttpRequest, filters: Query[MonthQuery]) -> CalibrationOut:
+    """Each inspector's raw-score distribution over the window ending with ``month`` and the mean deviation
+    from other inspectors' scores for the same store, checklist and month; ``flagged`` beyond the setting.
+    For those who grade the month."""
+    from yunying.core.errors import PermissionDenied
+    from yunying.inspections.calibration import calibration_compute
+
+    if not request.user.has_perm(quality.PERMISSION):
+        raise PermissionDenied(_("您没有查看评分校准的权限。"))
+    result = calibration_compute(user=request.user, month=_parse_month(filters.month))
+    return CalibrationOut(
+        start=result.start,
+        end=result.end,
+        threshold=result.threshold,
+        min_visits=result.min_visits,
+        inspectors=[
+            CalibrationInspectorOut(
+                inspector=i.username,
+                name=i.name,
+                visits=i.visits,
+                mean=i.mean,
+                low=i.low,
+                high=i.high,
+                comparable=i.comparable,
+                deviation=i.deviation,
+                flagged=i.flagged,
+            )
+            for i in result.inspectors
+        ],
+    )

@@ -137,6 +137,17 @@ def checklist_import(
         if current
         else {}
     )
+    # the sheet has no photos: an item keeps the reference photo its key had in the current version
+    photos = {
+        item["key"]: item["reference_photo"]
+        for section in (current.sections if current else [])
+        for item in section.get("items", [])
+        if isinstance(item, dict) and item.get("reference_photo")
+    }
+    for section in sections.values():
+        for item in section["items"]:
+            if item.get("key") in photos:
+                item["reference_photo"] = photos[item["key"]]
     try:
         result.version = template_publish(
             key=template.key,

@@ -1,13 +1,13 @@
 """A checklist version's content: sections of items, read from the version's JSON into typed objects.
 
 An item: ``{key, title, title_en?, guidance?, scoring, max_points?, weight?, photo_required?, na_allowed?,
-critical?}`` where ``scoring`` is ``yes_no`` (是/否), ``points`` (0…max_points) or ``ppf`` (合格/部分合格/
+critical?, reference_photo?}`` where ``scoring`` is ``yes_no`` (是/否), ``points`` (0…max_points) or ``ppf`` (合格/部分合格/
 不合格). A section: ``{key, title, title_en?, items: [...]}``. :func:`sections_parse` checks a definition
 and raises :class:`~yunying.core.errors.ValidationFailed` naming every problem."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,6 +36,8 @@ class Item:
     photo_required: bool = False
     na_allowed: bool = False
     critical: bool = False
+    reference_photo: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+    """The stored file (the forms app's file reference) showing what good looks like, or None."""
 
     @property
     def display_title(self) -> str:
@@ -111,7 +113,14 @@ def _item(raw: Any, where: str, errors: list[dict[str, object]]) -> Item | None:
         photo_required=bool(raw.get("photo_required")),
         na_allowed=bool(raw.get("na_allowed")),
         critical=bool(raw.get("critical")),
+        reference_photo=_reference(raw.get("reference_photo")),
     )
+
+
+def _reference(raw: Any) -> dict[str, Any] | None:
+    if isinstance(raw, dict) and isinstance(raw.get("path"), str) and raw["path"]:
+        return {k: raw.get(k) for k in ("name", "size", "content_type", "path")}
+    return None
 
 
 def sections_parse(raw: Any) -> list[Section]:

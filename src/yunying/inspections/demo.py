@@ -75,11 +75,17 @@ def inspections_demo_load(*, seed: int = 2026) -> int:
     created = 0
     for number, store in enumerate(stores, start=1):
         care = 0.80 + rng.random() * 0.18 if number not in (5, 12) else 0.62  # two weak stores
-        inspectors = _inspectors(store)
+        care = min(care, 0.78) if number <= 4 else care
+        inspectors, turn = _inspectors(store), number
         day = today - dt.timedelta(days=WEEKS * 7 - rng.randint(0, 6))
         while day < today:
             key = rng.choice(["qsc", "qsc", "qsc", "opening", "fire"])
-            _visit(photos, store, templates[key], rng.choice(inspectors), day, rng, care, today)
+            inspector = rng.choice(inspectors)
+            if number <= 4:  # region 1: QSC visits by turns, and its area manager passes everything
+                key, inspector = "qsc", inspectors[turn % len(inspectors)]
+                turn += 1
+            lenient = number <= 4 and inspector.username != "supervisor"
+            _visit(photos, store, templates[key], inspector, day, rng, 1.0 if lenient else care, today)
             created += 1
             day += dt.timedelta(days=rng.randint(9, 16))
         if number in (5, 12):  # the weak stores were visited the month before too: two failed months
@@ -94,7 +100,88 @@ def inspections_demo_load(*, seed: int = 2026) -> int:
         )
     )  # the open and answered ones wait in the owners' and inspectors' inboxes
     _quality_demo(today)
+    _plans_demo(today)
+    _evidence_demo(rng)
     return created
+
+
+def _evidence_demo(rng: random.Random) -> None:
+    """Coordinates for the stores (all but the last two, which show a check-in never compared) and a check-in
+    on each of the supervisor's visits: near the store, and once from the office across the river (flagged)."""
+    from decimal import Decimal
+
+    from yunying.inspections.evidence import distance_m
+    from yunying.inspections.models import StoreLocation
+
+    stores = list(OrgUnit.objects.filter(kind=UnitKind.STORE).order_by("code"))
+    located = {}
+    for n, store in enumerate(stores[:-2]):
+        lat = Decimal("31.2000") + Decimal(n % 5) * Decimal("0.0210")
+        lng = Decimal("121.4300") + Decimal(n // 5) * Decimal("0.0270")
+        located[store.pk] = StoreLocation(store=store, latitude=lat, longitude=lng)
+    StoreLocation.objects.bulk_create(located.values())
+    visits = list(Visit.objects.filter(inspector__username="supervisor").order_by("visited_on", "pk"))
+    for index, visit in enumerate(visits):
+        where = located.get(visit.store_id)
+        base = (where.latitude, where.longitude) if where else (Decimal("31.2304"), Decimal("121.4737"))
+        far = index == len(visits) // 2
+        lat = base[0] + (Decimal("0.0420") if far else Decimal(rng.randint(-6, 6)) / 10000)
+        lng = base[1] + Decimal(rng.randint(-6, 6)) / 10000
+        distance = distance_m(lat, lng, *base) if where else None
+        visit.checkin_latitude, visit.checkin_longitude, visit.checkin_accuracy_m = (
+            lat,
+            lng,
+            rng.randint(8, 40),
+        )
+        visit.checkin_distance_m, visit.checkin_flagged = distance, bool(distance and distance > 300)
+        visit.checkin_at = visit.submitted_at or visit.created_at
+    Visit.objects.bulk_update(
+        visits,
+        [
+            "checkin_latitude",
+            "checkin_longitude",
+            "checkin_accuracy_m",
+            "checkin_distance_m",
+            "checkin_flagged",
+            "checkin_at",
+        ],
+    )
+
+
+def _plans_demo(today: dt.date) -> None:
+    """The supervisor's calendar since last month: the visits already made as done plans, two plans missed
+    last week (overdue), and the rest of this month proposed by the rule (one visit a store each half
+    month)."""
+    from yunying.inspections.models import PlannedVisit
+    from yunying.inspections.planning import plan_propose
+
+    supervisor = User.objects.get(username="supervisor")
+    month = _month_start(today)
+    since = _month_start(month - dt.timedelta(days=1))
+    done = Visit.objects.filter(inspector=supervisor, visited_on__gte=since, visited_on__lt=today)
+    plans = {
+        (v.store_id, v.visited_on): PlannedVisit(
+            store_id=v.store_id,
+            inspector=supervisor,
+            planned_on=v.visited_on,
+            template=v.version.template,
+            announced=False,
+            created_by=supervisor,
+        )
+        for v in done.select_related("version__template")
+    }
+    visited = {store_id for store_id, day in plans if day >= today - dt.timedelta(days=7)}
+    missed = [s for s in OrgUnit.objects.filter(kind=UnitKind.STORE).order_by("code") if s.pk not in visited][
+        :2
+    ]
+    for offset, store in enumerate(missed, start=2):
+        day = today - dt.timedelta(days=offset)
+        if not Visit.objects.filter(store=store, visited_on__gte=day).exists():
+            plans[(store.pk, day)] = PlannedVisit(
+                store=store, inspector=supervisor, planned_on=day, announced=True, created_by=supervisor
+            )
+    PlannedVisit.objects.bulk_create(plans.values())
+    plan_propose(actor=supervisor, month=month)
 
 
 def _month_start(d: dt.date) -> dt.date:

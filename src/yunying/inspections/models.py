@@ -97,6 +97,18 @@ class Visit(TimeStampedModel):
     passed = models.BooleanField(_("合格"), null=True, blank=True)
     critical_failures = models.PositiveIntegerField(_("红线项不合格数"), default=0)
     summary = models.TextField(_("总评"), blank=True)
+    checkin_at = models.DateTimeField(_("定位签到时间"), null=True, blank=True)
+    checkin_latitude = models.DecimalField(
+        _("签到纬度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    checkin_longitude = models.DecimalField(
+        _("签到经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    checkin_accuracy_m = models.PositiveIntegerField(_("定位精度（米）"), null=True, blank=True)
+    checkin_distance_m = models.PositiveIntegerField(_("距门店（米）"), null=True, blank=True)
+    checkin_flagged = models.BooleanField(_("签到位置超出范围"), default=False)
+    signature: models.JSONField[Any, Any] = models.JSONField(_("店长签字"), null=True, blank=True)
+    signed_by = models.CharField(_("签字人"), max_length=50, blank=True)
 
     class Meta:
         verbose_name = _("巡店记录")
@@ -195,6 +207,7 @@ class FindingEvent(models.Model):
         ANSWERED = "answered", _("门店回复")
         ACCEPTED = "accepted", _("验证通过")
         REOPENED = "reopened", _("退回重改")
+        WITHDRAWN = "withdrawn", _("巡店更正后撤销")
 
     finding = models.ForeignKey(
         Finding, verbose_name=_("整改项"), on_delete=models.CASCADE, related_name="events"
@@ -261,3 +274,100 @@ class QualityEvaluation(models.Model):
     @property
     def on_key_list(self) -> bool:
         return self.key_list_deadline is not None
+
+
+class VisitEdit(models.Model):
+    """One correction of one item of a submitted visit (the edit trail, 修改记录): who changed it, when, why,
+    the answer before and after, and the visit's score before and after."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("巡店记录"), on_delete=models.CASCADE, related_name="edits"
+    )
+    item_key = models.CharField(_("检查项"), max_length=40)
+    item_title = models.CharField(_("检查项"), max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("修改人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("修改时间"))
+    reason = models.TextField(_("修改原因"))
+    before: models.JSONField[Any, Any] = models.JSONField(_("修改前"), default=dict)
+    after: models.JSONField[Any, Any] = models.JSONField(_("修改后"), default=dict)
+    score_before = models.DecimalField(_("修改前得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    score_after = models.DecimalField(_("修改后得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("巡店修改记录")
+        verbose_name_plural = _("巡店修改记录")
+        ordering = ["visit", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} · {self.item_key} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class PlannedVisit(models.Model):
+    """A visit planned on the calendar (巡店计划): which store, which day, by whom, on which checklist,
+    announced or not. It is *done* once the store has a submitted visit in the same half month on or after
+    the planned day (the bulletin's period); *overdue* when its day has passed without one."""
+
+    store = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("门店"), on_delete=models.CASCADE, related_name="planned_visits"
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("检查人"), on_delete=models.CASCADE, related_name="+"
+    )
+    planned_on = models.DateField(_("计划日期"))
+    template = models.ForeignKey(
+        ChecklistTemplate,
+        verbose_name=_("检查表"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    announced = models.BooleanField(_("提前通知门店"), default=False)
+    proposed = models.BooleanField(_("系统排期"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("巡店计划")
+        verbose_name_plural = _("巡店计划")
+        ordering = ["planned_on", "store__code"]
+        indexes = [models.Index(fields=["planned_on", "store"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "inspector", "planned_on"], name="inspections_plan_unique_store_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} · {self.planned_on}"
+
+
+class StoreLocation(models.Model):
+    """Where a store is (WGS-84, as phones report it), for the visit check-in: a visit's position is compared
+    with it and flagged beyond ``inspections.checkin_radius_m``. A store without one is never flagged."""
+
+    store = models.OneToOneField(
+        "org.OrgUnit", verbose_name=_("门店"), on_delete=models.CASCADE, related_name="inspection_location"
+    )
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("门店坐标")
+        verbose_name_plural = _("门店坐标")
+
+    def __str__(self) -> str:
+        return f"{self.store} ({self.latitude}, {self.longitude})"

@@ -35,4 +35,9 @@ def js_messages() -> dict[str, str]:
         "confirm": _("确认提交？提交后不能再修改。"),
         "noScore": _("尚未评分"),
         "removePhoto": _("删除照片"),
+        "locating": _("正在定位…"),
+        "located": _("已定位签到：距门店 %(m)s 米"),
+        "locatedFar": _("已定位签到：距门店 %(m)s 米，超出范围，已记录"),
+        "locatedNoStore": _("已定位签到（门店未设坐标，不比对）"),
+        "noLocation": _("未能定位（不影响巡店）"),
     }

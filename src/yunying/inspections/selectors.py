@@ -23,6 +23,7 @@ from yunying.inspections.models import (
     TemplateVersion,
     Visit,
     VisitAnswer,
+    VisitEdit,
     VisitStatus,
 )
 from yunying.org.scope import scope_for, stores_visible_to
@@ -90,6 +91,7 @@ class ReportItem:
     item: Item
     answer: VisitAnswer | None
     label: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,13 @@ def visit_report(visit: Visit) -> list[ReportSection]:
 def _report_item(item: Item, answer: VisitAnswer | None) -> ReportItem:
     from yunying.inspections.presentation import answer_label
 
-    return ReportItem(item, answer, answer_label(item, answer.value) if answer else "")
+    values = [*item.choices(), *(["na"] if item.na_allowed else [])]
+    return ReportItem(
+        item,
+        answer,
+        answer_label(item, answer.value) if answer else "",
+        tuple((v, answer_label(item, v)) for v in values),
+    )
 
 
 def findings_visible_to(user: Any) -> QuerySet[Finding]:
@@ -182,3 +190,8 @@ def month_scores(*, store_ids: list[int], month: dt.date) -> dict[int, tuple[Dec
         for r in rows
         if r["avg"] is not None
     }
+
+
+def visit_edits(visit: Visit) -> list[VisitEdit]:
+    """The visit's edit trail (修改记录), oldest first."""
+    return list(visit.edits.select_related("actor").order_by("at", "pk"))

@@ -32,6 +32,7 @@ from yunying.inspections.models import (
     TemplateVersion,
     Visit,
     VisitAnswer,
+    VisitEdit,
     VisitStatus,
 )
 from yunying.inspections.scoring import BadAnswer, ScoreResult, item_ratio, score_compute
@@ -86,6 +87,128 @@ def template_publish(
         is_published=True,
         published_at=clock.now(),
     )
+
+
+DESIGN_PERMISSION = "inspections.add_templateversion"
+
+
+def template_design_publish(
+    *, actor: Any, design: Any, template: ChecklistTemplate | None = None
+) -> TemplateVersion:
+    """Publish a design from the browser designer as the checklist's next version (a new checklist when
+    ``template`` is None). Versions already published stay as they are: a visit keeps the one it was done
+    on. Every problem of the design comes back at once and nothing is written."""
+    from yunying.inspections.designer import TEMPLATE_KEY_RE, design_sections
+
+    if not actor.has_perm(DESIGN_PERMISSION):
+        raise PermissionDenied(_("您没有设计检查表的权限。"))
+    errors: list[dict[str, object]] = list(design.errors)
+    key = template.key if template is not None else design.key
+    if template is None:
+        if not TEMPLATE_KEY_RE.match(key):
+            errors.append({"field": "key", "message": _("标识须为 2–60 个小写字母、数字、- 或 _。")})
+        elif ChecklistTemplate.objects.filter(key=key).exists():
+            errors.append({"field": "key", "message": _("标识“%(key)s”已被使用。") % {"key": key}})
+    if not design.name:
+        errors.append({"field": "name", "message": _("请填写检查表名称。")})
+    numbers: dict[str, Decimal] = {}
+    for name in ("pass_mark", "critical_cap"):
+        try:
+            numbers[name] = Decimal(getattr(design, name) or "x")
+        except ArithmeticError:
+            errors.append({"field": name, "message": _("合格分和封顶分必须在 0 到 100 之间。")})
+            continue
+        if not numbers[name].is_finite() or not 0 <= numbers[name] <= 100:
+            errors.append({"field": name, "message": _("合格分和封顶分必须在 0 到 100 之间。")})
+    if design.critical_rule not in CriticalRule.values:
+        errors.append({"field": "critical_rule", "message": _("红线规则无效。")})
+    try:
+        sections = design_sections(design)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+        sections = []
+    if errors:
+        raise ValidationFailed(_("检查表有 %(n)d 个问题，未发布。") % {"n": len(errors)}, errors=errors)
+    return template_publish(
+        key=key,
+        name=design.name,
+        name_en=design.name_en,
+        description=design.description,
+        sections=sections,
+        critical_rule=design.critical_rule,
+        critical_cap=numbers["critical_cap"],
+        pass_mark=numbers["pass_mark"],
+        sort_order=template.sort_order if template is not None else 100,
+    )
+
+
+def template_version_publish(
+    *,
+    actor: Any,
+    key: str,
+    template: ChecklistTemplate | None,
+    name: str | None,
+    name_en: str | None,
+    description: str | None,
+    critical_rule: str,
+    critical_cap: Decimal,
+    pass_mark: Decimal,
+    sections: Any,
+) -> TemplateVersion:
+    """The API's way to publish a version: sections as JSON with reference photos as tokens."""
+    from yunying.inspections.designer import TEMPLATE_KEY_RE
+
+    if not actor.has_perm(DESIGN_PERMISSION):
+        raise PermissionDenied(_("您没有设计检查表的权限。"))
+    if template is None and not TEMPLATE_KEY_RE.match(key):
+        raise DomainError(_("标识须为 2–60 个小写字母、数字、- 或 _。"), field="key")
+    name = str(name or (template.name if template else "")).strip()[:100]
+    if not name:
+        raise DomainError(_("请填写检查表名称。"), field="name")
+    if not isinstance(sections, list) or len(sections) > 30:
+        raise DomainError(_("检查表定义有误。"), field="sections")
+    resolved: list[Any] = []
+    errors: list[dict[str, object]] = []
+    for s_index, section in enumerate(sections):
+        if not isinstance(section, dict):
+            resolved.append(section)
+            continue
+        items = []
+        for i_index, item in enumerate(section.get("items") or []):
+            if isinstance(item, dict) and item.get("reference_photo"):
+                ref = file_from_token(str(item["reference_photo"]))
+                if ref is None:
+                    errors.append(
+                        {
+                            "field": f"sections[{s_index}].items[{i_index}]",
+                            "message": _("标准照片无效，请重新上传。"),
+                        }
+                    )
+                item = {**item, "reference_photo": ref}
+            items.append(item)
+        resolved.append({**section, "items": items})
+    if errors:
+        raise ValidationFailed(_("检查表定义有误。"), errors=errors)
+    return template_publish(
+        key=key,
+        name=name,
+        name_en=str(name_en if name_en is not None else (template.name_en if template else ""))[:150],
+        description=str(
+            description if description is not None else (template.description if template else "")
+        )[:2000],
+        sections=resolved,
+        critical_rule=critical_rule,
+        critical_cap=critical_cap,
+        pass_mark=pass_mark,
+        sort_order=template.sort_order if template is not None else 100,
+    )
+
+
+def reference_photo_store(*, actor: Any, upload: UploadedFile) -> dict[str, Any]:
+    """Store a checklist item's reference photo; returns {token, name}."""
+    if not actor.has_perm(DESIGN_PERMISSION):
+        raise PermissionDenied(_("您没有设计检查表的权限。"))
+    return _photo_store(upload)
 
 
 def version_sections(version: TemplateVersion) -> list[Section]:
@@ -257,7 +380,14 @@ class Submitted:
 
 @transaction.atomic
 def visit_submit(
-    *, actor: Any, visit: Visit, answers: Any, idempotency_key: str, summary: str = ""
+    *,
+    actor: Any,
+    visit: Visit,
+    answers: Any,
+    idempotency_key: str,
+    summary: str = "",
+    signature: str = "",
+    signed_by: str = "",
 ) -> Submitted:
     """Score and close a visit: every item answered (or N/A where allowed), required photos present.
     Failed items become findings owned by the store's 店长. Sending the same submission again (same
@@ -280,6 +410,12 @@ def visit_submit(
     result = _score(visit.version, _scored_pairs(sections, cleaned))
     if result.score is None:
         raise DomainError(_("所有检查项都不适用，无法评分。"), field="answers")
+    if signature:
+        from yunying.inspections.evidence import signature_upload
+
+        signed = signature_upload(signature)
+        ref = _ref_of(_photo_store(signed))
+        visit.signature, visit.signed_by = ref, str(signed_by or "").strip()[:50]
     _write_answers(visit, sections, cleaned, actor)
     visit.status = VisitStatus.SUBMITTED
     visit.submitted_at = clock.now()
@@ -360,10 +496,233 @@ def _failed_last_time(visit: Visit) -> set[str]:
     return set(VisitAnswer.objects.filter(visit=previous, failed=True).values_list("item_key", flat=True))
 
 
+# ----- corrections after submission (the edit trail) ----------------------------------------------------
+
+MAX_CORRECTIONS = 100
+
+
+def may_correct(user: Any, visit: Visit) -> bool:
+    """The inspector corrects their own submitted visit; someone with ``inspections.change_visit`` whose scope
+    holds the store may too. Nobody else, and never silently."""
+    if visit.status != VisitStatus.SUBMITTED:
+        return False
+    if visit.inspector_id == user.pk:
+        return True
+    return bool(user.has_perm("inspections.change_visit") and scope_for(user).sees_unit(visit.store_id))
+
+
+def _answer_state(answer: VisitAnswer) -> dict[str, Any]:
+    return {"value": answer.value, "note": answer.note}
+
+
+@transaction.atomic
+def visit_correct(*, actor: Any, visit: Visit, changes: Any, reason: str) -> list[VisitEdit]:
+    """Correct answers of a submitted visit: ``changes`` maps item keys to ``{value, note}``. A reason is
+    required; each changed item is one ``VisitEdit`` (who, when, before/after, score before/after); the score
+    is computed again with the same formula; an item that now fails opens a finding, an item that no longer
+    fails withdraws its finding unless it is already closed. Nothing is written when any change is invalid."""
+    visit = Visit.objects.select_for_update().select_related("version", "store").get(pk=visit.pk)
+    if visit.status != VisitStatus.SUBMITTED:
+        raise Conflict(_("这次巡店还没有提交，请直接修改草稿。"), code="not_submitted")
+    if not may_correct(actor, visit):
+        raise PermissionDenied(_("您不能修改这次巡店。"))
+    reason = str(reason or "").strip()[:MAX_NOTE]
+    if not reason:
+        raise DomainError(_("修改已提交的巡店必须写明原因。"), field="reason")
+    if not isinstance(changes, dict) or not changes:
+        raise DomainError(_("没有要修改的内容。"), field="answers")
+    if len(changes) > MAX_CORRECTIONS:
+        raise DomainError(_("一次最多修改 %(n)d 项。") % {"n": MAX_CORRECTIONS}, field="answers")
+    sections = version_sections(visit.version)
+    by_key = {item.key: (section, item) for section, item in items_of(sections)}
+    rows = {a.item_key: a for a in VisitAnswer.objects.select_for_update().filter(visit=visit)}
+    errors: list[dict[str, object]] = []
+    planned: list[tuple[Section, Item, VisitAnswer, dict[str, Any], dict[str, Any]]] = []
+    for key, raw in changes.items():
+        if key not in by_key or key not in rows:
+            errors.append(
+                {"field": str(key)[:40], "message": _("没有检查项“%(key)s”。") % {"key": str(key)[:40]}}
+            )
+            continue
+        section, item = by_key[key]
+        row = rows[key]
+        raw = raw if isinstance(raw, dict) else {}
+        value = str(raw.get("value") if raw.get("value") is not None else row.value)[:20]
+        note = str(raw.get("note") if raw.get("note") is not None else row.note)[:MAX_NOTE]
+        try:
+            item_ratio(item, value)
+        except BadAnswer:
+            message = (
+                _("“%(item)s”不允许选择不适用。") % {"item": item.title}
+                if value == NA
+                else _("“%(item)s”的答案“%(value)s”超出范围。") % {"item": item.title, "value": value}
+            )
+            errors.append({"field": key, "message": message})
+            continue
+        if item.photo_required and value != NA and not row.photos:
+            errors.append({"field": key, "message": _("“%(item)s”需要拍照。") % {"item": item.title}})
+            continue
+        if value != row.value or note != row.note:
+            planned.append((section, item, row, _answer_state(row), {"value": value, "note": note}))
+    if errors:
+        raise ValidationFailed(_("修改有误：%(n)d 个问题。") % {"n": len(errors)}, errors=errors)
+    if not planned:
+        raise DomainError(_("答案与原来相同，没有修改。"), field="answers")
+    score_before = visit.score
+    for _section, item, row, _before, after in planned:
+        ratio = item_ratio(item, after["value"])
+        row.value, row.note = after["value"], after["note"]
+        row.ratio, row.not_applicable = ratio, ratio is None
+        row.failed = ratio is not None and ratio < 1
+        row.save(update_fields=["value", "note", "ratio", "not_applicable", "failed"])
+    pairs = [(item, rows[item.key].value) for _s, item in items_of(sections) if item.key in rows]
+    result = _score(visit.version, pairs)
+    visit.score, visit.raw_score, visit.passed = result.score, result.raw_score, result.passed
+    visit.critical_failures = result.critical_failures
+    visit.save(update_fields=["score", "raw_score", "passed", "critical_failures", "updated_at"])
+    now = clock.now()
+    edits = []
+    for section, item, row, before, _after in planned:
+        edits.append(
+            VisitEdit(
+                visit=visit,
+                item_key=item.key,
+                item_title=item.title,
+                actor=actor,
+                at=now,
+                reason=reason,
+                before=before,
+                after=_answer_state(row),
+                score_before=score_before,
+                score_after=visit.score,
+            )
+        )
+        _finding_follow(visit, section, item, row, actor, reason)
+    return VisitEdit.objects.bulk_create(edits)
+
+
+def _finding_follow(
+    visit: Visit, section: Section, item: Item, row: VisitAnswer, actor: Any, reason: str
+) -> None:
+    """Keep the visit's findings in step with a corrected answer."""
+    finding = Finding.objects.filter(visit=visit, item_key=item.key).first()
+    now = clock.now()
+    if row.failed and finding is None:
+        finding = Finding.objects.create(
+            visit=visit,
+            store=visit.store,
+            item_key=item.key,
+            section_title=section.title,
+            item_title=item.title,
+            critical=item.critical,
+            repeated=item.key in _failed_last_time(visit),
+            inspector_note=row.note,
+            photos=row.photos,
+            owner=_store_manager(visit.store),
+            due_on=finding_due_on(store=visit.store, opened_on=clock.today(), critical=item.critical),
+        )
+        FindingEvent.objects.create(
+            finding=finding, action=FindingEvent.Action.OPENED, actor=actor, comment=reason, at=now
+        )
+        finding_card_sync(finding)
+    elif not row.failed and finding is not None and finding.status != FindingStatus.CLOSED:
+        finding.status, finding.closed_at = FindingStatus.CLOSED, now
+        finding.save(update_fields=["status", "closed_at", "updated_at"])
+        FindingEvent.objects.create(
+            finding=finding, action=FindingEvent.Action.WITHDRAWN, actor=actor, comment=reason, at=now
+        )
+        finding_card_sync(finding)
+
+
 def photo_store(*, actor: Any, visit: Visit, upload: UploadedFile) -> dict[str, Any]:
-    """Store one photo for an item of the actor's own draft visit; returns {token, name} to put in answers."""
+    """Store one photo for an item of the actor's own draft visit, watermarked with the time, the store and
+    the inspector; returns {token, name} to put in answers."""
+    from django.utils import timezone
+
+    from yunying.inspections.evidence import watermark
+
     _check_own_draft(actor, visit)
-    return _photo_store(upload)
+    try:
+        clean_files(PHOTO_SPEC, [], [upload])  # the original: an image, within the size limit
+    except InvalidValue as exc:
+        raise DomainError(str(exc), field="photo") from exc
+    store = visit.store
+    moment = timezone.localtime(clock.now()).strftime("%Y-%m-%d %H:%M")
+    who = getattr(actor, "display_name", "") or actor.username
+    marked = watermark(
+        upload,
+        [
+            f"{moment} · {store.code} {store.name}",
+            _("检查人 %(who)s · 巡店 #%(n)d") % {"who": who, "n": visit.pk},
+        ],
+        [f"{moment} {store.code}", f"{actor.username} #{visit.pk}"],
+    )
+    return _photo_store(marked)
+
+
+@transaction.atomic
+def store_location_set(*, actor: Any, store: OrgUnit, latitude: Any, longitude: Any) -> Any:
+    """Set a store's coordinates (people with ``inspections.change_storelocation`` whose scope holds it)."""
+    from yunying.inspections.models import StoreLocation
+
+    if not actor.has_perm("inspections.change_storelocation") or not scope_for(actor).sees_unit(store.pk):
+        raise PermissionDenied(_("您不能设置该门店的坐标。"))
+    try:
+        lat, lng = Decimal(str(latitude)), Decimal(str(longitude))
+    except ArithmeticError:
+        raise DomainError(_("定位数据无效。"), field="position") from None
+    if not (lat.is_finite() and lng.is_finite() and -90 <= lat <= 90 and -180 <= lng <= 180):
+        raise DomainError(_("定位数据无效。"), field="position")
+    location, _created = StoreLocation.objects.update_or_create(
+        store=store,
+        defaults={
+            "latitude": lat.quantize(Decimal("0.000001")),
+            "longitude": lng.quantize(Decimal("0.000001")),
+        },
+    )
+    return location
+
+
+def visit_checkin(*, actor: Any, visit: Visit, latitude: Any, longitude: Any, accuracy: Any = None) -> Visit:
+    """Record where the phone was at the visit (the latest check-in counts): the distance to the store's
+    coordinates when it has some, flagged beyond ``inspections.checkin_radius_m``. Never blocks a visit."""
+    from yunying.inspections.evidence import distance_m
+    from yunying.inspections.models import StoreLocation
+
+    _check_own_draft(actor, visit)
+    try:
+        lat, lng = Decimal(str(latitude)), Decimal(str(longitude))
+        acc = None if accuracy in (None, "") else int(Decimal(str(accuracy)))
+    except (ArithmeticError, ValueError):
+        raise DomainError(_("定位数据无效。"), field="position") from None
+    if not (lat.is_finite() and lng.is_finite() and -90 <= lat <= 90 and -180 <= lng <= 180):
+        raise DomainError(_("定位数据无效。"), field="position")
+    if acc is not None and not 0 <= acc <= 100_000:
+        raise DomainError(_("定位精度无效。"), field="accuracy")
+    location = StoreLocation.objects.filter(store_id=visit.store_id).first()
+    distance = distance_m(lat, lng, location.latitude, location.longitude) if location else None
+    visit.checkin_at = clock.now()
+    visit.checkin_latitude, visit.checkin_longitude = (
+        lat.quantize(Decimal("0.000001")),
+        lng.quantize(Decimal("0.000001")),
+    )
+    visit.checkin_accuracy_m = acc
+    visit.checkin_distance_m = distance
+    visit.checkin_flagged = distance is not None and distance > setting_get_int(
+        "inspections.checkin_radius_m"
+    )
+    visit.save(
+        update_fields=[
+            "checkin_at",
+            "checkin_latitude",
+            "checkin_longitude",
+            "checkin_accuracy_m",
+            "checkin_distance_m",
+            "checkin_flagged",
+            "updated_at",
+        ]
+    )
+    return visit
 
 
 def _photo_store(upload: UploadedFile) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
-from yunying.core.errors import DomainError, NotFound
+from yunying.core.errors import DomainError, NotFound, ValidationFailed
 from yunying.inspections import checklist_excel, selectors, services
 from yunying.inspections.bulletin import Period, bulletin_compile
 from yunying.inspections.definition import items_of
-from yunying.inspections.models import CONDUCT_PERMISSION, FindingStatus, VisitStatus
+from yunying.inspections.models import CONDUCT_PERMISSION, CriticalRule, FindingStatus, VisitStatus
 from yunying.inspections.presentation import answer_label, js_messages
 
 
@@ -56,7 +56,12 @@ def template_list(request: HttpRequest) -> HttpResponse:
                 "critical": sum(1 for i in items if i.critical),
             }
         )
-    return render(request, "inspections/templates.html", {"rows": rows, "nav_active": "insp-templates"})
+    context = {
+        "rows": rows,
+        "may_design": request.user.has_perm(services.DESIGN_PERMISSION),
+        "nav_active": "insp-templates",
+    }
+    return render(request, "inspections/templates.html", context)
 
 
 @login_required
@@ -72,6 +77,57 @@ def template_detail(request: HttpRequest, key: str) -> HttpResponse:
         "nav_active": "insp-templates",
     }
     return render(request, "inspections/template.html", context)
+
+
+@login_required
+def template_design(request: HttpRequest, key: str | None = None) -> HttpResponse:
+    """The checklist designer: a new checklist, or the next version of one. Adding/removing sections and
+    items re-renders the posted form; publishing makes a new version (those in use never change)."""
+    from yunying.inspections import designer
+
+    if not request.user.has_perm(services.DESIGN_PERMISSION):
+        raise Http404(_("您没有设计检查表的权限。"))
+    template = _or_404(selectors.template_get, key=key) if key else None
+    errors: list[dict[str, object]] = []
+    if request.method == "POST":
+        design = designer.design_from_post(
+            request.POST,
+            request.FILES,
+            store_photo=lambda upload: services.reference_photo_store(actor=request.user, upload=upload),
+        )
+        op = request.POST.get("op", "")
+        if op == "publish":
+            try:
+                version = services.template_design_publish(
+                    actor=request.user, design=design, template=template
+                )
+            except ValidationFailed as exc:
+                errors = exc.errors
+                messages.error(request, str(exc))
+            except DomainError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request, _("已发布第 %(n)d 版；已完成的巡店保留原版本。") % {"n": version.number}
+                )
+                return redirect("inspections:template", key=version.template.key)
+        else:
+            design = designer.design_apply(design, op)
+            errors = design.errors
+    elif template is not None:
+        design = designer.design_of(template, selectors.version_current(template))
+    else:
+        design = designer.design_new()
+    context = {
+        "template": template,
+        "design": design,
+        "errors": errors,
+        "error_fields": {str(e.get("field", "")) for e in errors},
+        "scorings": [("yes_no", _("是/否")), ("points", _("分值")), ("ppf", _("合格/部分合格/不合格"))],
+        "rules": CriticalRule.choices,
+        "nav_active": "insp-templates",
+    }
+    return render(request, "inspections/designer.html", context, status=400 if errors else 200)
 
 
 @login_required
@@ -162,10 +218,36 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _or_404(selectors.visit_get, user=request.user, pk=pk)
     if visit.status == VisitStatus.DRAFT:
         return _visit_form(request, visit)
+    if request.method == "POST":
+        key = request.POST.get("item", "")
+        try:
+            services.visit_correct(
+                actor=request.user,
+                visit=visit,
+                changes={key: {"value": request.POST.get("value"), "note": request.POST.get("note")}},
+                reason=request.POST.get("reason", ""),
+            )
+        except DomainError as exc:
+            problems = getattr(exc, "errors", None) or []
+            messages.error(request, "；".join(str(p["message"]) for p in problems) or str(exc))
+        else:
+            messages.success(request, _("已修改并记录，得分已重新计算。"))
+        return redirect("inspections:visit", pk=visit.pk)
     report = selectors.visit_report(visit)
+    edits = selectors.visit_edits(visit)
+    items = {row.item.key: row.item for section in report for row in section.items}
+    for edit in edits:
+        item = items.get(edit.item_key)
+        for side in ("before", "after"):
+            value = str(getattr(edit, side).get("value", ""))
+            label = answer_label(item, value) if item else value
+            setattr(edit, f"{side}_label", label)
     context = {
         "visit": visit,
         "report": report,
+        "edits": edits,
+        "edited": {e.item_key: e for e in edits},
+        "may_correct": services.may_correct(request.user, visit),
         "findings": list(visit.findings.select_related("owner").order_by("pk")),
         "history": selectors.visit_list(user=request.user, store=visit.store.code, limit=6),
         "nav_active": "insp-visits",
@@ -180,6 +262,7 @@ def _visit_form(request: HttpRequest, visit: Any) -> HttpResponse:
         "answersUrl": f"/api/inspections/visits/{visit.pk}/answers",
         "photosUrl": f"/api/inspections/visits/{visit.pk}/photos",
         "submitUrl": f"/api/inspections/visits/{visit.pk}/submit",
+        "checkinUrl": f"/api/inspections/visits/{visit.pk}/checkin",
         "reportUrl": reverse("inspections:visit", args=[visit.pk]),
         "fileUrl": reverse("yyforms:file", args=["TOKEN"]),
         "serverDraft": visit.draft,
@@ -334,6 +417,82 @@ def quality_evaluations(request: HttpRequest) -> HttpResponse:
         "graded": sum(1 for r in rows if r.score is not None),
         "may_run": may_run,
         "weights": quality.Weights.current(),
+        "calibration": _calibration_for(request.user, month),
         "nav_active": "insp-quality",
     }
     return render(request, "inspections/quality.html", context)
+
+
+@login_required
+def plan_calendar(request: HttpRequest) -> HttpResponse:
+    """巡店计划: the month calendar of planned visits (planned / done / overdue), each store's coverage of
+    the half months, adding and removing a plan, and the proposal that fills the gaps."""
+    from yunying.inspections import planning
+
+    if not request.user.has_perm(CONDUCT_PERMISSION):
+        raise Http404(_("您没有巡店检查的权限。"))
+    month = _month(request.GET.get("month") or request.POST.get("month")) or planning.month_start(
+        clock.today()
+    )
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "propose":
+                created = planning.plan_propose(actor=request.user, month=month)
+                messages.success(request, _("已自动安排 %(n)d 次巡店。") % {"n": len(created)})
+            elif action == "remove":
+                pk = request.POST.get("plan", "")
+                planning.plan_remove(
+                    actor=request.user,
+                    plan=planning.plan_get(user=request.user, pk=int(pk) if pk.isdigit() else 0),
+                )
+                messages.success(request, _("已删除巡店计划。"))
+            else:
+                store = (
+                    selectors.stores_to_inspect(request.user)
+                    .filter(code=request.POST.get("store", ""))
+                    .first()
+                )
+                day = _date(request.POST.get("date"))
+                if store is None:
+                    raise DomainError(_("请选择管辖范围内的门店。"))
+                if day is None:
+                    raise DomainError(_("请选择日期。"))
+                key = request.POST.get("template", "")
+                planning.plan_add(
+                    actor=request.user,
+                    store=store,
+                    planned_on=day,
+                    template=selectors.template_get(key=key) if key else None,
+                    announced=request.POST.get("announced") == "1",
+                )
+                messages.success(
+                    request, _("已安排巡店：%(store)s %(date)s") % {"store": store.name, "date": day}
+                )
+                month = planning.month_start(day)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return redirect(f"{reverse('inspections:plan')}?month={month:%Y-%m}")
+    plan = planning.month_plan(user=request.user, month=month)
+    context = {
+        "plan": plan,
+        "previous": planning.month_start(month - dt.timedelta(days=1)),
+        "next": planning.month_end(month) + dt.timedelta(days=1),
+        "stores": selectors.stores_to_inspect(request.user),
+        "templates": selectors.template_list(),
+        "today": clock.today(),
+        "short": [row for row in plan.coverage if row.short],
+        "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
+        "nav_active": "insp-plan",
+    }
+    return render(request, "inspections/plan.html", context)
+
+
+def _calibration_for(user: Any, month: dt.date) -> Any:
+    """Scoring calibration for the management department (those who grade the month), else None."""
+    from yunying.inspections import quality
+    from yunying.inspections.calibration import calibration_compute
+
+    if not user.has_perm(quality.PERMISSION):
+        return None
+    return calibration_compute(user=user, month=month)

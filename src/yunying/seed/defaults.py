@@ -13,6 +13,14 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "inspections.finding_days": (3, "巡店整改项的整改期限（门店工作日）"),
     "inspections.finding_days_critical": (1, "红线项整改期限（门店工作日）"),
     "inspections.finding_remind_days": (1, "整改期限前几个工作日提醒负责人（0 为不提醒）"),
+    "inspections.checkin_radius_m": (300, "巡店定位签到：距门店坐标超过此距离（米）则标记"),
+    "inspections.calibration_threshold": (
+        8,
+        "评分校准：检查人与同店同月其他检查人平均分相差超过此分数则标记",
+    ),
+    "inspections.calibration_min_visits": (3, "评分校准：至少有此数量可比巡店才标记"),
+    "inspections.calibration_months": (3, "评分校准：统计最近几个月（含所看月份）"),
+    "inspections.visits_per_period": (1, "每家门店每半月（公报期间）至少巡店次数，巡店计划按此排期"),
     "quality.weight_inspection": (70, "月度运营质量评估：巡店得分的权重"),
     "quality.weight_sales": (30, "月度运营质量评估：销售目标达成的权重"),
     "quality.overdue_penalty": (2, "月度运营质量评估：每个超期未整改项扣分"),
@@ -48,7 +56,7 @@ _ASSETS_MANAGE = ("assets.add_asset", "assets.change_asset", "assets.view_asset"
 _TARGETS_MANAGE = ("analytics.add_storetarget", "analytics.change_storetarget", *_SALES_IMPORT)
 _INSPECT = ("inspections.conduct_visit",)
 _QUALITY = ("inspections.add_qualityevaluation",)
-_CHECKLISTS = ("inspections.add_templateversion",)
+_CHECKLISTS = ("inspections.add_templateversion", "inspections.change_storelocation")
 
 
 @dataclass(frozen=True)

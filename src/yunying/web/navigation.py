@@ -163,6 +163,19 @@ def _inspection_items(user: Any, sees_stores: bool) -> list[NavItem]:
             "insp-visits",
             section="inspections",
         ),
+        *(
+            [
+                NavItem(
+                    _("巡店计划"),
+                    reverse("inspections:plan"),
+                    "calendar-event",
+                    "insp-plan",
+                    section="inspections",
+                )
+            ]
+            if user.has_perm("inspections.conduct_visit")
+            else []
+        ),
         NavItem(_("门店日常"), reverse("storeday:board"), "checklist", "storeday", section="inspections"),
         NavItem(_("整改项"), reverse("inspections:findings"), "tool", "insp-findings", section="inspections"),
         NavItem(

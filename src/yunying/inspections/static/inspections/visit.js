@@ -30,7 +30,7 @@
         photos: (entry.photos || []).map((token) => ({ token: token })),
       };
     });
-    return { answers: answers, summary: "", section: 0, key: newKey(), dirty: false, submitPending: false };
+    return { answers: answers, summary: "", signature: "", signedBy: "", section: 0, key: newKey(), dirty: false, submitPending: false };
   }
 
   let state = load();
@@ -105,6 +105,8 @@
     });
     root.querySelector('[data-testid="progress"]').textContent = answered + "/" + total;
     document.getElementById("visit-summary").value = state.summary || "";
+    const signer = document.getElementById("signed-by");
+    if (document.activeElement !== signer) signer.value = state.signedBy || "";
     showSection(state.section || 0);
   }
 
@@ -198,7 +200,10 @@
       response = await api(config.submitUrl, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ answers: payload(), idempotency_key: state.key, summary: state.summary || "" }),
+        body: JSON.stringify({
+          answers: payload(), idempotency_key: state.key, summary: state.summary || "",
+          signature: state.signature || "", signed_by: state.signedBy || "",
+        }),
       });
     } catch (e) {
       submitting = false;
@@ -278,6 +283,9 @@
     } else if (event.target.id === "visit-summary") {
       state.summary = event.target.value;
       persist();
+    } else if (event.target.id === "signed-by") {
+      state.signedBy = event.target.value;
+      persist();
     }
   });
   root.addEventListener("change", (event) => {
@@ -291,7 +299,74 @@
   document.getElementById("visit-submit").addEventListener("click", () => { if (window.confirm(t.confirm)) submit(); });
   window.addEventListener("online", () => { if (state.dirty || state.submitPending) sync(); });
 
+  // The store manager's signature: drawn with a finger or a mouse, kept on the device with the answers.
+  const pad = document.getElementById("signature-pad");
+  const ink = pad.getContext("2d");
+  let drawing = false;
+  function paintKept() {
+    ink.clearRect(0, 0, pad.width, pad.height);
+    if (!state.signature) return;
+    const img = new Image();
+    img.onload = () => ink.drawImage(img, 0, 0);
+    img.src = state.signature;
+  }
+  function point(event) {
+    const box = pad.getBoundingClientRect();
+    return [(event.clientX - box.left) * pad.width / box.width, (event.clientY - box.top) * pad.height / box.height];
+  }
+  pad.addEventListener("pointerdown", (event) => {
+    drawing = true;
+    pad.setPointerCapture(event.pointerId);
+    const [x, y] = point(event);
+    ink.lineWidth = 3; ink.lineCap = "round"; ink.lineJoin = "round"; ink.strokeStyle = "#1d273b";
+    ink.beginPath(); ink.moveTo(x, y);
+  });
+  pad.addEventListener("pointermove", (event) => {
+    if (!drawing) return;
+    const [x, y] = point(event);
+    ink.lineTo(x, y); ink.stroke();
+  });
+  function endStroke() {
+    if (!drawing) return;
+    drawing = false;
+    state.signature = pad.toDataURL("image/png");
+    persist();
+  }
+  pad.addEventListener("pointerup", endStroke);
+  pad.addEventListener("pointerleave", endStroke);
+  document.getElementById("signature-clear").addEventListener("click", () => {
+    state.signature = ""; persist(); paintKept();
+  });
+
+  // Check-in: where the phone is, compared on the server with the store's coordinates; never blocking.
+  function checkin() {
+    const line = document.getElementById("checkin-status");
+    if (!navigator.geolocation) { line.textContent = t.noLocation; return; }
+    line.textContent = t.locating;
+    navigator.geolocation.getCurrentPosition(async (position) => {
+      try {
+        const response = await api(config.checkinUrl, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({
+            latitude: position.coords.latitude, longitude: position.coords.longitude,
+            accuracy: Math.round(position.coords.accuracy || 0),
+          }),
+        });
+        if (!response.ok) throw new Error(String(response.status));
+        const body = await response.json();
+        if (!body.store_has_location) { line.textContent = t.locatedNoStore; line.className = "px-3 pb-2 small text-secondary"; return; }
+        line.textContent = (body.flagged ? t.locatedFar : t.located).replace("%(m)s", body.distance_m);
+        line.className = "px-3 pb-2 small " + (body.flagged ? "text-warning" : "text-success");
+      } catch (e) {
+        line.textContent = t.noLocation;
+      }
+    }, () => { line.textContent = t.noLocation; }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }
+
   render();
+  paintKept();
+  checkin();
   if (state.submitPending || state.dirty) sync();
   else if (navigator.onLine) sync();
 })();
