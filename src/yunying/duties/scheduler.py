@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from yunying.core import clock
 from yunying.core.calendar import UnitCalendar, unit_calendar
 from yunying.duties import notices
+from yunying.duties.cards import occurrence_card_sync, occurrences_cards_sync
 from yunying.duties.due import Due, DueSettings, due_compute
 from yunying.duties.models import Duty, Event, Occurrence, Status
 from yunying.duties.recurrence import SCHEDULED, Period, Rule, periods
@@ -208,6 +209,7 @@ def occurrence_hand_over(occ: Occurrence, seat: Seat | None, *, actor: Any = Non
             at=now,
             comment=_("考评对象或任职者已离任。"),
         )
+        occurrence_card_sync(occ)
         return True
     if seat.assignee_id == occ.assignee_id:
         return False
@@ -229,6 +231,7 @@ def occurrence_hand_over(occ: Occurrence, seat: Seat | None, *, actor: Any = Non
             else _("岗位空缺，暂无人承办。")
         ),
     )
+    occurrence_card_sync(occ)
     if occ.arrived_at is not None and occ.assignee is not None:
         notices.handed_over(occ)
     return True
@@ -272,8 +275,10 @@ def _claim(pk: int, column: str, now: dt.datetime, extra: Q | None = None) -> bo
     return qs.update(**{column: now}) == 1
 
 
-def occurrences_arrive(*, now: dt.datetime | None = None, limit: int = TICK_LIMIT) -> int:
-    """Occurrences whose moment to appear has come: pre-filled, put in the inbox, announced once."""
+def occurrences_arrive(*, now: dt.datetime | None = None, limit: int = TICK_LIMIT, chunk: int = 50) -> int:
+    """Occurrences whose moment to appear has come: pre-filled, put in the inbox, announced once. A chunk
+    at a time, in one transaction: each claimed by its ``arrived_at``, and the chunk's inbox cards written
+    together (one DELETE, one INSERT)."""
     from yunying.duties.prefill import prefill_occurrence
 
     now = now or clock.now()
@@ -283,16 +288,25 @@ def occurrences_arrive(*, now: dt.datetime | None = None, limit: int = TICK_LIMI
         .values_list("pk", flat=True)[:limit]
     )
     sent = 0
-    for pk in pks:
+    for i in range(0, len(pks), chunk):
         with transaction.atomic():
-            if not _claim(pk, "arrived_at", now):
+            claimed = [pk for pk in pks[i : i + chunk] if _claim(pk, "arrived_at", now)]
+            if not claimed:
                 continue
-            occ = Occurrence.objects.select_related("duty", "assignee__user", "unit", "subject").get(pk=pk)
-            if occ.duty.prefill and not occ.prefilled:
-                prefill_occurrence(occ)
-            Event.objects.create(occurrence=occ, action=Event.Action.ARRIVED, at=now)
-            notices.arrived(occ)
-            sent += 1
+            arrived = list(
+                Occurrence.objects.filter(pk__in=claimed)
+                .select_related("duty", "assignee__user", "reviewer", "unit", "subject")
+                .order_by("available_at", "pk")
+            )
+            for occ in arrived:
+                if occ.duty.prefill and not occ.prefilled:
+                    prefill_occurrence(occ)
+                notices.arrived(occ)
+            Event.objects.bulk_create(
+                [Event(occurrence=occ, action=Event.Action.ARRIVED, at=now) for occ in arrived]
+            )
+            occurrences_cards_sync(arrived)
+            sent += len(arrived)
     return sent
 
 

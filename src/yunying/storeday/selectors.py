@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from yunying.analytics.models import Product, SalesProductDay, SalesStoreDay
 from yunying.core import clock
-from yunying.core.calendar import unit_calendar
+from yunying.core.calendar import UnitCalendar, unit_calendar, unit_calendars
 from yunying.core.errors import DomainError
 from yunying.org.models import Appointment, Employee, OrgUnit, Store, UnitKind
 from yunying.org.scope import scope_for, stores_visible_to
@@ -75,10 +75,11 @@ def routines_for(store: OrgUnit) -> list[Routine]:
     return sorted(found, key=lambda r: (r.starts_at, r.sort_order, r.key))
 
 
-def day_closed(store: OrgUnit, day: dt.date) -> tuple[bool, str]:
+def day_closed(store: OrgUnit, day: dt.date, calendar: UnitCalendar | None = None) -> tuple[bool, str]:
     """Whether the business calendar says the store does not open on ``day`` (a year whose holidays are
-    unknown does not close a store: stores open unless told otherwise)."""
-    found = unit_calendar(store).day(day)
+    unknown does not close a store: stores open unless told otherwise). ``calendar``: the store's, when
+    the caller read it already (:func:`yunying.core.calendar.unit_calendars` for many stores)."""
+    found = (calendar or unit_calendar(store)).day(day)
     if found.working is False:
         return True, found.label or found.reason_label
     if (store.opened_on and day < store.opened_on) or (store.closed_on and day >= store.closed_on):
@@ -161,7 +162,7 @@ def attention_rows(stores: Sequence[OrgUnit], *, day: dt.date | None, now: dt.da
     own: dict[int, list[Routine]] = defaultdict(list)
     for row in Routine.objects.filter(store__in=stores):
         own[row.store_id].append(row)  # type: ignore[index]
-    rows: list[AttentionRow] = []
+    late: list[tuple[OrgUnit, list[Slot]]] = []
     for store in stores:
         by_key = {r.key: r for r in defaults} | {r.key: r for r in own.get(store.pk, [])}
         routines = sorted((r for r in by_key.values() if r.is_active), key=lambda r: r.starts_at)
@@ -170,7 +171,12 @@ def attention_rows(stores: Sequence[OrgUnit], *, day: dt.date | None, now: dt.da
             for s in slots_of(routines, days[store.pk], store.zone, records[(store.pk, days[store.pk])], now)
             if s.state in ATTENTION and s.record is None
         ]
-        if found and not day_closed(store, days[store.pk])[0]:
+        if found:
+            late.append((store, found))
+    calendars = unit_calendars(store for store, _found in late)  # one read for all of them
+    rows: list[AttentionRow] = []
+    for store, found in late:
+        if not day_closed(store, days[store.pk], calendars[store.pk])[0]:
             rows.extend(AttentionRow(store, s) for s in found)
     return sorted(rows, key=lambda r: (r.slot.state != "missed", r.slot.ends, r.store.code))
 
