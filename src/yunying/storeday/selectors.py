@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from yunying.analytics.models import Product, SalesProductDay, SalesStoreDay
+from yunying.analytics.selectors import store_day_sales
 from yunying.core import clock
 from yunying.core.calendar import UnitCalendar, unit_calendar, unit_calendars
 from yunying.core.errors import DomainError
@@ -225,23 +225,11 @@ def _quantity(qty: Decimal) -> str:
 
 
 def sales_of_day(store: OrgUnit, day: dt.date) -> SalesOfDay:
-    """The store's sales on ``day`` and its top five products by amount (empty without sales data)."""
-    day_checked(day)
-    total = SalesStoreDay.objects.filter(store_id=store.pk, date=day).aggregate(total=Sum("net_sales"))[
-        "total"
-    ]
-    amount = None if total is None else Decimal(total).quantize(Decimal("0.01"))
-    lines = list(
-        SalesProductDay.objects.filter(store_id=store.pk, date=day, amount__gt=0)
-        .order_by("-amount", "product_id")
-        .values("product_id", "qty", "amount")[:TOP]
-    )
-    names = dict(Product.objects.filter(pk__in=[x["product_id"] for x in lines]).values_list("pk", "name"))
-    top = [
-        {"name": names.get(x["product_id"], ""), "qty": _quantity(x["qty"]), "amount": str(x["amount"])}
-        for x in lines
-    ]
-    return SalesOfDay(day, amount, top)
+    """The store's sales on ``day`` and its top five products by amount (empty without sales data), read
+    through the analytics app."""
+    found = store_day_sales(store_id=store.pk, day=day_checked(day), top=TOP)
+    top = [{"name": p.name, "qty": _quantity(p.qty), "amount": str(p.amount)} for p in found.top]
+    return SalesOfDay(day, found.amount, top)
 
 
 # -- handover book -------------------------------------------------------------------------------------
