@@ -60,6 +60,7 @@ class Prefill(models.TextChoices):
     NONE = "", _("无")
     PREVIOUS_PLAN = "previous_plan", _("上期计划（总结未完成事项）")
     WEEKLY_PERFORMANCE = "weekly_performance", _("周业绩汇总（业绩分析）")
+    DELIVERY_INCIDENTS = "delivery_incidents", _("周配送事故汇总（配送事故流程）")
     TARGET_PROPOSAL = "target_proposal", _("下月业绩指标建议（业绩指标）")
     INSPECTION_BULLETIN = "inspection_bulletin", _("督导检查公报（巡店）")
     QUALITY_EVALUATION = "quality_evaluation", _("门店运营质量评估（巡店）")

@@ -11,10 +11,12 @@ def _cards_for_waiting(apps, schema_editor):  # type: ignore[no-untyped-def]
         duty_cards_rebuild()
 
 
-def _bulletin_to_stores(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """The shipped supervision bulletin goes on to the stores once accepted (unless set otherwise)."""
+def _shipped_rules(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """The shipped supervision bulletin goes on to the stores once accepted, and the weekly delivery-incident
+    summary arrives pre-filled (unless an administrator set them otherwise)."""
     Duty = apps.get_model("duties", "Duty")
     Duty.objects.filter(key="inspection_bulletin", on_accept="").update(on_accept="send_to_stores")
+    Duty.objects.filter(key="weekly_delivery", prefill="").update(prefill="delivery_incidents")
 
 
 class Migration(migrations.Migration):
@@ -82,6 +84,26 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(_bulletin_to_stores, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name="duty",
+            name="prefill",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "无"),
+                    ("previous_plan", "上期计划（总结未完成事项）"),
+                    ("weekly_performance", "周业绩汇总（业绩分析）"),
+                    ("delivery_incidents", "周配送事故汇总（配送事故流程）"),
+                    ("target_proposal", "下月业绩指标建议（业绩指标）"),
+                    ("inspection_bulletin", "督导检查公报（巡店）"),
+                    ("quality_evaluation", "门店运营质量评估（巡店）"),
+                    ("training_needs", "本季度培训需求调查汇总"),
+                    ("cadre_summary", "本季度干部能力评估汇总"),
+                ],
+                max_length=30,
+                verbose_name="预填内容",
+            ),
+        ),
+        migrations.RunPython(_shipped_rules, migrations.RunPython.noop),
         migrations.RunPython(_cards_for_waiting, migrations.RunPython.noop),
     ]
