@@ -238,7 +238,8 @@ def occurrence_hand_over(occ: Occurrence, seat: Seat | None, *, actor: Any = Non
 
 
 def occurrences_reconcile(*, snapshot: OrgSnapshot | None = None, ids: list[int] | None = None) -> int:
-    """Hand every open occurrence to whoever holds its seat today (succession); returns how many moved."""
+    """Hand every open occurrence to whoever holds its seat today (succession), and every submitted one to
+    whoever reviews it today (:func:`reviewers_reconcile`); returns how many moved."""
     snap = snapshot or OrgSnapshot()
     today, now = clock.today(), clock.now()
     since = today - dt.timedelta(days=RECONCILE_DAYS)
@@ -262,6 +263,63 @@ def occurrences_reconcile(*, snapshot: OrgSnapshot | None = None, ids: list[int]
             if locked is None or locked.status not in (Status.OPEN, Status.RETURNED):
                 continue
             moved += int(occurrence_hand_over(locked, seat_now(snap, locked, today), now=now))
+    return moved + reviewers_reconcile(snapshot=snap, ids=ids)
+
+
+def _reviewer_now(snap: OrgSnapshot, occ: Occurrence, today: dt.date) -> int | None:
+    from yunying.duties.seats import reviewer_for
+
+    found = reviewer_for(
+        snap,
+        reviewer_position_id=occ.duty.reviewer_position_id,
+        unit_id=occ.assignee_unit_id or occ.unit_id,
+        assignee_position_id=occ.assignee_position_id,
+        on=today,
+    )
+    return None if found == occ.assignee_id else found
+
+
+def reviewers_reconcile(*, snapshot: OrgSnapshot | None = None, ids: list[int] | None = None) -> int:
+    """Submitted occurrences whose reviewer left the reviewing seat go to whoever reviews now (their inbox
+    card with them, history line 移交, a notice); returns how many moved."""
+    from yunying.org.models import Employee
+
+    snap = snapshot or OrgSnapshot()
+    today, now = clock.today(), clock.now()
+    qs = Occurrence.objects.filter(
+        status=Status.SUBMITTED, due_on__gte=today - dt.timedelta(days=RECONCILE_DAYS)
+    ).select_related("duty")
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    candidates = [
+        (occ.pk, found)
+        for occ in qs.iterator()
+        if (found := _reviewer_now(snap, occ, today)) is not None and found != occ.reviewer_id
+    ]
+    moved = 0
+    for pk, reviewer_id in candidates:
+        with transaction.atomic():
+            occ = (
+                Occurrence.objects.select_for_update(of=("self",))
+                .select_related("duty", "assignee", "reviewer", "subject", "unit")
+                .filter(pk=pk, status=Status.SUBMITTED)
+                .first()
+            )
+            if occ is None or occ.reviewer_id == reviewer_id:
+                continue
+            before = occ.reviewer.name if occ.reviewer else ""
+            occ.reviewer = Employee.objects.select_related("user").get(pk=reviewer_id)
+            occ.save(update_fields=["reviewer"])
+            Event.objects.create(
+                occurrence=occ,
+                action=Event.Action.HANDED_OVER,
+                at=now,
+                data={"from": before, "to": occ.reviewer.name, "reviewer": True},
+                comment=_("审阅人变动，改由 %(name)s 审阅。") % {"name": occ.reviewer.name},
+            )
+            occurrence_card_sync(occ)
+            notices.submitted(occ)
+            moved += 1
     return moved
 
 

@@ -135,6 +135,30 @@ def test_a_successor_takes_the_card_over(plan: Any):
     assert [c.ref for c in _duty_cards(successor)] == [str(occ.pk)]
 
 
+def test_a_new_reviewer_takes_the_review_card_over(plan: Any):
+    occ = plan.occ
+    with frozen_at(MONDAY + dt.timedelta(hours=1), "UTC"):
+        occurrence_submit(actor=plan.users["mgmt"], occurrence_id=occ.pk, data={"summary": "本周总结"})
+        appointment = Appointment.objects.get(employee__user=plan.users["ops"], position__code="OPS-MGR")
+        appointment.ended_on = clock.today()
+        appointment.save(update_fields=["ended_on"])
+        successor = UserFactory(username="ops2")
+        appoint(
+            EmployeeFactory(name="新经理", user=successor),
+            "OPS-MGR",
+            appointment.unit,
+            started_on=clock.today(),
+        )
+        assert occurrences_reconcile() == 1
+        assert occurrences_reconcile() == 0
+        assert _duty_cards(plan.users["ops"]) == []
+        [card] = _duty_cards(successor)
+        assert card.ref == str(occ.pk) and card.step == "待审阅"
+        occurrence_review(actor=successor, occurrence_id=occ.pk, accepted=True)
+    assert "新经理" in occ.events.get(action="handed_over").comment
+    assert not InboxCard.objects.filter(kind="duty", ref=str(occ.pk)).exists()
+
+
 def test_the_rebuild_restores_the_cards_of_waiting_occurrences(plan: Any):
     mgmt, ops = plan.users["mgmt"], plan.users["ops"]
     with frozen_at(MONDAY + dt.timedelta(hours=3), "UTC"):
