@@ -44,7 +44,15 @@ def _weekly_plan_due() -> Any:
         prefilled=True,
     )
     Event.objects.create(occurrence=occ, action=Event.Action.ARRIVED, at=now - dt.timedelta(hours=1))
+    _card_sync(occ.pk)
     return occ
+
+
+def _card_sync(pk: int) -> None:
+    from yunying.duties.cards import occurrence_card_sync
+    from yunying.duties.models import Occurrence
+
+    occurrence_card_sync(Occurrence.objects.select_related("duty", "assignee", "reviewer").get(pk=pk))
 
 
 def test_weekly_plan_submitted_returned_with_a_comment_and_on_the_board(page: Any) -> None:
@@ -52,14 +60,20 @@ def test_weekly_plan_submitted_returned_with_a_comment_and_on_the_board(page: An
     login(page, "mgmt")
     assert int(page.get_by_test_id("nav-badge-duties-mine").inner_text()) >= 1
     page.click("[data-nav=wf-inbox]")
-    section = page.get_by_test_id("duties-inbox")
-    assert "待办职责" in section.inner_text()
+    card = page.get_by_test_id("inbox-list").locator(f"a[href='/duties/o/{occ.pk}/']")
+    expect(card).to_have_count(1)  # the duty is a card of the inbox, beside the approvals
+    assert page.get_by_test_id("duties-inbox").count() == 0
     screenshot(page, "duties-inbox-mgmt")
-    section.locator(f"a[href='/duties/o/{occ.pk}/']").click()
+    card.click()
     expect(page.get_by_test_id("occ-status")).to_have_text("待提交")
     assert page.get_by_test_id("occ-prefilled").is_visible()
     page.select_option("select[name='f_summary_items[0].status']", "partial")
     page.fill("input[name='f_summary_items[0].cause']", "等待消防公司排期")
+    page.get_by_test_id("occ-draft").click()  # not finished: kept as a draft, nothing submitted
+    expect(page.get_by_test_id("occ-draft-saved")).to_be_visible()
+    assert page.get_by_test_id("occ-status").inner_text() == "待提交"
+    assert page.input_value("input[name='f_summary_items[0].cause']") == "等待消防公司排期"
+    screenshot(page, "duties-weekly-plan-draft")
     page.fill("input[name='f_summary_items[0].remedy']", "下周二上午复查")
     page.click("[data-yy-add-row=plan_items]")
     page.fill("input[name='f_plan_items[0].item']", "完成十二月排班模板")
@@ -74,7 +88,7 @@ def test_weekly_plan_submitted_returned_with_a_comment_and_on_the_board(page: An
 
     login(page, "ops")
     page.click("[data-nav=wf-inbox]")
-    page.get_by_test_id("duties-inbox").locator(f"a[href='/duties/o/{occ.pk}/']").click()
+    page.get_by_test_id("inbox-list").locator(f"a[href='/duties/o/{occ.pk}/']").click()
     page.get_by_test_id("review-comment").fill("请补充培训的负责人和期限")
     screenshot(page, "duties-review-ops")
     page.get_by_test_id("review-return").click()
@@ -99,6 +113,18 @@ def test_weekly_plan_submitted_returned_with_a_comment_and_on_the_board(page: An
     page.goto(f"/duties/o/{occ.pk}/")
     assert "请补充培训的负责人和期限" in page.get_by_test_id("occ-return-reason").inner_text()
     assert page.get_by_test_id("occ-submit").is_visible()
+
+
+def test_the_store_page_shows_the_bulletins_sent_to_it(page: Any) -> None:
+    from yunying.duties.models import StoreDelivery
+
+    assert StoreDelivery.objects.filter(store__code="S01").exists()  # the demo's accepted bulletins
+    login(page, "store01")
+    page.goto("/org/stores/S01/#bulletins")
+    expect(page.get_by_test_id("store-bulletin").first).to_be_visible()
+    assert "督导检查公报" in page.get_by_test_id("store-bulletins").inner_text()
+    page.get_by_test_id("store-bulletins").scroll_into_view_if_needed()
+    screenshot(page, "duties-store-bulletins")
 
 
 def test_people_reviews_training_needs_and_onboarding(page: Any) -> None:

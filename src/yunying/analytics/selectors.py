@@ -6,12 +6,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from yunying.analytics.models import ImportSource, SalesImport, SalesStoreDay, SalesStoreWeek
+from yunying.analytics.models import (
+    ImportSource,
+    Product,
+    SalesImport,
+    SalesProductDay,
+    SalesStoreDay,
+    SalesStoreWeek,
+)
 from yunying.analytics.periods import add_months, month_start, week_start
 from yunying.core import clock
 from yunying.core.errors import NotFound
@@ -194,3 +202,47 @@ def import_error_groups(*, sales_import: SalesImport, first_rows: int = 5) -> li
         if len(group.rows) < first_rows:
             group.rows.append(int(str(error.get("row", 0))))
     return sorted(groups.values(), key=lambda g: (-g.count, g.rows[0] if g.rows else 0))
+
+
+# --------------------------------------------------------------------------- one store's day
+
+
+@dataclass(frozen=True)
+class ProductSales:
+    name: str
+    qty: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class StoreDaySales:
+    """A store's net sales on a day (None without data) and its best products by amount."""
+
+    day: date
+    amount: Decimal | None
+    top: list[ProductSales]
+
+
+def store_day_sales(*, store_id: int, day: date, top: int = 5) -> StoreDaySales:
+    """The sales of one store on one day from the sales tables: the net sales (the store-day rows summed,
+    to the cent) and the ``top`` products by amount. For a store the caller has already checked (e.g. a
+    store's own page through ``yunying.org.selectors.store_get``); three indexed queries."""
+    top = max(0, min(top, 50))
+    total = SalesStoreDay.objects.filter(store_id=store_id, date=day).aggregate(total=Sum("net_sales"))[
+        "total"
+    ]
+    amount = None if total is None else Decimal(total).quantize(Decimal("0.01"))
+    lines = list(
+        SalesProductDay.objects.filter(store_id=store_id, date=day, amount__gt=0)
+        .order_by("-amount", "product_id")
+        .values("product_id", "qty", "amount")[:top]
+    )
+    names = dict(Product.objects.filter(pk__in=[x["product_id"] for x in lines]).values_list("pk", "name"))
+    return StoreDaySales(
+        day,
+        amount,
+        [
+            ProductSales(names.get(x["product_id"], ""), Decimal(x["qty"]), Decimal(x["amount"]))
+            for x in lines
+        ],
+    )

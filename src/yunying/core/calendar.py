@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -430,15 +430,75 @@ def unit_calendar(unit: Any = None) -> UnitCalendar:
     from yunying.core.models import CalendarOverride, CalendarYear, WorkingHours
 
     chain = _chain(unit)
-    rank = {u.pk: i for i, u in enumerate(chain)}
     rows = {h.unit_id: h for h in WorkingHours.objects.filter(unit__in=chain)} if chain else {}
     hours_row = next((rows[u.pk] for u in chain if u.pk in rows), None)
     if hours_row is None:
         hours_row = WorkingHours.objects.filter(unit__isnull=True).first()
+    found = CalendarOverride.objects.filter(_override_filter(chain)).only("date", "unit", "working", "note")
+    return _assemble(
+        unit,
+        [u.pk for u in chain],
+        hours_row,
+        list(found),
+        frozenset(CalendarYear.objects.values_list("year", flat=True)),
+    )
+
+
+def unit_calendars(units: Iterable[Any]) -> dict[int, UnitCalendar]:
+    """The calendars of many units at once (unit id → the same calendar :func:`unit_calendar` gives), in a
+    constant number of queries whatever their number: the tree's parent links, the working hours, the
+    overrides and the known years."""
+    from django.db.models import Q
+
+    from yunying.core.models import CalendarOverride, CalendarYear, WorkingHours
+    from yunying.org.models import OrgUnit
+
+    wanted = {u.pk: u for u in units if u is not None}
+    if not wanted:
+        return {}
+    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+    chains: dict[int, list[int]] = {}
+    for pk in wanted:
+        chain: list[int] = []
+        current: int | None = pk
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parents.get(current)
+        chains[pk] = chain
+    every = {pk for chain in chains.values() for pk in chain}
+    own: dict[int, Any] = {}
+    company_rows: list[Any] = []
+    for row in WorkingHours.objects.filter(Q(unit__isnull=True) | Q(unit_id__in=every)).order_by("pk"):
+        if row.unit_id is None:
+            company_rows.append(row)
+        else:
+            own[row.unit_id] = row
+    company_row = company_rows[0] if company_rows else None
+    by_unit: dict[int | None, list[Any]] = {}
+    for o in CalendarOverride.objects.filter(Q(unit__isnull=True) | Q(unit_id__in=every)).only(
+        "date", "unit", "working", "note"
+    ):
+        by_unit.setdefault(o.unit_id, []).append(o)
+    years = frozenset(CalendarYear.objects.values_list("year", flat=True))
+    found: dict[int, UnitCalendar] = {}
+    for pk, unit in wanted.items():
+        chain = chains[pk]
+        hours_row = next((own[u] for u in chain if u in own), None) or company_row
+        overrides = [o for u in (*chain, None) for o in by_unit.get(u, [])]
+        found[pk] = _assemble(unit, chain, hours_row, overrides, years)
+    return found
+
+
+def _assemble(
+    unit: Any, chain: list[int], hours_row: Any, overrides_found: list[Any], years: frozenset[int]
+) -> UnitCalendar:
+    """A unit's calendar from what was read: its chain's ids (nearest first), the hours row that applies,
+    the overrides of the chain and the company (the nearest unit's wins for a date), the known years."""
+    rank = {pk: i for i, pk in enumerate(chain)}
     hours = hours_of(hours_row) if hours_row is not None else DEFAULT_HOURS
     weekly = weekly_of(hours_row, hours)
     overrides: dict[dt.date, tuple[int, bool, str]] = {}
-    for o in CalendarOverride.objects.filter(_override_filter(chain)).only("date", "unit", "working", "note"):
+    for o in overrides_found:
         r = rank.get(o.unit_id, len(chain)) if o.unit_id is not None else len(chain)
         if o.date not in overrides or r < overrides[o.date][0]:
             overrides[o.date] = (r, o.working, o.note)
@@ -447,7 +507,7 @@ def unit_calendar(unit: Any = None) -> UnitCalendar:
         zone=ZoneInfo(tz_name) if tz_name else company_zone(),
         hours=hours,
         overrides={d: (w, n) for d, (_r, w, n) in overrides.items()},
-        manual_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
+        manual_years=years,
         unit_code=getattr(unit, "code", "") or "",
         weekly=weekly,
     )

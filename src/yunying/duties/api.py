@@ -93,9 +93,12 @@ class OccurrenceOut(Schema):
     form: str
     form_version: int
     data: dict[str, Any]
+    draft: dict[str, Any] | None = Field(None, description="the assignee's unsubmitted draft (to them only)")
+    draft_saved_at: dt.datetime | None = None
 
 
-def _occ_out(occ: Occurrence) -> dict[str, Any]:
+def _occ_out(occ: Occurrence, user: Any = None) -> dict[str, Any]:
+    mine = user is not None and occ.assignee is not None and occ.assignee.user_id == user.pk
     return {
         "id": occ.pk,
         "duty": occ.duty.key,
@@ -121,6 +124,8 @@ def _occ_out(occ: Occurrence) -> dict[str, Any]:
         "form": occ.duty.form.key,
         "form_version": occ.form_version.number,
         "data": occ.data or {},
+        "draft": occ.draft if mine else None,
+        "draft_saved_at": occ.draft_saved_at if mine else None,
     }
 
 
@@ -152,12 +157,12 @@ def occurrence_list(request: HttpRequest, filters: Query[OccurrenceFilters]) -> 
         limit=filters.limit,
         offset=filters.offset,
     )
-    return {"total": total, "items": [_occ_out(o) for o in rows]}
+    return {"total": total, "items": [_occ_out(o, request.user) for o in rows]}
 
 
 @router.get("/occurrences/{occurrence_id}", response=OccurrenceOut, url_name="duties_occurrence")
 def occurrence_detail(request: HttpRequest, occurrence_id: int) -> Any:
-    return _occ_out(selectors.occurrence_get(user=request.user, pk=occurrence_id))
+    return _occ_out(selectors.occurrence_get(user=request.user, pk=occurrence_id), request.user)
 
 
 class SubmitIn(Schema):
@@ -169,7 +174,16 @@ def occurrence_submit(request: HttpRequest, occurrence_id: int, body: SubmitIn) 
     """Submit the occurrence's form (validated like the page; 422 with one message per field)."""
     selectors.occurrence_get(user=request.user, pk=occurrence_id)
     services.occurrence_submit(actor=request.user, occurrence_id=occurrence_id, data=body.data)
-    return _occ_out(selectors.occurrence_get(user=request.user, pk=occurrence_id))
+    return _occ_out(selectors.occurrence_get(user=request.user, pk=occurrence_id), request.user)
+
+
+@router.put("/occurrences/{occurrence_id}/draft", response=OccurrenceOut, url_name="duties_draft")
+def occurrence_draft(request: HttpRequest, occurrence_id: int, body: SubmitIn) -> Any:
+    """Save the form's content so far without submitting it (not validated; files are attached when
+    submitting). The page's form reopens with it; submitting clears it."""
+    selectors.occurrence_get(user=request.user, pk=occurrence_id)
+    services.occurrence_draft_save(actor=request.user, occurrence_id=occurrence_id, data=body.data)
+    return _occ_out(selectors.occurrence_get(user=request.user, pk=occurrence_id), request.user)
 
 
 class ReviewIn(Schema):
@@ -184,7 +198,7 @@ def occurrence_review(request: HttpRequest, occurrence_id: int, body: ReviewIn) 
     services.occurrence_review(
         actor=request.user, occurrence_id=occurrence_id, accepted=body.accepted, comment=body.comment
     )
-    return _occ_out(selectors.occurrence_get(user=request.user, pk=occurrence_id))
+    return _occ_out(selectors.occurrence_get(user=request.user, pk=occurrence_id), request.user)
 
 
 class BoardLineOut(Schema):

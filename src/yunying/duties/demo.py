@@ -327,6 +327,7 @@ def _onboarding(rng: random.Random, today: dt.date) -> None:
 @transaction.atomic
 def duties_demo_load(*, seed: int = 2026) -> int:
     """Load the demo history unless there is any; returns how many occurrences were submitted."""
+    from yunying.duties.cards import duty_cards_rebuild
     from yunying.duties.scheduler import occurrences_arrive, occurrences_materialise, occurrences_remind
 
     if Occurrence.objects.exists():
@@ -341,7 +342,32 @@ def duties_demo_load(*, seed: int = 2026) -> int:
     submitted = _history(rng, now)
     occurrences_arrive()
     occurrences_remind()
+    duty_cards_rebuild()  # the history's open, sent-back and submitted occurrences in the inbox
+    _bulletins_delivered()
     return submitted
+
+
+def _bulletins_delivered() -> None:
+    """The accepted bulletins of the history went on to the stores when they were accepted."""
+    from yunying.duties.delivery import stores_for
+    from yunying.duties.models import OnAccept, StoreDelivery
+
+    rows = []
+    accepted = Occurrence.objects.filter(
+        duty__on_accept=OnAccept.SEND_TO_STORES, status=Status.ACCEPTED, reviewed_at__isnull=False
+    ).select_related("duty")
+    for occ in accepted:
+        assert occ.reviewed_at is not None
+        for store_id in stores_for(occ.duty.unit, occ.reviewed_at.date()):
+            rows.append(
+                StoreDelivery(
+                    occurrence=occ,
+                    store_id=store_id,
+                    delivered_at=occ.reviewed_at,
+                    notified_at=occ.reviewed_at,
+                )
+            )
+    StoreDelivery.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _team_activities(rng: random.Random, today: dt.date) -> None:

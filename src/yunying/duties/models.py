@@ -60,6 +60,7 @@ class Prefill(models.TextChoices):
     NONE = "", _("无")
     PREVIOUS_PLAN = "previous_plan", _("上期计划（总结未完成事项）")
     WEEKLY_PERFORMANCE = "weekly_performance", _("周业绩汇总（业绩分析）")
+    DELIVERY_INCIDENTS = "delivery_incidents", _("周配送事故汇总（配送事故流程）")
     TARGET_PROPOSAL = "target_proposal", _("下月业绩指标建议（业绩指标）")
     INSPECTION_BULLETIN = "inspection_bulletin", _("督导检查公报（巡店）")
     QUALITY_EVALUATION = "quality_evaluation", _("门店运营质量评估（巡店）")
@@ -70,6 +71,7 @@ class Prefill(models.TextChoices):
 class OnAccept(models.TextChoices):
     NONE = "", _("无")
     APPLY_TARGETS = "apply_targets", _("写入下月业绩指标")
+    SEND_TO_STORES = "send_to_stores", _("发至各门店")
 
 
 class Duty(TimeStampedModel):
@@ -263,6 +265,10 @@ class Occurrence(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     data: models.JSONField[Any, Any] = models.JSONField(_("内容"), default=dict, blank=True)
     prefilled = models.BooleanField(_("已预填"), default=False)
+    draft: models.JSONField[Any, Any] = models.JSONField(
+        _("草稿"), null=True, blank=True, help_text=_("承办人保存未提交的内容；提交后清空")
+    )
+    draft_saved_at = models.DateTimeField(_("草稿保存时间"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("到达时间"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("已提醒"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("已通知超时"), null=True, blank=True)
@@ -414,3 +420,24 @@ class Checkpoint(models.Model):
         verbose_name = _("培养检查点")
         verbose_name_plural = _("培养检查点")
         ordering = ["onboarding", "month", "sort_order", "pk"]
+
+
+class StoreDelivery(models.Model):
+    """An accepted occurrence sent on to a store (the supervision bulletin, 发至各门店): shown on the store's
+    page; the store's people are told once (``notified_at`` claims it)."""
+
+    occurrence = models.ForeignKey(
+        Occurrence, verbose_name=_("职责事项"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    store = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("门店"), on_delete=models.CASCADE, related_name="duty_deliveries"
+    )
+    delivered_at = models.DateTimeField(_("发出时间"))
+    notified_at = models.DateTimeField(_("已通知"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("发至门店")
+        verbose_name_plural = _("发至门店")
+        ordering = ["-delivered_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["occurrence", "store"], name="duties_delivery_once")]
+        indexes = [models.Index(fields=["store", "delivered_at"], name="duties_delivery_store")]

@@ -4,6 +4,8 @@ person reviews, comments and sends it.
 * ``previous_plan``: last period's plan items become this period's summary rows (to mark done or not, with
   the cause and remedy of what was not);
 * ``weekly_performance``: the analytics weekly report of the last complete week before the due day;
+* ``delivery_incidents``: the last complete week's delivery incidents (:mod:`yunying.duties.incidents`;
+  an empty list while the chain has no ``delivery_incident`` process);
 * ``target_proposal``: next month's suggested target per store (analytics targets) with last month and the
   same month last year; the proposal starts at the suggestion;
 * ``inspection_bulletin``: the half-month's supervision bulletin (visits, scores, frequent violations);
@@ -240,8 +242,19 @@ def cadre_summary(occ: Occurrence, user: Any) -> dict[str, Any] | None:
     }
 
 
+def delivery_incidents(occ: Occurrence, user: Any) -> dict[str, Any] | None:
+    """The last complete week's delivery incidents (see :mod:`yunying.duties.incidents`)."""
+    from yunying.duties.incidents import delivery_incidents_summary
+
+    monday = occ.due_on - dt.timedelta(days=occ.due_on.weekday())
+    return delivery_incidents_summary(
+        user=user, start=monday - dt.timedelta(days=7), end=monday - dt.timedelta(days=1)
+    )
+
+
 SOURCES = {
     Prefill.WEEKLY_PERFORMANCE: weekly_performance,
+    Prefill.DELIVERY_INCIDENTS: delivery_incidents,
     Prefill.TARGET_PROPOSAL: target_proposal,
     Prefill.INSPECTION_BULLETIN: inspection_bulletin,
     Prefill.QUALITY_EVALUATION: quality_evaluation,

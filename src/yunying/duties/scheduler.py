@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from yunying.core import clock
 from yunying.core.calendar import UnitCalendar, unit_calendar
 from yunying.duties import notices
+from yunying.duties.cards import occurrence_card_sync, occurrences_cards_sync
 from yunying.duties.due import Due, DueSettings, due_compute
 from yunying.duties.models import Duty, Event, Occurrence, Status
 from yunying.duties.recurrence import SCHEDULED, Period, Rule, periods
@@ -208,6 +209,7 @@ def occurrence_hand_over(occ: Occurrence, seat: Seat | None, *, actor: Any = Non
             at=now,
             comment=_("考评对象或任职者已离任。"),
         )
+        occurrence_card_sync(occ)
         return True
     if seat.assignee_id == occ.assignee_id:
         return False
@@ -229,13 +231,15 @@ def occurrence_hand_over(occ: Occurrence, seat: Seat | None, *, actor: Any = Non
             else _("岗位空缺，暂无人承办。")
         ),
     )
+    occurrence_card_sync(occ)
     if occ.arrived_at is not None and occ.assignee is not None:
         notices.handed_over(occ)
     return True
 
 
 def occurrences_reconcile(*, snapshot: OrgSnapshot | None = None, ids: list[int] | None = None) -> int:
-    """Hand every open occurrence to whoever holds its seat today (succession); returns how many moved."""
+    """Hand every open occurrence to whoever holds its seat today (succession), and every submitted one to
+    whoever reviews it today (:func:`reviewers_reconcile`); returns how many moved."""
     snap = snapshot or OrgSnapshot()
     today, now = clock.today(), clock.now()
     since = today - dt.timedelta(days=RECONCILE_DAYS)
@@ -259,6 +263,63 @@ def occurrences_reconcile(*, snapshot: OrgSnapshot | None = None, ids: list[int]
             if locked is None or locked.status not in (Status.OPEN, Status.RETURNED):
                 continue
             moved += int(occurrence_hand_over(locked, seat_now(snap, locked, today), now=now))
+    return moved + reviewers_reconcile(snapshot=snap, ids=ids)
+
+
+def _reviewer_now(snap: OrgSnapshot, occ: Occurrence, today: dt.date) -> int | None:
+    from yunying.duties.seats import reviewer_for
+
+    found = reviewer_for(
+        snap,
+        reviewer_position_id=occ.duty.reviewer_position_id,
+        unit_id=occ.assignee_unit_id or occ.unit_id,
+        assignee_position_id=occ.assignee_position_id,
+        on=today,
+    )
+    return None if found == occ.assignee_id else found
+
+
+def reviewers_reconcile(*, snapshot: OrgSnapshot | None = None, ids: list[int] | None = None) -> int:
+    """Submitted occurrences whose reviewer left the reviewing seat go to whoever reviews now (their inbox
+    card with them, history line 移交, a notice); returns how many moved."""
+    from yunying.org.models import Employee
+
+    snap = snapshot or OrgSnapshot()
+    today, now = clock.today(), clock.now()
+    qs = Occurrence.objects.filter(
+        status=Status.SUBMITTED, due_on__gte=today - dt.timedelta(days=RECONCILE_DAYS)
+    ).select_related("duty")
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    candidates = [
+        (occ.pk, found)
+        for occ in qs.iterator()
+        if (found := _reviewer_now(snap, occ, today)) is not None and found != occ.reviewer_id
+    ]
+    moved = 0
+    for pk, reviewer_id in candidates:
+        with transaction.atomic():
+            occ = (
+                Occurrence.objects.select_for_update(of=("self",))
+                .select_related("duty", "assignee", "reviewer", "subject", "unit")
+                .filter(pk=pk, status=Status.SUBMITTED)
+                .first()
+            )
+            if occ is None or occ.reviewer_id == reviewer_id:
+                continue
+            before = occ.reviewer.name if occ.reviewer else ""
+            occ.reviewer = Employee.objects.select_related("user").get(pk=reviewer_id)
+            occ.save(update_fields=["reviewer"])
+            Event.objects.create(
+                occurrence=occ,
+                action=Event.Action.HANDED_OVER,
+                at=now,
+                data={"from": before, "to": occ.reviewer.name, "reviewer": True},
+                comment=_("审阅人变动，改由 %(name)s 审阅。") % {"name": occ.reviewer.name},
+            )
+            occurrence_card_sync(occ)
+            notices.submitted(occ)
+            moved += 1
     return moved
 
 
@@ -272,8 +333,10 @@ def _claim(pk: int, column: str, now: dt.datetime, extra: Q | None = None) -> bo
     return qs.update(**{column: now}) == 1
 
 
-def occurrences_arrive(*, now: dt.datetime | None = None, limit: int = TICK_LIMIT) -> int:
-    """Occurrences whose moment to appear has come: pre-filled, put in the inbox, announced once."""
+def occurrences_arrive(*, now: dt.datetime | None = None, limit: int = TICK_LIMIT, chunk: int = 50) -> int:
+    """Occurrences whose moment to appear has come: pre-filled, put in the inbox, announced once. A chunk
+    at a time, in one transaction: each claimed by its ``arrived_at``, and the chunk's inbox cards written
+    together (one DELETE, one INSERT)."""
     from yunying.duties.prefill import prefill_occurrence
 
     now = now or clock.now()
@@ -283,16 +346,25 @@ def occurrences_arrive(*, now: dt.datetime | None = None, limit: int = TICK_LIMI
         .values_list("pk", flat=True)[:limit]
     )
     sent = 0
-    for pk in pks:
+    for i in range(0, len(pks), chunk):
         with transaction.atomic():
-            if not _claim(pk, "arrived_at", now):
+            claimed = [pk for pk in pks[i : i + chunk] if _claim(pk, "arrived_at", now)]
+            if not claimed:
                 continue
-            occ = Occurrence.objects.select_related("duty", "assignee__user", "unit", "subject").get(pk=pk)
-            if occ.duty.prefill and not occ.prefilled:
-                prefill_occurrence(occ)
-            Event.objects.create(occurrence=occ, action=Event.Action.ARRIVED, at=now)
-            notices.arrived(occ)
-            sent += 1
+            arrived = list(
+                Occurrence.objects.filter(pk__in=claimed)
+                .select_related("duty", "assignee__user", "reviewer", "unit", "subject")
+                .order_by("available_at", "pk")
+            )
+            for occ in arrived:
+                if occ.duty.prefill and not occ.prefilled:
+                    prefill_occurrence(occ)
+                notices.arrived(occ)
+            Event.objects.bulk_create(
+                [Event(occurrence=occ, action=Event.Action.ARRIVED, at=now) for occ in arrived]
+            )
+            occurrences_cards_sync(arrived)
+            sent += len(arrived)
     return sent
 
 

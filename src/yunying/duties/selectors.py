@@ -112,7 +112,7 @@ class InboxItems:
 
 
 def _todo(me: int) -> QuerySet[Occurrence]:
-    return Occurrence.objects.filter(assignee_id=me, status__in=OPEN_STATUSES, available_at__lte=clock.now())
+    return Occurrence.objects.filter(assignee_id=me, status__in=OPEN_STATUSES, arrived_at__isnull=False)
 
 
 def _to_review(me: int) -> QuerySet[Occurrence]:
@@ -120,7 +120,8 @@ def _to_review(me: int) -> QuerySet[Occurrence]:
 
 
 def inbox_items(user: Any, *, limit: int = INBOX_LIMIT) -> InboxItems:
-    """The duties waiting for ``user``: to submit (arrived, open or sent back) and to review."""
+    """The duties waiting for ``user`` (the 我的职责 page): to submit (arrived, open or sent back) and to
+    review. In the process inbox the same occurrences are inbox cards (``yunying.duties.cards``)."""
     me = _me(user)
     if me is None:
         return InboxItems()
@@ -135,10 +136,13 @@ def inbox_items(user: Any, *, limit: int = INBOX_LIMIT) -> InboxItems:
 
 
 def inbox_count(user: Any) -> int:
-    me = _me(user)
-    if me is None:
+    """How many duties wait for ``user`` (the 我的职责 badge): their duty cards in the inbox, one query."""
+    from yunying.duties.cards import KIND
+    from yunying.workflow.models import InboxCard
+
+    if not user.is_authenticated:
         return 0
-    return _todo(me).count() + _to_review(me).count()
+    return InboxCard.objects.filter(kind=KIND, assignee_id=user.pk, state="open").count()
 
 
 # -- lists --------------------------------------------------------------------------------------------

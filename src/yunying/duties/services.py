@@ -13,6 +13,7 @@ occurrence is handed to their successor on the spot (nothing of theirs is stored
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from yunying.core import clock
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from yunying.duties import notices
+from yunying.duties.cards import occurrence_card_sync
 from yunying.duties.models import Duty, Event, Occurrence, OnAccept, Status
 from yunying.duties.recurrence import OCCASIONAL, Period, Rule, rule_validate
 from yunying.duties.seats import OrgSnapshot, duty_seats, reviewer_for, seat_now
@@ -29,6 +31,7 @@ from yunying.forms.validation import form_submission_validate
 from yunying.org.models import Employee
 
 MAX_COMMENT = 2000
+MAX_DRAFT_BYTES = 256 * 1024
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "submit": (Status.OPEN, Status.RETURNED),
@@ -120,15 +123,87 @@ def occurrence_submit(*, actor: Any, occurrence_id: int, data: Any, files: Any =
         occ.submitted_by = actor
         occ.reviewer = reviewer_resolve(occ) if occ.duty.needs_review else None
         occ.status = Status.SUBMITTED if occ.reviewer is not None else Status.DONE
+        occ.draft, occ.draft_saved_at = None, None
         occ.save(
-            update_fields=["data", "submitted_at", "first_submitted_at", "submitted_by", "reviewer", "status"]
+            update_fields=[
+                *("data", "submitted_at", "first_submitted_at", "submitted_by", "reviewer", "status"),
+                *("draft", "draft_saved_at"),
+            ]
         )
         late = now > occ.due_at
         Event.objects.create(
             occurrence=occ, action=Event.Action.SUBMITTED, actor=actor, at=now, data={"late": late}
         )
+        occurrence_card_sync(occ)
         if occ.status == Status.SUBMITTED:
             notices.submitted(occ)
+    return occ
+
+
+def draft_clean(version: Any, data: Any) -> dict[str, Any]:
+    """What a draft keeps of ``data``: the form's own fields (table rows with their own columns), without
+    files (attached when submitting) or computed fields; not validated otherwise — a draft may be
+    incomplete. Bounded in size."""
+    from yunying.forms import schema as form_schema
+
+    if not isinstance(data, dict):
+        raise DomainError(_("草稿内容应为对象。"), field="data")
+    kept: dict[str, Any] = {}
+    for spec in form_schema.schema_of(version):
+        if spec.key not in data or spec.is_file or spec.is_computed:
+            continue
+        value = data[spec.key]
+        if spec.type == form_schema.TABLE:
+            columns = [c.key for c in spec.columns if not c.is_file and not c.is_computed]
+            rows = value if isinstance(value, list) else []
+            value = [
+                {key: _plain(row[key]) for key in columns if key in row}
+                for row in rows[: form_schema.MAX_TABLE_ROWS]
+                if isinstance(row, dict)
+            ]
+        else:
+            value = _plain(value)
+        kept[spec.key] = value
+    if len(json.dumps(kept, ensure_ascii=False).encode()) > MAX_DRAFT_BYTES:
+        raise DomainError(
+            _("草稿内容过大（上限 %(n)d KB）。") % {"n": MAX_DRAFT_BYTES // 1024},
+            field="data",
+            code="too_large",
+        )
+    return kept
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as a draft keeps it: a scalar, or a flat list of scalars (multiple choice)."""
+    if isinstance(value, list):
+        return [v for v in value[:200] if isinstance(v, str | int | float | bool)]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return None
+
+
+def occurrence_draft_save(*, actor: Any, occurrence_id: int, data: Any) -> Occurrence:
+    """Keep what the assignee has filled in so far without submitting it (the form reopens with it). Who may
+    and when: as for submitting. Saving again replaces the draft; the trail keeps one 保存草稿 line per run
+    of saves."""
+    _hand_over_if_left(actor, occurrence_id)
+    now = clock.now()
+    with transaction.atomic():
+        occ = _locked(occurrence_id)
+        me = _employee(actor)
+        if me is None or occ.assignee_id != me.pk:
+            raise PermissionDenied(_("只有承办人可以保存草稿。"))
+        _check_transition(occ, "submit")
+        if occ.available_at > now:
+            raise DomainError(_("该事项尚未下发，%(at)s 起可以填写。") % {"at": _local(occ.available_at)})
+        occ.draft = draft_clean(occ.form_version, data)
+        occ.draft_saved_at = now
+        occ.save(update_fields=["draft", "draft_saved_at"])
+        last = occ.events.order_by("-at", "-pk").first()
+        if last is not None and last.action == Event.Action.SAVED and last.actor_id == actor.pk:
+            Event.objects.filter(pk=last.pk).update(at=now)
+        else:
+            Event.objects.create(occurrence=occ, action=Event.Action.SAVED, actor=actor, at=now)
     return occ
 
 
@@ -167,6 +242,7 @@ def occurrence_review(*, actor: Any, occurrence_id: int, accepted: bool, comment
         occ.save(update_fields=["reviewer", "reviewed_at", "review_comment", "status"])
         action = Event.Action.ACCEPTED if accepted else Event.Action.RETURNED
         Event.objects.create(occurrence=occ, action=action, actor=actor, at=now, comment=comment)
+        occurrence_card_sync(occ)
         if accepted:
             _on_accept(occ, actor, now)
             notices.accepted(occ)
@@ -177,7 +253,19 @@ def occurrence_review(*, actor: Any, occurrence_id: int, accepted: bool, comment
 
 
 def _on_accept(occ: Occurrence, actor: Any, now: dt.datetime) -> None:
-    if occ.duty.on_accept == OnAccept.APPLY_TARGETS:
+    if occ.duty.on_accept == OnAccept.SEND_TO_STORES:
+        from yunying.duties.delivery import occurrence_deliver
+
+        stores = occurrence_deliver(occ, now=now)
+        Event.objects.create(
+            occurrence=occ,
+            action=Event.Action.APPLIED,
+            actor=actor,
+            at=now,
+            comment=_("已发至 %(n)d 家门店。") % {"n": stores},
+            data={"stores": stores},
+        )
+    elif occ.duty.on_accept == OnAccept.APPLY_TARGETS:
         changed = targets_apply(occ, actor)
         Event.objects.create(
             occurrence=occ,

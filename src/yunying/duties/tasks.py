@@ -26,6 +26,14 @@ def duties_deliver_tick() -> dict[str, int]:
     return duties_deliver().as_dict()
 
 
+@db_task(retries=3, retry_delay=30)
+def deliveries_announce_task(occurrence_id: int) -> int:
+    """An accepted bulletin announced to the stores it was sent to (each store once)."""
+    from yunying.duties.delivery import deliveries_announce
+
+    return deliveries_announce(occurrence_id)
+
+
 @db_task(retries=2, retry_delay=5)
 def duties_tick_task() -> dict[str, Any]:
     """Everything at once (what a starting worker runs), with which process ran it and when."""

@@ -57,6 +57,10 @@ def _act(request: HttpRequest, occ: Any) -> tuple[bool, Any]:
             data, files = form_post_parse(occ.form_version, request.POST, request.FILES, prefix=PREFIX)
             services.occurrence_submit(actor=request.user, occurrence_id=occ.pk, data=data, files=files)
             messages.success(request, _("已提交。"))
+        elif action == "draft":
+            data, _files = form_post_parse(occ.form_version, request.POST, request.FILES, prefix=PREFIX)
+            services.occurrence_draft_save(actor=request.user, occurrence_id=occ.pk, data=data)
+            messages.success(request, _("草稿已保存，可以稍后继续填写。"))
         elif action in ("accept", "return"):
             services.occurrence_review(
                 actor=request.user,
@@ -92,7 +96,7 @@ def occurrence(request: HttpRequest, pk: int) -> HttpResponse:
         done, errors = _act(request, occ)
         if done:
             return redirect("duties:occurrence", pk=pk)
-        if request.POST.get("action") == "submit":
+        if request.POST.get("action") in ("submit", "draft"):
             posted = form_post_parse(occ.form_version, request.POST, request.FILES, prefix=PREFIX)[0]
         status = 422 if errors else 409
         occ = _or_404(selectors.occurrence_get, user=request.user, pk=pk)
@@ -103,7 +107,11 @@ def occurrence(request: HttpRequest, pk: int) -> HttpResponse:
         "can_submit": can_submit,
         "can_review": selectors.may_review(request.user, occ),
         "form_html": render_form(
-            occ.form_version, posted if posted is not None else occ.data, errors, PREFIX, user=request.user
+            occ.form_version,
+            posted if posted is not None else _filling(occ),
+            errors,
+            PREFIX,
+            user=request.user,
         )
         if can_submit
         else "",
@@ -118,6 +126,11 @@ def occurrence(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "duties/occurrence.html", context, status=status if request.method == "POST" else 200
     )
+
+
+def _filling(occ: Any) -> dict[str, Any]:
+    """What the form shows its assignee: the saved draft over the occurrence's (pre-filled) content."""
+    return {**(occ.data or {}), **(occ.draft or {})}
 
 
 @login_required

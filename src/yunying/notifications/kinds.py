@@ -31,6 +31,7 @@ KINDS: list[KindSeed] = [
     KindSeed("finding_due", gettext_noop("整改即将到期"), ("in_app", "email")),
     KindSeed("finding_overdue", gettext_noop("整改已超期"), ("in_app", "email"), urgent=True),
     KindSeed("quality", gettext_noop("运营质量评估"), ("in_app",)),
+    KindSeed("bulletin", gettext_noop("督导检查公报"), ("in_app",)),
     KindSeed("system", gettext_noop("系统通知"), ("in_app",)),
     KindSeed("test", gettext_noop("测试消息"), ("in_app",)),
     KindSeed("purchase_order", gettext_noop("新采购单"), ("in_app",)),

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from yunying.analytics.models import Product, SalesProductDay, SalesStoreDay
+from yunying.analytics.selectors import store_day_sales
 from yunying.core import clock
-from yunying.core.calendar import unit_calendar
+from yunying.core.calendar import UnitCalendar, unit_calendar, unit_calendars
 from yunying.core.errors import DomainError
 from yunying.org.models import Appointment, Employee, OrgUnit, Store, UnitKind
 from yunying.org.scope import scope_for, stores_visible_to
@@ -75,10 +75,11 @@ def routines_for(store: OrgUnit) -> list[Routine]:
     return sorted(found, key=lambda r: (r.starts_at, r.sort_order, r.key))
 
 
-def day_closed(store: OrgUnit, day: dt.date) -> tuple[bool, str]:
+def day_closed(store: OrgUnit, day: dt.date, calendar: UnitCalendar | None = None) -> tuple[bool, str]:
     """Whether the business calendar says the store does not open on ``day`` (a year whose holidays are
-    unknown does not close a store: stores open unless told otherwise)."""
-    found = unit_calendar(store).day(day)
+    unknown does not close a store: stores open unless told otherwise). ``calendar``: the store's, when
+    the caller read it already (:func:`yunying.core.calendar.unit_calendars` for many stores)."""
+    found = (calendar or unit_calendar(store)).day(day)
     if found.working is False:
         return True, found.label or found.reason_label
     if (store.opened_on and day < store.opened_on) or (store.closed_on and day >= store.closed_on):
@@ -161,7 +162,7 @@ def attention_rows(stores: Sequence[OrgUnit], *, day: dt.date | None, now: dt.da
     own: dict[int, list[Routine]] = defaultdict(list)
     for row in Routine.objects.filter(store__in=stores):
         own[row.store_id].append(row)  # type: ignore[index]
-    rows: list[AttentionRow] = []
+    late: list[tuple[OrgUnit, list[Slot]]] = []
     for store in stores:
         by_key = {r.key: r for r in defaults} | {r.key: r for r in own.get(store.pk, [])}
         routines = sorted((r for r in by_key.values() if r.is_active), key=lambda r: r.starts_at)
@@ -170,7 +171,12 @@ def attention_rows(stores: Sequence[OrgUnit], *, day: dt.date | None, now: dt.da
             for s in slots_of(routines, days[store.pk], store.zone, records[(store.pk, days[store.pk])], now)
             if s.state in ATTENTION and s.record is None
         ]
-        if found and not day_closed(store, days[store.pk])[0]:
+        if found:
+            late.append((store, found))
+    calendars = unit_calendars(store for store, _found in late)  # one read for all of them
+    rows: list[AttentionRow] = []
+    for store, found in late:
+        if not day_closed(store, days[store.pk], calendars[store.pk])[0]:
             rows.extend(AttentionRow(store, s) for s in found)
     return sorted(rows, key=lambda r: (r.slot.state != "missed", r.slot.ends, r.store.code))
 
@@ -219,23 +225,11 @@ def _quantity(qty: Decimal) -> str:
 
 
 def sales_of_day(store: OrgUnit, day: dt.date) -> SalesOfDay:
-    """The store's sales on ``day`` and its top five products by amount (empty without sales data)."""
-    day_checked(day)
-    total = SalesStoreDay.objects.filter(store_id=store.pk, date=day).aggregate(total=Sum("net_sales"))[
-        "total"
-    ]
-    amount = None if total is None else Decimal(total).quantize(Decimal("0.01"))
-    lines = list(
-        SalesProductDay.objects.filter(store_id=store.pk, date=day, amount__gt=0)
-        .order_by("-amount", "product_id")
-        .values("product_id", "qty", "amount")[:TOP]
-    )
-    names = dict(Product.objects.filter(pk__in=[x["product_id"] for x in lines]).values_list("pk", "name"))
-    top = [
-        {"name": names.get(x["product_id"], ""), "qty": _quantity(x["qty"]), "amount": str(x["amount"])}
-        for x in lines
-    ]
-    return SalesOfDay(day, amount, top)
+    """The store's sales on ``day`` and its top five products by amount (empty without sales data), read
+    through the analytics app."""
+    found = store_day_sales(store_id=store.pk, day=day_checked(day), top=TOP)
+    top = [{"name": p.name, "qty": _quantity(p.qty), "amount": str(p.amount)} for p in found.top]
+    return SalesOfDay(day, found.amount, top)
 
 
 # -- handover book -------------------------------------------------------------------------------------

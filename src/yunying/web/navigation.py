@@ -53,7 +53,7 @@ def navigation_for(user: Any) -> list[NavItem]:
     from yunying.duties.selectors import inbox_count
 
     duties_waiting = inbox_count(user)
-    items.extend(_workflow_items(user, duties_waiting))
+    items.extend(_workflow_items(user))
     items.extend(_inspection_items(user, scope.everything or bool(scope.unit_ids)))
     items.extend(_duty_items(scope.everything or bool(scope.unit_ids), duties_waiting))
     items.append(NavItem(_("组织架构"), reverse("org:chart"), "sitemap", "chart", section="org"))
@@ -109,11 +109,11 @@ def navigation_for(user: Any) -> list[NavItem]:
     return items
 
 
-def _workflow_items(user: Any, duties_waiting: int) -> list[NavItem]:
+def _workflow_items(user: Any) -> list[NavItem]:
     from yunying.workflow.inbox import todo_count
     from yunying.workflow.monitor import can_monitor
 
-    waiting = todo_count(user) + duties_waiting  # approvals and duties arrive in the same inbox
+    waiting = todo_count(user)  # inbox cards of every kind: approvals, duties, rectifications
     items = [
         NavItem(_("流程信箱"), reverse("workflow:inbox"), "inbox", "wf-inbox", waiting or None),
         NavItem(_("发起流程"), reverse("workflow:definitions"), "send", "wf-start"),

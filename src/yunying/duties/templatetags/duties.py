@@ -1,4 +1,4 @@
-"""Template tags of duties: the "待办职责" section of the process inbox and a person's review history."""
+"""Template tags of duties: a person's review history, an occurrence's title."""
 
 from __future__ import annotations
 
@@ -7,19 +7,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from yunying.core import clock
-
 register = template.Library()
-
-
-@register.inclusion_tag("duties/_inbox_section.html", takes_context=True)
-def duties_inbox(context: dict[str, Any]) -> dict[str, Any]:
-    """The duties waiting for the signed-in person (to submit, to review), for the process inbox."""
-    from yunying.duties.selectors import inbox_items
-
-    user = context.get("user")
-    items = inbox_items(user) if user is not None and user.is_authenticated else None
-    return {"items": items, "now": clock.now()}
 
 
 @register.inclusion_tag("duties/_person_reviews.html", takes_context=True)
@@ -33,6 +21,20 @@ def person_reviews(context: dict[str, Any], employee: Any) -> dict[str, Any]:
     return {
         "reviews": history(user=user, employee=employee),
         "programmes": [onboarding_progress(o) for o in person_onboardings(employee=employee)],
+    }
+
+
+@register.inclusion_tag("duties/_store_bulletins.html")
+def store_bulletins(store: Any) -> dict[str, Any]:
+    """The bulletins sent on to ``store`` (the latest first), each readable in place."""
+    from yunying.duties.delivery import store_bulletins as latest
+    from yunying.forms.rendering import render_readonly
+
+    deliveries = latest(store=store)
+    return {
+        "bulletins": [
+            (d, render_readonly(d.occurrence.form_version, d.occurrence.data or {})) for d in deliveries
+        ]
     }
 
 

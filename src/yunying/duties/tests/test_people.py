@@ -34,7 +34,10 @@ def _activate(key: str) -> Duty:
 
 
 def _arrive(*keys: str) -> None:
+    from yunying.duties.scheduler import occurrences_arrive
+
     Occurrence.objects.filter(duty__key__in=keys).update(available_at=NOW - dt.timedelta(days=1))
+    occurrences_arrive(now=NOW)
 
 
 EVALUATION = {"routines": 18, "quality": 17, "service": 19, "sales": 16, "team": 18, "rating": "A"}

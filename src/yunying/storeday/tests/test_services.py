@@ -311,6 +311,30 @@ def test_the_periodic_task_sends_the_alerts_and_the_board_reads_in_bounded_queri
     with time_machine.travel(at(DAY, 9, 5), tick=False):
         assert slot_alerts.call_local() == 10  # every store's opening is late
         assert slot_alerts.call_local() == 0
-        with django_assert_max_num_queries(50):  # ~4 per store with late slots: its business calendar
+        with django_assert_max_num_queries(12):  # the calendars of all stores with late slots read at once
             board = selectors.attention_board(user=chain.users["gm"])
     assert len(board) == 10
+
+
+def test_the_board_reads_the_calendar_in_the_same_queries_for_two_stores_or_ten(
+    chain, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yunying.org.models import Store
+
+    CalendarOverride.objects.create(date=DAY, unit=chain.stores_b[0], working=False, note="装修停业")
+    now = at(DAY, 9, 5)  # every store's opening is late
+
+    def open_stores():
+        return list(Store.objects.filter(closed_on__isnull=True).order_by("code"))
+
+    few, every = open_stores()[:2], open_stores()
+    with time_machine.travel(now, tick=False):
+        with CaptureQueriesContext(connection) as two:
+            assert len(selectors.attention_rows(few, day=None, now=now)) == 2
+        with django_assert_max_num_queries(len(two.captured_queries)):
+            rows = selectors.attention_rows(every, day=None, now=now)
+    assert len(every) == 10 and len(rows) == 9  # B1 is closed for renovation that day
+    assert "B1" not in {r.store.code for r in rows}
