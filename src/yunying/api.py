@@ -24,6 +24,7 @@ from yunying.notifications.api import router as notifications_router
 from yunying.org.api import router as org_router
 from yunying.storeday.api import router as storeday_router
 from yunying.workflow.api import router as workflow_router
+from yunying.workflow.api_center import router as center_router
 
 
 class LimitedParser(Parser):
@@ -83,6 +84,7 @@ api.add_router("/forms/", forms_router)
 api.add_router("/sales/", sales_router)
 api.add_router("/analytics/", analytics_router)
 api.add_router("/workflow/", workflow_router)
+api.add_router("/workflow/center", center_router)
 api.add_router("/inspections/", inspections_router)
 api.add_router("/quality/", quality_router)
 api.add_router("/notifications", notifications_router)

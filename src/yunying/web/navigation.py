@@ -116,7 +116,7 @@ def _workflow_items(user: Any, duties_waiting: int) -> list[NavItem]:
     waiting = todo_count(user) + duties_waiting  # approvals and duties arrive in the same inbox
     items = [
         NavItem(_("流程信箱"), reverse("workflow:inbox"), "inbox", "wf-inbox", waiting or None),
-        NavItem(_("发起流程"), reverse("workflow:definitions"), "send", "wf-start"),
+        NavItem(_("审批中心"), reverse("workflow:definitions"), "send", "wf-start"),
     ]
     if can_monitor(user):
         items.append(

@@ -48,12 +48,35 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> t
 
 @login_required
 def definitions(request: HttpRequest) -> HttpResponse:
-    items = selectors.startable_list(user=request.user)
-    return render(
-        request,
-        "workflow/definitions.html",
-        {"definitions": items, "can_deploy": can_deploy(request.user), "nav_active": "wf-start"},
-    )
+    """The approval center (审批中心): the gallery of processes to start, and "my requests"."""
+    from yunying.workflow import center
+
+    tab = "mine" if request.GET.get("tab") == "mine" else "start"
+    context: dict[str, Any] = {"tab": tab, "can_deploy": can_deploy(request.user), "nav_active": "wf-start"}
+    if tab == "mine":
+        state = request.GET.get("state", "")
+        rows, total = center.my_requests(user=request.user, state=state, q=request.GET.get("q", ""))
+        context.update(requests=rows, total=total, state=state, q=request.GET.get("q", "")[:100])
+    else:
+        context["gallery"] = center.gallery(user=request.user, q=request.GET.get("q", ""))
+    if request.headers.get("HX-Request") and tab == "start":
+        return render(request, "workflow/_gallery.html", context)
+    return render(request, "workflow/definitions.html", context)
+
+
+@login_required
+def instance_print(request: HttpRequest, instance_id: int) -> HttpResponse:
+    """The printable request sheet (申请单): the request's data, where it waits and its approval trail."""
+    from yunying.workflow import center
+
+    sheet = center.request_sheet(user=request.user, instance_id=instance_id)
+    context = {
+        "sheet": sheet,
+        "instance": sheet.instance,
+        "data_html": _readonly(sheet.instance),
+        "printed_at": timezone.now(),
+    }
+    return render(request, "workflow/instance_print.html", context)
 
 
 @login_required
