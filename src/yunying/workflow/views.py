@@ -107,6 +107,9 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     form = start_form(version)
     data: dict[str, Any] = {}
     errors: Any = None
+    if request.method == "GET" and any(k.startswith("f_") for k in request.GET):
+        given = form.posted(request.GET)[0]  # a link that pre-fills the form (e.g. 报修 from an asset)
+        data = {k: v for k, v in given.items() if f"f_{k}" in request.GET}
     if request.method == "POST":
         data, files = form.posted(request.POST, request.FILES)
         created: list[Any] = []
