@@ -22,6 +22,15 @@ URGENCY_CHOICES = [
     {"value": "critical", "label_zh": "特急", "label_en": "Critical"},
 ]
 
+CAUSE_CHOICES = [
+    {"value": "kitchen", "label_zh": "厨房设备", "label_en": "Kitchen equipment"},
+    {"value": "cold", "label_zh": "制冷设备", "label_en": "Refrigeration"},
+    {"value": "power", "label_zh": "水电燃气", "label_en": "Water, power, gas"},
+    {"value": "building", "label_zh": "门窗装修", "label_en": "Doors, windows, fittings"},
+    {"value": "it", "label_zh": "IT 设备", "label_en": "IT equipment"},
+    {"value": "other", "label_zh": "其他", "label_en": "Other"},
+]
+
 REPAIR_FORM: dict[str, Any] = {
     "key": "repair", "name": "日常维修", "name_en": "Repair request", "category": "行政",
     "description": "门店报修：从本店固定资产中选择设备，写明故障和紧急程度，附照片。",
@@ -32,6 +41,8 @@ REPAIR_FORM: dict[str, Any] = {
          "help_en": "Pick from the store's asset register; leave blank for equipment not in it"},
         {"key": "equipment", "type": "text", "label_zh": "维修设备", "label_en": "Equipment",
          "max_length": 100, "help_zh": "选了资产时自动填写", "help_en": "Filled in from the asset"},
+        {"key": "cause", "type": "choice", "label_zh": "故障类别", "label_en": "Cause", "required": True,
+         "choices": CAUSE_CHOICES},
         {"key": "item", "type": "text", "label_zh": "维修项目", "label_en": "What to repair", "required": True,
          "max_length": 100},
         {"key": "urgency", "type": "choice", "label_zh": "紧急程度", "label_en": "Urgency", "required": True,

@@ -65,6 +65,7 @@ def workflow_demo_load() -> int:
         key="repair",
         data={
             "store": "S01",
+            "cause": "cold",
             "item": "冷库压缩机",
             "equipment": "冷库压缩机（3 号冷库）",
             "urgency": "urgent",
@@ -78,6 +79,7 @@ def workflow_demo_load() -> int:
         key="repair",
         data={
             "store": "S03",
+            "cause": "kitchen",
             "item": "排烟管道",
             "equipment": "厨房排烟管道",
             "urgency": "critical",
@@ -92,6 +94,7 @@ def workflow_demo_load() -> int:
         key="repair",
         data={
             "store": "S01",
+            "cause": "building",
             "item": "门头灯箱",
             "equipment": "门头灯箱",
             "urgency": "normal",

@@ -133,7 +133,9 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
         "definition": the_definition,
         "version": version,
         "form_html": form.render(data, errors, prefix="f_", user=request.user),
-        "preview": preview_mod.approver_preview(user=request.user, key=key, data=data) if data else None,
+        "preview": preview_mod.approver_preview(user=request.user, key=key, data=data)
+        if data and request.method == "POST"
+        else None,
         "nav_active": "wf-start",
     }
     return render(request, "workflow/start.html", context)

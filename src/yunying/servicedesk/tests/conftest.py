@@ -19,6 +19,7 @@ def maint(chain: Any) -> Any:
 def repair_data(store: str, **extra: Any) -> dict[str, Any]:
     return {
         "store": store,
+        "cause": "cold",
         "item": "冷柜不制冷",
         "urgency": "urgent",
         "reason": "温度降不下来",
