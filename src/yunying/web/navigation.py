@@ -117,6 +117,7 @@ def _workflow_items(user: Any, duties_waiting: int) -> list[NavItem]:
     items = [
         NavItem(_("流程信箱"), reverse("workflow:inbox"), "inbox", "wf-inbox", waiting or None),
         NavItem(_("审批中心"), reverse("workflow:definitions"), "send", "wf-start"),
+        NavItem(_("服务台"), reverse("servicedesk:desk"), "lifebuoy", "servicedesk"),
     ]
     if can_monitor(user):
         items.append(

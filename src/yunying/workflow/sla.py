@@ -223,6 +223,22 @@ def _time_for(instance: ProcessInstance, basis: str) -> _Time:
     return _Time(unit_calendar(instance.unit if basis == "unit" else None))
 
 
+def time_left(task: WorkTask, now: dt.datetime | None = None) -> dt.timedelta | None:
+    """How long until an open step is due, counted the way its due time was (working time for a
+    working-time step); negative once it is overdue; None without a due time."""
+    if task.due_at is None:
+        return None
+    now = now or clock.now()
+    basis = task.due_basis if task.due_basis in BASES else "elapsed"
+    try:
+        time = _time_for(task.instance, basis)
+        if task.due_at >= now:
+            return time.between(now, task.due_at)
+        return -time.between(task.due_at, now)
+    except CalendarUnknown:
+        return task.due_at - now
+
+
 def _used_before(instance: ProcessInstance, element_id: str) -> dt.timedelta:
     """Time this step already ran in earlier rounds that were returned (see :func:`step_returned`)."""
     seconds = (instance.sla_used or {}).get(element_id, 0)

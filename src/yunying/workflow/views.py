@@ -70,6 +70,9 @@ def instance_print(request: HttpRequest, instance_id: int) -> HttpResponse:
     from yunying.workflow import center
 
     sheet = center.request_sheet(user=request.user, instance_id=instance_id)
+    from yunying.servicedesk.masking import data_for
+
+    sheet.instance.data = data_for(request.user, sheet.instance)  # a customer's contact, masked (not saved)
     context = {
         "sheet": sheet,
         "instance": sheet.instance,
