@@ -102,9 +102,7 @@ class Ticket:
     cost: str = ""
     hours: float | None = None  # start to end, clock hours (closed tickets)
 
-    @property
-    def overdue(self) -> bool:
-        return self.time_left is not None and self.time_left < dt.timedelta(0)
+    overdue: bool = False  # past the due time (also outside working hours, when the clock stands still)
 
     @property
     def time_left_text(self) -> str:
@@ -219,6 +217,7 @@ def _ticket(
         holder=center.holder_text(first) if first else "",
         due_at=first.due_at if first else None,
         time_left=sla.time_left(first, now) if first else None,
+        overdue=bool(first and first.due_at and first.due_at < now),
         customer_phone=phone if instance.pk in handled else masked(phone),
         cost=_cost(instance),
         hours=round((instance.ended_at - instance.started_at).total_seconds() / 3600, 1)
