@@ -154,4 +154,7 @@ def servicedesk_demo_load(*, seed: int = 2026) -> int:
             _act(instance, _approver(instance), step, requester, maint)
         _back_date(instance, r.days_ago, r.hours)
         made += 1
+    from yunying.workflow.timers import due_work_tick
+
+    due_work_tick()  # the reminders, overdue notices and escalations the worker would have sent by now
     return made

@@ -145,6 +145,8 @@ def test_the_shipped_processes_summarise_their_requests(chain: Any, ops: Any) ->
         actor=chain.users["store_a1"],
         key="repair",
         data={
+            "store": chain.stores_a[0].code,
+            "cause": "cold",
             "item": "冷库",
             "equipment": "压缩机",
             "urgency": "urgent",
