@@ -234,7 +234,9 @@ def time_left(task: WorkTask, now: dt.datetime | None = None) -> dt.timedelta | 
         time = _time_for(task.instance, basis)
         if task.due_at >= now:
             return time.between(now, task.due_at)
-        return -time.between(task.due_at, now)
+        late = time.between(task.due_at, now)
+        # Overdue outside working hours (no working time since): said in clock time, never as "0 left".
+        return -late if late > dt.timedelta(0) else task.due_at - now
     except CalendarUnknown:
         return task.due_at - now
 

@@ -42,3 +42,24 @@ def test_openapi_lists_the_new_paths(client: Any, chain: Any) -> None:
         "/api/workflow/center/gallery",
         "/api/workflow/center/requests",
     } <= set(paths)
+
+
+@pytest.mark.django_db
+def test_time_left_counts_working_time(chain: Any) -> None:
+    import datetime as dt
+
+    from yunying.core import clock
+    from yunying.workflow.models import ProcessInstance, WorkTask
+
+    zone = clock.company_zone()
+    task = WorkTask(due_at=dt.datetime(2026, 12, 7, 10, tzinfo=zone), due_basis="working")  # a Monday
+    task.instance = ProcessInstance(unit=None)
+    friday_evening = dt.datetime(2026, 12, 4, 20, tzinfo=zone)
+    left = sla.time_left(task, friday_evening)
+    assert left is not None and dt.timedelta(0) < left < dt.timedelta(hours=3)  # the weekend does not count
+    elapsed = WorkTask(due_at=task.due_at, due_basis="elapsed")
+    elapsed.instance = task.instance
+    assert sla.time_left(elapsed, friday_evening) == dt.timedelta(hours=62)
+    sunday = dt.datetime(2026, 12, 13, 12, tzinfo=zone)
+    late = sla.time_left(task, sunday)
+    assert late is not None and late < dt.timedelta(0)
