@@ -22,8 +22,10 @@ from yunying.inspections.api import router as inspections_router
 from yunying.inspections.api_quality import router as quality_router
 from yunying.notifications.api import router as notifications_router
 from yunying.org.api import router as org_router
+from yunying.servicedesk.api import router as servicedesk_router
 from yunying.storeday.api import router as storeday_router
 from yunying.workflow.api import router as workflow_router
+from yunying.workflow.api_center import router as center_router
 
 
 class LimitedParser(Parser):
@@ -83,6 +85,7 @@ api.add_router("/forms/", forms_router)
 api.add_router("/sales/", sales_router)
 api.add_router("/analytics/", analytics_router)
 api.add_router("/workflow/", workflow_router)
+api.add_router("/workflow/center", center_router)
 api.add_router("/inspections/", inspections_router)
 api.add_router("/quality/", quality_router)
 api.add_router("/notifications", notifications_router)
@@ -90,3 +93,4 @@ api.add_router("/calendar/", calendar_router)
 api.add_router("/assets", assets_router)
 api.add_router("/stores", storeday_router)
 api.add_router("/duties", duties_router)
+api.add_router("/service-desk", servicedesk_router)

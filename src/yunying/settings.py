@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "yunying.storeday",
     "yunying.purchasing",
     "yunying.duties",
+    "yunying.servicedesk",
     "yunying.web",
     "yunying.seed",
 ]

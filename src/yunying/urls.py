@@ -23,6 +23,7 @@ urlpatterns = [
     path("storeday/", include("yunying.storeday.urls")),
     path("purchasing/", include("yunying.purchasing.urls")),
     path("duties/", include("yunying.duties.urls")),
+    path("servicedesk/", include("yunying.servicedesk.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -9,5 +9,6 @@ urlpatterns = [
     path("import/", views.import_page, name="import"),
     path("export.xlsx", views.export, name="export"),
     path("template.xlsx", views.template_download, name="template"),
+    path("labels/", views.label_sheet, name="labels"),
     path("<str:code>/", views.asset_card, name="card"),
 ]

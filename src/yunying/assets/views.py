@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -58,8 +60,11 @@ def asset_card(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("资产状态已更新。"))
             return redirect("assets:card", code=asset.code)
+    from yunying.assets import labels
+
     context = {
         "asset": asset,
+        "repair_url": labels.repair_start_url(asset) if labels.can_report_repair(asset) else "",
         "history": selectors.asset_history(asset=asset),
         "form": form,
         "can_change": can_change,
@@ -99,3 +104,21 @@ def template_download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(tabular.template_assets(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="yunying-assets-template.xlsx"'
     return response
+
+
+@login_required
+def label_sheet(request: HttpRequest) -> HttpResponse:
+    """QR-code labels of the listed assets (the list's filters), or of one asset (``?code=``), to print."""
+    from yunying.assets import labels
+
+    filters = {k: v or None for k, v in _filters(request).items()}
+    code = request.GET.get("code", "").strip()
+    if code:
+        assets: Any = [selectors.asset_get(user=request.user, code=code)]  # 404 outside scope
+        total = 1
+    else:
+        assets = selectors.asset_list(user=request.user, **filters).exclude(state=AssetState.WRITTEN_OFF)
+        total = assets.count()
+    found = labels.labels_for(assets, base_url=request.build_absolute_uri("/"))
+    context = {"labels": found, "total": total, "limit": labels.MAX_LABELS}
+    return render(request, "assets/labels.html", context)

@@ -190,6 +190,9 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     from yunying.purchasing.demo import purchasing_demo_load
 
     purchasing_demo_load()  # approved purchase requests became orders in 采购部's queue
+    from yunying.servicedesk.demo import servicedesk_demo_load
+
+    servicedesk_demo_load(seed=seed)  # 总务维修 and six weeks of repairs, some open in the service desk
 
     logins = [
         ("gm", "总经理"),
@@ -197,6 +200,7 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
         ("mgmt", "管理部主任"),
         ("supervisor", "督导专员"),
         ("buyer", "采购专员（采购部）"),
+        ("maint", "维修专员（总务维修）"),
         ("area1", "区域经理（浦东区域）"),
         ("store01", "店长（S01）"),
         ("staff01", "服务员（S01）"),

@@ -53,6 +53,9 @@ def seed_defaults() -> dict[str, int]:
             position.superior = by_code[seed.superior]
             position.save(update_fields=["superior"])
     created.update(seed_forms())
+    from yunying.servicedesk.seed import seed_servicedesk
+
+    created.update(seed_servicedesk())  # the repair form and the 总务维修 position, before the processes
     from yunying.core.calendar_services import seed_calendar
 
     created.update(seed_calendar())

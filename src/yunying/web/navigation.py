@@ -116,7 +116,8 @@ def _workflow_items(user: Any) -> list[NavItem]:
     waiting = todo_count(user)  # inbox cards of every kind: approvals, duties, rectifications
     items = [
         NavItem(_("流程信箱"), reverse("workflow:inbox"), "inbox", "wf-inbox", waiting or None),
-        NavItem(_("发起流程"), reverse("workflow:definitions"), "send", "wf-start"),
+        NavItem(_("审批中心"), reverse("workflow:definitions"), "send", "wf-start"),
+        NavItem(_("服务台"), reverse("servicedesk:desk"), "lifebuoy", "servicedesk"),
     ]
     if can_monitor(user):
         items.append(

@@ -42,7 +42,7 @@ SHIPPED = [
         "行政",
         "tool",
         "repair.bpmn",
-        "门店日常维修：区域经理审批；费用超过 2000 元再经管理部审批。",
+        "门店报修：区域经理审批（超过 2000 元再经管理部）；总务维修按紧急程度限时维修，门店确认修复。",
     ),
 ]
 
@@ -72,6 +72,7 @@ def seed_workflow() -> dict[str, int]:
             created["authority_rules"] += 1
     for key, name, category, icon, filename, description in SHIPPED:
         if ProcessDefinition.objects.filter(key=key).exists():
+            created["processes"] += int(_shipped_update(key, (PROCESSES / filename).read_bytes()))
             continue
         version = definition_deploy(
             actor=None,
@@ -90,3 +91,30 @@ def seed_workflow() -> dict[str, int]:
         for position in Position.objects.filter(code__in=MANAGER_POSITIONS):
             position.permissions.add(*permissions)
     return created
+
+
+def _shipped_update(key: str, bpmn_xml: bytes) -> bool:
+    """A shipped process whose diagram changed in a release gets the new diagram as a new version, unless
+    an administrator has deployed a version of their own (theirs is left as it is). Running instances
+    stay on their version."""
+    from yunying.workflow.deploy import definition_deploy
+    from yunying.workflow.models import ProcessVersion
+
+    latest = ProcessVersion.objects.filter(definition__key=key).order_by("-number").first()
+    if (
+        latest is None
+        or latest.deployed_by_id is not None
+        or latest.bpmn_xml.strip() == bpmn_xml.decode("utf-8").strip()
+    ):
+        return False
+    definition = latest.definition
+    definition_deploy(
+        actor=None,
+        key=key,
+        name=definition.name,
+        category=definition.category,
+        description=definition.description,
+        icon=definition.icon,
+        bpmn_xml=bpmn_xml,
+    )
+    return True

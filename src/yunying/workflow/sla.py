@@ -10,6 +10,9 @@ A step says (extension properties; every one optional, company defaults in the s
     yunying:escalate-after="PT4H"    escalate this long after the due time ("none": never)
     yunying:escalate="reassign"      notify (tell the handler's superior) | reassign (hand the task to the
                                      superior) | none
+    yunying:due-by="urgency"         the due time follows a value of the request's data: ``due-by-map``
+    yunying:due-by-map="critical=PT4H, urgent=P1D, *=P3D"   gives one duration per value (``*``: any
+                                     other value); without a match the step's ``due`` applies
 
 In working time a day (``P1D``) is one working day of the calendar's hours. The clock of a step pauses
 while it is returned for changes: the time its earlier runs used before they were returned is kept on the
@@ -77,6 +80,10 @@ def check_step(props: dict[str, str]) -> list[str]:
             parse_duration(_prop(props, key), field=key)
         except DomainError as exc:
             problems.append(f"{key}: {exc}")
+    try:
+        due_by_map(props)
+    except DomainError as exc:
+        problems.append(f"due-by-map: {exc}")
     basis = _prop(props, "due-basis")
     if basis and basis not in BASES:
         problems.append(f"due-basis: '{basis}' is not one of {', '.join(BASES)}")
@@ -84,6 +91,41 @@ def check_step(props: dict[str, str]) -> list[str]:
     if how and how not in ESCALATIONS:
         problems.append(f"escalate: '{how}' is not one of {', '.join(ESCALATIONS)}")
     return problems
+
+
+MAX_DUE_BY = 20  # values a due-by map may name
+
+
+def due_by_map(props: dict[str, str]) -> dict[str, str]:
+    """``due-by-map`` as value → duration (each duration checked); {} without one."""
+    raw = _prop(props, "due-by-map") or ""
+    found: dict[str, str] = {}
+    for part in [p for p in raw.replace("，", ",").split(",") if p.strip()][: MAX_DUE_BY + 1]:
+        value, sep, duration = part.partition("=")
+        if not sep or not value.strip():
+            raise DomainError(
+                _("“%(part)s”应写成 值=时长，例如 urgent=P1D。") % {"part": part.strip()[:40]},
+                field="due-by-map",
+            )
+        parse_duration(duration, field="due-by-map")
+        found[value.strip()] = duration.strip()
+    if len(found) > MAX_DUE_BY:
+        raise DomainError(_("按值设定的时限最多 %(n)d 项。") % {"n": MAX_DUE_BY}, field="due-by-map")
+    return found
+
+
+def props_for_data(props: dict[str, str], data: dict[str, Any] | None) -> dict[str, str]:
+    """A step's properties with ``due`` taken from ``due-by-map`` for the request's ``due-by`` value."""
+    field_name = _prop(props, "due-by")
+    if not field_name:
+        return props
+    try:
+        mapping = due_by_map(props)
+    except DomainError:
+        return props
+    value = str((data or {}).get(field_name.strip(), ""))
+    chosen = mapping.get(value, mapping.get("*"))
+    return {**props, "yunying:due": chosen} if chosen else props
 
 
 @dataclass(frozen=True)
@@ -181,6 +223,24 @@ def _time_for(instance: ProcessInstance, basis: str) -> _Time:
     return _Time(unit_calendar(instance.unit if basis == "unit" else None))
 
 
+def time_left(task: WorkTask, now: dt.datetime | None = None) -> dt.timedelta | None:
+    """How long until an open step is due, counted the way its due time was (working time for a
+    working-time step); negative once it is overdue; None without a due time."""
+    if task.due_at is None:
+        return None
+    now = now or clock.now()
+    basis = task.due_basis if task.due_basis in BASES else "elapsed"
+    try:
+        time = _time_for(task.instance, basis)
+        if task.due_at >= now:
+            return time.between(now, task.due_at)
+        late = time.between(task.due_at, now)
+        # Overdue outside working hours (no working time since): said in clock time, never as "0 left".
+        return -late if late > dt.timedelta(0) else task.due_at - now
+    except CalendarUnknown:
+        return task.due_at - now
+
+
 def _used_before(instance: ProcessInstance, element_id: str) -> dt.timedelta:
     """Time this step already ran in earlier rounds that were returned (see :func:`step_returned`)."""
     seconds = (instance.sla_used or {}).get(element_id, 0)
@@ -213,7 +273,7 @@ def deadlines_for(
     instance: ProcessInstance, element_id: str, props: dict[str, str], start: dt.datetime | None = None
 ) -> Deadlines:
     """The due, reminder and escalation moments of a step opening now (or at ``start``)."""
-    sla = step_sla(props)
+    sla = step_sla(props_for_data(props, instance.data))
     if sla.due is None:
         return Deadlines()
     start = start or current_moment() or clock.now()

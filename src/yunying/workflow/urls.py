@@ -16,6 +16,7 @@ urlpatterns = [
     path("inbox/bulk/", views.bulk_approve, name="bulk"),
     path("tasks/<int:task_id>/", views.task, name="task"),
     path("instances/<int:instance_id>/", views.instance, name="instance"),
+    path("instances/<int:instance_id>/print/", views.instance_print, name="instance-print"),
     path("instances/<int:instance_id>/act/", views.instance_act, name="instance-act"),
     path("instances/<int:instance_id>/files/<str:token>/", views.instance_file, name="instance-file"),
     path("monitor/", views.monitor, name="monitor"),

@@ -48,12 +48,38 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> t
 
 @login_required
 def definitions(request: HttpRequest) -> HttpResponse:
-    items = selectors.startable_list(user=request.user)
-    return render(
-        request,
-        "workflow/definitions.html",
-        {"definitions": items, "can_deploy": can_deploy(request.user), "nav_active": "wf-start"},
-    )
+    """The approval center (审批中心): the gallery of processes to start, and "my requests"."""
+    from yunying.workflow import center
+
+    tab = "mine" if request.GET.get("tab") == "mine" else "start"
+    context: dict[str, Any] = {"tab": tab, "can_deploy": can_deploy(request.user), "nav_active": "wf-start"}
+    if tab == "mine":
+        state = request.GET.get("state", "")
+        rows, total = center.my_requests(user=request.user, state=state, q=request.GET.get("q", ""))
+        context.update(requests=rows, total=total, state=state, q=request.GET.get("q", "")[:100])
+    else:
+        context["gallery"] = center.gallery(user=request.user, q=request.GET.get("q", ""))
+    if request.headers.get("HX-Request") and tab == "start":
+        return render(request, "workflow/_gallery.html", context)
+    return render(request, "workflow/definitions.html", context)
+
+
+@login_required
+def instance_print(request: HttpRequest, instance_id: int) -> HttpResponse:
+    """The printable request sheet (申请单): the request's data, where it waits and its approval trail."""
+    from yunying.workflow import center
+
+    sheet = center.request_sheet(user=request.user, instance_id=instance_id)
+    from yunying.servicedesk.masking import data_for
+
+    sheet.instance.data = data_for(request.user, sheet.instance)  # a customer's contact, masked (not saved)
+    context = {
+        "sheet": sheet,
+        "instance": sheet.instance,
+        "data_html": _readonly(sheet.instance),
+        "printed_at": timezone.now(),
+    }
+    return render(request, "workflow/instance_print.html", context)
 
 
 @login_required
@@ -84,6 +110,9 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     form = start_form(version)
     data: dict[str, Any] = {}
     errors: Any = None
+    if request.method == "GET" and any(k.startswith("f_") for k in request.GET):
+        given = form.posted(request.GET)[0]  # a link that pre-fills the form (e.g. 报修 from an asset)
+        data = {k: v for k, v in given.items() if f"f_{k}" in request.GET}
     if request.method == "POST":
         data, files = form.posted(request.POST, request.FILES)
         created: list[Any] = []
@@ -107,7 +136,9 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
         "definition": the_definition,
         "version": version,
         "form_html": form.render(data, errors, prefix="f_", user=request.user),
-        "preview": preview_mod.approver_preview(user=request.user, key=key, data=data) if data else None,
+        "preview": preview_mod.approver_preview(user=request.user, key=key, data=data)
+        if data and request.method == "POST"
+        else None,
         "nav_active": "wf-start",
     }
     return render(request, "workflow/start.html", context)

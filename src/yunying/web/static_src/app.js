@@ -59,3 +59,48 @@ document.addEventListener("click", (event) => {
     });
   }
 });
+
+// The equipment picker of a form with an asset_code field (日常维修 and the asset processes): the
+// field suggests the assets of the store chosen in the form's store field (the register's API, within
+// the reader's scope), refreshed when the store changes; picking one fills an empty equipment field.
+function assetPicker(input) {
+  const form = input.form;
+  const store = form && form.elements.f_store;
+  const list = document.createElement("datalist");
+  list.id = `${input.id || "yy-asset"}-options`;
+  input.after(list);
+  input.setAttribute("list", list.id);
+  input.setAttribute("autocomplete", "off");
+  const names = new Map();
+  const load = () => {
+    const code = store && store.value;
+    list.replaceChildren();
+    names.clear();
+    if (!code) return;
+    fetch(`/api/assets?store=${encodeURIComponent(code)}`, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : []))
+      .then((assets) => {
+        assets
+          .filter((asset) => asset.state !== "written_off")
+          .slice(0, 500)
+          .forEach((asset) => {
+            const option = document.createElement("option");
+            option.value = asset.code;
+            option.label = `${asset.name}${asset.location ? ` · ${asset.location}` : ""}`;
+            list.append(option);
+            names.set(asset.code, asset.name);
+          });
+        input.dataset.assetsLoaded = String(names.size);
+      })
+      .catch(() => {});
+  };
+  if (store) store.addEventListener("change", load);
+  input.addEventListener("change", () => {
+    const equipment = form && form.elements.f_equipment;
+    if (equipment && !equipment.value && names.has(input.value)) equipment.value = names.get(input.value);
+  });
+  load();
+}
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-yy-form] input[name=f_asset_code]").forEach(assetPicker);
+});

@@ -144,7 +144,15 @@ def test_the_shipped_processes_summarise_their_requests(chain: Any, ops: Any) ->
     repair = services.instance_start(
         actor=chain.users["store_a1"],
         key="repair",
-        data={"item": "冷库", "equipment": "压缩机", "urgency": "紧急", "amount": "800", "reason": "不制冷"},
+        data={
+            "store": chain.stores_a[0].code,
+            "cause": "cold",
+            "item": "冷库",
+            "equipment": "压缩机",
+            "urgency": "urgent",
+            "amount": "800",
+            "reason": "不制冷",
+        },
     )
     [card] = InboxCard.objects.filter(group_ref=str(repair.pk))
     assert card.summary == [["门店", repair.unit.name], ["维修设备", "压缩机"], ["紧急程度", "紧急"]]

@@ -1,0 +1,37 @@
+"""The demo chain's repair desk: 总务维修 with a login, weeks of repairs, open ones at each step."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from yunying.workflow.models import OPEN_STATUSES, ProcessInstance, WorkTask
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_repairs_tell_a_story() -> None:
+    from yunying.seed.demo import demo_load
+    from yunying.servicedesk.demo import REPAIRS, servicedesk_demo_load
+
+    demo_load(with_sales=False)
+    titles = [f"S{r.store:02d} {r.item}" for r in REPAIRS]
+    repairs = ProcessInstance.objects.filter(definition__key="repair", title__in=titles)
+    statuses = list(repairs.values_list("status", flat=True))
+    assert statuses.count("completed") >= 3 and "rejected" in statuses and statuses.count("running") >= 4
+    steps = set(
+        WorkTask.objects.filter(instance__in=repairs, status__in=OPEN_STATUSES).values_list(
+            "element_id", flat=True
+        )
+    )
+    assert {"dispatch", "confirm", "area_review"} <= steps
+    overdue = WorkTask.objects.filter(instance__in=repairs, status__in=OPEN_STATUSES, element_id="dispatch")
+    assert any(t.is_overdue for t in overdue)
+    returned = repairs.filter(tasks__outcome="returned").distinct().count()
+    assert returned >= 1
+    days = {(r.started_at.date()) for r in repairs}
+    assert len(days) == len(REPAIRS)  # spread over the weeks
+    began = time.monotonic()
+    assert servicedesk_demo_load() == 0  # idempotent
+    assert time.monotonic() - began < 1 and repairs.count() == len(REPAIRS)
