@@ -190,6 +190,9 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     from yunying.purchasing.demo import purchasing_demo_load
 
     purchasing_demo_load()  # approved purchase requests became orders in 采购部's queue
+    from yunying.approvals.demo import approvals_demo_load
+
+    approvals_demo_load()  # 配送中心 and 培训部; weeks of complaints, delivery incidents, activity funds, trainings
 
     logins = [
         ("gm", "总经理"),
