@@ -12,8 +12,9 @@ from datetime import date
 from typing import Any
 
 from yunying.accounts.models import User
+from yunying.approvals.people import probation_reviews_start
 from yunying.core import clock
-from yunying.org.models import Appointment, Employee, OrgUnit, Position, UnitKind
+from yunying.org.models import Appointment, Employee, EmploymentStatus, OrgUnit, Position, UnitKind
 from yunying.workflow import services
 from yunying.workflow.models import OPEN_STATUSES, InstanceEvent, ProcessInstance, TaskKind, WorkTask
 
@@ -272,6 +273,87 @@ def _trainings() -> None:
     _age(c, 14)
 
 
+def _on_probation(store: str, position: str, ends_in: int) -> Employee:
+    employee = (
+        Employee.objects.filter(
+            appointments__unit__code=store, appointments__position__code=position, user__isnull=True
+        )
+        .order_by("employee_no")
+        .first()
+    )
+    assert employee is not None, (store, position)
+    employee.employment_status = EmploymentStatus.PROBATION
+    employee.probation_ends_on = clock.today() + dt.timedelta(days=ends_in)
+    employee.save(update_fields=["employment_status", "probation_ends_on"])
+    return employee
+
+
+def _review_of(employee: Employee) -> ProcessInstance:
+    started = probation_reviews_start(today=employee.probation_ends_on)
+    return ProcessInstance.objects.get(pk=started[0])
+
+
+def _probations() -> None:
+    # Passed three weeks ago after the department asked for a fuller assessment.
+    a = _review_of(_on_probation("S02", "CASHIER", -20))
+    _act(a, "store02", data={"score": 72, "assessment": "收银准确", "recommendation": "转正"})
+    _act(a, "mgmt", action="return", to="manager_assessment", comment="请补充考勤与顾客评价")
+    _act(
+        a,
+        "store02",
+        data={"score": 85, "assessment": "收银零差错，全勤，顾客表扬 2 次", "recommendation": "转正"},
+    )
+    _act(a, "mgmt", data={"review": "同意转正"})
+    _age(a, 25)
+    # Extended by a month.
+    b = _review_of(_on_probation("S05", "WAITER", -10))
+    _act(b, "store05", data={"score": 60, "assessment": "服务流程不熟", "recommendation": "延长试用",
+                             "extend_days": 30})  # fmt: skip
+    _act(b, "mgmt")
+    _age(b, 15)
+    # Rejected by the department: the assessment does not support the recommendation.
+    c = _review_of(_on_probation("S03", "EXPEDITOR", -5))
+    _act(c, "store03", data={"score": 55, "assessment": "出品速度偏慢", "recommendation": "转正"})
+    _act(c, "mgmt", action="reject", comment="评分不足 60 分，请重新评估")
+    _age(c, 10)
+    # Started by the system this week, waiting for the store manager.
+    _on_probation("S01", "WAITER", 3)
+    probation_reviews_start()
+    # Half-way through: the externally hired store manager of S17, no review yet.
+    s17 = Employee.objects.filter(
+        appointments__unit__code="S17", appointments__position__code="STORE-MGR"
+    ).first()
+    if s17 is not None:
+        s17.employment_status = EmploymentStatus.PROBATION
+        s17.probation_ends_on = clock.today() + dt.timedelta(days=45)
+        s17.save(update_fields=["employment_status", "probation_ends_on"])
+
+
+def _recruitments() -> None:
+    start = (clock.today() - dt.timedelta(days=8)).isoformat()
+    a = _start("store03", "recruitment", "S03 招聘服务员",
+               {"store": "S03", "position": "WAITER", "reason": "周末客流增加，服务员不足"})  # fmt: skip
+    _act(a, "area1")
+    _act(a, "store03", data={"candidate_name": "周晓雯", "candidate_phone": "13611112222", "salary": "4200",
+                             "start_on": start, "interview": "有两年餐饮经验"})  # fmt: skip
+    _act(a, "mgmt", action="return", to="candidate", comment="薪资高于标准，请与候选人再沟通")
+    _act(a, "store03", data={"candidate_name": "周晓雯", "candidate_phone": "13611112222", "salary": "3900",
+                             "start_on": start, "interview": "有两年餐饮经验，接受标准薪资"})  # fmt: skip
+    _act(a, "mgmt")
+    _age(a, 18)
+    b = _start("store12", "recruitment", "S12 招聘外卖员",
+               {"store": "S12", "position": "DELIVERY", "reason": "外卖员离职，岗位空缺"})  # fmt: skip
+    _act(b, "area3")
+    _act(b, "store12", data={"candidate_name": "韩磊", "candidate_phone": "13733334444", "salary": "6500",
+                             "start_on": clock.today().isoformat(), "interview": "要求底薪过高"})  # fmt: skip
+    _act(b, "mgmt", action="reject", comment="薪资超出标准过多，请另寻候选人")
+    _age(b, 9)
+    c = _start("store07", "recruitment", "S07 招聘厨房主管",
+               {"store": "S07", "position": "KITCHEN-LEAD", "reason": "厨房主管空缺"})  # fmt: skip
+    _act(c, "area2")
+    _age(c, 4)  # waiting for the store to find a candidate
+
+
 def approvals_demo_load() -> int:
     """Idempotent: does nothing when the delivery center exists already."""
     if OrgUnit.objects.filter(code="D-DC").exists():
@@ -281,6 +363,15 @@ def approvals_demo_load() -> int:
     _incidents()
     _activities()
     _trainings()
+    _probations()
+    _recruitments()
     return ProcessInstance.objects.filter(
-        definition__key__in=("customer_complaint", "delivery_incident", "activity_funds", "training_request")
+        definition__key__in=(
+            "customer_complaint",
+            "delivery_incident",
+            "activity_funds",
+            "training_request",
+            "probation_review",
+            "recruitment",
+        )
     ).count()

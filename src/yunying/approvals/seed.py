@@ -1,7 +1,7 @@
 """Shipped defaults of the service and people processes (idempotent, called by
 ``yunying.seed.services.seed_defaults``): the forms, authority tiers, settings, positions and diagrams of
-顾客投诉 (``customer_complaint``), 配送事故反馈 (``delivery_incident``), 活动经费 (``activity_funds``) and
-管理部与培训部配合 (``training_request``).
+顾客投诉 (``customer_complaint``), 配送事故反馈 (``delivery_incident``), 活动经费 (``activity_funds``),
+管理部与培训部配合 (``training_request``), 试用期转正 (``probation_review``) and 招聘录用 (``recruitment``).
 
 Everything here is data an administrator edits afterwards (form designer, authority matrix, process
 designer, settings); a form, tier set, setting or process that already exists is left as it is.
@@ -27,6 +27,20 @@ from yunying.workflow.models import AuthorityRule, ProcessDefinition
 PROCESSES = Path(__file__).parent / "processes"
 
 SETTINGS: dict[str, tuple[Any, str]] = {
+    "approvals.probation_notice_working_days": (5, "试用期满前多少个工作日由系统发起试用期转正"),
+    "approvals.probation_days": (90, "招聘录用的新员工试用期天数"),
+    "approvals.store_standard_headcount": (
+        {
+            "STORE-MGR": 1,
+            "FOH-LEAD": 1,
+            "KITCHEN-LEAD": 1,
+            "EXPEDITOR": 2,
+            "CASHIER": 1,
+            "WAITER": 4,
+            "DELIVERY": 1,
+        },
+        "门店各标准岗位的编制人数（岗位设了每单位人数上限时以上限为准）",
+    ),
     "approvals.complaint_contact_positions": (
         "",
         "除投诉的记录人和办理人外，还可查看顾客联系方式的岗位编码（逗号分隔）",
@@ -101,7 +115,44 @@ TRAINING_TOPICS = _choices(
     ("other", "其他", "Other"),
 )
 
+STORE_POSITIONS = _choices(
+    ("STORE-MGR", "店长", "Store manager"),
+    ("FOH-LEAD", "前厅主管", "Front-of-house lead"),
+    ("KITCHEN-LEAD", "厨房主管", "Kitchen lead"),
+    ("EXPEDITOR", "出品员", "Expeditor"),
+    ("CASHIER", "收银员", "Cashier"),
+    ("WAITER", "服务员", "Waiter"),
+    ("DELIVERY", "外卖员", "Delivery rider"),
+)
+
 FORMS: list[dict[str, Any]] = [
+    {
+        "key": "probation_review", "name": "试用期转正", "name_en": "Probation review", "category": "人事",
+        "description": "试用期满前由系统发起：店长评估，管理部审核；批准后员工状态随之变更。",
+        "fields": [
+            {"key": "store", "type": "store", "label_zh": "门店", "label_en": "Store"},
+            {"key": "employee_no", "type": "text", "label_zh": "工号", "label_en": "Employee no.",
+             "required": True, "max_length": 30},
+            {"key": "employee_name", "type": "text", "label_zh": "姓名", "label_en": "Name", "required": True,
+             "max_length": 50},
+            {"key": "position", "type": "text", "label_zh": "岗位", "label_en": "Position", "max_length": 50},
+            {"key": "hired_on", "type": "date", "label_zh": "入职日期", "label_en": "Hired on"},
+            {"key": "probation_ends_on", "type": "date", "label_zh": "试用期满日期", "label_en": "Probation ends",
+             "required": True},
+        ],
+    },
+    {
+        "key": "recruitment", "name": "招聘录用", "name_en": "Recruitment", "category": "人事",
+        "description": "门店用人申请：核对编制与空缺，区域经理审核，确定候选人后录用审批；批准后自动建档并任职。",
+        "fields": [
+            _STORE,
+            {"key": "position", "type": "choice", "label_zh": "岗位", "label_en": "Position", "required": True,
+             "choices": STORE_POSITIONS},
+            {"key": "reason", "type": "textarea", "label_zh": "用人理由", "label_en": "Why", "required": True,
+             "max_length": 500},
+            {"key": "wanted_by", "type": "date", "label_zh": "期望到岗日期", "label_en": "Wanted by"},
+        ],
+    },
     {
         "key": "customer_complaint", "name": "顾客投诉", "name_en": "Customer complaint", "category": "服务",
         "description": "顾客投诉：渠道、严重程度、经过与顾客联系方式；门店限时处理，区域经理审核，回访顾客后结案。",
@@ -205,6 +256,8 @@ FORMS: list[dict[str, Any]] = [
 
 # key, name, category, icon, description
 PROCESS_FILES = [
+    ("probation_review", "试用期转正", "人事", "user-check", "试用期满前系统发起，店长评估、管理部审核。"),
+    ("recruitment", "招聘录用", "人事", "user-plus", "核对编制后招聘，录用审批通过后自动建档任职。"),
     (
         "customer_complaint",
         "顾客投诉",

@@ -122,3 +122,95 @@ def approvals_keep(instance: ProcessInstance, params: dict[str, str], data: dict
     if bad:
         raise ActionFailed(_("“%(name)s”不是字段名。") % {"name": bad[0]})
     return _keep(instance, {n: data.get(n) for n in names if n in data})
+
+
+# --------------------------------------------------------------------------- people processes
+@register("probation_decide", gettext_lazy("试用期转正结果"))
+def probation_decide(
+    instance: ProcessInstance, params: dict[str, str], data: dict[str, Any]
+) -> dict[str, Any]:
+    """The reviewed recommendation changes the employee: 转正 → regular; 延长试用 → the probation end moves
+    by ``extend_days`` (30 when not given); 不予转正 → probation not passed."""
+    import datetime as dt
+
+    from yunying.org.models import Employee, EmploymentStatus
+
+    employee = (
+        Employee.objects.select_for_update().filter(employee_no=str(data.get("employee_no") or "")).first()
+    )
+    if employee is None:
+        raise ActionFailed(_("找不到工号为“%(no)s”的员工。") % {"no": data.get("employee_no")})
+    choice = str(data.get("recommendation") or "")
+    if choice == "转正":
+        employee.employment_status = EmploymentStatus.REGULAR
+    elif choice == "延长试用":
+        try:
+            days = min(max(int(str(data.get("extend_days") or 30)), 1), 180)
+        except ValueError:
+            days = 30
+        employee.probation_ends_on = (employee.probation_ends_on or timezone.localdate()) + dt.timedelta(
+            days=days
+        )
+    elif choice == "不予转正":
+        employee.employment_status = EmploymentStatus.NOT_PASSED
+    else:
+        raise ActionFailed(_("未知的转正建议“%(v)s”。") % {"v": choice})
+    employee.save(update_fields=["employment_status", "probation_ends_on", "updated_at"])
+    return _keep(
+        instance,
+        {
+            "outcome_status": employee.employment_status,
+            "new_probation_ends_on": employee.probation_ends_on,
+            "recommendation": choice,
+        },
+    )
+
+
+@register("recruitment_check", gettext_lazy("核对门店编制"))
+def recruitment_check(
+    instance: ProcessInstance, params: dict[str, str], data: dict[str, Any]
+) -> dict[str, Any]:
+    from yunying.approvals.people import headcount_check
+    from yunying.core.errors import DomainError
+
+    try:
+        found = headcount_check(instance.unit, str(data.get("position") or ""))
+    except DomainError as exc:
+        raise ActionFailed(str(exc.message)) from None
+    return _keep(instance, found)
+
+
+@register("recruitment_hire", gettext_lazy("录用入职"))
+def recruitment_hire(
+    instance: ProcessInstance, params: dict[str, str], data: dict[str, Any]
+) -> dict[str, Any]:
+    import datetime as dt
+
+    from yunying.approvals.people import hire
+    from yunying.core.errors import DomainError
+
+    if instance.unit is None:
+        raise ActionFailed(_("招聘申请须指明门店。"))
+    raw = data.get("start_on")
+    try:
+        start_on = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
+    except ValueError:
+        raise ActionFailed(_("到岗日期“%(v)s”无效。") % {"v": raw}) from None
+    try:
+        employee = hire(
+            store=instance.unit,
+            position_code=str(data.get("position") or ""),
+            name=str(data.get("candidate_name") or ""),
+            phone=str(data.get("candidate_phone") or ""),
+            start_on=start_on,
+        )
+    except DomainError as exc:
+        raise ActionFailed(str(exc.message)) from None
+    return _keep(
+        instance,
+        {
+            "employee_no": employee.employee_no,
+            "probation_ends_on": employee.probation_ends_on,
+            "candidate_name": employee.name,
+        },
+    )
