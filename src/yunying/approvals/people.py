@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
-from yunying.core.calendar import unit_calendar
+from yunying.core.calendar import CalendarUnknown, unit_calendar
 from yunying.core.errors import DomainError
 from yunying.core.settings_store import setting_get
 from yunying.org.models import Appointment, Employee, EmploymentStatus, OrgUnit, Position, UnitKind
@@ -43,6 +43,14 @@ def _int_setting(key: str, default: int, lo: int, hi: int) -> int:
     return min(max(value, lo), hi)
 
 
+def _working(calendar: Any, day: dt.date) -> bool:
+    """A working day of the company calendar; Monday to Friday for a year the calendar does not know."""
+    try:
+        return bool(calendar.is_working_day(day))
+    except CalendarUnknown:
+        return day.weekday() < 5
+
+
 def review_start_date(ends_on: dt.date, notice: int) -> dt.date:
     """The day ``notice`` working days before ``ends_on`` (the company calendar; bounded)."""
     calendar = unit_calendar()
@@ -51,7 +59,7 @@ def review_start_date(ends_on: dt.date, notice: int) -> dt.date:
         if counted >= notice:
             break
         day -= dt.timedelta(days=1)
-        if calendar.is_working_day(day):
+        if _working(calendar, day):
             counted += 1
     return day
 

@@ -181,7 +181,14 @@ def test_the_demo_history(demo: None) -> None:
 
     from yunying.workflow.models import ProcessInstance, WorkTask
 
-    keys = ("customer_complaint", "delivery_incident", "activity_funds", "training_request")
+    keys = (
+        "customer_complaint",
+        "delivery_incident",
+        "activity_funds",
+        "training_request",
+        "probation_review",
+        "recruitment",
+    )
     states = Counter(
         (i.definition.key, i.status) for i in ProcessInstance.objects.filter(definition__key__in=keys)
     )
@@ -198,3 +205,103 @@ def test_the_demo_history(demo: None) -> None:
     assert len(late) >= 2
     oldest = ProcessInstance.objects.filter(definition__key__in=keys).order_by("started_at").first()
     assert oldest is not None and (clock.now() - oldest.started_at).days >= 20
+
+
+def test_probation_review_started_by_the_system(api: Any) -> None:
+    from yunying.approvals.people import probation_reviews_start, review_start_date
+    from yunying.core.settings_store import setting_set
+    from yunying.org.models import Employee, EmploymentStatus
+
+    def on_probation(store: str, position: str, ends: dt.date) -> Employee:
+        employee = Employee.objects.filter(
+            appointments__unit__code=store, appointments__position__code=position, user__isnull=True
+        ).order_by("-employee_no")[0]
+        employee.employment_status = EmploymentStatus.PROBATION
+        employee.probation_ends_on = ends
+        employee.save()
+        return employee
+
+    # the demo's own probations (one extended into the coming weeks) stay out of this test
+    Employee.objects.filter(employment_status=EmploymentStatus.PROBATION).update(
+        employment_status=EmploymentStatus.REGULAR
+    )
+    setting_set(key="approvals.probation_notice_working_days", value=3)
+    ends = clock.today() + dt.timedelta(days=30)
+    first_day = review_start_date(ends, 3)
+    assert (ends - first_day).days >= 3
+    passed = on_probation("S01", "WAITER", ends)
+    assert probation_reviews_start(today=first_day - dt.timedelta(days=1)) == []  # not yet
+    [pk] = probation_reviews_start(today=first_day)
+    assert probation_reviews_start(today=first_day) == []  # once
+    task = api("store01").my_task(pk)  # the store manager assesses
+    assert task["element_id"] == "manager_assessment"
+    assert _read(api, "store01", pk)["data"]["employee_no"] == passed.employee_no
+    # Happy path, with a return from the department for a fuller assessment.
+    api("store01").act(pk, data={"score": 70, "assessment": "尚可", "recommendation": "转正"})
+    api("mgmt").act(pk, action="return", to="manager_assessment", comment="请补充考勤情况")
+    api("store01").act(pk, data={"score": 82, "assessment": "全勤", "recommendation": "转正"})
+    api("mgmt").act(pk, data={"review": "同意"})
+    passed.refresh_from_db()
+    assert passed.employment_status == EmploymentStatus.REGULAR
+    assert _read(api, "mgmt", pk)["data"]["outcome_status"] == "regular"
+
+    # Extended: the end date moves; a review for the new date starts when its day comes.
+    extended = on_probation("S02", "WAITER", ends)
+    [pk] = probation_reviews_start(today=first_day)
+    api("store02").act(
+        pk, data={"score": 60, "assessment": "需加强", "recommendation": "延长试用", "extend_days": 30}
+    )
+    api("mgmt").act(pk)
+    extended.refresh_from_db()
+    assert extended.employment_status == EmploymentStatus.PROBATION
+    assert extended.probation_ends_on == ends + dt.timedelta(days=30)
+
+    # Rejected by the department: nothing changes.
+    kept = on_probation("S03", "WAITER", ends)
+    [pk] = probation_reviews_start(today=first_day)
+    api("store03").act(pk, data={"score": 50, "assessment": "一般", "recommendation": "转正"})
+    _reject(api, "mgmt", pk, "评估依据不足")
+    kept.refresh_from_db()
+    assert (kept.employment_status, kept.probation_ends_on) == (EmploymentStatus.PROBATION, ends)
+
+
+def test_recruitment_checked_against_the_standard_headcount(api: Any) -> None:
+    from yunying.org.models import Appointment, Employee, EmploymentStatus
+
+    start_on = clock.today().isoformat()
+    candidate = {"candidate_name": "吴晨", "candidate_phone": "13512345678", "salary": "4000",
+                 "start_on": start_on, "interview": "经验丰富"}  # fmt: skip
+    # S01 has its one cashier: the request is refused and nothing is stored.
+    resp = api("store01").post(
+        "/instances",
+        {"key": "recruitment", "data": {"store": "S01", "position": "CASHIER", "reason": "补员"}},
+    )
+    assert resp.status_code == 422 and "满编" in resp.json()["detail"]
+    # S07's kitchen lead seat is vacant: happy path, with the offer returned once.
+    pk = _start(api, "store07", "recruitment", {"store": "S07", "position": "KITCHEN-LEAD", "reason": "空缺"})
+    assert _read(api, "store07", pk)["data"]["vacancies"] == 1
+    api("area2").act(pk)
+    api("store07").act(pk, data={**candidate, "salary": "9000"})
+    api("mgmt").act(pk, action="return", to="candidate", comment="薪资过高")
+    api("store07").act(pk, data=candidate)
+    api("mgmt").act(pk)
+    done = _read(api, "store07", pk)
+    assert done["status"] == "completed"
+    hired = Employee.objects.get(employee_no=done["data"]["employee_no"])
+    assert (hired.name, hired.employment_status) == ("吴晨", EmploymentStatus.PROBATION)
+    assert hired.probation_ends_on == clock.today() + dt.timedelta(days=90)
+    seat = Appointment.objects.active().get(employee=hired)
+    assert (seat.unit.code, seat.position.code) == ("S07", "KITCHEN-LEAD")
+    # Now full: a second request for it is refused.
+    resp = api("store07").post(
+        "/instances",
+        {"key": "recruitment", "data": {"store": "S07", "position": "KITCHEN-LEAD", "reason": "再招"}},
+    )
+    assert resp.status_code in (400, 422)
+    # Rejected at the offer: nobody is created.
+    before = Employee.objects.count()
+    pk = _start(api, "store12", "recruitment", {"store": "S12", "position": "DELIVERY", "reason": "空缺"})
+    api("area3").act(pk)
+    api("store12").act(pk, data=candidate)
+    _reject(api, "mgmt", pk, "另寻候选人")
+    assert _read(api, "store12", pk)["status"] == "rejected" and Employee.objects.count() == before
