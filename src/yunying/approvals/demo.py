@@ -61,7 +61,8 @@ def _act(instance: ProcessInstance, username: str, action: str = "approve", **kw
 
 
 def _age(instance: ProcessInstance, days: float, *, late: tuple[str, ...] = ()) -> None:
-    """Move the request ``days`` back; the steps named in ``late`` were answered after their due time."""
+    """Move the request ``days`` back; the steps named in ``late`` were answered after their due time.
+    The service-level moments of its open steps that now lie in the past count as handled."""
     shift = dt.timedelta(days=days)
     ProcessInstance.objects.filter(pk=instance.pk).update(started_at=instance.started_at - shift)
     instance.refresh_from_db()
@@ -74,8 +75,16 @@ def _age(instance: ProcessInstance, days: float, *, late: tuple[str, ...] = ()) 
                 setattr(task, name, value - shift)
         if task.element_id in late and task.completed_at and task.due_at:
             task.completed_at = task.due_at + dt.timedelta(hours=5)
-        if task.status in OPEN_STATUSES and task.due_at and task.due_at < clock.now():
-            task.overdue_notified_at = task.due_at
+        if task.status in OPEN_STATUSES:
+            # moments already passed count as handled (the demo's own reminders are in sla_demo)
+            for moment, done in (
+                ("remind_at", "reminded_at"),
+                ("due_at", "overdue_notified_at"),
+                ("escalate_at", "escalated_at"),
+            ):
+                when = getattr(task, moment)
+                if when is not None and when < clock.now() + dt.timedelta(minutes=5):
+                    setattr(task, done, when)
         task.save()
     for event in InstanceEvent.objects.filter(instance=instance):
         InstanceEvent.objects.filter(pk=event.pk).update(at=event.at - shift)
