@@ -295,6 +295,12 @@ def test_recruitment_checked_against_the_standard_headcount(api: Any) -> None:
     hired = Employee.objects.get(employee_no=done["data"]["employee_no"])
     assert (hired.name, hired.employment_status) == ("吴晨", EmploymentStatus.PROBATION)
     assert hired.probation_ends_on == clock.today() + dt.timedelta(days=90)
+    mgmt = api("mgmt")
+    person = mgmt.client.get(f"/api/org/people/{hired.employee_no}", **mgmt.auth).json()
+    assert (person["employment_status"], person["probation_ends_on"]) == (
+        "probation",
+        hired.probation_ends_on.isoformat(),
+    )
     seat = Appointment.objects.active().get(employee=hired)
     assert (seat.unit.code, seat.position.code) == ("S07", "KITCHEN-LEAD")
     # Now full: a second request for it is refused.
