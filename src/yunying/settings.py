@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "yunying.assets",
     "yunying.storeday",
     "yunying.purchasing",
+    "yunying.approvals",
     "yunying.duties",
     "yunying.servicedesk",
     "yunying.web",

@@ -92,6 +92,8 @@ class EmployeeOut(Schema):
     name: str
     phone: str
     is_active: bool
+    employment_status: str
+    probation_ends_on: date | None = None
     positions: list[AppointmentOut]
 
 
@@ -118,6 +120,8 @@ def _employee_out(employee: Employee, appointments: list) -> dict[str, object]: 
         "name": employee.name,
         "phone": employee.phone,
         "is_active": employee.is_active,
+        "employment_status": employee.employment_status,
+        "probation_ends_on": employee.probation_ends_on,
         "positions": [
             {
                 "position_code": a.position.code,

@@ -175,6 +175,12 @@ class Position(TimeStampedModel):
         return self.name
 
 
+class EmploymentStatus(models.TextChoices):
+    PROBATION = "probation", _("试用期")
+    REGULAR = "regular", _("正式")
+    NOT_PASSED = "not_passed", _("试用期未通过")
+
+
 class Employee(TimeStampedModel):
     employee_no = models.CharField(_("工号"), max_length=30, unique=True)
     name = models.CharField(_("姓名"), max_length=50)
@@ -190,6 +196,10 @@ class Employee(TimeStampedModel):
     hired_on = models.DateField(_("入职日期"), null=True, blank=True)
     is_external_hire = models.BooleanField(_("外聘干部"), default=False)
     is_active = models.BooleanField(_("在职"), default=True)
+    employment_status = models.CharField(
+        _("用工状态"), max_length=20, choices=EmploymentStatus.choices, default=EmploymentStatus.REGULAR
+    )
+    probation_ends_on = models.DateField(_("试用期满日期"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -193,6 +193,9 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     from yunying.servicedesk.demo import servicedesk_demo_load
 
     servicedesk_demo_load(seed=seed)  # 总务维修 and six weeks of repairs, some open in the service desk
+    from yunying.approvals.demo import approvals_demo_load
+
+    approvals_demo_load()  # 配送中心 and 培训部; weeks of complaints, delivery incidents, activity funds, trainings
 
     logins = [
         ("gm", "总经理"),
@@ -201,6 +204,8 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
         ("supervisor", "督导专员"),
         ("buyer", "采购专员（采购部）"),
         ("maint", "维修专员（总务维修）"),
+        ("dc", "配送调度（配送中心）"),
+        ("trainer", "培训主管（培训部）"),
         ("area1", "区域经理（浦东区域）"),
         ("store01", "店长（S01）"),
         ("staff01", "服务员（S01）"),

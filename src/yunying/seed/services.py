@@ -71,6 +71,9 @@ def seed_defaults() -> dict[str, int]:
     from yunying.assets.seed import seed_assets
 
     created.update(seed_assets())
+    from yunying.approvals.seed import seed_approvals
+
+    created.update(seed_approvals())
     from yunying.storeday.seed import seed_storeday
 
     created.update(seed_storeday())

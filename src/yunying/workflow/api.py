@@ -24,6 +24,7 @@ from yunying.workflow.models import (
     ProcessVersion,
     WorkTask,
 )
+from yunying.workflow.redaction import redact
 
 router = Router(tags=["workflow"])
 MAX_OFFSET = 1_000_000  # paging further is a mistake or an attack: 422
@@ -313,7 +314,7 @@ def _task_out(t: WorkTask) -> dict[str, Any]:
     }
 
 
-def _event_out(e: InstanceEvent) -> dict[str, Any]:
+def _event_out(e: InstanceEvent, user: Any, i: ProcessInstance) -> dict[str, Any]:
     return {
         "at": e.at,
         "action": e.action,
@@ -323,11 +324,12 @@ def _event_out(e: InstanceEvent) -> dict[str, Any]:
         "comment": e.comment,
         "from_state": e.from_state,
         "to_state": e.to_state,
-        "data": e.data,
+        "data": redact(user, i, e.data),
     }
 
 
-def _instance_out(i: ProcessInstance) -> dict[str, Any]:
+def _instance_out(i: ProcessInstance, user: Any) -> dict[str, Any]:
+    """An instance as ``user`` reads it (fields the process keeps from non-handlers redacted)."""
     return {
         "id": i.pk,
         "key": i.definition.key,
@@ -336,7 +338,7 @@ def _instance_out(i: ProcessInstance) -> dict[str, Any]:
         "status": i.status,
         "requester": i.requester.username,
         "unit": i.unit.code if i.unit else None,
-        "data": i.data,
+        "data": redact(user, i, i.data),
         "current_steps": i.current_steps,
         "error": i.error,
         "started_at": i.started_at,
@@ -356,11 +358,11 @@ def _instance_out(i: ProcessInstance) -> dict[str, Any]:
                 "on_behalf_of": t.on_behalf_of.username if t.on_behalf_of else None,
                 "completed_at": t.completed_at,
                 "comment": t.comment,
-                "data": t.data,
+                "data": redact(user, i, t.data),
             }
             for t in selectors.instance_steps(i)
         ],
-        "history": [_event_out(e) for e in selectors.instance_events(i)],
+        "history": [_event_out(e, user, i) for e in selectors.instance_events(i)],
         "task_states": selectors.instance_task_states(i),
         "attachments": [_attachment_out(a) for a in i.attachments.select_related("uploaded_by", "task")],
     }
@@ -547,7 +549,7 @@ def _lean_task_out(t: WorkTask, instance: ProcessInstance, *, outcome: bool = Fa
 
 @router.get("/instances/{instance_id}", response=InstanceOut, summary="An instance with its history")
 def instance(request: HttpRequest, instance_id: int) -> dict[str, Any]:
-    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id), request.user)
 
 
 @router.get("/tasks", response=TaskListOut, summary="My tasks (to-do, or done)")
@@ -655,7 +657,7 @@ def bulk(request: HttpRequest, payload: BulkIn) -> list[dict[str, Any]]:
 @router.post("/instances/{instance_id}/withdraw", response=InstanceOut, summary="Withdraw my request (撤回)")
 def withdraw(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
     services.instance_withdraw(actor=request.user, instance_id=instance_id, comment=payload.comment)
-    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id), request.user)
 
 
 @router.post(
@@ -667,7 +669,7 @@ def message(request: HttpRequest, instance_id: int, payload: MessageIn) -> dict[
     services.instance_message(
         actor=request.user, instance_id=instance_id, name=payload.name, data=payload.data
     )
-    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id), request.user)
 
 
 @router.post(
@@ -682,7 +684,7 @@ def message_by_key(request: HttpRequest, payload: KeyedMessageIn) -> dict[str, A
     from yunying.workflow.messages import message_correlate
 
     instance = message_correlate(actor=request.user, name=payload.name, key=payload.key, data=payload.data)
-    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance.pk))
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance.pk), request.user)
 
 
 @router.post(
@@ -692,7 +694,7 @@ def retry(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[st
     """Steps already decided are completed with that decision, then the engine runs on; if it fails
     again the instance stays in error with the new reason."""
     services.instance_retry(actor=request.user, instance_id=instance_id, comment=payload.comment)
-    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id), request.user)
 
 
 @router.post(
@@ -711,13 +713,13 @@ def reassign(request: HttpRequest, instance_id: int, payload: ReassignIn) -> dic
         comment=payload.comment,
         steps=payload.steps,
     )
-    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id), request.user)
 
 
 @router.post("/instances/{instance_id}/cancel", response=InstanceOut, summary="Cancel an instance (取消)")
 def cancel(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[str, Any]:
     services.instance_cancel(actor=request.user, instance_id=instance_id, comment=payload.comment)
-    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id))
+    return _instance_out(selectors.instance_get(user=request.user, instance_id=instance_id), request.user)
 
 
 @router.post(
@@ -731,14 +733,13 @@ def remind(request: HttpRequest, instance_id: int, payload: CommentIn) -> dict[s
 @router.post("/instances/{instance_id}/comments", response=EventOut, summary="Comment on an instance")
 def comment(request: HttpRequest, instance_id: int, payload: InstanceCommentIn) -> dict[str, Any]:
     """A comment, with files (tokens from ``POST /api/forms/uploads``) kept as the request's attachments."""
-    return _event_out(
-        services.instance_comment(
-            actor=request.user,
-            instance_id=instance_id,
-            comment=payload.comment,
-            attachments=payload.attachments,
-        )
+    event = services.instance_comment(
+        actor=request.user,
+        instance_id=instance_id,
+        comment=payload.comment,
+        attachments=payload.attachments,
     )
+    return _event_out(event, request.user, event.instance)
 
 
 @router.post(

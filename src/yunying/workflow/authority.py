@@ -108,6 +108,21 @@ def _scoped_description(res: Any, rule: str, *, viewer: Any) -> str:
     return "、".join(dict.fromkeys(names))
 
 
+_EMPTY_BY_TYPE: dict[str, Any] = {"number": 0, "money": 0, "bool": False}
+
+
+def _step_defaults(props: dict[str, Any]) -> dict[str, Any]:
+    """Empty values of a step's inline fields, so a gateway after it that reads them (``satisfaction ==
+    "不满意"``) takes its default route in the simulation instead of failing on an unknown name."""
+    from yunying.workflow.forms_bridge import parse_inline_fields
+
+    try:
+        fields = parse_inline_fields(str(props.get("yunying:fields") or props.get("fields") or ""))
+    except ValueError:
+        return {}
+    return {f.name: _EMPTY_BY_TYPE.get(f.type, "") for f in fields}
+
+
 def simulate(*, version: Any, requester: Any, unit: OrgUnit | None, data: dict[str, Any]) -> Simulation:
     """Run ``version`` in memory with ``data``, approving every step, and list who would act.
 
@@ -149,7 +164,7 @@ def simulate(*, version: Any, requester: Any, unit: OrgUnit | None, data: dict[s
                 seen.add(task.element_id)
                 sim.steps.append(step)
                 eng.reset_step_count()  # the run-away limit is per action, as at run time
-                eng.complete_task(task.id, {"approved": True})
+                eng.complete_task(task.id, {**_step_defaults(task.properties), "approved": True})
         sim.outcome = "completed" if eng.is_completed() else "waiting"
     except EngineError as exc:
         sim.error = exc.message

@@ -30,6 +30,7 @@ from yunying.workflow.deploy import can_deploy
 from yunying.workflow.forms_bridge import StepForm, render_plain
 from yunying.workflow.models import AuthorityRule, Delegation, SignerMode, TaskKind, TaskStatus, WorkTask
 from yunying.workflow.policy import flag
+from yunying.workflow.redaction import redact
 from yunying.workflow.start import start_form
 
 
@@ -243,7 +244,7 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
         "can_act": may_act(request.user, the_task),
         "can_claim": may_claim(request.user, the_task),
         "form_html": form.render(initial, errors, prefix="f_", user=request.user),
-        "data_html": _readonly(instance),
+        "data_html": _readonly(instance, request.user),
         "events": selectors.instance_events(instance),
         "attachments": instance.attachments.select_related("uploaded_by", "task"),
         "targets": return_targets(instance, the_task),
@@ -334,15 +335,16 @@ def attachment_thumbnail(request: HttpRequest, attachment_id: int) -> HttpRespon
     return response
 
 
-def _readonly(instance: Any) -> Any:
-    """The request's start form for reading, its files linked through the request's authorised view."""
+def _readonly(instance: Any, user: Any) -> Any:
+    """The request's start form for reading as ``user`` may (fields the process keeps from non-handlers
+    redacted), its files linked through the request's authorised view."""
     from contextlib import nullcontext
 
     from yunying.workflow.forms_bridge import _forms_api
 
     linked_by = _forms_api("files_linked_by")
     with linked_by(attachments_mod.file_link(instance.pk)) if linked_by else nullcontext():
-        return start_form(instance.version).render_readonly(instance.data)
+        return start_form(instance.version).render_readonly(redact(user, instance, instance.data))
 
 
 def _template_exists(name: str) -> bool:
@@ -367,7 +369,7 @@ def instance(request: HttpRequest, instance_id: int) -> HttpResponse:
     the_instance = selectors.instance_get(user=request.user, instance_id=instance_id)
     context = {
         "instance": the_instance,
-        "data_html": _readonly(the_instance),
+        "data_html": _readonly(the_instance, request.user),
         "events": selectors.instance_events(the_instance),
         "open_tasks": selectors.instance_open_tasks(the_instance),
         "steps": [t for t in selectors.instance_steps(the_instance) if t.data],
