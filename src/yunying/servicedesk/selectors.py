@@ -2,9 +2,10 @@
 customer complaints — as queues per handling department, with SLA clocks in working time.
 
 Generic over process keys (:data:`KINDS`); each ticket's store, cause and severity come from its form
-data (``store``, ``cause``, ``severity``; a repair's severity is its ``urgency``). A kind whose process
-is not deployed shows no tickets. Every read starts from the workflow's scoped instances, and a
-customer's phone number is masked for everyone who does not handle the ticket (:mod:`.masking`)."""
+data (``store``, ``cause``, ``severity``; a repair's severity is its ``urgency``, a complaint's cause its
+``category``). A kind whose process is not deployed shows no tickets. Every read starts from the workflow's
+scoped instances, and a customer's phone number is masked for everyone who does not handle the ticket
+(:mod:`yunying.approvals.masking`)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from yunying.approvals.masking import handled_ids, mask_phone
 from yunying.core import clock
-from yunying.servicedesk.masking import handled_ids, masked
 from yunying.workflow import center, sla
 from yunying.workflow.models import OPEN_STATUSES, ProcessDefinition, ProcessInstance, WorkTask
 from yunying.workflow.selectors import instances_visible_to
@@ -34,6 +35,7 @@ class Kind:
     label: Any
     department: Any  # who handles it (the queue's name)
     severity_field: str = "severity"
+    cause_field: str = "cause"  # the form field that classifies a ticket (a complaint's 投诉类别)
 
 
 KINDS: dict[str, Kind] = {
@@ -41,7 +43,7 @@ KINDS: dict[str, Kind] = {
     for k in (
         Kind("repair", _("维修"), _("总务维修"), severity_field="urgency"),
         Kind("delivery_incident", _("配送事故"), _("配送中心")),
-        Kind("customer_complaint", _("顾客投诉"), _("门店与管理部")),
+        Kind("customer_complaint", _("顾客投诉"), _("门店与管理部"), cause_field="category"),
     )
 }
 
@@ -159,7 +161,7 @@ def _filtered(qs: QuerySet[ProcessInstance], f: TicketFilters) -> QuerySet[Proce
     if f.region:
         qs = qs.filter(unit__parent__code=f.region)
     if f.cause:
-        qs = qs.filter(data__cause=f.cause)
+        qs = qs.filter(**{f"data__{KINDS[f.kind].cause_field}": f.cause})
     return qs
 
 
@@ -189,7 +191,7 @@ def _ticket(
 ) -> Ticket:
     data = instance.data or {}
     unit = instance.unit
-    cause = str(data.get("cause") or "")
+    cause = str(data.get(kind.cause_field) or "")
     severity = str(data.get(kind.severity_field) or "")
     rows = getattr(instance, "open_rows", []) if instance.status == "running" else []
     first = rows[0] if rows else None
@@ -207,7 +209,7 @@ def _ticket(
         store_name=unit.name if unit else "",
         region=unit.parent.name if unit and unit.parent and unit.parent.kind == "region" else "",
         cause=cause,
-        cause_label=labels.get("cause", {}).get(cause, cause),
+        cause_label=labels.get(kind.cause_field, {}).get(cause, cause),
         severity=severity,
         severity_label=labels.get(kind.severity_field, {}).get(severity, severity),
         requester=str(instance.requester.display_name),
@@ -218,7 +220,7 @@ def _ticket(
         due_at=first.due_at if first else None,
         time_left=sla.time_left(first, now) if first else None,
         overdue=bool(first and first.due_at and first.due_at < now),
-        customer_phone=phone if instance.pk in handled else masked(phone),
+        customer_phone=phone if instance.pk in handled else mask_phone(phone),
         cost=_cost(instance),
         hours=round((instance.ended_at - instance.started_at).total_seconds() / 3600, 1)
         if instance.ended_at
@@ -287,7 +289,7 @@ def facets(*, user: Any, kind: str) -> Facets:
     for s in stores:
         if s.parent and s.parent.kind == "region":
             regions[s.parent.code] = s.parent.name
-    causes = _choice_labels(kind, {}).get("cause", {})
+    causes = _choice_labels(kind, {}).get(KINDS[kind].cause_field, {})
     return Facets(
         stores=[(s.code, s.name) for s in stores],
         regions=sorted(regions.items()),

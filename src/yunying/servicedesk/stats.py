@@ -72,11 +72,11 @@ def ticket_stats(*, user: Any, filters: TicketFilters, period: str = "week") -> 
     rows = (
         _filtered(tickets_visible_to(user, kind.key), everything)
         .filter(started_at__gte=since)
-        .annotate(cause_value=KeyTextTransform("cause", "data"))
+        .annotate(cause_value=KeyTextTransform(kind.cause_field, "data"))
         .values_list("started_at", "ended_at", "status", "unit__code", "unit__name", "cause_value")
         .order_by("started_at")[:MAX_ROWS]
     )
-    labels = _choice_labels(kind.key, {}).get("cause", {})
+    labels = _choice_labels(kind.key, {}).get(kind.cause_field, {})
     index = {b: i for i, b in enumerate(buckets)}
     counts = [0] * len(buckets)
     causes: dict[str, Row] = {}
