@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
 
@@ -46,7 +47,7 @@ def test_complaint_on_a_phone_and_the_masked_contact(page: Any) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "complaint-phone-start")
     page.get_by_test_id("submit-start").click()
-    assert page.get_by_test_id("instance-status").inner_text() == "进行中"
+    expect(page.get_by_test_id("instance-status")).to_have_text("进行中")
     assert CUSTOMER in page.get_by_test_id("instance-data").inner_text()
 
     _open_task(page)  # the store answers its own complaint
@@ -54,7 +55,7 @@ def test_complaint_on_a_phone_and_the_masked_contact(page: Any) -> None:
     page.locator("#id_f_remedy").select_option("赠券")
     screenshot(page, "complaint-phone-answer")
     page.get_by_test_id("approve").click()
-    assert "已同意" in page.get_by_test_id("message").first.inner_text()
+    expect(page.get_by_test_id("message").first).to_contain_text("已同意")
 
     _login(page, "area1")
     _open_task(page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 from yunying.inspections.models import Visit, VisitAnswer
@@ -33,7 +34,7 @@ def test_a_submitted_visit_is_corrected_through_the_edit_trail(page: Any) -> Non
         best = box.locator("input[name=value]:not([value=na])").last
     box.locator(f"label[for='{best.get_attribute('id')}']").click()
     box.get_by_test_id("correct-save").click()  # no reason yet: the browser asks for one, nothing is sent
-    assert page.get_by_test_id("visit-edits").count() == 0
+    expect(page.get_by_test_id("visit-edits")).to_have_count(0)
     box.locator("[name=reason]").fill("复核照片后确认已整改到位，录入有误")
     box.get_by_test_id("correct-save").click()
     expect_edited = page.get_by_test_id(f"edited-{answer.item_key}")

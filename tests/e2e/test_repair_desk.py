@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -52,7 +53,7 @@ def test_scan_report_dispatch_fix_confirm(page: Any) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "repair-desk-phone-form")
     page.get_by_test_id("submit-start").click()  # tap 2
-    assert page.get_by_test_id("instance-status").inner_text() == "进行中"
+    expect(page.get_by_test_id("instance-status")).to_have_text("进行中")
 
     _as(page, "area1")
     _task(page, "S01 冷柜报修")
