@@ -295,3 +295,31 @@ def facets(*, user: Any, kind: str) -> Facets:
         regions=sorted(regions.items()),
         causes=list(causes.items()),
     )
+
+
+def month_counts(*, kind: str, stores: list[tuple[int, str]], month: dt.date) -> dict[int, int]:
+    """Tickets of ``kind`` raised in ``month`` (company calendar) per store id, for the given (id, code) stores —
+    filed under the request's store unit, or the store named in its form data. Withdrawn and cancelled requests
+    do not count. One query."""
+    from django.utils import timezone
+
+    if not stores:
+        return {}
+    zone = clock.company_zone()
+    start = timezone.make_aware(dt.datetime.combine(month.replace(day=1), dt.time.min), zone)
+    following = (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    end = timezone.make_aware(dt.datetime.combine(following, dt.time.min), zone)
+    by_code = {code: pk for pk, code in stores}
+    ids = set(by_code.values())
+    rows = (
+        ProcessInstance.objects.filter(definition__key=kind, started_at__gte=start, started_at__lt=end)
+        .exclude(status__in=("withdrawn", "cancelled"))
+        .filter(Q(unit_id__in=ids) | Q(data__store__in=list(by_code)))
+        .values_list("unit_id", "data__store")
+    )
+    counted: dict[int, int] = {}
+    for unit_id, code in rows:
+        store = unit_id if unit_id in ids else by_code.get(str(code or ""))
+        if store is not None:
+            counted[store] = counted.get(store, 0) + 1
+    return counted

@@ -1,6 +1,6 @@
 """Store rankings on any measure, and the KPI board (sales, tickets, average ticket, the month's average
-inspection score; complaint rate, delivery incidents and labour shown as not yet available until those modules
-land)."""
+inspection score, customer complaints per 10,000 tickets and delivery incidents from the service desk's processes;
+labour shown as not yet available until that module lands)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from yunying.analytics.reports.common import money, num, only_stores, pct_change
 from yunying.analytics.reports.monthly import StoreLine, monthly_report, store_lines
 from yunying.analytics.selectors import report_stores
 from yunying.inspections.selectors import month_scores
+from yunying.servicedesk.selectors import month_counts
 
 MEASURES: dict[str, Any] = {
     "sales": gettext_lazy("销售额"),
@@ -32,10 +33,9 @@ MEASURES: dict[str, Any] = {
     "attainment_pct": gettext_lazy("指标达成 %"),
 }
 PENDING_KPIS = [
-    ("complaint_rate", gettext_lazy("投诉率"), gettext_lazy("顾客投诉模块")),
-    ("delivery_incidents", gettext_lazy("配送事故"), gettext_lazy("配送模块")),
     ("labour", gettext_lazy("人效"), gettext_lazy("排班与考勤模块")),
 ]
+COMPLAINTS_PER = 10_000  # the complaint rate: complaints per this many tickets
 
 
 def measure_value(line: StoreLine, measure: str) -> Any:
@@ -108,14 +108,30 @@ class KpiBoard:
     charts: dict[str, str] = field(default_factory=dict)
     inspection: dict[int, Any] = field(default_factory=dict)
     """store id → (average visit score, visits) for the month; stores without a visit are absent."""
+    complaints: dict[int, int] = field(default_factory=dict)
+    incidents: dict[int, int] = field(default_factory=dict)
+    """store id → customer complaints / delivery incidents raised in the month (absent: none)."""
 
     def inspection_score(self, line: StoreLine) -> Any:
         scored = self.inspection.get(line.store.pk) if line.store else None
         return scored[0] if scored else None
 
+    def figures(self, line: StoreLine) -> tuple[int, Any, int]:
+        """(complaints, complaints per 10,000 tickets — none without tickets, delivery incidents)."""
+        complaints = self.complaints.get(line.store.pk, 0) if line.store else 0
+        incidents = self.incidents.get(line.store.pk, 0) if line.store else 0
+        return complaints, complaint_rate(complaints, line.tickets), incidents
+
     @property
-    def rows(self) -> list[tuple[StoreLine, Any]]:
-        return [(line, self.inspection_score(line)) for line in self.stores]
+    def rows(self) -> list[tuple[StoreLine, Any, int, Any, int]]:
+        return [(line, self.inspection_score(line), *self.figures(line)) for line in self.stores]
+
+
+def complaint_rate(complaints: int, tickets: Any) -> Any:
+    """Complaints per 10,000 tickets, to one decimal; none when the store sold nothing."""
+    if not tickets:
+        return None
+    return (Decimal(complaints) * COMPLAINTS_PER / Decimal(tickets)).quantize(Decimal("0.1"))
 
 
 def kpi_board(*, user: Any, month: date, region: str | None = None) -> KpiBoard:
@@ -163,6 +179,28 @@ def kpi_board(*, user: Any, month: date, region: str | None = None) -> KpiBoard:
             "note": _("%(n)d 次巡店") % {"n": visits},
         }
     )
+    stores = [(s.pk, s.code) for s in store_set.stores]
+    complaints = month_counts(kind="customer_complaint", stores=stores, month=month)
+    incidents = month_counts(kind="delivery_incident", stores=stores, month=month)
+    complained = sum(complaints.values())
+    cards.append(
+        {
+            "key": "complaint_rate",
+            "label": _("投诉率（每万单）"),
+            "value": complaint_rate(complained, total.tickets),
+            "change": None,
+            "note": _("%(n)d 起顾客投诉") % {"n": complained},
+        }
+    )
+    cards.append(
+        {
+            "key": "delivery_incidents",
+            "label": _("配送事故"),
+            "value": sum(incidents.values()),
+            "change": None,
+            "note": _("本月上报（配送事故反馈）"),
+        }
+    )
     axis = [add_months(month, -i) for i in range(11, -1, -1)]
     rows = (
         only_stores(SalesStoreMonth.objects.filter(month__in=axis), store_set.filter_ids())
@@ -192,4 +230,6 @@ def kpi_board(*, user: Any, month: date, region: str | None = None) -> KpiBoard:
         stores=report.stores,
         charts={"avg_ticket": charts.to_json(trend), "volume": charts.to_json(volume)},
         inspection=inspection,
+        complaints=complaints,
+        incidents=incidents,
     )

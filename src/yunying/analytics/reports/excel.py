@@ -209,9 +209,18 @@ def ranking_sheets(result: Ranking) -> list[Sheet]:
 
 
 def kpi_sheets(board: KpiBoard) -> list[Sheet]:
-    headings = [_("门店编码"), _("门店"), _("销售额"), _("单数"), _("客数"), _("客单价"), _("巡店得分")] + [
-        str(p[1]) for p in board.pending
-    ]
+    headings = [
+        _("门店编码"),
+        _("门店"),
+        _("销售额"),
+        _("单数"),
+        _("客数"),
+        _("客单价"),
+        _("巡店得分"),
+        _("顾客投诉"),
+        _("投诉率（每万单）"),
+        _("配送事故"),
+    ] + [str(p[1]) for p in board.pending]
     rows = [
         [
             s.store.code,
@@ -221,6 +230,7 @@ def kpi_sheets(board: KpiBoard) -> list[Sheet]:
             s.customers,
             s.avg_ticket,
             board.inspection_score(s),
+            *board.figures(s),
         ]
         + [_("暂无")] * len(board.pending)
         for s in board.stores
