@@ -96,9 +96,9 @@ WEEKLY_PERFORMANCE = {
     ],
 }  # fmt: skip
 
-INCIDENT_KINDS = choices(
-    ("late", "延误", "Late"), ("wrong", "错送", "Wrong items"), ("missing", "漏送", "Missing items"),
-    ("damaged", "损坏", "Damaged"), ("other", "其他", "Other"),
+INCIDENT_KINDS = choices(  # the causes of the 配送事故反馈 process (approvals.seed.DELIVERY_CAUSES)
+    ("late", "迟到", "Late"), ("short", "短少", "Short"), ("damaged", "破损", "Damaged"),
+    ("wrong", "错发", "Wrong goods"), ("quality", "质量问题", "Quality"), ("other", "其他", "Other"),
 )  # fmt: skip
 WEEKLY_DELIVERY = {
     "key": "duty_weekly_delivery",

@@ -1,11 +1,11 @@
 """The content of the weekly delivery-incident summary (周配送事故汇总; pre-fill ``delivery_incidents``).
 
-Delivery incidents are reported through a workflow process with the key ``delivery_incident``. While a chain
-has no such process there is nothing to read: the summary arrives with an empty incident list for the person
-to fill in. Once it exists, each of its requests started in the week (not withdrawn or cancelled, within the
-reader's scope) is one row of the summary: the fields of its form named like the summary's columns
-(:data:`COLUMNS`) are copied, the day defaulting to the day it was reported and the store to the request's
-store."""
+Delivery incidents are reported through the shipped 配送事故反馈 process (key ``delivery_incident``). While a
+chain has no such process there is nothing to read: the summary arrives with an empty incident list for the
+person to fill in. Otherwise each of its requests started in the week (not withdrawn or cancelled, within the
+reader's scope) is one row of the summary, read from the request's data (:data:`FROM_REQUEST`): the delivery's
+date (else the day it was reported), the store (else the request's store), the cause as the row's kind, what
+happened, and the remedy or the delivery center's answer as the handling."""
 
 from __future__ import annotations
 
@@ -16,6 +16,15 @@ from yunying.core import clock
 
 PROCESS_KEY = "delivery_incident"
 COLUMNS = ("day", "store", "kind", "description", "handling", "loss")
+# summary column -> the request's fields it is read from, first one set wins
+FROM_REQUEST = {
+    "day": ("delivery_date", "day"),
+    "store": ("store",),
+    "kind": ("cause", "kind"),
+    "description": ("description",),
+    "handling": ("remedy", "dc_reply", "handling"),
+    "loss": ("loss",),
+}
 MAX_ROWS = 200
 
 
@@ -44,7 +53,11 @@ def delivery_incidents_summary(*, user: Any, start: dt.date, end: dt.date) -> di
         .order_by("started_at", "pk")[:MAX_ROWS]
     ):
         data = instance.data if isinstance(instance.data, dict) else {}
-        row = {key: data[key] for key in COLUMNS if data.get(key) not in (None, "", [])}
+        row = {}
+        for column in COLUMNS:
+            value = next((data[k] for k in FROM_REQUEST[column] if data.get(k) not in (None, "", [])), None)
+            if value is not None:
+                row[column] = value
         row.setdefault("day", instance.started_at.astimezone(zone).date().isoformat())
         if "store" not in row and instance.unit is not None and instance.unit.kind == UnitKind.STORE:
             row["store"] = instance.unit.code

@@ -52,9 +52,18 @@ def test_without_the_process_the_summary_arrives_empty(ops_chain: Any):
 def test_with_the_process_last_weeks_incidents_are_the_rows(ops_chain: Any):
     a1, b1 = ops_chain.stores_a[0], ops_chain.stores_b[0]
     in_week = dt.datetime(2026, 6, 10, 3, tzinfo=UTC)
-    _reported(ops_chain, a1, in_week, {"kind": "late", "description": "晚到 40 分钟", "loss": "120.00"})
+    _reported(ops_chain, a1, in_week, {"cause": "late", "description": "晚到 40 分钟", "loss": "120.00"})
     _reported(
-        ops_chain, b1, in_week + dt.timedelta(days=1), {"day": "2026-06-11", "store": "B1", "kind": "damaged"}
+        ops_chain,
+        b1,
+        in_week + dt.timedelta(days=1),
+        {
+            "delivery_date": "2026-06-11",
+            "store": "B1",
+            "cause": "damaged",
+            "dc_reply": "已补发",
+            "remedy": "换货",
+        },
     )
     _reported(ops_chain, a1, in_week, {"kind": "late"}, status=InstanceStatus.WITHDRAWN)
     _reported(
@@ -63,7 +72,7 @@ def test_with_the_process_last_weeks_incidents_are_the_rows(ops_chain: Any):
     found = delivery_incidents_summary(user=ops_chain.users["mgmt"], start=WEEK[0], end=WEEK[1])
     assert found["incidents"] == [
         {"day": "2026-06-10", "store": "A1", "kind": "late", "description": "晚到 40 分钟", "loss": "120.00"},
-        {"day": "2026-06-11", "store": "B1", "kind": "damaged"},
+        {"day": "2026-06-11", "store": "B1", "kind": "damaged", "handling": "换货"},
     ]
     mine = delivery_incidents_summary(user=ops_chain.users["area_a"], start=WEEK[0], end=WEEK[1])
     assert [row["store"] for row in mine["incidents"]] == ["A1"]  # a region's manager: their stores only
