@@ -8,9 +8,9 @@ import pytest
 @pytest.fixture
 def demo(db: Any) -> None:
     """The demo chain (without two years of sales): its people act in the tests."""
-    from yunying.seed.demo import demo_load
+    from tests.snapshots import demo_chain
 
-    demo_load(with_sales=False)
+    demo_chain()
 
 
 @pytest.fixture
