@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from yunying.workflow import rules
-from yunying.workflow.models import ProcessRule
+from yunying.workflow.models import AuthorityRule, ProcessRule
 
 
 class ProcessRuleForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -73,3 +73,22 @@ class ProcessRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in list(queryset):
             rules.process_rule_delete(actor=None, rule=obj)
+
+
+@admin.register(AuthorityRule)
+class AuthorityRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The authority matrix (审批权限表): tiers are edited here; overlapping tiers are refused (``clean``)."""
+
+    list_display = [
+        "category",
+        "name",
+        "unit",
+        "min_amount",
+        "max_amount",
+        "approver",
+        "effective_from",
+        "effective_to",
+    ]
+    list_filter = ["category"]
+    search_fields = ["category", "name", "approver"]
+    autocomplete_fields = ["unit"]

@@ -569,6 +569,47 @@ class AuthorityRule(models.Model):
     def __str__(self) -> str:
         return f"{self.category} {self.name} → {self.approver}"
 
+    def clean(self) -> None:
+        """Tiers of one category and unit must not overlap while both are in force, so an amount reaches exactly
+        one approver (the admin edits the matrix through this check)."""
+        from django.core.exceptions import ValidationError
+
+        low, high = self.min_amount, self.max_amount
+        if (low is not None and high is not None) and (
+            low > high or (low == high and not (self.min_inclusive and self.max_inclusive))
+        ):
+            raise ValidationError({"max_amount": _("金额上限须大于下限。")})
+        if self.effective_to is not None and self.effective_from and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": _("失效日期不能早于生效日期。")})
+        others = AuthorityRule.objects.filter(category=self.category, unit_id=self.unit_id).exclude(
+            pk=self.pk
+        )
+        if self.effective_from:
+            others = others.filter(
+                models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=self.effective_from)
+            )
+        if self.effective_to is not None:
+            others = others.filter(effective_from__lte=self.effective_to)
+        for other in others:
+            if _ranges_overlap(self, other):
+                raise ValidationError(
+                    _("与档位“%(name)s”的金额范围重叠：同一类别、同一适用范围内，每个金额只能对应一个档位。")
+                    % {"name": other.name}
+                )
+
+
+def _ranges_overlap(a: AuthorityRule, b: AuthorityRule) -> bool:
+    """Whether some amount lies in both tiers (bounds and their inclusiveness as the matrix reads them)."""
+    from decimal import Decimal
+
+    def above(x: AuthorityRule, y: AuthorityRule) -> bool:  # x lies wholly above y
+        if y.max_amount is None or x.min_amount is None:
+            return False
+        low, high = Decimal(x.min_amount), Decimal(y.max_amount)
+        return low > high or (low == high and not (x.min_inclusive and y.max_inclusive))
+
+    return not (above(a, b) or above(b, a))
+
 
 class InboxCard(models.Model):
     """One line of someone's inbox (待办卡片): a narrow, denormalised row the inbox lists with one
