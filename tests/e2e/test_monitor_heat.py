@@ -22,19 +22,32 @@ def _finished_repairs() -> None:
     from yunying.workflow.models import WorkTask
     from yunying.workflow.monitor_heat import work_seconds_fill
 
+    from yunying.servicedesk.demo import REPAIRS
+    from yunying.workflow.models import ProcessInstance
+
+    # the service desk's demo repairs (weeks of them) would blur the figures below: only the workflow demo's stay
+    ProcessInstance.objects.filter(title__in=[f"S{r.store:02d} {r.item}" for r in REPAIRS]).delete()
     users = {u.username: u for u in User.objects.filter(username__in=("store01", "area1", "mgmt"))}
     monday = dt.datetime(2026, 3, 9, 9, tzinfo=SH)
     for i in range(1, 7):
         instance = services.instance_start(
             actor=users["store01"],
             key="repair",
-            data={"item": f"设备{i}", "amount": "3500", "reason": "测试"},
+            data={
+                "store": "S01",
+                "cause": "cold",
+                "urgency": "normal",
+                "item": f"设备{i}",
+                "amount": "3500",
+                "reason": "测试",
+            },
             title=f"热力图样本 {i}",
         )
         for username in ("area1", "mgmt"):
             task = WorkTask.objects.get(instance=instance, status="open")
             services.task_approve(actor=users[username], task_id=task.pk)
-        area, office = WorkTask.objects.filter(instance=instance).order_by("pk")
+        area = WorkTask.objects.get(instance=instance, element_id="area_review")
+        office = WorkTask.objects.get(instance=instance, element_id="gm_review")
         WorkTask.objects.filter(pk=area.pk).update(
             created_at=monday, completed_at=monday + dt.timedelta(hours=i + (1 if i > 2 else 0))
         )  # lunch 12–13 is not working time
