@@ -247,6 +247,8 @@ class QualityEvaluation(models.Model):
         _("业绩达成率"), max_digits=7, decimal_places=1, null=True, blank=True, help_text=_("百分比")
     )
     overdue_actions = models.PositiveIntegerField(_("超期整改项"), default=0)
+    complaints = models.PositiveIntegerField(_("顾客投诉"), default=0)
+    incidents = models.PositiveIntegerField(_("配送事故"), default=0)
     score = models.DecimalField(_("评估得分"), max_digits=5, decimal_places=1, null=True, blank=True)
     passed = models.BooleanField(_("合格"), null=True, blank=True)
     key_list_deadline = models.DateField(_("重点整改期限"), null=True, blank=True)

@@ -24,6 +24,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "quality.weight_inspection": (70, "月度运营质量评估：巡店得分的权重"),
     "quality.weight_sales": (30, "月度运营质量评估：销售目标达成的权重"),
     "quality.overdue_penalty": (2, "月度运营质量评估：每个超期未整改项扣分"),
+    "quality.complaint_penalty": (3, "月度运营质量评估：每起顾客投诉扣分"),
+    "quality.incident_penalty": (2, "月度运营质量评估：每起配送事故扣分"),
     "quality.pass_mark": (80, "月度运营质量评估：合格分"),
     "quality.key_list_days": (10, "列入重点整改的门店的整改期限（工作日）"),
 }
