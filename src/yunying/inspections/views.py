@@ -424,6 +424,25 @@ def quality_evaluations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """巡店看板: score trends per store, the month's item × store failure heat map and the region comparison,
+    over the stores the user may see."""
+    from yunying.inspections import dashboards, quality
+
+    current = quality.month_start(clock.today())
+    month = min(_month(request.GET.get("month")) or current, current)
+    context = {
+        "board": dashboards.dashboard(user=request.user, month=month),
+        "month": month,
+        "previous": quality.previous_month(month),
+        "next": quality.month_start(quality.month_end(month) + dt.timedelta(days=1)),
+        "current": current,
+        "nav_active": "insp-dashboard",
+    }
+    return render(request, "inspections/dashboard.html", context)
+
+
+@login_required
 def plan_calendar(request: HttpRequest) -> HttpResponse:
     """巡店计划: the month calendar of planned visits (planned / done / overdue), each store's coverage of
     the half months, adding and removing a plan, and the proposal that fills the gaps."""
