@@ -683,6 +683,38 @@ def store_location_set(*, actor: Any, store: OrgUnit, latitude: Any, longitude: 
     return location
 
 
+def _coordinate(text: Any, *, label: str, limit: int) -> Decimal:
+    try:
+        value = Decimal(str(text).strip())
+    except ArithmeticError:
+        raise DomainError(_("%(what)s不是数字。") % {"what": label}, field="position") from None
+    if not value.is_finite() or not -limit <= value <= limit:
+        raise DomainError(
+            _("%(what)s须在 −%(n)d 到 %(n)d 之间。") % {"what": label, "n": limit}, field="position"
+        )
+    return value
+
+
+@transaction.atomic
+def store_location_save(*, actor: Any, store: OrgUnit, latitude: Any, longitude: Any) -> Any:
+    """The store page's coordinates: both given sets them (latitude −90–90, longitude −180–180, WGS-84), both
+    empty removes them (the check-in is then never compared), one without the other is refused. Returns the
+    location, or None when removed. Same permission as :func:`store_location_set`."""
+    from yunying.inspections.models import StoreLocation
+
+    if not actor.has_perm("inspections.change_storelocation") or not scope_for(actor).sees_unit(store.pk):
+        raise PermissionDenied(_("您不能设置该门店的坐标。"))
+    lat_text, lng_text = str(latitude or "").strip(), str(longitude or "").strip()
+    if not lat_text and not lng_text:
+        StoreLocation.objects.filter(store=store).delete()
+        return None
+    if not lat_text or not lng_text:
+        raise DomainError(_("纬度和经度须同时填写，或同时留空以清除坐标。"), field="position")
+    lat = _coordinate(lat_text, label=_("纬度"), limit=90)
+    lng = _coordinate(lng_text, label=_("经度"), limit=180)
+    return store_location_set(actor=actor, store=store, latitude=lat, longitude=lng)
+
+
 def visit_checkin(*, actor: Any, visit: Visit, latitude: Any, longitude: Any, accuracy: Any = None) -> Visit:
     """Record where the phone was at the visit (the latest check-in counts): the distance to the store's
     coordinates when it has some, flagged beyond ``inspections.checkin_radius_m``. Never blocks a visit."""

@@ -17,6 +17,7 @@ urlpatterns = [
     path("findings/<int:pk>/", views.finding_detail, name="finding"),
     path("quality/", views.quality_evaluations, name="quality"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("stores/<str:code>/location/", views.store_location, name="store_location"),
     path("plan/", views.plan_calendar, name="plan"),
     path("bulletins/", views.bulletin_current, name="bulletins"),
     path("bulletins/<str:period>/", views.bulletin, name="bulletin"),
