@@ -108,6 +108,7 @@ class Visit(TimeStampedModel):
     checkin_distance_m = models.PositiveIntegerField(_("距门店（米）"), null=True, blank=True)
     checkin_flagged = models.BooleanField(_("签到位置超出范围"), default=False)
     signature: models.JSONField[Any, Any] = models.JSONField(_("店长签字"), null=True, blank=True)
+    inspector_signature: models.JSONField[Any, Any] = models.JSONField(_("检查人签字"), null=True, blank=True)
     signed_by = models.CharField(_("签字人"), max_length=50, blank=True)
 
     class Meta:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from yunying.core import clock
 from yunying.core.calendar import CalendarUnknown, unit_calendar
 from yunying.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
-from yunying.core.settings_store import setting_get_int
+from yunying.core.settings_store import setting_get, setting_get_int
 from yunying.forms.files import clean_files, file_from_token, file_token, store_upload
 from yunying.forms.schema import PHOTO, FieldSpec
 from yunying.forms.values import InvalidValue
@@ -388,10 +388,13 @@ def visit_submit(
     summary: str = "",
     signature: str = "",
     signed_by: str = "",
+    inspector_signature: str = "",
 ) -> Submitted:
     """Score and close a visit: every item answered (or N/A where allowed), required photos present.
-    Failed items become findings owned by the store's 店长. Sending the same submission again (same
-    ``idempotency_key``) returns the first result and writes nothing."""
+    Failed items become findings owned by the store's 店长. The store manager's and the inspector's signatures
+    (PNG data URLs) are kept with it; with the setting ``inspections.signatures_required`` on, a submission
+    without both is refused. Sending the same submission again (same ``idempotency_key``) returns the first
+    result and writes nothing."""
     key = str(idempotency_key or "").strip()[:64]
     if not key:
         raise DomainError(_("缺少提交编号。"), field="idempotency_key")
@@ -405,6 +408,11 @@ def visit_submit(
     sections = version_sections(visit.version)
     cleaned = _clean_answers(sections, answers)
     errors = _validate_submission(sections, cleaned)
+    if bool(setting_get("inspections.signatures_required")):
+        if not signature:
+            errors.append({"field": "signature", "message": _("需要店长签字才能提交。")})
+        if not inspector_signature:
+            errors.append({"field": "inspector_signature", "message": _("需要检查人签字才能提交。")})
     if errors:
         raise ValidationFailed(_("提交不完整：%(n)d 个问题。") % {"n": len(errors)}, errors=errors)
     result = _score(visit.version, _scored_pairs(sections, cleaned))
@@ -416,6 +424,10 @@ def visit_submit(
         signed = signature_upload(signature)
         ref = _ref_of(_photo_store(signed))
         visit.signature, visit.signed_by = ref, str(signed_by or "").strip()[:50]
+    if inspector_signature:
+        from yunying.inspections.evidence import signature_upload
+
+        visit.inspector_signature = _ref_of(_photo_store(signature_upload(inspector_signature)))
     _write_answers(visit, sections, cleaned, actor)
     visit.status = VisitStatus.SUBMITTED
     visit.submitted_at = clock.now()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from yunying.core import clock
 from yunying.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from yunying.core.settings_store import setting_get
 from yunying.inspections import checklist_excel, selectors, services
 from yunying.inspections.bulletin import Period, bulletin_compile
 from yunying.inspections.definition import items_of
@@ -273,6 +274,7 @@ def _visit_form(request: HttpRequest, visit: Any) -> HttpResponse:
         "visit": visit,
         "sections": sections,
         "config": config,
+        "signatures_required": bool(setting_get("inspections.signatures_required")),
         "nav_active": "insp-visits",
         "rows": [
             (
