@@ -1,6 +1,7 @@
 """On a phone at the store: the check-in compares the phone's position with the store's coordinates, the
-photo goes up from the camera input and comes back watermarked, the store manager signs on the screen, and the
-report shows the distance and the signature."""
+photo goes up from the camera input and comes back watermarked, the store manager and the inspector sign on the
+screen (both required by the setting: a submission with one signature is refused), and the report shows the
+distance and both signatures."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 from yunying.accounts.models import User
+from yunying.core.settings_store import setting_set
 from yunying.inspections import selectors, services
 from yunying.inspections.definition import items_of
 from yunying.inspections.factories import png_bytes
@@ -27,6 +29,7 @@ def test_checkin_watermark_and_signature_on_a_phone(browser: Any, live_server: A
     StoreLocation.objects.update_or_create(
         store=store, defaults={"latitude": STORE_AT[0], "longitude": STORE_AT[1]}
     )
+    setting_set(key="inspections.signatures_required", value=True)
     supervisor = User.objects.get(username="supervisor")
     template = selectors.template_get(key="fire")
     visit = services.visit_create(actor=supervisor, store=store, template=template)
@@ -66,20 +69,18 @@ def test_checkin_watermark_and_signature_on_a_phone(browser: Any, live_server: A
     last_tab.click()
     while page.locator("#visit-next").is_visible():
         page.locator("#visit-next").click()
-    pad = page.get_by_test_id("signature-pad")
-    pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + 20, box["y"] + 80)
-    page.mouse.down()
-    for step in range(1, 12):
-        page.mouse.move(box["x"] + 20 + step * 25, box["y"] + 80 + (30 if step % 2 else -30))
-    page.mouse.up()
+    _sign(page, "signature-pad")
     page.get_by_test_id("signed-by").fill("王店长")
+    expect(page.get_by_test_id("signatures-required")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("submit-visit").click()  # signatures are required: the inspector has not signed yet
+    expect(page.locator("#visit-errors")).to_contain_text("需要检查人签字才能提交")
+    _sign(page, "inspector-signature-pad")
     screenshot(page, "insp-visit-signature-phone")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_test_id("submit-visit").click()
     expect(page.get_by_test_id("visit-signature")).to_be_visible()
+    expect(page.get_by_test_id("visit-inspector-signature")).to_be_visible()
     expect(page.get_by_test_id("visit-checkin")).to_contain_text("距门店")
     visit.refresh_from_db()
     assert visit.signed_by == "王店长" and visit.checkin_distance_m is not None
@@ -89,3 +90,15 @@ def test_checkin_watermark_and_signature_on_a_phone(browser: Any, live_server: A
     page.get_by_test_id("photo").first.scroll_into_view_if_needed()
     screenshot(page, "insp-visit-evidence-report-phone")
     context.close()
+
+
+def _sign(page: Any, pad_id: str) -> None:
+    pad = page.get_by_test_id(pad_id)
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 20, box["y"] + 80)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 20 + step * 25, box["y"] + 80 + (30 if step % 2 else -30))
+    page.mouse.up()

@@ -21,6 +21,10 @@ def test_grade_the_month_key_list_and_recommendation(page: Any) -> None:
     page.goto(f"/inspections/quality/?month={last:%Y-%m}")
     table = page.get_by_test_id("quality-table")
     assert table.locator("tbody tr").count() == 17
+    assert "顾客投诉" in table.locator("thead").inner_text()
+    counted = sum(int(c) for c in table.get_by_test_id("complaints").all_inner_texts())
+    api_rows = page.request.get(f"/api/quality/evaluations?month={last:%Y-%m}").json()
+    assert counted == sum(r["complaints"] for r in api_rows)
     key_list = page.get_by_test_id("key-list")
     for code in ("S05", "S12"):  # the demo's weak stores failed both months: a recommendation each
         row = key_list.locator(".list-group-item", has_text=code)

@@ -171,6 +171,7 @@ class VisitDetailOut(VisitOut):
     summary: str
     checkin: dict[str, Any] | None
     signature: str | None
+    inspector_signature: str | None = None
     signed_by: str
     answers: list[AnswerOut]
     draft: dict[str, Any]
@@ -212,6 +213,7 @@ def _visit_detail(request: HttpRequest, visit: Visit) -> dict[str, Any]:
         else None
     )
     out["signature"] = file_token(visit.signature) if visit.signature else None
+    out["inspector_signature"] = file_token(visit.inspector_signature) if visit.inspector_signature else None
     out["signed_by"] = visit.signed_by
     out["draft"] = visit.draft if visit.inspector_id == request.user.pk else {}
     out["answers"] = [
@@ -371,6 +373,7 @@ class SubmitIn(Schema):
     summary: str = ""
     signature: str = ""
     signed_by: str = ""
+    inspector_signature: str = ""
 
 
 class SubmitOut(VisitOut):
@@ -390,6 +393,7 @@ def visit_submit(request: HttpRequest, visit_id: int, payload: SubmitIn) -> Any:
         summary=payload.summary,
         signature=payload.signature,
         signed_by=payload.signed_by,
+        inspector_signature=payload.inspector_signature,
     )
     return {**_visit_out(submitted.visit), "repeated": submitted.repeated}
 

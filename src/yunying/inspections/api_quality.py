@@ -29,6 +29,8 @@ class EvaluationOut(Schema):
     inspection_score: Decimal | None
     sales_attainment: Decimal | None
     overdue_actions: int
+    complaints: int
+    incidents: int
     score: Decimal | None
     passed: bool | None
     on_key_list: bool
@@ -64,6 +66,8 @@ def _out(e: QualityEvaluation) -> EvaluationOut:
         inspection_score=e.inspection_score,
         sales_attainment=e.sales_attainment,
         overdue_actions=e.overdue_actions,
+        complaints=e.complaints,
+        incidents=e.incidents,
         score=e.score,
         passed=e.passed,
         on_key_list=e.on_key_list,

@@ -99,7 +99,6 @@ def inspections_demo_load(*, seed: int = 2026) -> int:
             "owner", "store", "visit__inspector"
         )
     )  # the open and answered ones wait in the owners' and inspectors' inboxes
-    _quality_demo(today)
     _plans_demo(today)
     _evidence_demo(rng)
     return created
@@ -188,11 +187,13 @@ def _month_start(d: dt.date) -> dt.date:
     return d.replace(day=1)
 
 
-def _quality_demo(today: dt.date) -> None:
+def quality_demo_load() -> None:
     """The management department graded the two months before this one: the weak stores failed both, so
-    each has a demotion recommendation waiting for the 运营经理."""
+    each has a demotion recommendation waiting for the 运营经理. Run after the service desk's complaints and
+    delivery incidents exist, which the grade counts."""
     from yunying.inspections.quality import evaluations_compute
 
+    today = clock.today()
     mgmt = User.objects.get(username="mgmt")
     last = _month_start(_month_start(today) - dt.timedelta(days=1))
     before = _month_start(last - dt.timedelta(days=1))

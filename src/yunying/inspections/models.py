@@ -108,6 +108,7 @@ class Visit(TimeStampedModel):
     checkin_distance_m = models.PositiveIntegerField(_("距门店（米）"), null=True, blank=True)
     checkin_flagged = models.BooleanField(_("签到位置超出范围"), default=False)
     signature: models.JSONField[Any, Any] = models.JSONField(_("店长签字"), null=True, blank=True)
+    inspector_signature: models.JSONField[Any, Any] = models.JSONField(_("检查人签字"), null=True, blank=True)
     signed_by = models.CharField(_("签字人"), max_length=50, blank=True)
 
     class Meta:
@@ -247,6 +248,8 @@ class QualityEvaluation(models.Model):
         _("业绩达成率"), max_digits=7, decimal_places=1, null=True, blank=True, help_text=_("百分比")
     )
     overdue_actions = models.PositiveIntegerField(_("超期整改项"), default=0)
+    complaints = models.PositiveIntegerField(_("顾客投诉"), default=0)
+    incidents = models.PositiveIntegerField(_("配送事故"), default=0)
     score = models.DecimalField(_("评估得分"), max_digits=5, decimal_places=1, null=True, blank=True)
     passed = models.BooleanField(_("合格"), null=True, blank=True)
     key_list_deadline = models.DateField(_("重点整改期限"), null=True, blank=True)

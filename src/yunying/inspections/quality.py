@@ -3,13 +3,18 @@ demotion recommendation.
 
 The grade of a store for a month is one formula, its weights and pass mark data (settings):
 
-    score = Σ(weight × measure) / Σ(weight over the measures that exist) − penalty × overdue corrective actions
+    score = Σ(weight × measure) / Σ(weight over the measures that exist)
+            − overdue penalty × overdue corrective actions
+            − complaint penalty × customer complaints − incident penalty × delivery incidents
 
 with the measures, each on 0–100: the average score of the month's submitted visits (``quality.weight_
 inspection``), and sales target attainment capped at 100 % (``quality.weight_sales``; only when the month has
 a target). Overdue corrective actions are the findings due in the month that the store answered after their
 deadline, or has not answered with the deadline passed (``quality.overdue_penalty`` points each; the inspector's
-verification time is not the store's delay). The score is rounded half-up to one decimal and kept within 0–100;
+verification time is not the store's delay). Customer complaints and delivery incidents are the service
+desk's ``customer_complaint`` and ``delivery_incident`` requests raised in the month for the store (withdrawn
+and cancelled ones do not count; ``quality.complaint_penalty`` and ``quality.incident_penalty`` points each).
+Penalties only lower a grade that exists: a store with no measure gets no grade whatever its counts. The score is rounded half-up to one decimal and kept within 0–100;
 a store with no measure at all gets no grade ("no data"), never a failing one. ``passed`` is score ≥
 ``quality.pass_mark``. A store that fails goes on the key rectification list with a deadline of
 ``quality.key_list_days`` working days after the month's end.
@@ -53,6 +58,8 @@ class Measures:
     inspection_score: Decimal | None
     sales_attainment: Decimal | None
     overdue_actions: int
+    complaints: int = 0
+    incidents: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ class Weights:
     sales: int
     overdue_penalty: int
     pass_mark: int
+    complaint_penalty: int = 0
+    incident_penalty: int = 0
 
     @classmethod
     def current(cls) -> Weights:
@@ -69,6 +78,8 @@ class Weights:
             sales=setting_get_int("quality.weight_sales"),
             overdue_penalty=setting_get_int("quality.overdue_penalty"),
             pass_mark=setting_get_int("quality.pass_mark"),
+            complaint_penalty=setting_get_int("quality.complaint_penalty"),
+            incident_penalty=setting_get_int("quality.incident_penalty"),
         )
 
 
@@ -84,6 +95,8 @@ def grade(measures: Measures, weights: Weights) -> tuple[Decimal | None, bool | 
     total_weight = sum(w for w, _v in parts)
     score = sum((Decimal(w) * v for w, v in parts), Decimal(0)) / Decimal(total_weight)
     score -= Decimal(weights.overdue_penalty * measures.overdue_actions)
+    score -= Decimal(weights.complaint_penalty * measures.complaints)
+    score -= Decimal(weights.incident_penalty * measures.incidents)
     score = min(max(score, Decimal(0)), HUNDRED).quantize(TENTH, rounding=ROUND_HALF_UP)
     return score, score >= Decimal(weights.pass_mark)
 
@@ -102,8 +115,10 @@ def previous_month(month: dt.date) -> dt.date:
 
 
 def measures_for(stores: list[OrgUnit], month: dt.date) -> dict[int, Measures]:
-    """Each store's measures for ``month`` in three grouped queries (visits, findings, sales vs target)."""
+    """Each store's measures for ``month`` in grouped queries (visits, findings, sales vs target, complaints,
+    delivery incidents)."""
     from yunying.analytics.models import SalesStoreMonth, StoreTarget
+    from yunying.servicedesk.selectors import month_counts
 
     last = month_end(month)
     ids = [s.pk for s in stores]
@@ -126,6 +141,9 @@ def measures_for(stores: list[OrgUnit], month: dt.date) -> dict[int, Measures]:
         row.store_id: row.net_sales
         for row in SalesStoreMonth.objects.filter(store_id__in=ids, month=month).only("store_id", "net_sales")
     }
+    pairs = [(s.pk, s.code) for s in stores]
+    complaints = month_counts(kind="customer_complaint", stores=pairs, month=month)
+    incidents = month_counts(kind="delivery_incident", stores=pairs, month=month)
     result: dict[int, Measures] = {}
     for store_id in ids:
         scored = visits.get(store_id)
@@ -138,6 +156,8 @@ def measures_for(stores: list[OrgUnit], month: dt.date) -> dict[int, Measures]:
             inspection_score=scored[0] if scored else None,
             sales_attainment=attainment,
             overdue_actions=overdue.get(store_id, 0),
+            complaints=complaints.get(store_id, 0),
+            incidents=incidents.get(store_id, 0),
         )
     return result
 
@@ -182,6 +202,7 @@ def _compute(*, actor: Any, month: dt.date) -> EvaluationRun:
         row = existing.get(store.pk) or QualityEvaluation(store=store, month=month)
         row.visits, row.inspection_score = m.visits, m.inspection_score
         row.sales_attainment, row.overdue_actions = m.sales_attainment, m.overdue_actions
+        row.complaints, row.incidents = m.complaints, m.incidents
         row.score, row.passed, row.computed_at = score, passed, now
         row.key_list_deadline = (
             working_days_after(store, month_end(month), key_days) if passed is False else None

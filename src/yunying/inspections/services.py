@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from yunying.core import clock
 from yunying.core.calendar import CalendarUnknown, unit_calendar
 from yunying.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
-from yunying.core.settings_store import setting_get_int
+from yunying.core.settings_store import setting_get, setting_get_int
 from yunying.forms.files import clean_files, file_from_token, file_token, store_upload
 from yunying.forms.schema import PHOTO, FieldSpec
 from yunying.forms.values import InvalidValue
@@ -388,10 +388,13 @@ def visit_submit(
     summary: str = "",
     signature: str = "",
     signed_by: str = "",
+    inspector_signature: str = "",
 ) -> Submitted:
     """Score and close a visit: every item answered (or N/A where allowed), required photos present.
-    Failed items become findings owned by the store's 店长. Sending the same submission again (same
-    ``idempotency_key``) returns the first result and writes nothing."""
+    Failed items become findings owned by the store's 店长. The store manager's and the inspector's signatures
+    (PNG data URLs) are kept with it; with the setting ``inspections.signatures_required`` on, a submission
+    without both is refused. Sending the same submission again (same ``idempotency_key``) returns the first
+    result and writes nothing."""
     key = str(idempotency_key or "").strip()[:64]
     if not key:
         raise DomainError(_("缺少提交编号。"), field="idempotency_key")
@@ -405,6 +408,11 @@ def visit_submit(
     sections = version_sections(visit.version)
     cleaned = _clean_answers(sections, answers)
     errors = _validate_submission(sections, cleaned)
+    if bool(setting_get("inspections.signatures_required")):
+        if not signature:
+            errors.append({"field": "signature", "message": _("需要店长签字才能提交。")})
+        if not inspector_signature:
+            errors.append({"field": "inspector_signature", "message": _("需要检查人签字才能提交。")})
     if errors:
         raise ValidationFailed(_("提交不完整：%(n)d 个问题。") % {"n": len(errors)}, errors=errors)
     result = _score(visit.version, _scored_pairs(sections, cleaned))
@@ -416,6 +424,10 @@ def visit_submit(
         signed = signature_upload(signature)
         ref = _ref_of(_photo_store(signed))
         visit.signature, visit.signed_by = ref, str(signed_by or "").strip()[:50]
+    if inspector_signature:
+        from yunying.inspections.evidence import signature_upload
+
+        visit.inspector_signature = _ref_of(_photo_store(signature_upload(inspector_signature)))
     _write_answers(visit, sections, cleaned, actor)
     visit.status = VisitStatus.SUBMITTED
     visit.submitted_at = clock.now()
@@ -681,6 +693,38 @@ def store_location_set(*, actor: Any, store: OrgUnit, latitude: Any, longitude: 
         },
     )
     return location
+
+
+def _coordinate(text: Any, *, label: str, limit: int) -> Decimal:
+    try:
+        value = Decimal(str(text).strip())
+    except ArithmeticError:
+        raise DomainError(_("%(what)s不是数字。") % {"what": label}, field="position") from None
+    if not value.is_finite() or not -limit <= value <= limit:
+        raise DomainError(
+            _("%(what)s须在 −%(n)d 到 %(n)d 之间。") % {"what": label, "n": limit}, field="position"
+        )
+    return value
+
+
+@transaction.atomic
+def store_location_save(*, actor: Any, store: OrgUnit, latitude: Any, longitude: Any) -> Any:
+    """The store page's coordinates: both given sets them (latitude −90–90, longitude −180–180, WGS-84), both
+    empty removes them (the check-in is then never compared), one without the other is refused. Returns the
+    location, or None when removed. Same permission as :func:`store_location_set`."""
+    from yunying.inspections.models import StoreLocation
+
+    if not actor.has_perm("inspections.change_storelocation") or not scope_for(actor).sees_unit(store.pk):
+        raise PermissionDenied(_("您不能设置该门店的坐标。"))
+    lat_text, lng_text = str(latitude or "").strip(), str(longitude or "").strip()
+    if not lat_text and not lng_text:
+        StoreLocation.objects.filter(store=store).delete()
+        return None
+    if not lat_text or not lng_text:
+        raise DomainError(_("纬度和经度须同时填写，或同时留空以清除坐标。"), field="position")
+    lat = _coordinate(lat_text, label=_("纬度"), limit=90)
+    lng = _coordinate(lng_text, label=_("经度"), limit=180)
+    return store_location_set(actor=actor, store=store, latitude=lat, longitude=lng)
 
 
 def visit_checkin(*, actor: Any, visit: Visit, latitude: Any, longitude: Any, accuracy: Any = None) -> Visit:

@@ -15,9 +15,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from yunying.core import clock
-from yunying.core.errors import DomainError, NotFound, ValidationFailed
+from yunying.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from yunying.core.settings_store import setting_get
 from yunying.inspections import checklist_excel, selectors, services
 from yunying.inspections.bulletin import Period, bulletin_compile
 from yunying.inspections.definition import items_of
@@ -272,6 +274,7 @@ def _visit_form(request: HttpRequest, visit: Any) -> HttpResponse:
         "visit": visit,
         "sections": sections,
         "config": config,
+        "signatures_required": bool(setting_get("inspections.signatures_required")),
         "nav_active": "insp-visits",
         "rows": [
             (
@@ -421,6 +424,48 @@ def quality_evaluations(request: HttpRequest) -> HttpResponse:
         "nav_active": "insp-quality",
     }
     return render(request, "inspections/quality.html", context)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """巡店看板: score trends per store, the month's item × store failure heat map and the region comparison,
+    over the stores the user may see."""
+    from yunying.inspections import dashboards, quality
+
+    current = quality.month_start(clock.today())
+    month = min(_month(request.GET.get("month")) or current, current)
+    context = {
+        "board": dashboards.dashboard(user=request.user, month=month),
+        "month": month,
+        "previous": quality.previous_month(month),
+        "next": quality.month_start(quality.month_end(month) + dt.timedelta(days=1)),
+        "current": current,
+        "nav_active": "insp-dashboard",
+    }
+    return render(request, "inspections/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def store_location(request: HttpRequest, code: str) -> HttpResponse:
+    """The store page's coordinates form: set (both), clear (neither) or refuse (one), back to the store page."""
+    from yunying.org.scope import stores_visible_to
+
+    store = stores_visible_to(request.user).filter(code=code).first()
+    if store is None:
+        raise Http404(_("找不到门店“%(code)s”。") % {"code": code})
+    try:
+        location = services.store_location_save(
+            actor=request.user,
+            store=store,
+            latitude=request.POST.get("latitude"),
+            longitude=request.POST.get("longitude"),
+        )
+    except (DomainError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("门店坐标已保存。") if location else _("门店坐标已清除。"))
+    return redirect("org:store", code=store.code)
 
 
 @login_required

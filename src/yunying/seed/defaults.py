@@ -20,10 +20,16 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     ),
     "inspections.calibration_min_visits": (3, "评分校准：至少有此数量可比巡店才标记"),
     "inspections.calibration_months": (3, "评分校准：统计最近几个月（含所看月份）"),
+    "inspections.signatures_required": (
+        False,
+        "巡店提交时必须有店长和检查人双方签字（关闭时签字可选）",
+    ),
     "inspections.visits_per_period": (1, "每家门店每半月（公报期间）至少巡店次数，巡店计划按此排期"),
     "quality.weight_inspection": (70, "月度运营质量评估：巡店得分的权重"),
     "quality.weight_sales": (30, "月度运营质量评估：销售目标达成的权重"),
     "quality.overdue_penalty": (2, "月度运营质量评估：每个超期未整改项扣分"),
+    "quality.complaint_penalty": (3, "月度运营质量评估：每起顾客投诉扣分"),
+    "quality.incident_penalty": (2, "月度运营质量评估：每起配送事故扣分"),
     "quality.pass_mark": (80, "月度运营质量评估：合格分"),
     "quality.key_list_days": (10, "列入重点整改的门店的整改期限（工作日）"),
 }

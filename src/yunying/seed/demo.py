@@ -196,6 +196,9 @@ def demo_load(*, seed: int = 2026, with_sales: bool = True) -> DemoSummary:
     from yunying.approvals.demo import approvals_demo_load
 
     approvals_demo_load()  # 配送中心 and 培训部; weeks of complaints, delivery incidents, activity funds, trainings
+    from yunying.inspections.demo import quality_demo_load
+
+    quality_demo_load()  # the last two months graded, counting those complaints and incidents
 
     logins = [
         ("gm", "总经理"),

@@ -183,6 +183,13 @@ def _inspection_items(user: Any, sees_stores: bool) -> list[NavItem]:
             _("质量评估"), reverse("inspections:quality"), "award", "insp-quality", section="inspections"
         ),
         NavItem(
+            _("巡店看板"),
+            reverse("inspections:dashboard"),
+            "chart-line",
+            "insp-dashboard",
+            section="inspections",
+        ),
+        NavItem(
             _("检查表"),
             reverse("inspections:templates"),
             "list-check",

@@ -25,3 +25,18 @@ def lookup(mapping: dict[str, Any], key: str) -> Any:
 def listed(value: Any) -> list[Any]:
     """One value as a one-element list (for includes that take a list)."""
     return [value] if value else []
+
+
+@register.inclusion_tag("inspections/_store_location.html", takes_context=True)
+def store_location(context: Any, store: Any) -> dict[str, Any]:
+    """The store page's coordinates card: where the store is, and the form to set them for people with
+    ``inspections.change_storelocation``."""
+    from yunying.inspections.models import StoreLocation
+
+    user = context["request"].user
+    return {
+        "store": store,
+        "location": StoreLocation.objects.filter(store_id=store.pk).first(),
+        "can_change": user.has_perm("inspections.change_storelocation"),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -126,3 +126,55 @@ def test_the_api_checks_in_and_shows_the_evidence(chain, visit):
         ).status_code
         == 404
     )
+
+
+def test_the_inspector_signs_too_and_both_may_be_required(chain, visit):
+    from yunying.core.errors import ValidationFailed
+    from yunying.core.settings_store import setting_set
+
+    good = "data:image/png;base64," + base64.b64encode(png_bytes(300, 100, (255, 255, 255))).decode()
+    bad = "data:image/png;base64," + base64.b64encode(b"not a png").decode()
+    with pytest.raises(DomainError, match="签字"):
+        services.visit_submit(
+            actor=visit.inspector,
+            visit=visit,
+            answers=_full(visit),
+            idempotency_key="k",
+            inspector_signature=bad,
+        )
+    setting_set(key="inspections.signatures_required", value=True)
+    for given, missing in (({}, 2), ({"signature": good}, 1), ({"inspector_signature": good}, 1)):
+        with pytest.raises(ValidationFailed) as refused:
+            services.visit_submit(
+                actor=visit.inspector, visit=visit, answers=_full(visit), idempotency_key="k", **given
+            )
+        messages = [e["message"] for e in refused.value.errors]
+        assert len(messages) == missing and all("签字才能提交" in m for m in messages)
+    assert Visit.objects.get(pk=visit.pk).status == "draft" and not VisitAnswer.objects.exists()
+
+    client = Client()
+    client.force_login(visit.inspector)
+    url = f"/api/inspections/visits/{visit.pk}/submit"
+    response = client.post(
+        url, {"answers": _full(visit), "idempotency_key": "k", "signature": good}, "application/json"
+    )
+    assert response.status_code in (400, 422)
+    assert [e["field"] for e in response.json()["errors"]] == ["inspector_signature"]
+    response = client.post(
+        url,
+        {"answers": _full(visit), "idempotency_key": "k", "signature": good, "inspector_signature": good},
+        "application/json",
+    )
+    assert response.status_code == 200, response.content
+    body = client.get(f"/api/inspections/visits/{visit.pk}").json()
+    assert body["signature"] and body["inspector_signature"]
+    visit.refresh_from_db()
+    assert visit.inspector_signature["path"] and visit.signature["path"] != visit.inspector_signature["path"]
+    page = client.get(f"/inspections/visits/{visit.pk}/").content.decode()
+    assert 'data-testid="visit-inspector-signature"' in page
+
+
+def test_signatures_stay_optional_by_default(visit):
+    services.visit_submit(actor=visit.inspector, visit=visit, answers=_full(visit), idempotency_key="k")
+    visit.refresh_from_db()
+    assert visit.status == "submitted" and visit.signature is None and visit.inspector_signature is None

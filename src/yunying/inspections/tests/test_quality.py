@@ -17,7 +17,9 @@ from yunying.inspections.factories import small_template
 from yunying.inspections.models import QualityEvaluation, Visit, VisitStatus
 from yunying.workflow.models import ProcessInstance
 
-WEIGHTS = quality.Weights(inspection=70, sales=30, overdue_penalty=2, pass_mark=80)
+WEIGHTS = quality.Weights(
+    inspection=70, sales=30, overdue_penalty=2, pass_mark=80, complaint_penalty=3, incident_penalty=2
+)
 NOW = dt.datetime(2026, 7, 10, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp()
 
 
@@ -34,17 +36,29 @@ def test_grade_weighs_the_measures_that_exist_and_caps_attainment():
     late = _measures(inspection_score=Decimal("84"), overdue_actions=3)
     assert quality.grade(late, WEIGHTS) == (Decimal("78.0"), False)
     assert quality.grade(_measures(inspection_score=Decimal("1"), overdue_actions=9), WEIGHTS)[0] == 0
+    served = _measures(inspection_score=Decimal("90"), complaints=2, incidents=1)
+    assert quality.grade(served, WEIGHTS) == (Decimal("82.0"), True)  # 90 − 2×3 − 1×2
+    assert quality.grade(_measures(complaints=5, incidents=5), WEIGHTS) == (None, None)
 
 
 @given(
     inspection=st.none() | st.decimals(0, 100, places=1),
     sales=st.none() | st.decimals(0, 500, places=1),
     overdue=st.integers(0, 50),
+    complaints=st.integers(0, 200),
+    incidents=st.integers(0, 200),
 )
-def test_grade_is_always_within_bounds_and_never_fails_a_store_without_data(inspection, sales, overdue):
-    score, passed = quality.grade(
-        _measures(inspection_score=inspection, sales_attainment=sales, overdue_actions=overdue), WEIGHTS
+def test_grade_is_always_within_bounds_and_never_fails_a_store_without_data(
+    inspection, sales, overdue, complaints, incidents
+):
+    measures = _measures(
+        inspection_score=inspection,
+        sales_attainment=sales,
+        overdue_actions=overdue,
+        complaints=complaints,
+        incidents=incidents,
     )
+    score, passed = quality.grade(measures, WEIGHTS)
     if inspection is None and sales is None:
         assert (score, passed) == (None, None)
     else:
@@ -218,3 +232,41 @@ def test_api_grades_a_month_and_reads_it_back_scoped(chain):
         "B4",
         "B5",
     }
+
+
+PROCESS_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:yunying="http://yunying.dev/schema/bpmn/1.0" id="Defs_q" targetNamespace="http://yunying.dev/tests">
+  <bpmn:process id="{key}" name="{key}" isExecutable="true">
+    <bpmn:startEvent id="start" yunying:fields="store:text:门店"/>
+    <bpmn:userTask id="respond" name="处理" yunying:assignee="store:STORE-MGR"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="respond"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="respond" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.mark.django_db
+def test_complaints_and_delivery_incidents_lower_the_grade(chain):
+    from yunying.workflow import services
+    from yunying.workflow.deploy import definition_deploy
+
+    for key in ("customer_complaint", "delivery_incident"):
+        definition_deploy(actor=None, key=key, name=key, bpmn_xml=PROCESS_BPMN.format(key=key).encode())
+    a1, a2 = chain.stores_a[0], chain.stores_a[1]
+    version = small_template()
+    _visit(a1, version, chain.users["supervisor"], dt.date(2026, 5, 4), "90")
+    _visit(a2, version, chain.users["supervisor"], dt.date(2026, 5, 4), "90")
+    with time_machine.travel(dt.datetime(2026, 5, 12, 10, tzinfo=dt.UTC)):
+        for key in ("customer_complaint", "customer_complaint", "delivery_incident"):
+            services.instance_start(actor=chain.users["area_a"], key=key, data={"store": a1.code})
+        gone = services.instance_start(
+            actor=chain.users["area_a"], key="customer_complaint", data={"store": a2.code}
+        )
+        ProcessInstance.objects.filter(pk=gone.pk).update(status="withdrawn")
+    with time_machine.travel(NOW, tick=False):
+        quality.evaluations_compute(actor=chain.users["mgmt"], month=dt.date(2026, 5, 1))
+    rows = {e.store_id: e for e in QualityEvaluation.objects.filter(month=dt.date(2026, 5, 1))}
+    assert (rows[a1.pk].complaints, rows[a1.pk].incidents, rows[a1.pk].score) == (2, 1, Decimal("82.0"))
+    assert (rows[a2.pk].complaints, rows[a2.pk].incidents, rows[a2.pk].score) == (0, 0, Decimal("90.0"))

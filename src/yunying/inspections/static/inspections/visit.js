@@ -30,7 +30,7 @@
         photos: (entry.photos || []).map((token) => ({ token: token })),
       };
     });
-    return { answers: answers, summary: "", signature: "", signedBy: "", section: 0, key: newKey(), dirty: false, submitPending: false };
+    return { answers: answers, summary: "", signature: "", signedBy: "", inspectorSignature: "", section: 0, key: newKey(), dirty: false, submitPending: false };
   }
 
   let state = load();
@@ -203,6 +203,7 @@
         body: JSON.stringify({
           answers: payload(), idempotency_key: state.key, summary: state.summary || "",
           signature: state.signature || "", signed_by: state.signedBy || "",
+          inspector_signature: state.inspectorSignature || "",
         }),
       });
     } catch (e) {
@@ -299,44 +300,53 @@
   document.getElementById("visit-submit").addEventListener("click", () => { if (window.confirm(t.confirm)) submit(); });
   window.addEventListener("online", () => { if (state.dirty || state.submitPending) sync(); });
 
-  // The store manager's signature: drawn with a finger or a mouse, kept on the device with the answers.
-  const pad = document.getElementById("signature-pad");
-  const ink = pad.getContext("2d");
-  let drawing = false;
-  function paintKept() {
-    ink.clearRect(0, 0, pad.width, pad.height);
-    if (!state.signature) return;
-    const img = new Image();
-    img.onload = () => ink.drawImage(img, 0, 0);
-    img.src = state.signature;
+  // The signatures (the store manager's and the inspector's): drawn with a finger or a mouse, kept on the
+  // device with the answers.
+  function signaturePad(canvasId, clearId, field) {
+    const pad = document.getElementById(canvasId);
+    const ink = pad.getContext("2d");
+    let drawing = false;
+    function paintKept() {
+      ink.clearRect(0, 0, pad.width, pad.height);
+      if (!state[field]) return;
+      const img = new Image();
+      img.onload = () => ink.drawImage(img, 0, 0);
+      img.src = state[field];
+    }
+    function point(event) {
+      const box = pad.getBoundingClientRect();
+      return [(event.clientX - box.left) * pad.width / box.width, (event.clientY - box.top) * pad.height / box.height];
+    }
+    pad.addEventListener("pointerdown", (event) => {
+      drawing = true;
+      pad.setPointerCapture(event.pointerId);
+      const [x, y] = point(event);
+      ink.lineWidth = 3; ink.lineCap = "round"; ink.lineJoin = "round"; ink.strokeStyle = "#1d273b";
+      ink.beginPath(); ink.moveTo(x, y);
+    });
+    pad.addEventListener("pointermove", (event) => {
+      if (!drawing) return;
+      const [x, y] = point(event);
+      ink.lineTo(x, y); ink.stroke();
+    });
+    function endStroke() {
+      if (!drawing) return;
+      drawing = false;
+      state[field] = pad.toDataURL("image/png");
+      persist();
+    }
+    pad.addEventListener("pointerup", endStroke);
+    pad.addEventListener("pointerleave", endStroke);
+    document.getElementById(clearId).addEventListener("click", () => {
+      state[field] = ""; persist(); paintKept();
+    });
+    return paintKept;
   }
-  function point(event) {
-    const box = pad.getBoundingClientRect();
-    return [(event.clientX - box.left) * pad.width / box.width, (event.clientY - box.top) * pad.height / box.height];
-  }
-  pad.addEventListener("pointerdown", (event) => {
-    drawing = true;
-    pad.setPointerCapture(event.pointerId);
-    const [x, y] = point(event);
-    ink.lineWidth = 3; ink.lineCap = "round"; ink.lineJoin = "round"; ink.strokeStyle = "#1d273b";
-    ink.beginPath(); ink.moveTo(x, y);
-  });
-  pad.addEventListener("pointermove", (event) => {
-    if (!drawing) return;
-    const [x, y] = point(event);
-    ink.lineTo(x, y); ink.stroke();
-  });
-  function endStroke() {
-    if (!drawing) return;
-    drawing = false;
-    state.signature = pad.toDataURL("image/png");
-    persist();
-  }
-  pad.addEventListener("pointerup", endStroke);
-  pad.addEventListener("pointerleave", endStroke);
-  document.getElementById("signature-clear").addEventListener("click", () => {
-    state.signature = ""; persist(); paintKept();
-  });
+  const paintSignatures = [
+    signaturePad("signature-pad", "signature-clear", "signature"),
+    signaturePad("inspector-signature-pad", "inspector-signature-clear", "inspectorSignature"),
+  ];
+  function paintKept() { paintSignatures.forEach((paint) => paint()); }
 
   // Check-in: where the phone is, compared on the server with the store's coordinates; never blocking.
   function checkin() {
