@@ -18,12 +18,10 @@ def _finished_repairs() -> None:
     """Six repair requests finished on Monday 9 March 2026: the area manager takes 1–6 working hours,
     the management department 2–12 (across the evening: working time, not clock time)."""
     from yunying.accounts.models import User
-    from yunying.workflow import services
-    from yunying.workflow.models import WorkTask
-    from yunying.workflow.monitor_heat import work_seconds_fill
-
     from yunying.servicedesk.demo import REPAIRS
-    from yunying.workflow.models import ProcessInstance
+    from yunying.workflow import services
+    from yunying.workflow.models import ProcessInstance, WorkTask
+    from yunying.workflow.monitor_heat import work_seconds_fill
 
     # the service desk's demo repairs (weeks of them) would blur the figures below: only the workflow demo's stay
     ProcessInstance.objects.filter(title__in=[f"S{r.store:02d} {r.item}" for r in REPAIRS]).delete()
