@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yunying.core import clock
 from yunying.workflow.forms_bridge import to_json
 from yunying.workflow.models import ProcessInstance
 from yunying.workflow.system_actions import NAME_RE, ActionFailed, Param, register
@@ -148,9 +149,7 @@ def probation_decide(
             days = min(max(int(str(data.get("extend_days") or 30)), 1), 180)
         except ValueError:
             days = 30
-        employee.probation_ends_on = (employee.probation_ends_on or timezone.localdate()) + dt.timedelta(
-            days=days
-        )
+        employee.probation_ends_on = (employee.probation_ends_on or clock.today()) + dt.timedelta(days=days)
     elif choice == "不予转正":
         employee.employment_status = EmploymentStatus.NOT_PASSED
     else:
