@@ -11,7 +11,6 @@ listed in ``docs/approvals.md`` ("Shipped service processes")."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,7 @@ from typing import Any
 from django.db import transaction
 
 from yunying.core.models import Setting
-from yunying.forms.models import FormDefinition
-from yunying.forms.services import form_definition_create, form_version_publish
 from yunying.org.models import Position, UnitKind
-from yunying.workflow.models import AuthorityRule, ProcessDefinition
 
 PROCESSES = Path(__file__).parent / "processes"
 
@@ -305,44 +301,12 @@ def _seed_positions() -> int:
 
 @transaction.atomic
 def seed_approvals() -> dict[str, int]:
-    from yunying.workflow.deploy import definition_deploy
+    from yunying.workflow.seed import seed_bundle
 
-    created = {"approval_forms": 0, "approval_authority_rules": 0, "approval_processes": 0}
     for key, (value, description) in SETTINGS.items():
         Setting.objects.get_or_create(key=key, defaults={"value": value, "description": description})
-    created["approval_positions"] = _seed_positions()
-    for spec in FORMS:
-        if FormDefinition.objects.filter(key=spec["key"]).exists():
-            continue
-        definition = form_definition_create(actor=None, **spec)
-        form_version_publish(actor=None, definition=definition)
-        created["approval_forms"] += 1
-    for category, tiers in TIERS.items():
-        if AuthorityRule.objects.filter(category=category).exists():
-            continue
-        for name, lo, lo_inc, hi, hi_inc, approver in tiers:
-            AuthorityRule.objects.create(
-                category=category,
-                name=name,
-                min_amount=lo,
-                min_inclusive=lo_inc,
-                max_amount=hi,
-                max_inclusive=hi_inc,
-                approver=approver,
-                effective_from=date(2020, 1, 1),
-            )
-            created["approval_authority_rules"] += 1
-    for key, name, category, icon, description in PROCESS_FILES:
-        if ProcessDefinition.objects.filter(key=key).exists():
-            continue
-        version = definition_deploy(
-            actor=None,
-            key=key,
-            name=name,
-            category=category,
-            description=description,
-            bpmn_xml=(PROCESSES / f"{key}.bpmn").read_bytes(),
-        )
-        ProcessDefinition.objects.filter(pk=version.definition_id).update(icon=icon)
-        created["approval_processes"] += 1
-    return created
+    positions = _seed_positions()
+    created = seed_bundle(
+        prefix="approval", forms=FORMS, tiers=TIERS, processes=PROCESS_FILES, folder=PROCESSES
+    )
+    return {**created, "approval_positions": positions}

@@ -6,16 +6,11 @@ designer); a form, tier set or process that already exists is left as it is."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-
-from yunying.forms.models import FormDefinition
-from yunying.forms.services import form_definition_create, form_version_publish
-from yunying.workflow.models import AuthorityRule, ProcessDefinition
 
 PROCESSES = Path(__file__).parent / "processes"
 
@@ -162,41 +157,6 @@ PROCESS_FILES = [
 
 @transaction.atomic
 def seed_assets() -> dict[str, int]:
-    from yunying.workflow.deploy import definition_deploy
+    from yunying.workflow.seed import seed_bundle
 
-    created = {"asset_forms": 0, "asset_authority_rules": 0, "asset_processes": 0}
-    for spec in FORMS:
-        if FormDefinition.objects.filter(key=spec["key"]).exists():
-            continue
-        definition = form_definition_create(actor=None, **spec)
-        form_version_publish(actor=None, definition=definition)
-        created["asset_forms"] += 1
-    for category, tiers in TIERS.items():
-        if AuthorityRule.objects.filter(category=category).exists():
-            continue
-        for name, lo, lo_inc, hi, hi_inc, approver in tiers:
-            AuthorityRule.objects.create(
-                category=category,
-                name=name,
-                min_amount=lo,
-                min_inclusive=lo_inc,
-                max_amount=hi,
-                max_inclusive=hi_inc,
-                approver=approver,
-                effective_from=date(2020, 1, 1),
-            )
-            created["asset_authority_rules"] += 1
-    for key, name, category, icon, description in PROCESS_FILES:
-        if ProcessDefinition.objects.filter(key=key).exists():
-            continue
-        version = definition_deploy(
-            actor=None,
-            key=key,
-            name=name,
-            category=category,
-            description=description,
-            bpmn_xml=(PROCESSES / f"{key}.bpmn").read_bytes(),
-        )
-        ProcessDefinition.objects.filter(pk=version.definition_id).update(icon=icon)
-        created["asset_processes"] += 1
-    return created
+    return seed_bundle(prefix="asset", forms=FORMS, tiers=TIERS, processes=PROCESS_FILES, folder=PROCESSES)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
@@ -118,3 +119,60 @@ def _shipped_update(key: str, bpmn_xml: bytes) -> bool:
         bpmn_xml=bpmn_xml,
     )
     return True
+
+
+Tier = tuple[str, Decimal | None, bool, Decimal | None, bool, str]  # name, low, incl., high, incl., approver
+ProcessFile = tuple[str, str, str, str, str]  # key, name, category, icon, description (file: <key>.bpmn)
+
+
+def seed_bundle(
+    *,
+    prefix: str,
+    forms: list[dict[str, Any]],
+    tiers: dict[str, list[Tier]],
+    processes: list[ProcessFile],
+    folder: Path,
+) -> dict[str, int]:
+    """What an app ships for its processes, written once: its forms (published), the authority tiers of each
+    category it brings (only when the category has none yet) and its diagrams (``<key>.bpmn`` in ``folder``). What
+    exists is left as the administrator has it. Counts under ``<prefix>_forms`` etc."""
+    from yunying.forms.models import FormDefinition
+    from yunying.forms.services import form_definition_create, form_version_publish
+    from yunying.workflow.deploy import definition_deploy
+
+    created = {f"{prefix}_forms": 0, f"{prefix}_authority_rules": 0, f"{prefix}_processes": 0}
+    for spec in forms:
+        if FormDefinition.objects.filter(key=spec["key"]).exists():
+            continue
+        definition = form_definition_create(actor=None, **spec)
+        form_version_publish(actor=None, definition=definition)
+        created[f"{prefix}_forms"] += 1
+    for category, rows in tiers.items():
+        if AuthorityRule.objects.filter(category=category).exists():
+            continue
+        for name, lo, lo_inc, hi, hi_inc, approver in rows:
+            AuthorityRule.objects.create(
+                category=category,
+                name=name,
+                min_amount=lo,
+                min_inclusive=lo_inc,
+                max_amount=hi,
+                max_inclusive=hi_inc,
+                approver=approver,
+                effective_from=date(2020, 1, 1),
+            )
+            created[f"{prefix}_authority_rules"] += 1
+    for key, name, category, icon, description in processes:
+        if ProcessDefinition.objects.filter(key=key).exists():
+            continue
+        version = definition_deploy(
+            actor=None,
+            key=key,
+            name=name,
+            category=category,
+            description=description,
+            bpmn_xml=(folder / f"{key}.bpmn").read_bytes(),
+        )
+        ProcessDefinition.objects.filter(pk=version.definition_id).update(icon=icon)
+        created[f"{prefix}_processes"] += 1
+    return created
