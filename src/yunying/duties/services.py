@@ -104,18 +104,32 @@ def _hand_over_if_left(actor: Any, occurrence_id: int) -> None:
     )
 
 
+def _locked_for_assignee(
+    actor: Any, occurrence_id: int, now: Any, not_theirs: str, not_yet: str
+) -> Occurrence:
+    """The occurrence, locked, when ``actor`` is its assignee and it may be filled in now (submit or draft)."""
+    occ = _locked(occurrence_id)
+    me = _employee(actor)
+    if me is None or occ.assignee_id != me.pk:
+        raise PermissionDenied(not_theirs)
+    _check_transition(occ, "submit")
+    if occ.available_at > now:
+        raise DomainError(not_yet % {"at": _local(occ.available_at)})
+    return occ
+
+
 def occurrence_submit(*, actor: Any, occurrence_id: int, data: Any, files: Any = None) -> Occurrence:
     """Validate ``data`` against the occurrence's form version and submit it for review."""
     _hand_over_if_left(actor, occurrence_id)
     now = clock.now()
     with transaction.atomic():
-        occ = _locked(occurrence_id)
-        me = _employee(actor)
-        if me is None or occ.assignee_id != me.pk:
-            raise PermissionDenied(_("只有承办人可以提交该事项。"))
-        _check_transition(occ, "submit")
-        if occ.available_at > now:
-            raise DomainError(_("该事项尚未下发，%(at)s 起可以提交。") % {"at": _local(occ.available_at)})
+        occ = _locked_for_assignee(
+            actor,
+            occurrence_id,
+            now,
+            _("只有承办人可以提交该事项。"),
+            _("该事项尚未下发，%(at)s 起可以提交。"),
+        )
         cleaned = form_submission_validate(version=occ.form_version, data=data, files=files, user=actor)
         occ.data = form_submission_files_store(cleaned=cleaned)
         occ.submitted_at = now
@@ -189,13 +203,9 @@ def occurrence_draft_save(*, actor: Any, occurrence_id: int, data: Any) -> Occur
     _hand_over_if_left(actor, occurrence_id)
     now = clock.now()
     with transaction.atomic():
-        occ = _locked(occurrence_id)
-        me = _employee(actor)
-        if me is None or occ.assignee_id != me.pk:
-            raise PermissionDenied(_("只有承办人可以保存草稿。"))
-        _check_transition(occ, "submit")
-        if occ.available_at > now:
-            raise DomainError(_("该事项尚未下发，%(at)s 起可以填写。") % {"at": _local(occ.available_at)})
+        occ = _locked_for_assignee(
+            actor, occurrence_id, now, _("只有承办人可以保存草稿。"), _("该事项尚未下发，%(at)s 起可以填写。")
+        )
         occ.draft = draft_clean(occ.form_version, data)
         occ.draft_saved_at = now
         occ.save(update_fields=["draft", "draft_saved_at"])
