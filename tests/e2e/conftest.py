@@ -75,6 +75,12 @@ def login(page: Any, username: str, password: str = "yunying-demo") -> None:
     page.wait_for_url("**/")
 
 
+def nav(page: Any, name: str) -> None:
+    """Follow the menu entry `name` and wait for its page to load."""
+    with page.expect_navigation():
+        page.click(f"[data-nav={name}]")
+
+
 def screenshot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -29,7 +29,7 @@ def _charts_drawn(page, selector: str = "[data-chart]") -> int:
 
 def test_ops_imports_analyses_and_sets_a_target(page, sales):
     login(page, "ops")
-    page.click("[data-nav=analytics]")
+    nav(page, "analytics")
     assert "月业绩分析" in page.locator("h2.page-title").inner_text()
     assert _charts_drawn(page) >= 5
     screenshot(page, "analytics-monthly")
@@ -104,7 +104,7 @@ def test_reports_render_and_area_manager_is_scoped(page, sales):
     page.get_by_test_id("logout").click()
 
     login(page, "area1")
-    page.click("[data-nav=analytics]")
+    nav(page, "analytics")
     assert page.locator("[data-region]").count() == 1
     assert page.locator("[data-store]").count() == 4
     assert page.get_by_test_id("tab-import").count() == 0

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -22,7 +22,7 @@ def _moved_code() -> str:
 
 def test_store_manager_sees_their_assets_and_a_card_with_history(page):
     login(page, "store02")
-    page.click("[data-nav=assets]")
+    nav(page, "assets")
     table = page.get_by_test_id("asset-table")
     assert "FA-S02-001" in table.inner_text() and "FA-S01-001" not in table.inner_text()
     moved = _moved_code()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 
 pytestmark = [pytest.mark.e2e]
 
 
 def test_management_edits_an_override_on_the_calendar(page):
     login(page, "mgmt")
-    page.click("[data-nav=calendar]")
+    nav(page, "calendar")
     page.select_option("#cal-year", "2026")
     page.wait_for_load_state()
     months = page.get_by_test_id("calendar-months")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 from tests.e2e.test_workflow_designer import click_shape, set_field
 
 pytestmark = [pytest.mark.e2e]
@@ -21,7 +21,7 @@ def _attr(page: Any, element_id: str, name: str) -> Any:
 
 def test_time_limit_fields_write_the_step_properties(page: Any) -> None:
     login(page, "mgmt")
-    page.click("[data-nav=designer]")
+    nav(page, "designer")
     page.get_by_test_id("new-process").click()
     page.locator("[data-bpmn-designer][data-ready='1']").wait_for()
     click_shape(page, "Task_1")

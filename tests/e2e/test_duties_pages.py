@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -59,7 +59,7 @@ def test_weekly_plan_submitted_returned_with_a_comment_and_on_the_board(page: An
     occ = _weekly_plan_due()
     login(page, "mgmt")
     assert int(page.get_by_test_id("nav-badge-duties-mine").inner_text()) >= 1
-    page.click("[data-nav=wf-inbox]")
+    nav(page, "wf-inbox")
     card = page.get_by_test_id("inbox-list").locator(f"a[href='/duties/o/{occ.pk}/']")
     expect(card).to_have_count(1)  # the duty is a card of the inbox, beside the approvals
     assert page.get_by_test_id("duties-inbox").count() == 0
@@ -87,7 +87,7 @@ def test_weekly_plan_submitted_returned_with_a_comment_and_on_the_board(page: An
     _logout(page)
 
     login(page, "ops")
-    page.click("[data-nav=wf-inbox]")
+    nav(page, "wf-inbox")
     page.get_by_test_id("inbox-list").locator(f"a[href='/duties/o/{occ.pk}/']").click()
     page.get_by_test_id("review-comment").fill("请补充培训的负责人和期限")
     screenshot(page, "duties-review-ops")
@@ -95,7 +95,7 @@ def test_weekly_plan_submitted_returned_with_a_comment_and_on_the_board(page: An
     expect(page.get_by_test_id("occ-status")).to_have_text("已退回")
     assert "请补充培训的负责人和期限" in page.get_by_test_id("occ-events").inner_text()
 
-    page.click("[data-nav=duties-board]")
+    nav(page, "duties-board")
     due_month = occ.due_on.strftime("%Y-%m")
     page.goto(f"/duties/board/?month={due_month}")
     table = page.get_by_test_id("board-table")
@@ -105,7 +105,7 @@ def test_weekly_plan_submitted_returned_with_a_comment_and_on_the_board(page: An
     row.get_by_test_id("board-drill").click()
     drill = page.get_by_test_id("board-drill-list")
     line = drill.locator("[data-testid=drill-row]", has_text=occ.period_key)
-    assert "已退回" in line.inner_text()
+    expect(line).to_contain_text("已退回")
     screenshot(page, "duties-board-drill")
     _logout(page)
 
@@ -129,10 +129,11 @@ def test_the_store_page_shows_the_bulletins_sent_to_it(page: Any) -> None:
 
 def test_people_reviews_training_needs_and_onboarding(page: Any) -> None:
     login(page, "ops")
-    page.click("[data-nav=duties-reviews]")
-    assert page.get_by_test_id("review-row").count() >= 5
+    nav(page, "duties-reviews")
+    expect(page.get_by_test_id("review-row").nth(4)).to_be_visible()
     screenshot(page, "duties-reviews")
     page.get_by_test_id("people-tabs").get_by_text("培训需求").click()
+    expect(page.get_by_test_id("training-counts")).to_be_visible()
     counts = page.get_by_test_id("training-counts").inner_text()
     assert int(counts.split("/")[1]) >= 10
     assert page.get_by_test_id("training-by-position").locator(".list-group-item").count() >= 2

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -24,7 +24,7 @@ def set_prop(page, prop: str, value: str) -> None:
 
 def test_design_publish_and_fill_a_form(page):
     login(page, "mgmt")
-    page.click("[data-nav=forms]")
+    nav(page, "forms")
     page.fill("#id_key", "shop_repair")
     page.fill("#id_name", "门店报修")
     page.fill("#id_name_en", "Store repair")

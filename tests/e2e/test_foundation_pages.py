@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -32,7 +32,7 @@ def test_roles_see_their_own_home_and_navigation(page):
 
 def test_org_chart_draws_the_tree_in_chinese(page):
     login(page, "mgmt")
-    page.click("[data-nav=chart]")
+    nav(page, "chart")
     chart = page.get_by_test_id("org-chart")
     for name in ("示例餐饮连锁", "运营中心", "运营管理部", "浦东区域", "闵行区域", "苏州区域", "杭州西湖店"):
         assert chart.locator(f"text={name}").first.is_visible(), name
@@ -42,7 +42,7 @@ def test_org_chart_draws_the_tree_in_chinese(page):
 
 def test_area_manager_chart_is_limited_to_region(page):
     login(page, "area1")
-    page.click("[data-nav=chart]")
+    nav(page, "chart")
     chart = page.get_by_test_id("org-chart")
     assert chart.locator(".org-node.kind-store").count() == 4
     assert chart.locator("text=苏州区域").count() == 0
@@ -67,7 +67,7 @@ def test_language_switch_sticks(page):
 
 def test_add_store_to_region_and_region_rule_error(page):
     login(page, "mgmt")
-    page.click("[data-nav=stores]")
+    nav(page, "stores")
     form = page.get_by_test_id("add-store")
     form.locator("[name=code]").fill("S90")
     form.locator("[name=name]").fill("浦东新店")
@@ -87,12 +87,11 @@ def test_add_store_to_region_and_region_rule_error(page):
     page.goto("/org/stores/S02/")
     page.get_by_test_id("move-store").locator("[name=region]").select_option("")
     page.get_by_test_id("move-store").locator("button").click()
-    message = page.get_by_test_id("message").first.inner_text()
-    assert "少于组建区域所需的 4 家" in message
+    expect(page.get_by_test_id("message").first).to_contain_text("少于组建区域所需的 4 家")
     assert page.get_by_test_id("store-region").inner_text() == "浦东区域"
 
     # Forming a region from too few stores is refused with the rule's message.
-    page.click("[data-nav=regions]")
+    nav(page, "regions")
     form = page.get_by_test_id("add-region")
     form.locator("[name=code]").fill("R09")
     form.locator("[name=name]").fill("杭州区域")

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -25,7 +25,7 @@ def _xlsx(rows: list[list[object]]) -> bytes:
 
 def test_people_search_person_page_appoint_and_end(page):
     login(page, "mgmt")
-    page.click("[data-nav=people]")
+    nav(page, "people")
     page.fill("input[name=q]", "E0001")
     page.press("input[name=q]", "Enter")
     page.wait_for_url("**q=E0001*")
@@ -34,7 +34,7 @@ def test_people_search_person_page_appoint_and_end(page):
     rows.first.locator("a").click()
     expect(page.get_by_test_id("appointments")).to_contain_text("示例餐饮连锁")
     # Add a new employee, then appoint them as 收银员 of S16 (whose cashier seat is vacant).
-    page.click("[data-nav=people]")
+    nav(page, "people")
     page.fill("[name=employee_no]", "E9101")
     page.fill("[name=name]", "林晓雨")
     page.locator("form.card button.btn-primary").click()
@@ -55,7 +55,7 @@ def test_people_search_person_page_appoint_and_end(page):
 
 def test_positions_catalog_shows_superiors(page):
     login(page, "store01")
-    page.click("[data-nav=positions]")
+    nav(page, "positions")
     table = page.get_by_test_id("positions").inner_text()
     assert "区域经理助理" in table and "店长" in table
     row = page.get_by_test_id("positions").locator("tr", has_text="WAITER")
@@ -64,7 +64,7 @@ def test_positions_catalog_shows_superiors(page):
 
 def test_import_with_a_bad_row_reports_it_then_a_good_file_imports(page, tmp_path):
     login(page, "mgmt")
-    page.click("[data-nav=import]")
+    nav(page, "import")
     bad = tmp_path / "stores-bad.xlsx"
     bad.write_bytes(
         _xlsx(

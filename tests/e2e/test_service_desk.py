@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 
 pytestmark = [pytest.mark.e2e]
 
 
 def test_repair_queue_filters_and_figures(page: Any) -> None:
     login(page, "maint")
-    page.locator("[data-nav=servicedesk]").click()
+    nav(page, "servicedesk")
     page.wait_for_url("**/servicedesk/")
     tickets = page.get_by_test_id("ticket")
     assert tickets.count() >= 3  # its queue, its claimed job, the one waiting for the store

@@ -86,7 +86,7 @@ def test_store_manager_runs_the_morning_on_a_phone(
     page.goto("/storeday/")
     page.get_by_role("link", name="S01 陆家嘴店").click()
     opening = page.locator('[data-testid="slot"][data-routine="opening"]')
-    assert opening.get_by_test_id("slot-state").inner_text() == "待完成"
+    expect(opening.get_by_test_id("slot-state")).to_have_text("待完成")
     screenshot(page, "storeday-day-phone")
 
     # an item left unticked without a note: refused, nothing recorded
@@ -101,14 +101,15 @@ def test_store_manager_runs_the_morning_on_a_phone(
         opening.get_by_text(label).click()
     opening.get_by_test_id("slot-submit").click()
     opening = page.locator('[data-testid="slot"][data-routine="opening"]')
-    assert opening.get_by_test_id("slot-state").inner_text() == "已完成"
+    expect(opening.get_by_test_id("slot-state")).to_have_text("已完成")
     manager_name = Employee.objects.get(user__username="store01").name
     assert manager_name in opening.get_by_test_id("slot-done").inner_text()
     screenshot(page, "storeday-opening-done-phone")
 
     page.get_by_test_id("store-tabs").get_by_role("link", name="晨会").click()
     top = page.get_by_test_id("top-five").locator("li")
-    assert top.count() == 5 and "招牌红烧肉" in top.first.inner_text() and "例汤" not in top.last.inner_text()
+    expect(top).to_have_count(5)
+    assert "招牌红烧肉" in top.first.inner_text() and "例汤" not in top.last.inner_text()
     assert "16890.50" in page.get_by_test_id("sales-amount").inner_text()
     page.fill("#present", "11")
     page.fill("#absent", "李娜（病假）")
@@ -119,7 +120,8 @@ def test_store_manager_runs_the_morning_on_a_phone(
     screenshot(page, "storeday-meeting-phone")
     page.get_by_test_id("meeting-save").click()
     card = page.get_by_test_id("meeting-card")
-    assert "出勤 11 人" in card.inner_text() and "招牌红烧肉" in card.inner_text()
+    expect(card).to_contain_text("出勤 11 人")
+    assert "招牌红烧肉" in card.inner_text()
     meeting = MorningMeeting.objects.get(store=store, date=today)
     assert [p["name"] for p in meeting.top_products][:2] == ["招牌红烧肉", "清蒸鲈鱼"]
     context.close()
@@ -144,6 +146,7 @@ def test_handover_signed_by_two_and_a_roster_swap(
     page.fill("#items", "2 号冷柜温度偏高，已报修")
     page.get_by_test_id("handover-submit").click()
     pending = page.get_by_test_id("handover-pending")
+    expect(pending).to_be_visible()
     waiter_name = Employee.objects.get(user__username="staff01").name
     assert waiter_name in pending.inner_text() and page.get_by_test_id("handover-confirm").count() == 0
     screenshot(page, "storeday-handover-pending-phone")
@@ -152,7 +155,7 @@ def test_handover_signed_by_two_and_a_roster_swap(
     waiter.goto("/storeday/S01/handovers/")
     waiter.get_by_test_id("handover-confirm").click()
     newest = waiter.get_by_test_id("handover-book").get_by_test_id("handover-page").first
-    assert newest.get_by_test_id("handover-confirmed").count() == 1
+    expect(newest.get_by_test_id("handover-confirmed")).to_have_count(1)
     assert "外卖包装袋库存不足" in newest.inner_text() and newest.get_by_test_id("carried").count() == 1
     screenshot(waiter, "storeday-handover-confirmed-phone")
     page_row = Handover.objects.order_by("-created_at").first()
@@ -208,7 +211,8 @@ def test_area_manager_sees_late_slots_on_the_board(
     login(page, "area1")
     page.get_by_role("link", name="门店日常").click()
     rows = page.get_by_test_id("attention-row")
-    assert rows.count() >= 2 and "世纪公园店" in page.get_by_test_id("attention-board").inner_text()
+    expect(rows.nth(1)).to_be_visible()
+    assert "世纪公园店" in page.get_by_test_id("attention-board").inner_text()
     assert "迟做" in page.get_by_test_id("attention-board").inner_text()
     screenshot(page, "storeday-board")
     response = page.goto("/storeday/S10/")  # another region's store

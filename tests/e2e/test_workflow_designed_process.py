@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 from tests.e2e.test_workflow_designer import append_user_task, click_shape, finish_label, pad, selected, shape
 
 pytestmark = [pytest.mark.e2e]
@@ -57,7 +57,7 @@ def flows_from(page: Any, source: str) -> dict[str, str]:
 
 def design(page: Any) -> dict[str, str]:
     login(page, "mgmt")
-    page.click("[data-nav=designer]")
+    nav(page, "designer")
     page.get_by_test_id("new-process").click()
     page.locator("[data-bpmn-designer][data-ready='1']").wait_for()
 
@@ -130,7 +130,7 @@ def test_design_deploy_start_return_resubmit_approve(page: Any) -> None:
 
     # The 店长 of S01 (浦东区域) starts it with its form.
     login(page, "store01")
-    page.click("[data-nav=wf-start]")
+    nav(page, "wf-start")
     assert page.get_by_test_id(f"icon-{KEY}").inner_text() == "购"
     page.get_by_test_id(f"start-{KEY}").click()
     page.fill("#id_title", TITLE)
@@ -153,7 +153,7 @@ def test_design_deploy_start_return_resubmit_approve(page: Any) -> None:
 
     # The 区域经理 returns it to the requester from the inbox.
     login(page, "area1")
-    page.click("[data-nav=wf-inbox]")
+    nav(page, "wf-inbox")
     page.get_by_test_id("inbox-search").fill("面粉")
     page.get_by_test_id("inbox-search").press("Enter")
     page.wait_for_url("**q=*")
@@ -198,7 +198,7 @@ def test_design_deploy_start_return_resubmit_approve(page: Any) -> None:
 
     # A waiter may not start it: not on the start page, and a clear refusal at its address.
     login(page, "staff01")
-    page.click("[data-nav=wf-start]")
+    nav(page, "wf-start")
     assert page.get_by_test_id(f"start-{KEY}").count() == 0
     page.goto(f"/workflow/processes/{KEY}/start/")
     assert "您不能发起“门店物料申购”：仅限 岗位：店长；单位：浦东区域（含下属单位） 发起。" in (

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conformance import MIWG
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -65,7 +66,7 @@ def test_design_deploy_and_version_a_process(page: Any) -> None:
 
     definitions_before = ProcessDefinition.objects.count()
     login(page, "mgmt")
-    page.click("[data-nav=designer]")
+    nav(page, "designer")
     page.get_by_test_id("new-process").click()
     designer = page.locator("[data-bpmn-designer][data-ready='1']")
     designer.wait_for()
@@ -123,11 +124,11 @@ def test_design_deploy_and_version_a_process(page: Any) -> None:
 
     # Conditions in the panel: small amounts go to the area manager, everything else (default) to the GM.
     page.evaluate("id => window.yunyingDesigner.select(id)", by_target[area])
-    assert page.get_by_test_id("prop-condition").is_visible()
+    expect(page.get_by_test_id("prop-condition")).to_be_visible()
     set_field(page, "prop-condition", "total < 2000")
     page.evaluate("id => window.yunyingDesigner.select(id)", by_target[gm])
     page.get_by_test_id("prop-default").check()
-    assert page.get_by_test_id("prop-condition").is_disabled()
+    expect(page.get_by_test_id("prop-condition")).to_be_disabled()
 
     page.fill("#id_key", "material-approval")
     page.fill("#id_name", "物料采购审批")

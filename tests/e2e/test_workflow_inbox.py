@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, nav, screenshot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -41,7 +41,7 @@ def _logout(page: Any) -> None:
 def test_start_return_resubmit_approve(page: Any) -> None:
     _deploy()
     login(page, "store01")
-    page.click("[data-nav=wf-start]")
+    nav(page, "wf-start")
     page.get_by_test_id("start-expense").click()
     page.fill("#id_title", TITLE)
     page.fill("#id_f_amount", "800")
@@ -55,7 +55,7 @@ def test_start_return_resubmit_approve(page: Any) -> None:
     login(page, "area1")
     badge = page.get_by_test_id("nav-badge-wf-inbox")
     assert int(badge.inner_text()) >= 1
-    page.click("[data-nav=wf-inbox]")
+    nav(page, "wf-inbox")
     assert page.get_by_test_id("inbox-item").count() >= 2  # the demo's request and ours
     page.get_by_test_id("inbox-search").fill("冷柜")
     page.get_by_test_id("inbox-search").press("Enter")
