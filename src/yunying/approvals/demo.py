@@ -60,34 +60,81 @@ def _act(instance: ProcessInstance, username: str, action: str = "approve", **kw
     )
 
 
+# How long a person took over a step of the demo (hours), in turn: answers come within the working day.
+STEP_HOURS = (3.0, 5.5, 2.0, 6.5, 4.0, 1.5)
+
+
 def _age(instance: ProcessInstance, days: float, *, late: tuple[str, ...] = ()) -> None:
-    """Move the request ``days`` back; the steps named in ``late`` were answered after their due time.
-    The service-level moments of its open steps that now lie in the past count as handled."""
+    """Move the request ``days`` back; each answered step took a few hours (``STEP_HOURS``, within its due
+    time), and the steps named in ``late`` were answered after their due time. The service-level moments of its
+    open steps that now lie in the past count as handled."""
     shift = dt.timedelta(days=days)
-    ProcessInstance.objects.filter(pk=instance.pk).update(started_at=instance.started_at - shift)
+    tasks = list(instance.tasks.order_by("created_at", "pk"))
+    answered = sorted((t for t in tasks if t.completed_at), key=lambda t: (t.completed_at, t.pk))
+    # Walking back from the last answer: a step answered k-th from the end moves back by the time the
+    # steps after it took; its start moves back by its own time as well.
+    took: dict[int, dt.timedelta] = {}
+    after: dict[int, dt.timedelta] = {}
+    total = dt.timedelta(0)
+    for n, task in enumerate(reversed(answered)):
+        hours = dt.timedelta(hours=STEP_HOURS[n % len(STEP_HOURS)])
+        if task.due_at and task.created_at and task.element_id not in late:
+            hours = min(hours, (task.due_at - task.created_at) * 0.7)
+        took[task.pk], after[task.pk] = hours, total
+        total += hours
+    moves = [(t.completed_at, shift + after[t.pk]) for t in answered if t.completed_at]
     instance.refresh_from_db()
-    if instance.ended_at:
-        ProcessInstance.objects.filter(pk=instance.pk).update(ended_at=instance.ended_at - shift)
-    for task in instance.tasks.all():
-        for name in ("created_at", "completed_at", "due_at", "remind_at", "escalate_at", "claimed_at"):
+    ProcessInstance.objects.filter(pk=instance.pk).update(
+        started_at=instance.started_at - shift - total,
+        ended_at=instance.ended_at - shift if instance.ended_at else None,
+    )
+    for task in tasks:
+        done = shift + after.get(task.pk, dt.timedelta(0))
+        begun = done + took.get(task.pk, dt.timedelta(0))
+        for name in ("created_at", "due_at", "remind_at", "escalate_at", "claimed_at"):
             value = getattr(task, name)
             if value is not None:
-                setattr(task, name, value - shift)
+                setattr(task, name, value - begun)
+        if task.completed_at is not None:
+            task.completed_at -= done
         if task.element_id in late and task.completed_at and task.due_at:
             task.completed_at = task.due_at + dt.timedelta(hours=5)
         if task.status in OPEN_STATUSES:
             # moments already passed count as handled (the demo's own reminders are in sla_demo)
-            for moment, done in (
+            for moment, handled in (
                 ("remind_at", "reminded_at"),
                 ("due_at", "overdue_notified_at"),
                 ("escalate_at", "escalated_at"),
             ):
                 when = getattr(task, moment)
                 if when is not None and when < clock.now() + dt.timedelta(minutes=5):
-                    setattr(task, done, when)
+                    setattr(task, handled, when)
         task.save()
+    # Each event moves with the answer it records, or the last answer before it (the start with the start).
     for event in InstanceEvent.objects.filter(instance=instance):
-        InstanceEvent.objects.filter(pk=event.pk).update(at=event.at - shift)
+        move = shift + total
+        if event.task_id in after:
+            move = shift + after[event.task_id]
+        else:
+            for answered_at, by in moves:
+                if answered_at <= event.at:
+                    move = by
+        InstanceEvent.objects.filter(pk=event.pk).update(at=event.at - move)
+    if "response_hours" in instance.data:
+        _recount_response(instance)
+
+
+def _recount_response(instance: ProcessInstance) -> None:
+    """A closed complaint's recorded response time, from the moved steps (as ``complaint_close`` counts it)."""
+    instance.refresh_from_db()
+    answer = (
+        instance.tasks.filter(element_id="store_response", outcome="approved", completed_at__isnull=False)
+        .order_by("completed_at", "pk")
+        .first()
+    )
+    if answer is not None and answer.completed_at:
+        hours = round((answer.completed_at - instance.started_at).total_seconds() / 3600, 1)
+        ProcessInstance.objects.filter(pk=instance.pk).update(data={**instance.data, "response_hours": hours})
 
 
 def _start(login: str, key: str, title: str, data: dict[str, Any]) -> ProcessInstance:

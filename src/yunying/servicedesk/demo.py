@@ -41,7 +41,7 @@ REPAIRS = [
     _Repair(35, 4, "cold", "冷藏柜漏水", "normal", 500,
             ("approve", "claim", "fix:380", "return", "fix:420", "confirm"), 70),
     _Repair(30, 1, "power", "后厨插座跳闸", "critical", 200, ("approve", "claim", "fix:150", "confirm"), 5),
-    _Repair(20, 3, "it", "收银机频繁死机", "urgent", 800, ("reject",)),
+    _Repair(20, 3, "it", "收银机频繁死机", "urgent", 800, ("reject",), 6),
     _Repair(16, 6, "cold", "制冰机不出冰", "urgent", 2600,
             ("approve", "approve", "claim", "fix:2450", "confirm"), 52),
     _Repair(9, 7, "power", "照明线路老化", "normal", 1500, ("approve", "claim", "fix:1380", "confirm"), 96),

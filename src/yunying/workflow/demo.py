@@ -3,11 +3,14 @@ finished requests so the inbox and the monitor show something for store01, area1
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+from django.db.models import F
 
 from yunying.accounts.models import User
 from yunying.workflow import services
-from yunying.workflow.models import OPEN_STATUSES, ProcessInstance, WorkTask
+from yunying.workflow.models import OPEN_STATUSES, InstanceEvent, ProcessInstance, WorkTask
 from yunying.workflow.seed import seed_workflow
 
 
@@ -36,6 +39,16 @@ def _act(instance: ProcessInstance, username: str, action: str = "approve", **kw
     task = WorkTask.objects.filter(instance=instance, status__in=OPEN_STATUSES).order_by("pk").first()
     assert task is not None
     services.task_complete(actor=user, task_id=task.pk, action=action, **kwargs)
+
+
+def _reported_earlier(instance: ProcessInstance, hours: float) -> None:
+    """The request was raised ``hours`` before its first answer: its start, first steps and start event move back."""
+    earlier = dt.timedelta(hours=hours)
+    ProcessInstance.objects.filter(pk=instance.pk).update(started_at=F("started_at") - earlier)
+    WorkTask.objects.filter(
+        instance=instance, created_at__lte=instance.started_at + dt.timedelta(seconds=5)
+    ).update(created_at=F("created_at") - earlier)
+    InstanceEvent.objects.filter(instance=instance, action="start").update(at=F("at") - earlier)
 
 
 def workflow_demo_load() -> int:
@@ -104,4 +117,5 @@ def workflow_demo_load() -> int:
         title="S01 灯箱维修",
     )
     _act(no, "area1", action="reject", comment="请先联系灯箱供应商保修")
+    _reported_earlier(no, 3)
     return ProcessInstance.objects.count()

@@ -33,3 +33,24 @@ def test_demo_repairs_tell_a_story() -> None:
     assert len(days) == len(REPAIRS)  # spread over the weeks
     assert servicedesk_demo_load() == 0  # idempotent
     assert repairs.count() == len(REPAIRS)
+
+
+def test_demo_tickets_took_time_to_close() -> None:
+    """Every closed ticket of the demo took hours, as a real one does: the desk's averages are not zero."""
+    from tests.snapshots import demo_chain
+
+    from yunying.accounts.models import User
+    from yunying.servicedesk.selectors import TicketFilters
+    from yunying.servicedesk.stats import ticket_stats
+
+    demo_chain()
+    mgmt = User.objects.get(username="mgmt")
+    for kind in ("customer_complaint", "delivery_incident", "repair"):
+        rows = ticket_stats(user=mgmt, filters=TicketFilters(kind=kind), period="month").by_cause
+        closed = [r for r in rows if r.closed]
+        assert closed, kind
+        assert all(r.average_hours and r.average_hours > 0 for r in closed), (kind, closed)
+    complaint = ProcessInstance.objects.filter(
+        definition__key="customer_complaint", status="completed"
+    ).first()
+    assert complaint is not None and complaint.data["response_hours"] > 0
