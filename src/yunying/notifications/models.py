@@ -129,6 +129,8 @@ class Robot(models.Model):
         _("每条汇总最多事件数"), default=10, help_text=_("排队中的多条事件合并为一条汇总消息")
     )
     recent_sends: models.JSONField[Any, Any] = models.JSONField(default=list, blank=True, editable=False)
+    # When the robot's last message was taken for sending (opens the digest window for what comes next).
+    last_message_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The group's quiet hours (e.g. a store's chat at night): non-urgent messages wait for their end.
     quiet_start = models.TimeField(_("免打扰开始"), null=True, blank=True)
     quiet_end = models.TimeField(_("免打扰结束"), null=True, blank=True)

@@ -136,7 +136,7 @@ def test_a_claimed_row_is_not_sent_by_a_second_worker(admin: Any, held_queue: An
     assert posts == ["一条"] and Delivery.objects.get().state == DeliveryState.SENT
 
     services.notify([], kind="cc", message="两条")
-    clock.moment = timezone.now()
+    clock.moment = timezone.now() + outbox.robot_digest_window()  # past the robot's digest window
 
     def dies(platform: str, url: str, secret: str, message: Any, now_ms: int) -> None:
         raise SystemExit  # the worker is killed after claiming
@@ -403,3 +403,76 @@ def test_robot_quiet_hours_hold_messages_until_they_end(
     )
     robot.refresh_from_db()
     assert robot.quiet_start == dt.time(22, 0) and robot.quiet_end == dt.time(8, 0)
+
+
+def test_events_to_one_robot_within_its_digest_window_go_out_as_one_message(
+    admin: Any, chain: Any, held_queue: Any, monkeypatch: Any
+) -> None:
+    """The first event goes at once; the events of the next 60 seconds (any kind, any store under the
+    robot) wait for the window to close and go out as one digest; each event once, none lost, the rate
+    limit still honoured (digest_max 2: the window's 5 events are 3 messages)."""
+    from yunying.core.settings_store import setting_set
+
+    setting_set(key=outbox.DIGEST_SETTING, value=60)
+    start = timezone.now().replace(microsecond=0)
+    moment = {"now": start}
+    monkeypatch.setattr(company_clock, "now", lambda: moment["now"])
+    with receiver() as hook:
+        services.robot_save(
+            actor=admin,
+            name="浦东区域群",
+            platform="dingtalk",
+            url=hook.url,
+            secret="SECwindow",
+            unit=chain.region_a,
+            kinds=["overdue", "escalated"],
+            digest_max=2,
+            rate_per_minute=2,
+        )
+        clock = ManualClock(start)
+
+        def event(at: float, kind: str, text: str) -> None:
+            moment["now"] = clock.moment = start + dt.timedelta(seconds=at)
+            services.notify([], kind=kind, message=text, unit=chain.stores_a[int(at) % 4])
+            outbox.deliveries_send_due(clock=clock)
+
+        event(0, "overdue", "第一件")
+        assert len(hook.requests) == 1  # at once
+        for at, kind, text in ((5, "overdue", "二"), (20, "escalated", "三"), (40, "overdue", "四")):
+            event(at, kind, text)
+        event(59, "overdue", "五")
+        event(59.5, "escalated", "六")
+        assert len(hook.requests) == 1  # the window is open: all wait
+        report = outbox.deliveries_send_due(clock=clock)
+        assert report.next_due == start + dt.timedelta(seconds=60)
+        clock.moment = report.next_due
+        report = outbox.deliveries_send_due(clock=clock)
+        # one slot left in the minute: a digest of two now, the other three as slots free up
+        assert report.messages == 1 and report.sent == 2 and len(hook.requests) == 2
+        assert report.next_due is not None and report.next_due > clock()
+        _drain(clock)
+        assert len(hook.requests) == 4
+        clock.advance(120)
+        event((clock.moment - start).total_seconds(), "overdue", "窗口过后")  # a new window: at once
+        assert len(hook.requests) == 5
+    texts = [r.body["markdown"]["text"] for r in hook.requests]
+    for text in ("第一件", "二", "三", "四", "五", "六", "窗口过后"):
+        assert sum(t.count(text) for t in texts) == 1, text
+    assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 7
+    assert _max_in_any_minute(hook.requests) <= 2
+
+
+def test_a_digest_window_of_zero_sends_each_event_at_once(admin: Any, held_queue: Any) -> None:
+    from yunying.core.settings_store import setting_set
+
+    setting_set(key=outbox.DIGEST_SETTING, value=0)
+    services.robot_save(
+        actor=admin, name="群", platform="wecom", url="https://example.invalid/x", kinds=["cc"]
+    )
+    clock = ManualClock(timezone.now())
+    posts: list[str] = []
+    for text in ("一", "二", "三"):
+        services.notify([], kind="cc", message=text)
+        clock.moment = max(clock.moment, timezone.now())
+        outbox.deliveries_send_due(clock=clock, poster=lambda *args: posts.append(args[3].text))
+    assert posts == ["一", "二", "三"]
