@@ -476,3 +476,65 @@ def test_a_digest_window_of_zero_sends_each_event_at_once(admin: Any, held_queue
         clock.moment = max(clock.moment, timezone.now())
         outbox.deliveries_send_due(clock=clock, poster=lambda *args: posts.append(args[3].text))
     assert posts == ["一", "二", "三"]
+
+
+def test_a_store_robot_quiet_outside_its_opening_hours_waits_for_the_store_to_open(
+    admin: Any, chain: Any, held_queue: Any, monkeypatch: Any
+) -> None:
+    """A store's group robot set to be quiet outside the store's opening hours (10:00–22:00 every day):
+    a non-urgent event at 23:00 waits for 10:00 the next day, an urgent one goes at once, one in opening
+    hours at once; a robot without a unit follows the company's office hours, and a year whose holidays
+    are not known holds nothing."""
+    from yunying.core.models import WorkingDays, WorkingHours
+    from yunying.notifications.models import EventKind
+
+    WorkingHours.objects.create(
+        unit=chain.stores_a[0], opens_at=dt.time(10), closes_at=dt.time(22), days=WorkingDays.EVERY_DAY
+    )
+    EventKind.objects.filter(code="overdue").update(urgent=False)
+    services.cache_clear()
+    store = services.robot_save(
+        actor=admin,
+        name="陆家嘴店群",
+        platform="feishu",
+        url="https://open.feishu.cn/x",
+        unit=chain.stores_a[0],
+        kinds=["overdue", "escalated"],
+        quiet_outside_hours=True,
+    )
+    office = services.robot_save(
+        actor=admin,
+        name="公司群",
+        platform="wecom",
+        url="https://q/x",
+        kinds=["cc"],
+        quiet_outside_hours=True,
+    )
+    zone = company_clock.company_zone()
+    moment = {"now": dt.datetime(2026, 12, 5, 23, 0, tzinfo=zone)}  # a Saturday night
+    monkeypatch.setattr(company_clock, "now", lambda: moment["now"].astimezone(dt.UTC))
+
+    def due(robot: Robot, kind: str, text: str, at: dt.datetime, **kw: Any) -> dt.datetime:
+        moment["now"] = at
+        services.notify([], kind=kind, message=text, unit=chain.stores_a[0], **kw)
+        return Delivery.objects.get(robot=robot, body=text).due_at
+
+    saturday_night = dt.datetime(2026, 12, 5, 23, 0, tzinfo=zone)
+    assert due(store, "overdue", "夜里", saturday_night) == dt.datetime(2026, 12, 6, 10, 0, tzinfo=zone)
+    assert due(store, "escalated", "紧急", saturday_night, urgent=True) == saturday_night
+    afternoon = dt.datetime(2026, 12, 6, 15, 0, tzinfo=zone)
+    assert due(store, "overdue", "下午", afternoon) == afternoon  # a store is open on Sunday
+    # the company's office: Monday 9:00 (the calendar's office hours, statutory working days)
+    assert due(office, "cc", "周末抄送", afternoon) == dt.datetime(2026, 12, 7, 9, 0, tzinfo=zone)
+    far = dt.datetime(2040, 3, 3, 23, 0, tzinfo=zone)
+    assert due(office, "cc", "远期", far) == far  # holidays of 2040 unknown: not held
+    # the choice is kept when the robot is saved again without it
+    services.robot_save(
+        actor=admin,
+        robot=store,
+        name="陆家嘴店群",
+        platform="feishu",
+        kinds=["overdue"],
+        unit=chain.stores_a[0],
+    )
+    assert Robot.objects.get(pk=store.pk).quiet_outside_hours
