@@ -70,7 +70,7 @@ def child(args: argparse.Namespace) -> None:
         )
         services.cache_clear()
         for digest in (1, 10):
-            Robot.objects.filter(pk=robot.pk).update(digest_max=digest, recent_sends=[])
+            Robot.objects.filter(pk=robot.pk).update(digest_max=digest, recent_sends=[], last_message_at=None)
             t0 = time.perf_counter()
             for start in range(0, args.count, 100):
                 with transaction.atomic():

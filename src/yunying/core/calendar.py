@@ -335,6 +335,15 @@ class UnitCalendar:
             remaining -= available
         raise AssertionError("unreachable")  # pragma: no cover — _walk raises at its end
 
+    def next_working_moment(self, moment: dt.datetime) -> dt.datetime:
+        """``moment`` when it lies in working time, else the start of the next working time (UTC)."""
+        _check_aware(moment)
+        cur = moment.astimezone(UTC)
+        for start, end in self._walk(cur):
+            if end > cur:
+                return max(start, cur)
+        raise AssertionError("unreachable")  # pragma: no cover — _walk raises at its end
+
     def add_days(self, moment: dt.datetime, days: int) -> dt.datetime:
         """The same wall-clock time ``days`` working days after ``moment``'s day, moved into the day's
         working hours when it lies outside them (``days=0``: the moment itself)."""

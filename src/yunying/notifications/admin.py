@@ -42,6 +42,7 @@ class RobotForm(forms.ModelForm):
             "digest_max",
             "quiet_start",
             "quiet_end",
+            "quiet_outside_hours",
             "is_active",
         ]
 
@@ -79,6 +80,7 @@ class RobotAdmin(admin.ModelAdmin):
                 rate_per_minute=data.get("rate_per_minute"),
                 digest_max=data.get("digest_max") or 10,
                 quiet_hours=(data.get("quiet_start"), data.get("quiet_end")),
+                quiet_outside_hours=bool(data.get("quiet_outside_hours")),
             )
         except DomainError as exc:
             messages.error(request, str(exc))

@@ -129,9 +129,18 @@ class Robot(models.Model):
         _("每条汇总最多事件数"), default=10, help_text=_("排队中的多条事件合并为一条汇总消息")
     )
     recent_sends: models.JSONField[Any, Any] = models.JSONField(default=list, blank=True, editable=False)
+    # When the robot's last message was taken for sending (opens the digest window for what comes next).
+    last_message_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The group's quiet hours (e.g. a store's chat at night): non-urgent messages wait for their end.
     quiet_start = models.TimeField(_("免打扰开始"), null=True, blank=True)
     quiet_end = models.TimeField(_("免打扰结束"), null=True, blank=True)
+    quiet_outside_hours = models.BooleanField(
+        _("营业时间外免打扰"),
+        default=False,
+        help_text=_(
+            "非紧急消息在所属单位的营业（办公）时间外等待，到开门（上班）时发送；未设单位时按公司办公时间"
+        ),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
     last_ok_at = models.DateTimeField(_("最近成功"), null=True, blank=True)

@@ -11,7 +11,9 @@ whose post may or may not have reached the platform — is sent again.
 
 Robot rows are merged: what is pending for one robot goes out as one digest message (up to the robot's
 ``digest_max`` events), and the robot's per-minute limit holds back the rest until a slot frees — never
-dropped."""
+dropped. After a robot's message goes out, new events for it wait for the end of its digest window
+(setting ``notifications.robot_digest_seconds``) and then go out together; a retry or a message the rate
+limit held back is not held further, and what is due with it joins its message."""
 
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ from yunying.notifications.secrets import unseal
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 300
+DIGEST_SETTING = "notifications.robot_digest_seconds"
+DIGEST_MAX_SECONDS = 3600
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
@@ -261,11 +265,31 @@ def _release(rows: list[Delivery]) -> None:
         )
 
 
+def robot_digest_window() -> dt.timedelta:
+    """The robots' digest window (the setting, bounded to 0–1 hour; 0: no window)."""
+    from yunying.core.settings_store import setting_get_int
+
+    return dt.timedelta(seconds=min(max(setting_get_int(DIGEST_SETTING), 0), DIGEST_MAX_SECONDS))
+
+
+def _digest_hold(robot: Robot, rows: QuerySet[Delivery], now: dt.datetime) -> dt.datetime | None:
+    """The end of the robot's open digest window when everything due for it arrived after its last
+    message (they wait and go out together); None when it may send now."""
+    if robot.last_message_at is None:
+        return None
+    closes = robot.last_message_at + robot_digest_window()
+    if now >= closes:
+        return None
+    older = rows.filter(state=DeliveryState.PENDING, due_at__lte=now, created_at__lte=robot.last_message_at)
+    return None if older.exists() else closes
+
+
 def _take_slots(
     robot_id: int, now: dt.datetime
 ) -> tuple[Robot, list[list[Delivery]], dt.datetime | None] | None:
     """Under the robot's lock: the rows of the messages its rate limit lets out now (grouped into digests
-    of ``digest_max``), the slots recorded as used; or the moment a slot frees up."""
+    of ``digest_max``), the slots recorded as used; or the moment a slot frees up (or its digest window
+    closes)."""
     with transaction.atomic():
         robot = Robot.objects.select_for_update().filter(pk=robot_id).first()
         if robot is None:
@@ -277,12 +301,17 @@ def _take_slots(
         if free == 0:
             free_at = next_free(robot.recent_sends, stamp, robot.rate_per_minute)
             return robot, [], dt.datetime.fromtimestamp(free_at or stamp + 1, tz=dt.UTC)
+        pending = Delivery.objects.filter(robot_id=robot_id)
+        hold = _digest_hold(robot, pending, now)
+        if hold is not None:
+            return robot, [], hold
         size = max(robot.digest_max, 1)
-        rows = _claim(Delivery.objects.filter(robot_id=robot_id), now, free * size)
+        rows = _claim(pending, now, free * size)
         groups = [rows[i : i + size] for i in range(0, len(rows), size)]
         if groups:
             robot.recent_sends = record(robot.recent_sends, stamp, len(groups))
-            robot.save(update_fields=["recent_sends"])
+            robot.last_message_at = now
+            robot.save(update_fields=["recent_sends", "last_message_at"])
         return robot, groups, None
 
 

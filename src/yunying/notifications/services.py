@@ -8,6 +8,7 @@ channel (e-mail per person, one per matching group robot); the worker sends the 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -32,6 +33,8 @@ from yunying.notifications.models import (
     Robot,
 )
 from yunying.notifications.secrets import seal, unseal, url_hint
+
+log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 300
 
@@ -98,7 +101,7 @@ def notify(
             outbox.append(_delivery(Channel.EMAIL, kind, title, message, url, notification=row, due=due))
             outbox[-1].address = user.email
     for robot in matching_robots:
-        due = now if is_urgent else quiet_until(robot, now)
+        due = now if is_urgent else robot_quiet_until(robot, now)
         if window and not is_urgent:
             due = _in_window(due, window, kind, channel=Channel.ROBOT, robot_id=robot.pk)
         outbox.append(_delivery(Channel.ROBOT, kind, title, message, url, robot=robot, due=due))
@@ -165,6 +168,24 @@ def quiet_until(preference: Preference | Robot | None, now: dt.datetime) -> dt.d
     day = local.date() if clock_time < end else local.date() + dt.timedelta(days=1)
     wake = dt.datetime.combine(day, end, tzinfo=company_clock.company_zone())
     return wake.astimezone(dt.UTC)
+
+
+def robot_quiet_until(robot: Robot, now: dt.datetime) -> dt.datetime:
+    """When a non-urgent message for ``robot`` may go out: after its own quiet hours and, for a robot
+    quiet outside its unit's working hours, not before the unit (no unit: the company's office) opens.
+    A calendar that cannot answer (a year whose holidays are not known) holds nothing."""
+    due = quiet_until(robot, now)
+    if not robot.quiet_outside_hours:
+        return due
+    from yunying.core.calendar import unit_calendar
+    from yunying.org.models import OrgUnit
+
+    unit = OrgUnit.objects.filter(pk=robot.unit_id).first() if robot.unit_id else None
+    try:
+        return unit_calendar(unit).next_working_moment(due)
+    except DomainError as exc:
+        log.warning("robot %s: working hours unknown (%s); not held", robot.pk, exc)
+        return due
 
 
 # Event kinds and robots change rarely and are read on every event: kept per process for a short while
@@ -304,10 +325,12 @@ def robot_save(
     rate_per_minute: int | None = None,
     digest_max: int = 10,
     quiet_hours: tuple[dt.time | None, dt.time | None] | None = None,
+    quiet_outside_hours: bool | None = None,
 ) -> Robot:
     """Create or change a robot. ``url`` empty keeps the stored one; ``secret`` None keeps it, "" clears it.
     ``quiet_hours``: the group's (start, end) quiet hours — (None, None) clears them, None keeps them;
-    non-urgent messages wait for their end."""
+    non-urgent messages wait for their end. ``quiet_outside_hours``: non-urgent messages also wait for the
+    unit's working hours (None keeps the stored choice)."""
     _check_admin(actor)
     name = name.strip()
     if not name:
@@ -329,6 +352,8 @@ def robot_save(
         if quiet_start is not None and quiet_start == quiet_end:
             raise DomainError(_("免打扰的开始和结束时间不能相同。"), field="quiet_end")
         target.quiet_start, target.quiet_end = quiet_start, quiet_end
+    if quiet_outside_hours is not None:
+        target.quiet_outside_hours = quiet_outside_hours
     if url.strip():
         checked = robot_api.url_check(url)
         target.url_encrypted, target.url_hint = seal(checked), url_hint(checked)

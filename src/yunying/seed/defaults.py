@@ -32,6 +32,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "quality.incident_penalty": (2, "月度运营质量评估：每起配送事故扣分"),
     "quality.pass_mark": (80, "月度运营质量评估：合格分"),
     "quality.key_list_days": (10, "列入重点整改的门店的整改期限（工作日）"),
+    "notifications.robot_digest_seconds": (
+        60,
+        "群机器人合并窗口（秒）：机器人发出一条消息后，此时间内到达的新事件合并为一条汇总消息，"
+        "窗口结束后发送；0 表示不合并（0–3600）",
+    ),
 }
 
 _ORG_MANAGE = (

@@ -50,6 +50,8 @@ class MonitorReport:
     finished: int = 0
     errors: list[ProcessInstance] = field(default_factory=list)  # in error: retry / reassign / cancel
     fallbacks: list[InstanceEvent] = field(default_factory=list)  # steps whose assignee rule found nobody
+    # open steps whose reminder, overdue notice or escalation kept failing and was given up
+    sla_failures: list[InstanceEvent] = field(default_factory=list)
 
 
 def monitor_report(*, user: Any, key: str | None = None, limit: int = 100) -> MonitorReport:
@@ -77,6 +79,13 @@ def monitor_report(*, user: Any, key: str | None = None, limit: int = 100) -> Mo
     )
     report.fallbacks = list(
         InstanceEvent.objects.filter(instance__in=instances.values("pk"), action="empty_assignee")
+        .select_related("instance")
+        .order_by("-at", "-pk")[:limit]
+    )
+    report.sla_failures = list(
+        InstanceEvent.objects.filter(
+            instance__in=instances.values("pk"), action="sla_failed", task__status__in=OPEN_STATUSES
+        )
         .select_related("instance")
         .order_by("-at", "-pk")[:limit]
     )

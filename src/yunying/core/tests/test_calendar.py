@@ -256,3 +256,22 @@ def test_weekly_hours_are_read_from_data_and_bad_data_is_refused():
     for bad in ({"7": None}, {"1": {"opens": "25:00", "closes": "02:00"}}, {"1": {"opens": "10:00"}}, [1]):
         with pytest.raises(DomainError):
             weekly_from_json(bad, base)
+
+
+def test_next_working_moment():
+    cal = office()
+    assert cal.next_working_moment(at(2026, 3, 9, 10)) == at(2026, 3, 9, 10)  # in hours: itself
+    assert cal.next_working_moment(at(2026, 3, 9, 12, 30)) == at(2026, 3, 9, 13)  # lunch
+    assert cal.next_working_moment(at(2026, 3, 13, 19)) == at(2026, 3, 16, 9)  # Friday evening → Monday
+    late = UnitCalendar(zone=SH, hours=LATE_STORE)
+    assert late.next_working_moment(at(2026, 3, 10, 1)) == at(2026, 3, 10, 1)  # still open at 1 a.m.
+    assert late.next_working_moment(at(2026, 3, 10, 3)) == at(2026, 3, 10, 10)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cal=CALENDARS, start=MOMENTS)
+def test_next_working_moment_is_the_first_working_moment(cal: UnitCalendar, start: dt.datetime):
+    found = cal.next_working_moment(start)
+    assert found >= start and cal.is_working_moment(found)
+    assert cal.between(start, found) == dt.timedelta(0)  # no working time skipped
+    assert cal.add(start, dt.timedelta(minutes=1)) > found  # working time starts there, not earlier

@@ -136,7 +136,7 @@ def test_a_claimed_row_is_not_sent_by_a_second_worker(admin: Any, held_queue: An
     assert posts == ["一条"] and Delivery.objects.get().state == DeliveryState.SENT
 
     services.notify([], kind="cc", message="两条")
-    clock.moment = timezone.now()
+    clock.moment = timezone.now() + outbox.robot_digest_window()  # past the robot's digest window
 
     def dies(platform: str, url: str, secret: str, message: Any, now_ms: int) -> None:
         raise SystemExit  # the worker is killed after claiming
@@ -403,3 +403,138 @@ def test_robot_quiet_hours_hold_messages_until_they_end(
     )
     robot.refresh_from_db()
     assert robot.quiet_start == dt.time(22, 0) and robot.quiet_end == dt.time(8, 0)
+
+
+def test_events_to_one_robot_within_its_digest_window_go_out_as_one_message(
+    admin: Any, chain: Any, held_queue: Any, monkeypatch: Any
+) -> None:
+    """The first event goes at once; the events of the next 60 seconds (any kind, any store under the
+    robot) wait for the window to close and go out as one digest; each event once, none lost, the rate
+    limit still honoured (digest_max 2: the window's 5 events are 3 messages)."""
+    from yunying.core.settings_store import setting_set
+
+    setting_set(key=outbox.DIGEST_SETTING, value=60)
+    start = timezone.now().replace(microsecond=0)
+    moment = {"now": start}
+    monkeypatch.setattr(company_clock, "now", lambda: moment["now"])
+    with receiver() as hook:
+        services.robot_save(
+            actor=admin,
+            name="浦东区域群",
+            platform="dingtalk",
+            url=hook.url,
+            secret="SECwindow",
+            unit=chain.region_a,
+            kinds=["overdue", "escalated"],
+            digest_max=2,
+            rate_per_minute=2,
+        )
+        clock = ManualClock(start)
+
+        def event(at: float, kind: str, text: str) -> None:
+            moment["now"] = clock.moment = start + dt.timedelta(seconds=at)
+            services.notify([], kind=kind, message=text, unit=chain.stores_a[int(at) % 4])
+            outbox.deliveries_send_due(clock=clock)
+
+        event(0, "overdue", "第一件")
+        assert len(hook.requests) == 1  # at once
+        for at, kind, text in ((5, "overdue", "二"), (20, "escalated", "三"), (40, "overdue", "四")):
+            event(at, kind, text)
+        event(59, "overdue", "五")
+        event(59.5, "escalated", "六")
+        assert len(hook.requests) == 1  # the window is open: all wait
+        report = outbox.deliveries_send_due(clock=clock)
+        assert report.next_due == start + dt.timedelta(seconds=60)
+        clock.moment = report.next_due
+        report = outbox.deliveries_send_due(clock=clock)
+        # one slot left in the minute: a digest of two now, the other three as slots free up
+        assert report.messages == 1 and report.sent == 2 and len(hook.requests) == 2
+        assert report.next_due is not None and report.next_due > clock()
+        _drain(clock)
+        assert len(hook.requests) == 4
+        clock.advance(120)
+        event((clock.moment - start).total_seconds(), "overdue", "窗口过后")  # a new window: at once
+        assert len(hook.requests) == 5
+    texts = [r.body["markdown"]["text"] for r in hook.requests]
+    for text in ("第一件", "二", "三", "四", "五", "六", "窗口过后"):
+        assert sum(t.count(text) for t in texts) == 1, text
+    assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 7
+    assert _max_in_any_minute(hook.requests) <= 2
+
+
+def test_a_digest_window_of_zero_sends_each_event_at_once(admin: Any, held_queue: Any) -> None:
+    from yunying.core.settings_store import setting_set
+
+    setting_set(key=outbox.DIGEST_SETTING, value=0)
+    services.robot_save(
+        actor=admin, name="群", platform="wecom", url="https://example.invalid/x", kinds=["cc"]
+    )
+    clock = ManualClock(timezone.now())
+    posts: list[str] = []
+    for text in ("一", "二", "三"):
+        services.notify([], kind="cc", message=text)
+        clock.moment = max(clock.moment, timezone.now())
+        outbox.deliveries_send_due(clock=clock, poster=lambda *args: posts.append(args[3].text))
+    assert posts == ["一", "二", "三"]
+
+
+def test_a_store_robot_quiet_outside_its_opening_hours_waits_for_the_store_to_open(
+    admin: Any, chain: Any, held_queue: Any, monkeypatch: Any
+) -> None:
+    """A store's group robot set to be quiet outside the store's opening hours (10:00–22:00 every day):
+    a non-urgent event at 23:00 waits for 10:00 the next day, an urgent one goes at once, one in opening
+    hours at once; a robot without a unit follows the company's office hours, and a year whose holidays
+    are not known holds nothing."""
+    from yunying.core.models import WorkingDays, WorkingHours
+    from yunying.notifications.models import EventKind
+
+    WorkingHours.objects.create(
+        unit=chain.stores_a[0], opens_at=dt.time(10), closes_at=dt.time(22), days=WorkingDays.EVERY_DAY
+    )
+    EventKind.objects.filter(code="overdue").update(urgent=False)
+    services.cache_clear()
+    store = services.robot_save(
+        actor=admin,
+        name="陆家嘴店群",
+        platform="feishu",
+        url="https://open.feishu.cn/x",
+        unit=chain.stores_a[0],
+        kinds=["overdue", "escalated"],
+        quiet_outside_hours=True,
+    )
+    office = services.robot_save(
+        actor=admin,
+        name="公司群",
+        platform="wecom",
+        url="https://q/x",
+        kinds=["cc"],
+        quiet_outside_hours=True,
+    )
+    zone = company_clock.company_zone()
+    moment = {"now": dt.datetime(2026, 12, 5, 23, 0, tzinfo=zone)}  # a Saturday night
+    monkeypatch.setattr(company_clock, "now", lambda: moment["now"].astimezone(dt.UTC))
+
+    def due(robot: Robot, kind: str, text: str, at: dt.datetime, **kw: Any) -> dt.datetime:
+        moment["now"] = at
+        services.notify([], kind=kind, message=text, unit=chain.stores_a[0], **kw)
+        return Delivery.objects.get(robot=robot, body=text).due_at
+
+    saturday_night = dt.datetime(2026, 12, 5, 23, 0, tzinfo=zone)
+    assert due(store, "overdue", "夜里", saturday_night) == dt.datetime(2026, 12, 6, 10, 0, tzinfo=zone)
+    assert due(store, "escalated", "紧急", saturday_night, urgent=True) == saturday_night
+    afternoon = dt.datetime(2026, 12, 6, 15, 0, tzinfo=zone)
+    assert due(store, "overdue", "下午", afternoon) == afternoon  # a store is open on Sunday
+    # the company's office: Monday 9:00 (the calendar's office hours, statutory working days)
+    assert due(office, "cc", "周末抄送", afternoon) == dt.datetime(2026, 12, 7, 9, 0, tzinfo=zone)
+    far = dt.datetime(2040, 3, 3, 23, 0, tzinfo=zone)
+    assert due(office, "cc", "远期", far) == far  # holidays of 2040 unknown: not held
+    # the choice is kept when the robot is saved again without it
+    services.robot_save(
+        actor=admin,
+        robot=store,
+        name="陆家嘴店群",
+        platform="feishu",
+        kinds=["overdue"],
+        unit=chain.stores_a[0],
+    )
+    assert Robot.objects.get(pk=store.pk).quiet_outside_hours

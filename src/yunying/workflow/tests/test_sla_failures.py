@@ -35,7 +35,7 @@ def _two_overdue(deploy: Any, chain: Any) -> tuple[WorkTask, WorkTask]:
 
 
 def test_a_failing_item_backs_off_then_is_given_up_visibly(
-    deploy: Any, chain: Any, settings: Any, monkeypatch: Any
+    deploy: Any, chain: Any, settings: Any, monkeypatch: Any, client: Any
 ) -> None:
     settings.YUNYING_SLA_MAX_ATTEMPTS = 3
     bad, _good = _two_overdue(deploy, chain)
@@ -66,6 +66,28 @@ def test_a_failing_item_backs_off_then_is_given_up_visibly(
     assert event.data["attempts"] == 3
     with time_machine.travel(at(2026, 3, 9, 14), tick=False):
         assert due_work_tick() == 0  # never again
+    # the monitor lists the step for the administrator while it is open
+    client.force_login(chain.users["mgmt"])
+    page = client.get("/workflow/monitor/").content.decode()
+    assert 'data-testid="sla-failures"' in page and "robot template broken" in page
+    assert f"#{bad.instance_id} 一" in page and f"#{_good.instance_id} 二" not in page
+    services.task_approve(actor=chain.users["store_a1"], task_id=bad.pk, data={})
+    page = client.get("/workflow/monitor/").content.decode()
+    assert 'data-testid="sla-failures"' not in page
+
+
+def test_a_timer_task_queued_twice_fires_the_timer_once(deploy: Any, chain: Any) -> None:
+    from yunying.workflow.tasks import fire_timers
+
+    deploy("timers.bpmn", key="timers")
+    with time_machine.travel(at(2026, 3, 9, 9), tick=False):
+        instance = services.instance_start(actor=chain.users["area_a"], key="timers", data={})
+    with time_machine.travel(at(2026, 3, 9, 11, 0, 30), tick=False):
+        assert fire_timers.call_local(instance.pk, key="yunying.fire_timers:test:1") == 1
+        assert fire_timers.call_local(instance.pk, key="yunying.fire_timers:test:1") == 0
+        assert fire_timers.call_local(instance.pk) == 0
+    timers = InstanceEvent.objects.filter(instance=instance, action="timer")
+    assert list(timers.values_list("step", flat=True)) == ["等两小时"]
 
 
 def test_a_timer_task_is_queued_once_per_instance_and_moment() -> None:
