@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -27,6 +28,7 @@ def test_designer_shows_warnings_before_it_deploys(page: Any) -> None:
     page.fill("#id_name", "外部导出")
     page.get_by_test_id("deploy").click()
     warnings = page.get_by_test_id("warning-list")
+    expect(warnings).to_be_visible()
     text = warnings.inner_text()
     assert "已忽略的属性：camunda:class" in text and "会自动完成" in text and "user:mgmt" in text
     assert not ProcessDefinition.objects.filter(key="camunda-export").exists()
@@ -75,12 +77,16 @@ def test_designer_asks_which_process_of_a_file_to_deploy(page: Any, tmp_path: Pa
     assert options[1:] == ["设备报修（Process_repair）", "报价（Process_quote）"]
     page.fill("#id_name", "设备报修")
     page.get_by_test_id("deploy").click()  # not chosen: refused, naming the candidates
-    refusal = page.get_by_test_id("deploy-refusal").inner_text()
-    assert "Process_repair" in refusal and "Process_quote" in refusal
+    refusal = page.get_by_test_id("deploy-refusal")
+    expect(refusal).to_contain_text("Process_repair")
+    expect(refusal).to_contain_text("Process_quote")
+    expect(page.get_by_test_id("process-choice").locator("option")).to_have_text(
+        ["请选择（文件中有多个流程）", "设备报修（Process_repair）", "报价（Process_quote）"]
+    )
     page.get_by_test_id("process-choice").select_option("Process_repair")
     page.get_by_test_id("deploy").click()
-    page.get_by_test_id("warning-list").wait_for()
-    assert page.get_by_test_id("process-choice").input_value() == "Process_repair"
+    expect(page.get_by_test_id("warning-list")).to_be_visible()
+    expect(page.get_by_test_id("process-choice")).to_have_value("Process_repair")
     screenshot(page, "wf-designer-process-choice")
     page.get_by_test_id("confirm-deploy").click()
     page.wait_for_url("**/designer/process_repair/versions/")
@@ -89,4 +95,49 @@ def test_designer_asks_which_process_of_a_file_to_deploy(page: Any, tmp_path: Pa
     # Editing it again keeps the choice.
     page.goto("/workflow/designer/process_repair/edit/")
     page.locator("[data-bpmn-designer][data-ready='1']").wait_for()
-    assert page.get_by_test_id("process-choice").input_value() == "Process_repair"
+    expect(page.get_by_test_id("process-choice")).to_have_value("Process_repair")
+
+
+def test_designer_asks_for_a_choice_once_a_second_pool_is_made_executable(page: Any) -> None:
+    # One executable process and one only called: deployed without a question. Ticking "executable"
+    # on the second pool in the properties panel makes two candidates: the dialog lists them.
+    from yunying.workflow.models import ProcessDefinition
+
+    login(page, "admin")
+    page.goto("/workflow/designer/new/")
+    page.locator("[data-bpmn-designer][data-ready='1']").wait_for()
+    page.set_input_files("[data-role=upload]", str(BPMN.parent / "call_not_executable.bpmn"))
+    page.wait_for_function("() => window.yunyingModeler.get('elementRegistry').get('Activity_quote')")
+    choice = page.get_by_test_id("process-choice")
+    expect(choice).to_be_hidden()
+    page.evaluate(
+        "() => { const m = window.yunyingModeler;"
+        " m.get('selection').select(m.get('elementRegistry').get('Participant_quote')); }"
+    )
+    panel = page.get_by_test_id("properties-panel")
+    expect(panel.locator("[data-field=process-id]")).to_have_value("Process_quote")
+    executable = panel.locator("[data-field=process-executable]")
+    expect(executable).not_to_be_checked()
+    executable.check()
+    expect(choice).to_be_visible()
+    expect(choice.locator("option")).to_have_text(
+        ["请选择（文件中有多个流程）", "设备报修（Process_repair）", "报价（Process_quote）"]
+    )
+    choice.select_option("Process_quote")
+    screenshot(page, "wf-designer-pool-executable")
+    page.fill("#id_key", "quote")
+    page.fill("#id_name", "报价")
+    page.get_by_test_id("deploy").click()
+    confirm = page.get_by_test_id("confirm-deploy")
+    page.wait_for_function(
+        "() => location.pathname.endsWith('/versions/') || !!document.querySelector('[data-testid=confirm-deploy]')"
+    )
+    if confirm.count():
+        confirm.click()
+    page.wait_for_url("**/designer/quote/versions/")
+    version = ProcessDefinition.objects.get(key="quote").versions.get()
+    assert version.process_id == "Process_quote"
+    # Editing it again keeps the choice.
+    page.goto("/workflow/designer/quote/edit/")
+    page.locator("[data-bpmn-designer][data-ready='1']").wait_for()
+    expect(choice).to_have_value("Process_quote")

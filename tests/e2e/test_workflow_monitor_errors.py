@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 
@@ -110,6 +111,10 @@ def test_monitor_gives_each_waiting_step_its_own_person(page: Any) -> None:
     login(page, "area1")
     page.goto("/workflow/inbox/")
     assert "两个步骤没人处理" not in page.content()
+    page.goto(f"/workflow/tasks/{check.pk}/")  # a link kept from before: the page says why, no buttons
+    expect(page.get_by_test_id("task-paused")).to_contain_text("流程出错，已暂停")
+    expect(page.get_by_test_id("task-form")).to_have_count(0)
+    screenshot(page, "wf-task-paused")
     page.context.clear_cookies()
     login(page, "admin")
     page.goto("/workflow/monitor/")

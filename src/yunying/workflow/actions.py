@@ -35,6 +35,21 @@ def already_handled() -> Conflict:
     return Conflict(_("该任务已被处理，无需重复操作。"), code="already_handled")
 
 
+def instance_paused() -> Conflict:
+    """Acting on a step of an instance in error: its rows are paused until the instance runs again."""
+    return Conflict(
+        _("流程出错，已暂停：此任务暂时不能处理；管理员重试或重新指派后，它会回到您的待办。"),
+        code="instance_error",
+    )
+
+
+def is_paused(task: WorkTask, instance: ProcessInstance) -> bool:
+    """A step that waits for its instance in error (paused, or still open while the instance stopped)."""
+    return task.status == TaskStatus.PAUSED or (
+        task.status in OPEN_STATUSES and instance.status == InstanceStatus.ERROR
+    )
+
+
 # The version's documents are not needed to act: its parsed definition is cached (runtime.definition_of).
 _VERSION_DOCUMENTS = ("version__spec", "version__bpmn_xml", "version__dmn_xml", "version__bpmn_extra")
 
@@ -101,6 +116,8 @@ def locked(actor: Any, task_id: int) -> Iterator[tuple[ProcessInstance, WorkTask
             row.instance = instance  # their instance is at hand: no query when a row needs it
         task = next(r for r in rows if r.pk == task_id)
         setattr(instance, runtime.LOCKED_ROWS, [r for r in rows if r.status in OPEN_STATUSES])
+        if is_paused(task, instance):
+            raise instance_paused()
         if task.status not in OPEN_STATUSES or instance.status != InstanceStatus.RUNNING:
             raise already_handled()
         yield instance, task

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from yunying.workflow.engine import (
     ParsedDefinition,
     UnsupportedElements,
     parse_definition,
+    process_candidates,
 )
 from yunying.workflow.errors import DeployRefused
 from yunying.workflow.messages import correlation_keys
@@ -88,6 +90,38 @@ def _holds_process(raw: bytes, process_id: str) -> bool:
     except etree.XMLSyntaxError:
         return False  # refused with its message by the parse
     return any(p.get("id") == process_id for p in root.iter(f"{{{BPMN_NS}}}process"))
+
+
+@dataclass(frozen=True)
+class ProcessChoice:
+    """A process of a diagram the deploy can be told to run (``process``)."""
+
+    id: str
+    name: str
+    executable: bool  # False: marked not executable, runs only when called
+
+
+def process_choices(bpmn: bytes | str) -> list[ProcessChoice]:
+    """The processes a deploy of ``bpmn`` must choose among, executable ones first, then those only
+    called; [] when the deploy finds its process by itself (or cannot read the file: it says why)."""
+    from lxml import etree
+
+    from yunying.workflow.engine_validate import BPMN_NS
+
+    raw = bpmn.encode("utf-8") if isinstance(bpmn, str) else bpmn
+    try:
+        root = etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True))
+    except (etree.XMLSyntaxError, ValueError):
+        return []
+    processes = {str(p.get("id")): p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id")}
+    candidates = set(process_candidates(processes))
+    if not candidates:
+        return []
+    choices = [
+        ProcessChoice(pid, str(node.get("name") or ""), node.get("isExecutable") != "false")
+        for pid, node in processes.items()
+    ]
+    return sorted(choices, key=lambda c: c.id not in candidates)
 
 
 def _start_event_id(raw: bytes, process_id: str) -> str:

@@ -21,7 +21,7 @@ from lxml import etree
 
 from yunying.core.errors import DomainError, NotFound
 from yunying.org import selectors as org_selectors
-from yunying.workflow import selectors, services
+from yunying.workflow import deploy, selectors, services
 from yunying.workflow.models import PROCESS_ICONS
 
 DESIGN_PERMISSIONS = ("workflow.add_processdefinition", "workflow.deploy_process")
@@ -340,24 +340,6 @@ def _designer_config(request: HttpRequest, highlight: list[str] | None = None) -
     }
 
 
-def process_choices(xml: str) -> list[dict[str, Any]]:
-    """The processes of a diagram (id, name, executable), for the deploy dialog's chooser; [] when
-    the XML cannot be read (the deploy says why)."""
-    from lxml import etree
-
-    from yunying.workflow.engine_validate import BPMN_NS
-
-    try:
-        root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
-    except (etree.XMLSyntaxError, ValueError):
-        return []
-    return [
-        {"id": p.get("id"), "name": p.get("name") or "", "executable": p.get("isExecutable") != "false"}
-        for p in root.iter(f"{{{BPMN_NS}}}process")
-        if p.get("id")
-    ]
-
-
 def _render_designer(
     request: HttpRequest,
     *,
@@ -373,7 +355,7 @@ def _render_designer(
 ) -> HttpResponse:
     config = _designer_config(request, refusal["highlight"] if refusal else None)
     context = {
-        "process_choices": process_choices(xml),
+        "process_choices": deploy.process_choices(xml),
         "warnings": warnings or [],
         "dmn_texts": dmn_texts or [],
         "bpmn_texts": bpmn_texts or [],

@@ -225,6 +225,17 @@ def _xml(data: bytes, what: str) -> Any:
     return root
 
 
+def process_candidates(processes: dict[str, Any]) -> list[str]:
+    """Ids of the processes a deploy must be told to choose among (``process``); [] when the file's
+    process is found without a choice (a single process, or a single one marked executable)."""
+    executable = [p for p, node in processes.items() if node.get("isExecutable") == "true"]
+    if len(executable) == 1 or len(processes) < 2:
+        return []
+    if not executable and all(node.get("isExecutable") == "false" for node in processes.values()):
+        return []  # refused whatever is chosen: a diagram only
+    return executable or list(processes)
+
+
 def _pick_process(processes: dict[str, Any], process_id: str | None) -> str:
     if process_id is not None:
         if process_id not in processes:
@@ -246,7 +257,7 @@ def _pick_process(processes: dict[str, Any], process_id: str | None) -> str:
             + ", ".join(processes),
             [(p, "process") for p in processes],
         )
-    candidates = executable or list(processes)
+    candidates = process_candidates(processes)
     raise EngineError(
         f"the file has {len(candidates)} candidate processes; choose one of: {', '.join(candidates)}",
         [(p, "process") for p in candidates],

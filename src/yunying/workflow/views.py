@@ -24,7 +24,7 @@ from yunying.workflow import monitor as monitor_mod
 from yunying.workflow import people as people_mod
 from yunying.workflow import preview as preview_mod
 from yunying.workflow import selectors, services
-from yunying.workflow.actions import may_act, may_claim, return_targets
+from yunying.workflow.actions import is_paused, may_act, may_claim, return_targets
 from yunying.workflow.actions_instance import can_withdraw, is_requester_turn
 from yunying.workflow.deploy import can_deploy
 from yunying.workflow.forms_bridge import StepForm, render_plain
@@ -238,8 +238,9 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
     context = {
         "task": the_task,
         "instance": instance,
-        "can_act": may_act(request.user, the_task),
-        "can_claim": may_claim(request.user, the_task),
+        "paused": is_paused(the_task, instance),
+        "can_act": may_act(request.user, the_task) and not is_paused(the_task, instance),
+        "can_claim": may_claim(request.user, the_task) and not is_paused(the_task, instance),
         "form_html": form.render(initial, errors, prefix="f_", user=request.user),
         "data_html": _readonly(instance, request.user),
         "events": selectors.instance_events(instance),

@@ -227,6 +227,22 @@ export async function mountDesigner(root) {
     return null;
   }
 
+  // The process of a selected pool (a collaboration's participant): set in the panel like the root's.
+  function poolProcess(el) {
+    const bo = el && el.businessObject;
+    return bo && bo.$type === "bpmn:Participant" && bo.processRef ? bo.processRef : null;
+  }
+
+  function updateProcess(properties) {
+    const pool = poolProcess(current);
+    if (pool) {
+      modeling.updateModdleProperties(current, pool, properties);
+      return;
+    }
+    const proc = rootProcess();
+    if (proc) modeling.updateProperties(proc, properties);
+  }
+
   function showPanel(element) {
     current = element || null;
     const el = current;
@@ -236,22 +252,21 @@ export async function mountDesigner(root) {
     panel.dataset.elementType = isRoot ? "process" : type;
     panel.dataset.elementId = el ? el.id : "";
     section("empty", isRoot && !rootProcess());
-    section("process", isRoot && !!rootProcess());
+    const pool = poolProcess(el);
+    section("process", (isRoot && !!rootProcess()) || !!pool);
     section("general", !isRoot);
     section("form", !isRoot && FORM_TYPES.includes(type));
     section("task", !isRoot && TASK_TYPES.includes(type));
     const isFlow = !isRoot && type === "bpmn:SequenceFlow";
     section("flow", isFlow);
     section("system", !isRoot && type === "bpmn:ServiceTask");
-    if (isRoot) {
-      const proc = rootProcess();
-      if (proc) {
-        field(panel, "process-id").value = proc.businessObject.id || "";
-        field(panel, "process-name").value = attr(proc.businessObject, "name");
-        field(panel, "process-executable").checked = !!proc.businessObject.isExecutable;
-      }
-      return;
+    const procBo = pool || (isRoot && rootProcess() ? rootProcess().businessObject : null);
+    if (procBo) {
+      field(panel, "process-id").value = procBo.id || "";
+      field(panel, "process-name").value = attr(procBo, "name");
+      field(panel, "process-executable").checked = !!procBo.isExecutable;
     }
+    if (isRoot) return;
     field(panel, "type").textContent = typeNames[type] || type.replace("bpmn:", "");
     field(panel, "id").value = bo.id || "";
     field(panel, "name").value = attr(bo, "name");
@@ -453,14 +468,10 @@ export async function mountDesigner(root) {
 
   // general
   field(panel, "name").addEventListener("input", (e) => update({ name: e.target.value || undefined }));
-  field(panel, "process-name").addEventListener("input", (e) => {
-    const proc = rootProcess();
-    if (proc) modeling.updateProperties(proc, { name: e.target.value || undefined });
-  });
-  field(panel, "process-executable").addEventListener("change", (e) => {
-    const proc = rootProcess();
-    if (proc) modeling.updateProperties(proc, { isExecutable: e.target.checked });
-  });
+  field(panel, "process-name").addEventListener("input", (e) => updateProcess({ name: e.target.value || undefined }));
+  field(panel, "process-executable").addEventListener("change", (e) =>
+    updateProcess({ isExecutable: e.target.checked }),
+  );
 
   // the form of a task
   field(panel, "form").addEventListener("change", (e) => update({ "yunying:form": e.target.value.trim() || undefined }));
@@ -734,33 +745,47 @@ export async function mountDesigner(root) {
     if (name && !name.value && proc.name) name.value = proc.name;
   }
 
-  // A file with several processes: the deploy dialog asks which one runs (executable ones first).
+  // A file with several processes the deploy cannot pick from by itself (the same rule as the server:
+  // one process, or a single one marked executable, needs no choice): the deploy dialog asks which one
+  // runs, candidates first. Kept up to date while the designer draws pools or ticks "executable".
   function fillProcessChoice() {
     const select = document.querySelector("[data-role=process-choice]");
     if (!select) return;
     const defs = modeler.getDefinitions();
-    const processes = (defs.rootElements || []).filter((e) => e.$type === "bpmn:Process");
+    const processes = ((defs && defs.rootElements) || []).filter((e) => e.$type === "bpmn:Process");
     const wrap = select.closest("[data-role=process-choice-wrap]") || select;
-    const current = select.value || select.dataset.selected || "";
-    select.replaceChildren();
-    if (processes.length < 2) {
+    const executable = processes.filter((p) => p.isExecutable === true);
+    const diagramOnly = !executable.length && processes.every((p) => p.isExecutable === false);
+    if (processes.length < 2 || executable.length === 1 || diagramOnly) {
+      select.replaceChildren();
       wrap.hidden = true;
       return;
     }
-    const ordered = [...processes.filter((p) => p.isExecutable), ...processes.filter((p) => !p.isExecutable)];
-    const blank = document.createElement("option");
-    blank.value = "";
-    blank.textContent = select.dataset.blank || "—";
-    select.appendChild(blank);
-    for (const p of ordered) {
-      const option = document.createElement("option");
-      option.value = p.id;
-      option.textContent = `${p.name || p.id}（${p.id}）${p.isExecutable ? "" : select.dataset.notExecutable || ""}`;
-      option.selected = p.id === current;
-      select.appendChild(option);
+    const candidates = executable.length ? executable : processes;
+    const ordered = [...candidates, ...processes.filter((p) => !candidates.includes(p))];
+    const current = select.value || select.dataset.selected || "";
+    const label = (p) =>
+      `${p.name || p.id}（${p.id}）${p.isExecutable === false ? select.dataset.notExecutable || "" : ""}`;
+    const shown = [...select.options].map((o) => `${o.value}|${o.textContent}`).join("\n");
+    const wanted = ["|" + (select.dataset.blank || "—"), ...ordered.map((p) => `${p.id}|${label(p)}`)].join("\n");
+    if (shown !== wanted) {
+      select.replaceChildren();
+      const blank = document.createElement("option");
+      blank.value = "";
+      blank.textContent = select.dataset.blank || "—";
+      select.appendChild(blank);
+      for (const p of ordered) {
+        const option = document.createElement("option");
+        option.value = p.id;
+        option.textContent = label(p);
+        option.selected = p.id === current;
+        select.appendChild(option);
+      }
     }
     wrap.hidden = false;
   }
+  modeler.on("commandStack.changed", fillProcessChoice);
+  modeler.on("import.done", fillProcessChoice);
 
   const download = $(toolbar, "[data-role=download]");
   if (download) {

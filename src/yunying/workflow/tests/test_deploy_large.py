@@ -85,3 +85,17 @@ def test_names_known_before_each_element_match_a_walk_back_from_it(
     graph = _Graph(etree.fromstring(xml.encode()), {})
     for eid in [*graph.nodes, *graph.preds]:
         assert graph.known_before(eid) == _naive_known_before(graph, eid), eid
+
+
+def test_conditions_read_among_many_known_names_and_the_listing_of_a_refusal_is_bounded() -> None:
+    # 600 steps each add a field; 800 conditions after them read those fields.
+    from yunying.workflow.deploy_names import LISTED, unknown_names
+    from yunying.workflow.tests.bigdiagram import many_fields
+
+    assert unknown_names(many_fields(600, gateways=800), "fields", "s") == []
+    [(element, message)] = unknown_names(many_fields(600, gateways=800, broken=True), "fields", "s")
+    listed = message.split("（可用：", 1)[1].rstrip("）")
+    names = listed.rstrip("…").split("、")
+    assert element == "cg49_15" and message.startswith("未知字段 'x_missing'") and listed.endswith("…")
+    assert len(names) == LISTED and names[:4] == ["amount", "approved", "f0", "f1"]
+    assert names == sorted(names) and "x_missing" not in names

@@ -45,10 +45,9 @@ def test_open_steps_of_other_branches_leave_the_inboxes_and_come_back_on_retry(
     assert _inbox(api, "supervisor", iid) == []
     [check] = WorkTask.objects.filter(instance_id=iid, element_id="check")
     assert check.status == "paused"
-    assert api("supervisor").post(f"/tasks/{check.pk}/complete", {"action": "approve"}).status_code in (
-        404,
-        409,
-    )
+    acted = api("supervisor").post(f"/tasks/{check.pk}/complete", {"action": "approve"})
+    assert acted.status_code == 409 and "流程出错，已暂停" in acted.json()["detail"]
+    assert WorkTask.objects.get(pk=check.pk).status == "paused"
     body = api("mgmt").get(f"/instances/{iid}").json()
     [stopped] = [e for e in body["history"] if e["action"] == "stopped"]
     assert stopped["data"] == {"paused": 1}
@@ -105,3 +104,20 @@ def test_the_monitor_offers_one_field_per_waiting_step(
     assert ProcessInstance.objects.get(pk=iid).status == "running"
     assert _inbox(api, "gm", iid) == ["price"]
     assert sorted(_inbox(api, "supervisor", iid)) == ["check", "stock"]
+
+
+def test_the_page_of_a_paused_step_says_why_it_cannot_be_acted_on(
+    api: Any, deployer: Any, chain: Any, client: Any
+) -> None:
+    iid = _stopped(api, deployer)
+    [check] = WorkTask.objects.filter(instance_id=iid, element_id="check")
+    client.force_login(chain.users["supervisor"])
+    html = client.get(f"/workflow/tasks/{check.pk}/").content.decode()
+    assert 'data-testid="task-paused"' in html and 'data-testid="task-form"' not in html
+    resp = client.post(f"/workflow/tasks/{check.pk}/", {"action": "approve"})
+    assert "流程出错，已暂停" in resp.content.decode()
+    assert WorkTask.objects.get(pk=check.pk).status == "paused"
+    # Running again, the page offers the step as before.
+    api(deployer).post(f"/instances/{iid}/reassign", {"user": "gm"})
+    html = client.get(f"/workflow/tasks/{check.pk}/").content.decode()
+    assert 'data-testid="task-form"' in html and 'data-testid="task-paused"' not in html

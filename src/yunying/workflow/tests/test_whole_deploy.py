@@ -111,3 +111,18 @@ def test_a_called_process_marked_not_executable_is_callable(api: Any, deployer: 
     assert refused.status_code == 422 and "Process_quote" in refused.content.decode(), (
         refused.content.decode()
     )
+
+
+def test_the_designer_is_offered_the_processes_the_deploy_cannot_choose_by_itself() -> None:
+    from yunying.workflow.deploy import ProcessChoice, process_choices
+
+    assert [c.id for c in process_choices(read("two_processes.bpmn"))] == ["p_alpha", "p_beta"]
+    one_runs = read("call_not_executable.bpmn").decode()
+    assert process_choices(one_runs) == []  # one process marked executable: deployed without a question
+    both = one_runs.replace('isExecutable="false"', 'isExecutable="true"')
+    assert process_choices(both) == [
+        ProcessChoice("Process_repair", "设备报修", True),
+        ProcessChoice("Process_quote", "报价", True),
+    ]
+    none = one_runs.replace('isExecutable="true"', 'isExecutable="false"')
+    assert process_choices(none) == [] and process_choices(b"<not xml") == []
