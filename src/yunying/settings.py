@@ -220,7 +220,7 @@ YUNYING_FORMLESS_DATA_MAX_BYTES = int(os.environ.get("YUNYING_FORMLESS_DATA_MAX_
 YUNYING_IMPORT_MAX_BYTES = _env_mb("YUNYING_IMPORT_MAX_MB", 10)  # org and target imports (xlsx/csv)
 YUNYING_IMPORT_WRITE_SECONDS = float(
     os.environ.get("YUNYING_IMPORT_WRITE_SECONDS", "20")
-)  # org import write bound
+)  # org import: its whole (chunked) write, past it all put back
 YUNYING_SALES_IMPORT_MAX_BYTES = _env_mb("YUNYING_SALES_IMPORT_MAX_MB", 200)  # POS files, streamed to disk
 YUNYING_DEPLOY_MAX_BYTES = _env_mb("YUNYING_DEPLOY_MAX_MB", 5)  # BPMN + DMN files of one deploy
 YUNYING_UPLOAD_MAX_FILE_BYTES = _env_mb("YUNYING_UPLOAD_MAX_FILE_MB", 20)  # one form attachment

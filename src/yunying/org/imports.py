@@ -1,32 +1,37 @@
 """Import stores and employees from Excel/CSV: every row checked by the same services as the pages;
 one bad row and nothing is written, with a report of every problem (row, column, message).
 
-Two passes, so the database is held briefly and for a bounded time:
+Two passes, so the database is never held for long:
 
 1. **Check**, outside any transaction: every row's cells (required columns, dates, time zones) and what
    they name (regions, positions, units) are checked with reads only. A file with any problem is reported
    here and never opens a write transaction.
-2. **Write**, in one transaction (all or nothing): the rows go through the services, which apply the
-   remaining rules (scope, appointments). The transaction is bounded in time by
-   ``YUNYING_IMPORT_WRITE_SECONDS``: past it, everything is rolled back and the file is refused with a
-   message to split it — other people's writes wait at most that long.
+2. **Write**, in short transactions: the rows go through the services, which apply the remaining rules
+   (scope, appointments), a chunk at a time — a write transaction closes after ``CHUNK_SECONDS`` or
+   ``CHUNK_ROWS`` rows, so other people's writes wait at most about that long (on SQLite, one writer at a
+   time, the import pauses after each chunk so that a waiting writer goes first). What each chunk changes is
+   noted (rows created, a store's fields before its first change); when any row fails, the whole write
+   takes longer than ``YUNYING_IMPORT_WRITE_SECONDS`` or the database refuses a chunk, everything already
+   committed is put back as it was, history entries included: all or nothing, as one transaction would be.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from yunying.core.errors import DomainError
 from yunying.core.tabular import ImportReport, RowError, cell_date, cell_text, map_header, read_rows
 from yunying.org import services
-from yunying.org.models import Employee, OrgUnit, Position, Store, UnitKind
+from yunying.org.models import Appointment, Employee, OrgUnit, Position, Store, UnitKind
 
 STORE_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("门店编码",),
@@ -57,8 +62,14 @@ HEADINGS = {
 }
 
 
-class _Rollback(Exception):
-    pass
+CHUNK_SECONDS = 0.5  # a write transaction closes after this long …
+CHUNK_ROWS = 200  # … or this many rows, whichever comes first
+# SQLite: the pause after each chunk, longer than SQLite's longest busy-wait step (100 ms), so a writer
+# waiting for the lock gets it before the next chunk takes it again (PostgreSQL locks only the rows written).
+CHUNK_PAUSE_SECONDS = 0.15
+
+# A store's fields an import may change, put back from before its first change when the import fails.
+_STORE_FIELDS = ("name", "area", "address", "phone", "opened_on", "time_zone", "parent_id", "updated_at")
 
 
 def import_file(*, actor: Any, kind: str, filename: str, content: bytes) -> ImportReport:
@@ -69,7 +80,47 @@ def import_file(*, actor: Any, kind: str, filename: str, content: bytes) -> Impo
     raise DomainError(_("未知的导入类型。"))
 
 
-Handler = Callable[..., None]  # handle(actor, values, *, write: bool)
+Handler = Callable[..., None]  # handle(actor, values, *, write: bool, undo: _Undo | None)
+
+
+@dataclass
+class _Undo:
+    """What the write pass changed in committed chunks, to put back if the import fails."""
+
+    marks: dict[type[models.Model], int]  # each history table's last id before the write
+    created: dict[type[models.Model], list[int]] = field(default_factory=dict)
+    stores_before: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls) -> _Undo:
+        tables = {m.history.model for m in (OrgUnit, Employee, Appointment)}  # type: ignore[attr-defined]
+        return cls({t: t.objects.aggregate(n=Max("history_id"))["n"] or 0 for t in tables})
+
+    def add(self, obj: models.Model) -> None:
+        model = OrgUnit if isinstance(obj, OrgUnit) else type(obj)
+        self.created.setdefault(model, []).append(obj.pk)
+
+    def store_changing(self, store: Store) -> None:
+        if store.pk not in self.stores_before:
+            self.stores_before[store.pk] = OrgUnit.objects.filter(pk=store.pk).values(*_STORE_FIELDS).get()
+
+    @transaction.atomic
+    def restore(self) -> None:
+        """Everything recorded put back, in one short transaction: created rows deleted (appointments
+        first), changed stores given their fields back, the history entries of all of it removed."""
+        for kind in (Appointment, Employee, OrgUnit):
+            kind.objects.filter(pk__in=self.created.get(kind, [])).delete()
+        for pk, fields in self.stores_before.items():
+            OrgUnit.objects.filter(pk=pk).update(**fields)
+        touched: dict[type[models.Model], set[int]] = {
+            OrgUnit: set(self.created.get(OrgUnit, [])) | set(self.stores_before),
+            Employee: set(self.created.get(Employee, [])),
+            Appointment: set(self.created.get(Appointment, [])),
+        }
+        for model, pks in touched.items():
+            table = model.history.model  # type: ignore[attr-defined]
+            if pks:
+                table.objects.filter(history_id__gt=self.marks[table], id__in=pks).delete()
 
 
 def _run(
@@ -93,7 +144,7 @@ def _run(
         if blank:
             report.errors.extend(RowError(number, col, _("不能为空")) for col in blank)
             continue
-        if _row_errors(report, number, columns, partial(handle, actor, values, write=False)):
+        if _row_errors(report, number, columns, partial(handle, actor, values, write=False, undo=None)):
             checked.append((number, values))
     if report.errors:
         return report
@@ -109,20 +160,36 @@ def _write(
     handle: Handler,
     report: ImportReport,
 ) -> ImportReport:
-    """Pass 2: every row through the services in one transaction, within the time bound."""
+    """Pass 2: every row through the services, in short chunked transactions, within the time bound;
+    on any failure everything committed is put back."""
     seconds = float(settings.YUNYING_IMPORT_WRITE_SECONDS)
     deadline = time.monotonic() + seconds
+    undo = _Undo.start()
+    rows = iter(checked)
+    pending = next(rows, None)
     try:
-        with transaction.atomic():
-            for number, values in checked:
-                if time.monotonic() > deadline:
-                    report.errors = [RowError(number, "", _too_slow(seconds, number))]
-                    raise _Rollback
-                if _row_errors(report, number, columns, partial(_savepoint, handle, actor, values)):
-                    report.written += 1
-            if report.errors:
-                raise _Rollback
-    except _Rollback:
+        while pending is not None:
+            with transaction.atomic():  # one chunk
+                closes = time.monotonic() + CHUNK_SECONDS
+                for _n in range(CHUNK_ROWS):
+                    number, values = pending
+                    if time.monotonic() > deadline:
+                        report.errors = [RowError(number, "", _too_slow(seconds, number))]
+                        pending = None
+                        break
+                    run = partial(_savepoint, handle, actor, values, undo)
+                    if _row_errors(report, number, columns, run):
+                        report.written += 1
+                    pending = next(rows, None)
+                    if pending is None or time.monotonic() > closes:
+                        break
+            if pending is not None and connection.vendor == "sqlite":
+                time.sleep(CHUNK_PAUSE_SECONDS)
+    except BaseException:
+        undo.restore()
+        raise
+    if report.errors:
+        undo.restore()
         report.written = 0
     return report
 
@@ -133,9 +200,15 @@ def _too_slow(seconds: float, number: int) -> str:
     ) % {"s": f"{seconds:g}", "row": number}
 
 
-def _savepoint(handle: Handler, actor: Any, values: dict[str, Any]) -> None:
+def _savepoint(handle: Handler, actor: Any, values: dict[str, Any], undo: _Undo) -> None:
+    """One row in a savepoint: a row that fails leaves nothing of itself (nor in ``undo``)."""
+    trial = _Undo(undo.marks)
     with transaction.atomic():
-        handle(actor, values, write=True)
+        handle(actor, values, write=True, undo=trial)
+    for model, pks in trial.created.items():
+        undo.created.setdefault(model, []).extend(pks)
+    for pk, fields in trial.stores_before.items():
+        undo.stores_before.setdefault(pk, fields)
 
 
 def _row_errors(
@@ -186,7 +259,7 @@ class _RowCells:
             raise _CellErrors(self.errors)
 
 
-def _store_row(actor: Any, values: dict[str, Any], *, write: bool = True) -> None:
+def _store_row(actor: Any, values: dict[str, Any], *, write: bool, undo: _Undo | None) -> None:
     cells = _RowCells(values)
     code = cell_text(values["code"])
     region_code = cell_text(values.get("region_code"))
@@ -214,18 +287,19 @@ def _store_row(actor: Any, values: dict[str, Any], *, write: bool = True) -> Non
             except DomainError as exc:
                 cells.fail("region_code", str(exc))
     cells.check()
-    if not write:
+    if not write or undo is None:
         return
     existing = Store.objects.filter(code=code).first()
     if existing is None:
-        services.store_create(actor=actor, code=code, region=region, **fields)
+        undo.add(services.store_create(actor=actor, code=code, region=region, **fields))
         return
+    undo.store_changing(existing)
     services.store_update(actor=actor, store=existing, **{k: v for k, v in fields.items() if v})
     if (existing.region.code if existing.region else "") != region_code:
         services.store_move(actor=actor, store=existing, region=region)
 
 
-def _employee_row(actor: Any, values: dict[str, Any], *, write: bool = True) -> None:
+def _employee_row(actor: Any, values: dict[str, Any], *, write: bool, undo: _Undo | None) -> None:
     cells = _RowCells(values)
     employee_no = cell_text(values["employee_no"])
     hired_on = cells.date("hired_on")
@@ -246,7 +320,7 @@ def _employee_row(actor: Any, values: dict[str, Any], *, write: bool = True) -> 
         if unit is None:
             cells.fail("unit_code", _("单位“%(code)s”不存在") % {"code": unit_code})
     cells.check()
-    if not write:
+    if not write or undo is None:
         return
     employee = Employee.objects.filter(employee_no=employee_no).first()
     if employee is None:
@@ -257,8 +331,11 @@ def _employee_row(actor: Any, values: dict[str, Any], *, write: bool = True) -> 
             phone=cell_text(values.get("phone")),
             hired_on=hired_on,
         )
+        undo.add(employee)
     if position is None or unit is None:
         return
-    services.appointment_create(
-        actor=actor, employee=employee, position=position, unit=unit, started_on=started_on
+    undo.add(
+        services.appointment_create(
+            actor=actor, employee=employee, position=position, unit=unit, started_on=started_on
+        )
     )

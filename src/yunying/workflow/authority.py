@@ -77,7 +77,8 @@ class SimulatedStep:
     approvers: str
     note: str = ""
     auto: str = ""
-    users: list[Any] = field(default_factory=list)  # the people resolved (empty for a shared queue)
+    users: list[Any] = field(default_factory=list)  # the people resolved that the viewer may see
+    hidden: int = 0  # people chosen by a `chosen:` field whom the viewer may not see (not named)
     queue: str = ""  # a shared queue's description ("A1 店长（共享队列）"), else ""
 
 
@@ -88,23 +89,32 @@ class Simulation:
     error: str = ""
 
 
-def _scoped_description(res: Any, rule: str, *, viewer: Any) -> str:
-    """Who would act, as the simulator may show it: a person named by a `chosen:` field (a login the
-    simulator's user typed) is named only when the viewer may see them; otherwise "选择的人员"."""
+def _within_sight(res: Any, rule: str, *, viewer: Any) -> tuple[list[Any], int]:
+    """The people resolved that the simulator may name to ``viewer``, and how many it may not.
+
+    A person named by a `chosen:` field is a login the simulator's user typed: named only when the viewer
+    may see them (or it is the viewer). Every other rule resolves from the org chart the viewer acts in."""
     from yunying.org.scope import employees_visible_to
+
+    users = list(res.users)
+    if not rule.startswith("chosen:") or not users:
+        return users, 0
+    visible = set(
+        employees_visible_to(viewer)
+        .filter(user_id__in=[u.pk for u in users])
+        .values_list("user_id", flat=True)
+    )
+    shown = [u for u in users if u.pk in visible or u.pk == viewer.pk]
+    return shown, len(users) - len(shown)
+
+
+def _scoped_description(res: Any, rule: str, shown: list[Any], hidden: int) -> str:
+    """Who would act, as the simulator may show it: a hidden chosen person is "选择的人员"."""
     from yunying.workflow import assignment
 
     if not rule.startswith("chosen:") or not res.users:
         return assignment.describe(res)
-    visible = set(
-        employees_visible_to(viewer)
-        .filter(user_id__in=[u.pk for u in res.users])
-        .values_list("user_id", flat=True)
-    )
-    names = [
-        f"{u.display_name}（{u.username}）" if u.pk in visible or u.pk == viewer.pk else _("选择的人员")
-        for u in res.users
-    ]
+    names = [f"{u.display_name}（{u.username}）" for u in shown] + [_("选择的人员")] * bool(hidden)
     return "、".join(dict.fromkeys(names))
 
 
@@ -145,10 +155,11 @@ def simulate(*, version: Any, requester: Any, unit: OrgUnit | None, data: dict[s
                 rule = task.prop("assignee") or ""
                 ctx = assignment.Context(requester=requester, unit=unit, data=task.data)
                 res = assignment.resolve(rule, ctx) if rule else assignment.Resolution()
-                shown = _scoped_description(res, rule, viewer=requester)
+                users, hidden = _within_sight(res, rule, viewer=requester)
+                shown = _scoped_description(res, rule, users, hidden)
                 step = SimulatedStep(task.element_id, task.name or task.element_id, rule, shown)
                 step.note = res.note
-                step.users = list(res.users)
+                step.users, step.hidden = users, hidden
                 step.queue = assignment.describe(res) if res.is_queue and not res.users else ""
                 ids = [u.pk for u in res.users]
                 if res.empty:

@@ -2,7 +2,8 @@
 
 Runs the authority simulator (:func:`authority.simulate`) on the start form's values so far, as the
 requester. Only the approvers themselves are named (with their positions); a shared queue is named by
-its unit and position, never by its members, so nothing outside the requester's sight leaks."""
+its unit and position, never by its members, and a person chosen in a field whom the requester may not
+see is "选择的人员", so nothing outside the requester's sight leaks."""
 
 from __future__ import annotations
 
@@ -87,6 +88,8 @@ def _preview(*, version: ProcessVersion, requester: Any, values: dict[str, Any])
     out = ApproverPreview(error=sim.error, complete=sim.outcome == "completed")
     for s in sim.steps:
         people = [PreviewPerson(u.username, u.display_name, seats.get(u.pk, "")) for u in s.users]
+        if s.hidden:  # chosen in the form but outside the requester's sight: not named
+            people.append(PreviewPerson("", _("选择的人员"), ""))
         out.steps.append(
             PreviewStep(
                 element_id=s.element_id,

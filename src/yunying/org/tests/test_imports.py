@@ -99,7 +99,7 @@ def test_a_bad_file_is_checked_outside_any_transaction_and_never_writes(chain):
 
 
 def test_the_write_is_bounded_in_time_and_rolled_back_whole(chain, settings, monkeypatch):
-    """Past YUNYING_IMPORT_WRITE_SECONDS the write transaction is rolled back: nothing imported, a clear
+    """Past YUNYING_IMPORT_WRITE_SECONDS the write is put back whole: nothing imported, a clear
     message; the clock is faked so the test does not wait."""
     from yunying.org import imports
 
@@ -120,3 +120,45 @@ def test_the_write_is_bounded_in_time_and_rolled_back_whole(chain, settings, mon
         actor=chain.users["mgmt"], kind="stores", filename="s.csv", content=_csv(STORE_HEADER + rows)
     )
     assert report.ok and report.written == 5
+
+
+def test_a_failure_after_chunks_committed_puts_everything_back(chain, monkeypatch):
+    """Rows are written a few at a time; a row refused by the services late in the file undoes every
+    chunk already written: created stores gone, changed stores as before, no history left behind."""
+    from yunying.org import imports
+    from yunying.org.models import OrgUnit
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    before = {s.code: (s.name, s.phone, s.parent_id, s.updated_at) for s in Store.objects.all()}
+    history = OrgUnit.history.count()
+    rows = "A1,陆家嘴新名,浦东,RA,,,021-888\n" + "".join(f"N{i},店{i},浦东,RA,,,\n" for i in range(1, 8))
+    # B1 leaves region B (5 stores, 4 needed: allowed); B2 cannot follow it (row 11)
+    late = "B1,闵行新名,闵行,,,,\nB2,闵行二号,闵行,,,,\n"
+    content = _csv(STORE_HEADER + rows + late)
+    report = import_file(actor=chain.users["mgmt"], kind="stores", filename="s.csv", content=content)
+    assert not report.ok and report.written == 0
+    assert [e.row for e in report.errors] == [11] and "少于组建区域所需" in report.errors[0].message
+    after = {s.code: (s.name, s.phone, s.parent_id, s.updated_at) for s in Store.objects.all()}
+    assert after == before
+    assert OrgUnit.history.count() == history
+    # without the bad row the same file imports whole, chunk after chunk
+    report = import_file(
+        actor=chain.users["mgmt"], kind="stores", filename="s.csv", content=_csv(STORE_HEADER + rows)
+    )
+    assert report.ok and report.written == 8
+    assert Store.objects.filter(code__startswith="N").count() == 7
+    assert Store.objects.get(code="A1").name == "陆家嘴新名"
+
+
+def test_employees_and_appointments_are_put_back_when_a_late_row_fails(chain, monkeypatch):
+    from yunying.org import imports
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    counts = (Employee.objects.count(), Appointment.objects.count(), Employee.history.count())
+    header = "工号,姓名,手机,入职日期,岗位,单位编码,任职日期\n"
+    rows = "".join(f"N{i:03d},新人{i},,,服务员,A2,\n" for i in range(1, 6))
+    content = _csv(header + rows + "N001,新人1,,,服务员,A2,\n")  # already in that seat (row 2)
+    report = import_file(actor=chain.users["mgmt"], kind="employees", filename="e.csv", content=content)
+    assert not report.ok and [e.row for e in report.errors] == [7]
+    assert "已在该岗位任职" in report.errors[0].message
+    assert (Employee.objects.count(), Appointment.objects.count(), Employee.history.count()) == counts

@@ -106,3 +106,34 @@ def test_authority_simulator_follows_scope_for_its_unit(chain, role, deploy):  #
             assert area_b_name not in response.content.decode()
         elif expected == 200 and unit != "A1":
             assert area_b_name in response.content.decode()  # region B's manager would approve
+
+
+@pytest.mark.parametrize("role", sorted(VISIBLE))
+def test_a_chosen_person_is_named_only_within_scope(chain, role, deploy):  # noqa: F811
+    """A login typed into a `chosen:` field is named by the simulator and the approver preview only to
+    those who may see that person; to everyone else it is "选择的人员"."""
+    from yunying.workflow.tests.conftest import single_xml
+
+    deploy("single.bpmn", key="picked", xml=single_xml("chosen:approver"))
+    outside = chain.users["area_b"]  # region B's manager: seen by those who see B1
+    outside.employee.name = "闵行区域经理"
+    outside.employee.save()
+    client = _client(chain.users[role])
+    named = "B1" in VISIBLE[role] or role == "area_b"
+    page = client.get("/workflow/authority/", {"process": "picked", "f_approver": outside.username})
+    assert page.status_code == 200
+    text = page.content.decode()
+    if named:
+        assert f"{outside.display_name}（{outside.username}）" in text and "选择的人员" not in text
+    else:
+        assert outside.display_name not in text  # (the login itself is the viewer's own input)
+        assert "选择的人员" in text
+    response = client.post(
+        "/api/workflow/processes/picked/preview",
+        {"data": {"approver": outside.username}},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, (role, response.content)
+    [step] = [s for s in response.json()["steps"] if s["element_id"] == "step"]
+    people = {(p["username"], p["name"]) for p in step["people"]}
+    assert people == ({(outside.username, outside.display_name)} if named else {("", "选择的人员")}), role
