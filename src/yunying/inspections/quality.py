@@ -218,7 +218,10 @@ def _compute(*, actor: Any, month: dt.date) -> EvaluationRun:
     for store in stores:
         m = measures[store.pk]
         score, passed = grades[store.pk]
-        row = existing.get(store.pk) or QualityEvaluation(store=store, month=month)
+        found = existing.get(store.pk)
+        row = QualityEvaluation(
+            store=store, month=month, recommendation_id=found.recommendation_id if found else None
+        )
         row.visits, row.inspection_score = m.visits, m.inspection_score
         row.sales_attainment, row.overdue_actions = m.sales_attainment, m.overdue_actions
         row.complaints, row.incidents = m.complaints, m.incidents
@@ -229,11 +232,11 @@ def _compute(*, actor: Any, month: dt.date) -> EvaluationRun:
             else None
         )
         rows.append(row)
-    QualityEvaluation.objects.bulk_update([r for r in rows if r.pk is not None], FIELDS, batch_size=500)
-    QualityEvaluation.objects.bulk_create([r for r in rows if r.pk is None], batch_size=500)
+    QualityEvaluation.objects.bulk_create(
+        rows, batch_size=500, update_conflicts=True, unique_fields=["store", "month"], update_fields=FIELDS
+    )  # one upsert: a month graded again keeps its rows (and their recommendations)
     failed = raised = 0
     stores_by_pk = {store.pk: store for store in stores}
-    recommended = []
     for row in rows:
         if row.passed is not False:
             continue
@@ -246,9 +249,10 @@ def _compute(*, actor: Any, month: dt.date) -> EvaluationRun:
             and prior.recommendation_id is None
         ):
             row.recommendation = _raise_recommendation(actor, stores_by_pk[row.store_id], prior, row)
-            recommended.append(row)
+            QualityEvaluation.objects.filter(store_id=row.store_id, month=month).update(
+                recommendation=row.recommendation
+            )
             raised += 1
-    QualityEvaluation.objects.bulk_update(recommended, ["recommendation"])
     return EvaluationRun(month=month, evaluated=len(stores), failed=failed, recommendations=raised)
 
 
