@@ -10,11 +10,12 @@ import calendar
 import datetime as dt
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
@@ -132,9 +133,10 @@ def bulletin_compile(*, user: Any, period: Period, top: int = 10) -> Bulletin:
             visited_on__gte=period.start - dt.timedelta(days=LOOKBACK_DAYS),
             visited_on__lte=period.end,
         )
-        .select_related("version")
+        .annotate(template_id=F("version__template_id"))
+        .only("pk", "store_id", "visited_on", "score", "passed", "critical_failures")
         .order_by("visited_on", "pk")
-    )
+    )  # the checklist's id, not its version: the version's sections are never read here
     in_period = [v for v in visits if v.visited_on >= period.start]
     for visit in in_period:
         line = lines[visit.store_id]
@@ -185,7 +187,7 @@ def bulletin_compile(*, user: Any, period: Period, top: int = 10) -> Bulletin:
     )
 
 
-def _repeated(visits: list[Visit], period: Period) -> set[tuple[int, str]]:
+def _repeated(visits: Sequence[Visit], period: Period) -> set[tuple[int, str]]:
     """(visit, item) pairs of the period failed also on the store's previous visit of the same checklist."""
     failed: dict[int, set[str]] = defaultdict(set)
     for visit_id, item_key in VisitAnswer.objects.filter(visit__in=visits, failed=True).values_list(
@@ -195,7 +197,7 @@ def _repeated(visits: list[Visit], period: Period) -> set[tuple[int, str]]:
     last: dict[tuple[int, int], Visit] = {}
     found: set[tuple[int, str]] = set()
     for visit in visits:  # in date order
-        key = (visit.store_id, visit.version.template_id)
+        key = (visit.store_id, visit.template_id)  # type: ignore[attr-defined]
         previous = last.get(key)
         if previous is not None and visit.visited_on >= period.start:
             found |= {(visit.pk, item) for item in failed[visit.pk] & failed[previous.pk]}

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yunying.inspections.definition import NA, POINTS, Item
 
+_LABELS = {
+    "yes": gettext_lazy("是"),
+    "no": gettext_lazy("否"),
+    "pass": gettext_lazy("合格"),
+    "partial": gettext_lazy("部分合格"),
+    "fail": gettext_lazy("不合格"),
+}
+
 
 def answer_label(item: Item, value: str) -> str:
+    """The label of one answer (translated alone: a checklist page asks for hundreds)."""
     if value == NA:
         return _("不适用")
     if item.scoring == POINTS:
         return _("%(n)s 分") % {"n": value}
-    labels = {
-        "yes": _("是"),
-        "no": _("否"),
-        "pass": _("合格"),
-        "partial": _("部分合格"),
-        "fail": _("不合格"),
-    }
-    return labels.get(value, value)
+    label = _LABELS.get(value)
+    return str(label) if label is not None else value
 
 
 def js_messages() -> dict[str, str]:

@@ -38,6 +38,7 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
+from yunying.core.calendar import unit_calendars
 from yunying.core.errors import DomainError, PermissionDenied
 from yunying.core.settings_store import setting_get_int
 from yunying.inspections.models import Finding, QualityEvaluation
@@ -181,8 +182,24 @@ def evaluations_compute(*, actor: Any, month: dt.date) -> EvaluationRun:
     return _compute(actor=actor, month=month)
 
 
+FIELDS = [
+    "visits",
+    "inspection_score",
+    "sales_attainment",
+    "overdue_actions",
+    "complaints",
+    "incidents",
+    "score",
+    "passed",
+    "computed_at",
+    "key_list_deadline",
+]
+
+
 @transaction.atomic
 def _compute(*, actor: Any, month: dt.date) -> EvaluationRun:
+    """One run in a constant number of queries whatever the number of stores (the measures grouped, the
+    failing stores' calendars read at once, the rows written in bulk), plus the recommendations raised."""
     stores = list(OrgUnit.objects.filter(kind=UnitKind.STORE).order_by("code"))
     weights = Weights.current()
     key_days = setting_get_int("quality.key_list_days")
@@ -194,32 +211,48 @@ def _compute(*, actor: Any, month: dt.date) -> EvaluationRun:
     before = {
         e.store_id: e for e in QualityEvaluation.objects.filter(month=previous_month(month), store__in=stores)
     }
+    grades = {store.pk: grade(measures[store.pk], weights) for store in stores}
+    calendars = unit_calendars(s for s in stores if grades[s.pk][1] is False)
     now = clock.now()
-    failed = raised = 0
+    rows: list[QualityEvaluation] = []
     for store in stores:
         m = measures[store.pk]
-        score, passed = grade(m, weights)
-        row = existing.get(store.pk) or QualityEvaluation(store=store, month=month)
+        score, passed = grades[store.pk]
+        found = existing.get(store.pk)
+        row = QualityEvaluation(
+            store=store, month=month, recommendation_id=found.recommendation_id if found else None
+        )
         row.visits, row.inspection_score = m.visits, m.inspection_score
         row.sales_attainment, row.overdue_actions = m.sales_attainment, m.overdue_actions
         row.complaints, row.incidents = m.complaints, m.incidents
         row.score, row.passed, row.computed_at = score, passed, now
         row.key_list_deadline = (
-            working_days_after(store, month_end(month), key_days) if passed is False else None
+            working_days_after(store, month_end(month), key_days, calendar=calendars.get(store.pk))
+            if passed is False
+            else None
         )
-        row.save()
-        if passed is False:
-            failed += 1
-            prior = before.get(store.pk)
-            if (
-                row.recommendation_id is None
-                and prior is not None
-                and prior.passed is False
-                and prior.recommendation_id is None
-            ):
-                row.recommendation = _raise_recommendation(actor, store, prior, row)
-                row.save(update_fields=["recommendation"])
-                raised += 1
+        rows.append(row)
+    QualityEvaluation.objects.bulk_create(
+        rows, batch_size=500, update_conflicts=True, unique_fields=["store", "month"], update_fields=FIELDS
+    )  # one upsert: a month graded again keeps its rows (and their recommendations)
+    failed = raised = 0
+    stores_by_pk = {store.pk: store for store in stores}
+    for row in rows:
+        if row.passed is not False:
+            continue
+        failed += 1
+        prior = before.get(row.store_id)
+        if (
+            row.recommendation_id is None
+            and prior is not None
+            and prior.passed is False
+            and prior.recommendation_id is None
+        ):
+            row.recommendation = _raise_recommendation(actor, stores_by_pk[row.store_id], prior, row)
+            QualityEvaluation.objects.filter(store_id=row.store_id, month=month).update(
+                recommendation=row.recommendation
+            )
+            raised += 1
     return EvaluationRun(month=month, evaluated=len(stores), failed=failed, recommendations=raised)
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
-from yunying.core.calendar import CalendarUnknown, unit_calendar
+from yunying.core.calendar import CalendarUnknown, UnitCalendar, unit_calendar
 from yunying.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from yunying.core.settings_store import setting_get, setting_get_int
 from yunying.forms.files import clean_files, file_from_token, file_token, store_upload
@@ -354,11 +354,14 @@ def finding_due_on(*, store: OrgUnit, opened_on: dt.date, critical: bool) -> dt.
     return working_days_after(store, opened_on, days)
 
 
-def working_days_after(unit: OrgUnit, start: dt.date, days: int) -> dt.date:
-    """The date ``days`` working days after ``start`` in ``unit``'s business calendar."""
+def working_days_after(
+    unit: OrgUnit, start: dt.date, days: int, *, calendar: UnitCalendar | None = None
+) -> dt.date:
+    """The date ``days`` working days after ``start`` in ``unit``'s business calendar (``calendar``: that
+    calendar when the caller has read it already, e.g. with ``unit_calendars`` for many stores)."""
     if days <= 0:
         return start
-    calendar = unit_calendar(unit)
+    calendar = calendar or unit_calendar(unit)
     d, found = start, 0
     try:
         while found < days:

@@ -99,3 +99,18 @@ def test_bulletin_page_and_api(chain):
     assert workbook.sheetnames[0] == "门店得分排名"
     assert [c.value for c in workbook.worksheets[0][2]][:3] == [1, "A1", chain.stores_a[0].name]
     assert workbook.worksheets[3]["E2"].value == "安全出口畅通"
+
+
+@pytest.mark.django_db
+def test_bulletin_reads_a_fixed_number_of_queries(chain, django_assert_max_num_queries):
+    """Stores, visits (with their checklist, never the version's sections), failed answers, findings: the
+    same handful of queries however many stores and visits the half month has."""
+    for day, store in enumerate([*chain.stores_a, *chain.stores_b], start=1):
+        _visit(chain, store, dt.date(2026, 10, 20 + day % 5))
+        _visit(chain, store, dt.date(2026, 11, day), exit="no")
+    period = Period.parse("2026-11-1")
+    bulletin_compile(user=chain.users["supervisor"], period=period)  # the scope is remembered per user
+    with django_assert_max_num_queries(5) as captured:
+        bulletin = bulletin_compile(user=chain.users["supervisor"], period=period)
+    assert not any('"sections"' in query["sql"] for query in captured.captured_queries)
+    assert bulletin.visits == 9 and len(bulletin.repeated) == 18 and len(bulletin.critical) == 9

@@ -270,3 +270,22 @@ def test_complaints_and_delivery_incidents_lower_the_grade(chain):
     rows = {e.store_id: e for e in QualityEvaluation.objects.filter(month=dt.date(2026, 5, 1))}
     assert (rows[a1.pk].complaints, rows[a1.pk].incidents, rows[a1.pk].score) == (2, 1, Decimal("82.0"))
     assert (rows[a2.pk].complaints, rows[a2.pk].incidents, rows[a2.pk].score) == (0, 0, Decimal("90.0"))
+
+
+@pytest.mark.django_db
+def test_grading_takes_the_same_queries_however_many_stores_fail(chain, django_assert_max_num_queries):
+    """Measures grouped, the failing stores' calendars read at once, the rows written in bulk: grading all
+    ten stores failing, then again, costs what one failing store costs (no query per store)."""
+    version = small_template()
+    month = dt.date(2026, 3, 1)
+    with time_machine.travel(NOW, tick=False):
+        _visit(chain.stores_a[0], version, chain.users["supervisor"], month, "70")
+        with django_assert_max_num_queries(30) as one:
+            quality.evaluations_compute(actor=chain.users["mgmt"], month=month)
+        for store in [*chain.stores_a[1:], *chain.stores_b, chain.direct]:
+            _visit(store, version, chain.users["supervisor"], month, "60")
+        with django_assert_max_num_queries(len(one.captured_queries)) as every:
+            run = quality.evaluations_compute(actor=chain.users["mgmt"], month=month)
+    assert run.failed == 10 and run.recommendations == 0
+    assert QualityEvaluation.objects.filter(month=month, passed=False).count() == 10
+    assert len(every.captured_queries) <= len(one.captured_queries)
