@@ -6,10 +6,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from yunying.accounts.models import User
 from yunying.org.factories import StoreFactory, UnitFactory, person_with_login
 from yunying.org.models import OrgUnit, UnitKind
+
+# Property tests judge answers, not speed: a loaded machine must not fail them on time.
+hypothesis_settings.register_profile(
+    "yunying", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+hypothesis_settings.load_profile("yunying")
 
 
 @dataclass
