@@ -563,7 +563,7 @@ class AuthorityRule(models.Model):
     class Meta:
         verbose_name = _("审批权限")
         verbose_name_plural = _("审批权限")
-        ordering = ["category", "min_amount", "pk"]
+        ordering = ["category", models.F("min_amount").asc(nulls_first=True), "pk"]  # open lower bound first
         indexes = [models.Index(fields=["category", "effective_from"])]
 
     def __str__(self) -> str:
