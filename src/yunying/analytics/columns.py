@@ -176,6 +176,12 @@ def summary_row(cells: list[Any]) -> bool:
     return False
 
 
+def payment_heading(header: list[str]) -> str | None:
+    """The file's payment-method column (支付方式 …), whatever the kind: no breakdown by payment is kept."""
+    found = map_header([_plain(h.strip()) for h in header], {"payment": ALIASES["payment"]})
+    return header[found["payment"]].strip() if "payment" in found else None
+
+
 def missing(kind: str, positions: dict[str, int]) -> list[str]:
     absent = [key for key in REQUIRED[kind] if key not in positions]
     if kind == LINES and "price" not in positions and "amount" not in positions:

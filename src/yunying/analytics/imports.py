@@ -37,6 +37,7 @@ class ImportOutcome:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     unused: list[str] = field(default_factory=list)  # the file's columns the import does not read
+    payment: str | None = None  # the file's payment-method column: not kept (no breakdown by payment)
     summary_rows: list[int] = field(default_factory=list)  # rows of totals (合计) in the file: not imported
     in_database: bool = False  # checked and staged by the database (`sqlimport`), not row by row
 
@@ -85,7 +86,9 @@ def import_rows(
     positions = columns.resolve(header, kind, mappings.get(kind))
     columns.require_columns(kind, positions)
     headings = {key: header[i] for key, i in positions.items()}
-    outcome = ImportOutcome(kind=kind, unused=columns.unused(header, positions))
+    outcome = ImportOutcome(
+        kind=kind, unused=columns.unused(header, positions), payment=columns.payment_heading(header)
+    )
     key_column = {
         columns.PRODUCT: "product_code",
         columns.STORE: "channel",
@@ -180,8 +183,18 @@ def _write(
     try:
         writer.check_duplicates()
     except DuplicateRows as exc:
+        by_payment = outcome.payment and outcome.kind in (columns.STORE, columns.PRODUCT)
         for row, first in exc.pairs:
-            validator.error(row, key_column, _("与第 %(n)d 行重复（同一门店、日期）") % {"n": first})
+            if (
+                by_payment
+            ):  # rows split by payment method: the figures are kept per store-day, not per payment
+                message = _(
+                    "与第 %(n)d 行重复（同一门店、日期）：文件按“%(col)s”分行，而销售额不按支付方式保存——"
+                    "请导出按门店日汇总的数据，或导出订单明细"
+                ) % {"n": first, "col": outcome.payment}
+            else:
+                message = _("与第 %(n)d 行重复（同一门店、日期）") % {"n": first}
+            validator.error(row, key_column, message)
         return
     created: dict[int, int] = {}
     with transaction.atomic():

@@ -150,6 +150,7 @@ class Preview:
     store: str = ""  # the store the whole file belongs to (a file without a store column)
     checked: list[PreviewRow] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)  # headings the import will not read
+    payment: str | None = None  # the payment-method column: read by no kind's figures
 
     @property
     def problem_count(self) -> int:
@@ -272,6 +273,7 @@ def sales_import_preview(
         store=options.get("store", ""),
         checked=checked,
         unused=unused,
+        payment=columns.payment_heading(header),
     )
 
 
