@@ -119,6 +119,7 @@ def import_rows(
                 header_row=source_file.header_row,
                 width=len(header),
                 progress=copied,
+                summaries=outcome.summary_rows,
             )
         if in_database is not None:
             outcome.rows = in_database
