@@ -140,7 +140,8 @@ class SalesProductDay(models.Model):
 class SalesWeek(models.Model):
     """One store, one week, as a weekly source reports it (no days inside): kept at its weekly grain. The month
     figures take each week apportioned by its days in the month (a week spanning two months is split 3/7–4/7);
-    a week for which the store also has daily rows is not counted (the days are)."""
+    a week for which the store also has daily rows is not counted (the days are). A store-week with weekly
+    product rows and no weekly total imported gets the products summed (`origin` = products)."""
 
     store = models.ForeignKey(
         OrgUnit,
