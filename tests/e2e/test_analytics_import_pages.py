@@ -176,3 +176,25 @@ def test_a_weekly_product_export_with_a_total_row(page):
     page.goto(f"/analytics/products/?month={month:%Y-%m}")
     expect(page.get_by_test_id("product-weekly-note")).to_contain_text("1 家门店本月的商品数据来自商品周销售")
     screenshot(page, "analytics-products-weekly-note")
+
+
+def test_store_days_split_by_payment_method(page):
+    """The day's takings exported one row per payment method: the preview says payments are not kept, and the
+    import refuses the repeated store-days with the reason, nothing written."""
+    rows = ["门店编码,营业日期,支付方式,营业额,单数"]
+    day = date.today() - timedelta(days=30)
+    rows += [f"S01,{day},{pay},{100 + i}.50,{3 + i}" for i, pay in enumerate(("微信", "支付宝", "现金"))]
+    login(page, "ops")
+    page.goto("/analytics/import/")
+    page.set_input_files(
+        "[data-testid=sales-file]",
+        files=[{"name": "收款方式.csv", "mimeType": "text/csv", "buffer": ("\n".join(rows) + "\n").encode()}],
+    )
+    page.get_by_test_id("sales-upload-submit").click()
+    expect(page.get_by_test_id("preview-payment")).to_contain_text("不按支付方式拆分")
+    assert page.get_by_test_id("kind").input_value() == "store"
+    screenshot(page, "analytics-import-payment-preview")
+    page.get_by_test_id("start-import").click()
+    expect(page.get_by_test_id("import-errors")).to_contain_text("销售额不按支付方式保存")
+    assert page.get_by_test_id("import-progress").get_attribute("data-status") == "failed"
+    screenshot(page, "analytics-import-payment-refused")
