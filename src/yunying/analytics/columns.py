@@ -136,9 +136,13 @@ def detect_kind(header: list[str], mappings: dict[str, dict[str, str]] | None = 
     lines = resolve(header, LINES, mappings.get(LINES))
     if "ticket_id" in lines and "product_code" in lines:
         return LINES
-    if PRODUCT_WEEKLY in mappings and "product_code" in resolve(
-        header, PRODUCT_WEEKLY, mappings[PRODUCT_WEEKLY]
-    ):
+    weeks = mappings.get(PRODUCT_WEEKLY, {})
+    week_heading = weeks.get("date", "").strip()
+    if (
+        week_heading
+        and week_heading in {h.strip() for h in header}
+        and "product_code" in resolve(header, PRODUCT_WEEKLY, weeks)
+    ):  # a source saved as weekly products, and the file has its week column
         return PRODUCT_WEEKLY
     if WEEKLY in mappings or any(_plain(h.strip()).lower() in WEEK_ALIASES for h in header):
         if "product_code" in resolve(header, PRODUCT_WEEKLY, mappings.get(PRODUCT_WEEKLY)):

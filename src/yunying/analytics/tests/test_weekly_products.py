@@ -177,3 +177,16 @@ def test_a_summary_row_is_not_data_in_any_kind(chain, ops):
     content = "门店编码,日期,商品编码,数量,金额\nA1,2025-03-01,P1,2,20.00\n合计,,,2,20.00\n".encode()
     result = run_file(ops, content)
     assert result.status == "done" and result.rows == 1 and "合计行未导入：第 3 行" in result.message
+
+
+def test_which_files_are_weekly():
+    from yunying.analytics.columns import detect_kind
+
+    saved = {"prod_week": {"date": "周", "product_code": "编码"}}
+    assert detect_kind(["门店编码", "周开始日期", "商品编码", "数量", "金额"]) == "prod_week"
+    assert detect_kind(["门店编码", "周", "编码", "数量", "金额"], saved) == "prod_week"
+    assert (
+        detect_kind(["门店编码", "日期", "编码", "数量", "金额"], saved) is None
+    )  # not this source's layout
+    assert detect_kind(["门店编码", "日期", "商品编码", "数量", "销售额"], saved) == "product"
+    assert detect_kind(["门店编码", "周次", "周", "净销售额"]) == "weekly"
