@@ -118,3 +118,83 @@ def test_errors_are_grouped_and_downloadable(page):
     assert download.suggested_filename.endswith("errors.xlsx")
     sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).worksheets[0]
     assert sheet.max_row == 1 + 10
+
+
+def test_a_weekly_product_export_with_a_total_row(page):
+    """A store that sends product sales by the week (title lines, Chinese headings, a department column, a 合计
+    row): the preview reads it as product-weeks, names the columns it does not use and the total row it skips;
+    the product page of a month the weeks reach says the weeks are apportioned by days."""
+    from yunying.analytics.models import SalesProductDay, SalesProductWeek
+    from yunying.analytics.periods import add_months, week_start
+
+    month = add_months(date.today().replace(day=1), -3)
+    first, last = week_start(month), add_months(month, 1) - timedelta(days=1)
+    # The store's product days of that month were never exported: its weekly export is all there is.
+    SalesProductDay.objects.filter(
+        store__code="S01", date__gte=first, date__lte=last + timedelta(days=6)
+    ).delete()
+    rows = ["美味餐饮 商品周销售报表", "导出时间：2026-01-05 09:00,,操作员：张三"]
+    rows.append("周次,周开始日期,门店编号,部门,商品编码,商品名称,销量,销售额(元)")
+    monday, n, total = first, 0, 0
+    while monday <= last:
+        n += 1
+        rows.append(f'第{n}周,{monday:%Y/%m/%d},S01,面食,Q001,招牌牛肉面,{100 + n},"¥{(100 + n) * 28:,.2f}"')
+        total += (100 + n) * 28
+        if n == 1:
+            rows.append(f"第{n}周,{monday:%Y/%m/%d},S01,饮品,Q002,酸梅汤,{50 + n},¥{(50 + n) * 6.5:.2f}")
+            total += (50 + n) * 6.5
+        monday += timedelta(days=7)
+    rows.append(f"合计,,,,,,,{total:.2f}")
+    login(page, "ops")
+    page.goto("/analytics/import/")
+    page.set_input_files(
+        "[data-testid=sales-file]",
+        files=[
+            {
+                "name": "商品周报.csv",
+                "mimeType": "text/csv",
+                "buffer": ("\n".join(rows) + "\n").encode("utf-8-sig"),
+            }
+        ],
+    )
+    page.get_by_test_id("sales-upload-submit").click()
+    expect(page.get_by_test_id("header-detected")).to_contain_text("第 3 行")
+    assert page.get_by_test_id("kind").input_value() == "prod_week"
+    expect(page.get_by_test_id("prod-week-hint")).to_be_visible()
+    expect(page.get_by_test_id("preview-unused")).to_contain_text("周次、部门")
+    expect(page.get_by_test_id("preview-ok")).to_be_visible()
+    expect(page.get_by_test_id("preview-day").first).to_have_text(f"{first.isoformat()} 起的一周")
+    expect(page.get_by_test_id("preview-summary")).to_have_text("合计行，不导入")
+    screenshot(page, "analytics-import-product-weeks-preview")
+    page.get_by_test_id("start-import").click()
+    message = page.get_by_test_id("import-message")
+    expect(message).to_contain_text("合计行未导入")
+    assert page.get_by_test_id("import-progress").get_attribute("data-status") == "done"
+    assert "未使用的列：周次、部门" in message.inner_text()
+    screenshot(page, "analytics-import-product-weeks-done")
+    assert SalesProductWeek.objects.filter(store__code="S01").count() == n + 1
+    page.goto(f"/analytics/products/?month={month:%Y-%m}")
+    expect(page.get_by_test_id("product-weekly-note")).to_contain_text("1 家门店本月的商品数据来自商品周销售")
+    screenshot(page, "analytics-products-weekly-note")
+
+
+def test_store_days_split_by_payment_method(page):
+    """The day's takings exported one row per payment method: the preview says payments are not kept, and the
+    import refuses the repeated store-days with the reason, nothing written."""
+    rows = ["门店编码,营业日期,支付方式,营业额,单数"]
+    day = date.today() - timedelta(days=30)
+    rows += [f"S01,{day},{pay},{100 + i}.50,{3 + i}" for i, pay in enumerate(("微信", "支付宝", "现金"))]
+    login(page, "ops")
+    page.goto("/analytics/import/")
+    page.set_input_files(
+        "[data-testid=sales-file]",
+        files=[{"name": "收款方式.csv", "mimeType": "text/csv", "buffer": ("\n".join(rows) + "\n").encode()}],
+    )
+    page.get_by_test_id("sales-upload-submit").click()
+    expect(page.get_by_test_id("preview-payment")).to_contain_text("不按支付方式拆分")
+    assert page.get_by_test_id("kind").input_value() == "store"
+    screenshot(page, "analytics-import-payment-preview")
+    page.get_by_test_id("start-import").click()
+    expect(page.get_by_test_id("import-errors")).to_contain_text("销售额不按支付方式保存")
+    assert page.get_by_test_id("import-progress").get_attribute("data-status") == "failed"
+    screenshot(page, "analytics-import-payment-refused")

@@ -17,6 +17,7 @@ from django.db import connection
 from yunying.analytics.models import (
     SalesDay,
     SalesProductDay,
+    SalesProductWeek,
     SalesStoreDay,
     SalesStoreMonth,
     SalesStoreProductMonth,
@@ -25,7 +26,7 @@ from yunying.analytics.models import (
 )
 from yunying.analytics.periods import add_months, first_weekday, month_start, week_start
 
-STORE, PRODUCT, WEEKLY = "store", "product", "weekly"
+STORE, PRODUCT, WEEKLY, PRODUCT_WEEKLY = "store", "product", "weekly", "prod_week"
 _STORES_PER_QUERY = 400
 
 Build = Callable[[str], tuple[str, str, str]]  # placeholders → (delete, insert, "day" | "month" | "week")
@@ -149,15 +150,33 @@ def _store_week_sql(stores: str) -> tuple[str, str, str]:
 
 
 def _store_product_month_sql(stores: str) -> tuple[str, str, str]:
-    target, source = SalesStoreProductMonth._meta.db_table, SalesProductDay._meta.db_table
+    """Product month totals: the product-days, plus each weekly product row apportioned by its days in the
+    month (a week for which the store has product days is not counted: the days are)."""
+    target, source, weekly = (
+        SalesStoreProductMonth._meta.db_table,
+        SalesProductDay._meta.db_table,
+        SalesProductWeek._meta.db_table,
+    )
+    day = _plus_days("w.date", "o.k")
     delete = f"DELETE FROM {target} WHERE store_id IN ({stores}) AND month >= %s AND month < %s"
     insert = f"""
-        INSERT INTO {target} (store_id, month, product_id, qty, amount)
-        SELECT store_id, month, product_id, SUM(qty), SUM(amount)
-        FROM {source}
-        WHERE store_id IN ({stores}) AND date >= %s AND date < %s
-        GROUP BY store_id, month, product_id
-        ORDER BY month, store_id, product_id"""
+        INSERT INTO {target} (store_id, month, product_id, qty, amount, weekly_days)
+        SELECT store_id, m, product_id, SUM(qty), SUM(amount), SUM(weekly_days)
+        FROM (
+            SELECT store_id, month AS m, product_id, qty, amount, 0 AS weekly_days
+            FROM {source}
+            WHERE store_id IN ({stores}) AND date >= %s AND date < %s
+            UNION ALL
+            SELECT store_id, m, product_id, ROUND(qty * n / 7.0, 3), ROUND(amount * n / 7.0, 2), n
+            FROM (
+                SELECT w.store_id, {_month_of(day)} AS m, w.product_id, COUNT(*) AS n, w.qty, w.amount
+                FROM {weekly} w CROSS JOIN ({_OFFSETS}) o
+                WHERE w.store_id IN ({stores}) AND {day} >= %s AND {day} < %s AND {_no_days("w", source)}
+                GROUP BY w.store_id, w.date, w.product_id, {_month_of(day)}, w.qty, w.amount
+            ) shares
+        ) t
+        GROUP BY store_id, m, product_id
+        ORDER BY 2, store_id, product_id"""
     return delete, insert, "month"
 
 
@@ -166,6 +185,7 @@ BUILDS: dict[str, tuple[Build, ...]] = {
     STORE: (_store_day_sql, _store_month_sql, _store_week_sql),
     PRODUCT: (_store_product_month_sql,),
     WEEKLY: (_store_month_sql, _store_week_sql),
+    PRODUCT_WEEKLY: (_store_product_month_sql,),
 }
 
 
@@ -214,11 +234,12 @@ def recompute_all() -> None:
         (STORE, SalesDay._meta.db_table),
         (PRODUCT, SalesProductDay._meta.db_table),
         (WEEKLY, SalesWeek._meta.db_table),
+        (PRODUCT_WEEKLY, SalesProductWeek._meta.db_table),
     ):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT store_id, MIN(date), MAX(date) FROM {table} GROUP BY store_id")
             rows = list(cursor.fetchall())
-        extra = timedelta(days=6 if kind == WEEKLY else 0)  # a week's row is its Monday
+        extra = timedelta(days=6 if kind in (WEEKLY, PRODUCT_WEEKLY) else 0)  # a week's row is its first day
         recompute({store_id: (_as_date(lo), _as_date(hi) + extra) for store_id, lo, hi in rows}, kinds=[kind])
 
 

@@ -4,6 +4,7 @@ header is matched to them (a source's saved mapping first, then the known headin
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,11 +16,13 @@ PRODUCT = "product"
 STORE = "store"
 LINES = "lines"  # order lines (one line of a ticket): summed into product-days and store-days on import
 WEEKLY = "weekly"  # store-weeks from a weekly source: kept at the weekly grain
+PRODUCT_WEEKLY = "prod_week"  # product-weeks from a weekly source: kept at the weekly grain
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     PRODUCT: ("store_code", "date", "product_code", "qty", "amount", "product_name", "category"),
     STORE: ("store_code", "date", "net_sales", "tickets", "customers", "channel", "discounts"),
     WEEKLY: ("store_code", "date", "net_sales", "tickets", "customers"),
+    PRODUCT_WEEKLY: ("store_code", "date", "product_code", "qty", "amount", "product_name", "category"),
     LINES: (
         "store_code",
         "ticket_id",
@@ -38,12 +41,14 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     PRODUCT: ("store_code", "date", "product_code", "qty", "amount"),
     STORE: ("store_code", "date", "net_sales", "tickets"),
     WEEKLY: ("store_code", "date", "net_sales"),
+    PRODUCT_WEEKLY: ("store_code", "date", "product_code", "qty", "amount"),
     LINES: ("store_code", "ticket_id", "date", "product_code", "qty"),  # and price or amount
 }
 KIND_LABELS = {
     PRODUCT: gettext_lazy("商品日销售"),
     STORE: gettext_lazy("门店日销售"),
     WEEKLY: gettext_lazy("门店周销售（按周汇总）"),
+    PRODUCT_WEEKLY: gettext_lazy("商品周销售（按周汇总）"),
     LINES: gettext_lazy("订单明细（按单据逐行）"),
 }
 
@@ -73,7 +78,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "product_name": ("商品名称", "菜品名称", "品项名称"),
     "category": ("商品类别", "菜品类别", "类别"),
     "qty": ("数量", "销售数量", "销量", "销售份数", "份数"),
-    "amount": ("金额", "销售金额", "实收金额"),
+    "amount": ("金额", "销售金额", "实收金额", "销售额"),
     "net_sales": ("净销售额", "营业额", "销售额", "实收"),
     "tickets": ("单数", "账单数", "订单数", "交易笔数"),
     "customers": ("客数", "来客数", "客流"),
@@ -85,8 +90,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 # Order lines are dated by the time of the sale as often as by a date.
 LINE_DATE_ALIASES = ("下单时间", "结账时间", "销售时间", "交易时间", "时间", "order_time", "time")
-# A weekly source names the week by one of its days.
-WEEK_ALIASES = ("周", "周次", "销售周", "周开始日期", "周一", "week", "week_start")
+# A weekly source names the week by one of its days (headings that name a date first: a 周次 column often holds
+# a week number, not a day).
+WEEK_ALIASES = ("周开始日期", "周起始日期", "周一", "week_start", "销售周", "周", "周次", "week")
+WEEK_KINDS = (WEEKLY, PRODUCT_WEEKLY)
 
 CHANNELS = {
     "dine_in": "dine_in",
@@ -113,7 +120,7 @@ def resolve(header: list[str], kind: str, mapping: dict[str, str] | None = None)
     rest = {k: ALIASES[k] for k in COLUMNS[kind] if k not in positions}
     if kind == LINES and "date" in rest:
         rest["date"] = (*ALIASES["date"], *LINE_DATE_ALIASES)
-    if kind == WEEKLY and "date" in rest:
+    if kind in WEEK_KINDS and "date" in rest:
         rest["date"] = (*WEEK_ALIASES, *ALIASES["date"])
     positions.update(map_header([_plain(h) for h in stripped], rest))
     return positions
@@ -129,9 +136,18 @@ def detect_kind(header: list[str], mappings: dict[str, dict[str, str]] | None = 
     lines = resolve(header, LINES, mappings.get(LINES))
     if "ticket_id" in lines and "product_code" in lines:
         return LINES
+    weeks = mappings.get(PRODUCT_WEEKLY, {})
+    week_heading = weeks.get("date", "").strip()
+    if (
+        week_heading
+        and week_heading in {h.strip() for h in header}
+        and "product_code" in resolve(header, PRODUCT_WEEKLY, weeks)
+    ):  # a source saved as weekly products, and the file has its week column
+        return PRODUCT_WEEKLY
     if WEEKLY in mappings or any(_plain(h.strip()).lower() in WEEK_ALIASES for h in header):
-        weekly = resolve(header, WEEKLY, mappings.get(WEEKLY))
-        if "net_sales" in weekly and "product_code" not in resolve(header, PRODUCT, mappings.get(PRODUCT)):
+        if "product_code" in resolve(header, PRODUCT_WEEKLY, mappings.get(PRODUCT_WEEKLY)):
+            return PRODUCT_WEEKLY
+        if "net_sales" in resolve(header, WEEKLY, mappings.get(WEEKLY)):
             return WEEKLY
     if "product_code" in resolve(header, PRODUCT, mappings.get(PRODUCT)):
         return PRODUCT
@@ -149,6 +165,25 @@ def unused(header: list[str], positions: dict[str, int]) -> list[str]:
     kept (`NOT_STORED`): named back to the user, never dropped silently."""
     taken = {i for key, i in positions.items() if key not in NOT_STORED}
     return [h.strip() for i, h in enumerate(header) if i not in taken and h.strip()]
+
+
+# The first text of a row of totals below (or between) the data rows of a POS export.
+SUMMARY_MARKS = ("合计", "总计", "小计", "合 计", "总 计")
+
+
+def summary_row(cells: list[Any]) -> bool:
+    """A row of totals (合计/总计/小计 in its first filled cell): not data, never imported, named back."""
+    for cell in cells:
+        text = str(cell).strip() if cell is not None else ""
+        if text:
+            return text.startswith(SUMMARY_MARKS)
+    return False
+
+
+def payment_heading(header: list[str]) -> str | None:
+    """The file's payment-method column (支付方式 …), whatever the kind: no breakdown by payment is kept."""
+    found = map_header([_plain(h.strip()) for h in header], {"payment": ALIASES["payment"]})
+    return header[found["payment"]].strip() if "payment" in found else None
 
 
 def missing(kind: str, positions: dict[str, int]) -> list[str]:

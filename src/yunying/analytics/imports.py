@@ -9,7 +9,7 @@ ticket ids) — and the sums staged and written like a product-day file and a st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -37,6 +37,8 @@ class ImportOutcome:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     unused: list[str] = field(default_factory=list)  # the file's columns the import does not read
+    payment: str | None = None  # the file's payment-method column: not kept (no breakdown by payment)
+    summary_rows: list[int] = field(default_factory=list)  # rows of totals (合计) in the file: not imported
     in_database: bool = False  # checked and staged by the database (`sqlimport`), not row by row
 
     @property
@@ -84,10 +86,15 @@ def import_rows(
     positions = columns.resolve(header, kind, mappings.get(kind))
     columns.require_columns(kind, positions)
     headings = {key: header[i] for key, i in positions.items()}
-    outcome = ImportOutcome(kind=kind, unused=columns.unused(header, positions))
-    key_column = {columns.PRODUCT: "product_code", columns.STORE: "channel", columns.WEEKLY: "date"}.get(
-        kind, "ticket_id"
+    outcome = ImportOutcome(
+        kind=kind, unused=columns.unused(header, positions), payment=columns.payment_heading(header)
     )
+    key_column = {
+        columns.PRODUCT: "product_code",
+        columns.STORE: "channel",
+        columns.WEEKLY: "date",
+        columns.PRODUCT_WEEKLY: "product_code",
+    }.get(kind, "ticket_id")
     validator = RowValidator(
         actor=actor, kind=kind, positions=positions, headings=headings, date_format=date_format
     )
@@ -112,6 +119,7 @@ def import_rows(
                 header_row=source_file.header_row,
                 width=len(header),
                 progress=copied,
+                summaries=outcome.summary_rows,
             )
         if in_database is not None:
             outcome.rows = in_database
@@ -119,11 +127,11 @@ def import_rows(
             if outcome.rows == 0:
                 raise DomainError(_("文件中没有数据行。"))
             rows = ()
-        iterator = iter(rows)
+        iterator = _without_summaries(rows, outcome.summary_rows)
         while batch := list(islice(iterator, chunk_rows)):
             outcome.rows += len(batch)
             staged = validator.check_batch(batch)
-            if not validator.error_count and kind not in (columns.LINES, columns.WEEKLY):
+            if not validator.error_count and kind in (columns.PRODUCT, columns.STORE):
                 writer.stage(kind, staged)  # after the first error only the report is worth building
             if progress:
                 progress(outcome.rows, READ_SHARE * (fraction() if fraction else 0.0))
@@ -138,6 +146,10 @@ def import_rows(
                 writer.stage(columns.PRODUCT, product_rows)
         elif kind == columns.WEEKLY and not validator.error_count:
             writer.stage(columns.WEEKLY, validator.week_rows())
+        elif kind == columns.PRODUCT_WEEKLY and not validator.error_count:
+            rows_of_weeks = validator.product_week_rows()
+            if not validator.error_count:
+                writer.stage(columns.PRODUCT_WEEKLY, rows_of_weeks)
         if not validator.error_count:
             _write(validator, writer, key_column, outcome, progress)
     finally:
@@ -148,6 +160,17 @@ def import_rows(
     if progress:
         progress(outcome.rows, 1.0)
     return outcome
+
+
+def _without_summaries(
+    rows: Iterable[tuple[int, list[Any]]], found: list[int]
+) -> Iterator[tuple[int, list[Any]]]:
+    """The data rows; the numbers of rows of totals (合计, 总计, 小计) go to `found` (named back to the user)."""
+    for number, cells in rows:
+        if columns.summary_row(cells):
+            found.append(number)
+            continue
+        yield number, cells
 
 
 def _write(
@@ -161,8 +184,18 @@ def _write(
     try:
         writer.check_duplicates()
     except DuplicateRows as exc:
+        by_payment = outcome.payment and outcome.kind in (columns.STORE, columns.PRODUCT)
         for row, first in exc.pairs:
-            validator.error(row, key_column, _("与第 %(n)d 行重复（同一门店、日期）") % {"n": first})
+            if (
+                by_payment
+            ):  # rows split by payment method: the figures are kept per store-day, not per payment
+                message = _(
+                    "与第 %(n)d 行重复（同一门店、日期）：文件按“%(col)s”分行，而销售额不按支付方式保存——"
+                    "请导出按门店日汇总的数据，或导出订单明细"
+                ) % {"n": first, "col": outcome.payment}
+            else:
+                message = _("与第 %(n)d 行重复（同一门店、日期）") % {"n": first}
+            validator.error(row, key_column, message)
         return
     created: dict[int, int] = {}
     with transaction.atomic():

@@ -140,7 +140,8 @@ class SalesProductDay(models.Model):
 class SalesWeek(models.Model):
     """One store, one week, as a weekly source reports it (no days inside): kept at its weekly grain. The month
     figures take each week apportioned by its days in the month (a week spanning two months is split 3/7–4/7);
-    a week for which the store also has daily rows is not counted (the days are)."""
+    a week for which the store also has daily rows is not counted (the days are). A store-week with weekly
+    product rows and no weekly total imported gets the products summed (`origin` = products)."""
 
     store = models.ForeignKey(
         OrgUnit,
@@ -154,12 +155,42 @@ class SalesWeek(models.Model):
     net_sales = _money(_("净销售额"))
     tickets = models.IntegerField(_("单数"), default=0)
     customers = models.IntegerField(_("客数"), default=0)
+    origin = models.CharField(
+        _("来源"), max_length=10, choices=SalesOrigin.choices, default=SalesOrigin.IMPORTED
+    )
 
     class Meta:
         verbose_name = _("门店周销售")
         verbose_name_plural = _("门店周销售")
         constraints = [models.UniqueConstraint(fields=["store", "date"], name="salesweek_unique")]
         indexes = [models.Index(fields=["date", "store"], name="salesweek_date_store")]
+
+
+class SalesProductWeek(models.Model):
+    """One store, one week, one product, as a weekly source reports it: kept at its weekly grain. The month
+    figures take each week apportioned by its days in the month; a week for which the store also has product
+    days is not counted (the days are). A store-week without a store total imported gets its products summed
+    as its total (`SalesWeek.origin` = products)."""
+
+    store = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        limit_choices_to=STORE_ONLY,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the unique (store, date, product) index serves lookups by store
+    )
+    date = models.DateField(_("周的第一天"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    qty = models.DecimalField(_("数量"), max_digits=12, decimal_places=3)
+    amount = _money(_("金额"))
+
+    class Meta:
+        verbose_name = _("商品周销售")
+        verbose_name_plural = _("商品周销售")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "date", "product"], name="salesproductweek_unique")
+        ]
 
 
 # ---- pre-aggregated tables: maintained on import, the only tables the reports read -----------------------
@@ -228,6 +259,7 @@ class SalesStoreProductMonth(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     qty = models.DecimalField(max_digits=14, decimal_places=3)
     amount = _money()
+    weekly_days = models.IntegerField(default=0, help_text="days of the month taken from weekly product data")
 
     class Meta:
         constraints = [

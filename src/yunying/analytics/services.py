@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from yunying.analytics import columns
 from yunying.analytics.imports import ImportOutcome, SourceFile, import_rows
 from yunying.analytics.models import ImportSource, ImportStatus, SalesImport
+from yunying.analytics.periods import week_start
 from yunying.analytics.progress import progress_set
 from yunying.core.errors import DomainError, ValidationFailed
 from yunying.core.tabular import RowError, RowStream, open_rows
@@ -133,6 +134,7 @@ class PreviewRow:
     cells: list[Any]
     day: str = ""
     problems: list[str] = field(default_factory=list)
+    summary: bool = False  # a row of totals (合计): not imported
 
 
 @dataclass
@@ -148,6 +150,7 @@ class Preview:
     store: str = ""  # the store the whole file belongs to (a file without a store column)
     checked: list[PreviewRow] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)  # headings the import will not read
+    payment: str | None = None  # the payment-method column: read by no kind's figures
 
     @property
     def problem_count(self) -> int:
@@ -270,6 +273,7 @@ def sales_import_preview(
         store=options.get("store", ""),
         checked=checked,
         unused=unused,
+        payment=columns.payment_heading(header),
     )
 
 
@@ -294,6 +298,9 @@ def _check_preview(
     checked = []
     date_at = positions.get("date")
     for number, cells in numbered:
+        if columns.summary_row(cells):
+            checked.append(PreviewRow(number, cells, summary=True))
+            continue
         before = len(validator.errors)
         validator.check_batch([(number, cells)])
         row = PreviewRow(number, cells)
@@ -306,7 +313,12 @@ def _check_preview(
             try:
                 from yunying.analytics.validation import CellError, _parse_moment
 
-                row.day = validator._business_day(*_parse_moment(cells[date_at], date_format)).isoformat()
+                day = validator._business_day(*_parse_moment(cells[date_at], date_format))
+                row.day = (
+                    _("%(d)s 起的一周") % {"d": week_start(day).isoformat()}
+                    if kind in columns.WEEK_KINDS
+                    else day.isoformat()
+                )
             except CellError:
                 pass
         checked.append(row)
@@ -446,7 +458,12 @@ def _finish(sales_import: SalesImport, outcome: ImportOutcome | None, message: s
         sales_import.errors = outcome.errors_as_dicts()
         sales_import.error_count = outcome.error_count
         if ok:
-            sales_import.message = _("写入 %(w)d 行，涉及 %(d)d 个门店日，其中替换 %(r)d 个门店日。") % {
+            written = (
+                _("写入 %(w)d 行，涉及 %(d)d 个门店周，其中替换 %(r)d 个门店周。")
+                if outcome.kind in columns.WEEK_KINDS
+                else _("写入 %(w)d 行，涉及 %(d)d 个门店日，其中替换 %(r)d 个门店日。")
+            )
+            sales_import.message = written % {
                 "w": outcome.counts.rows_written,
                 "d": outcome.counts.store_days,
                 "r": outcome.counts.store_days_replaced,
@@ -455,12 +472,20 @@ def _finish(sales_import: SalesImport, outcome: ImportOutcome | None, message: s
                 sales_import.message += _(
                     "其中 %(n)d 个门店日没有门店日销售，门店合计由商品明细汇总得出。"
                 ) % {"n": outcome.counts.store_days_derived}
+            if outcome.counts.weeks_derived:
+                sales_import.message += _(
+                    "其中 %(n)d 个门店周没有门店周销售，门店周合计由商品周销售汇总得出。"
+                ) % {"n": outcome.counts.weeks_derived}
             if outcome.counts.weeks_with_days:
                 sales_import.message += _(
                     "其中 %(n)d 个门店周已有日数据：以日数据为准，这些周数据保留但不计入报表（不重复计算）。"
                 ) % {"n": outcome.counts.weeks_with_days}
             if outcome.unused:
                 sales_import.message += _("未使用的列：%(cols)s。") % {"cols": "、".join(outcome.unused)}
+            if outcome.summary_rows:
+                sales_import.message += _("合计行未导入：第 %(rows)s 行。") % {
+                    "rows": "、".join(str(n) for n in outcome.summary_rows[:10])
+                }
             sales_import.message = sales_import.message[:500]
         else:
             sales_import.message = _("文件有 %(n)d 处错误，未导入任何数据。") % {"n": outcome.error_count}

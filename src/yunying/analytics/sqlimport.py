@@ -58,15 +58,18 @@ def stage_file(
     header_row: int,
     width: int,
     progress: Progress | None = None,
+    summaries: list[int] | None = None,
 ) -> int | None:
     """Stage the file's rows for `writer`; the number of data rows. None (nothing staged, nothing created): the
-    file has something only the row-by-row path accepts or can name — run that instead."""
+    file has something only the row-by-row path accepts or can name — run that instead. Rows of totals (合计)
+    are left out, their numbers added to `summaries`."""
     start = _data_offset(path, encoding, header_row)
     if start is None:
         return None
     try:
         with transaction.atomic():  # a failed statement rolls back to here, never the caller's transaction
             _copy(path, encoding, start, width, progress)
+            skipped = _drop_summaries(width, header_row)
             rows = _count()
             _lookups(validator)
             staged = _stage(validator, writer, header_row, width)
@@ -78,7 +81,20 @@ def stage_file(
         _drop()
         return None
     _drop()
+    if summaries is not None:
+        summaries.extend(skipped)
     return rows
+
+
+def _drop_summaries(width: int, header_row: int) -> list[int]:
+    """Delete the rows of totals (`columns.summary_row`: 合计 … in the first filled cell); their row numbers."""
+    first = "COALESCE(" + ", ".join(f"NULLIF(btrim(c{i}), '')" for i in range(width)) + ")"
+    marks = " OR ".join(f"{first} LIKE %s" for _mark in columns.SUMMARY_MARKS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {RAW} WHERE {marks} RETURNING n", [f"{mark}%" for mark in columns.SUMMARY_MARKS]
+        )
+        return sorted(header_row + int(n) for (n,) in cursor.fetchall())
 
 
 class _Fallback(Exception):

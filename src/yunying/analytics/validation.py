@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from yunying.analytics.columns import LABELS, LINES, PRODUCT, WEEKLY, channel_code
+from yunying.analytics.columns import LABELS, LINES, PRODUCT, PRODUCT_WEEKLY, WEEKLY, channel_code
 from yunying.analytics.models import Product, ProductCategory
 from yunying.analytics.periods import week_start
 from yunying.analytics.writer import ProductRow, StagedProduct, StagedStore, StoreRow
@@ -93,6 +93,9 @@ class RowValidator:
     _line_stores: dict[tuple[int, str, str], list[Any]] = field(default_factory=dict)
     # Store-weeks summed (several rows of a store and week, e.g. one per department, add up).
     _weeks: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
+    # Product-weeks summed (a product's rows of one store and week, e.g. one per day named, add up):
+    # [qty, amount, first row].
+    _product_weeks: dict[tuple[int, str, int], list[Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._order = tuple(self.positions.items())
@@ -109,7 +112,7 @@ class RowValidator:
             if zone not in days:
                 days[zone] = clock.today(zone)
             self._stores[code] = StoreInfo(pk, opened, closed, days[zone])
-        if self.kind in (PRODUCT, LINES):
+        if self.kind in (PRODUCT, PRODUCT_WEEKLY, LINES):
             self._products = dict(Product.objects.values_list("code", "pk"))
         if self.kind == LINES and self.cutoff is None:
             cutoff = clock.business_day_cutoff()
@@ -149,6 +152,9 @@ class RowValidator:
             return []
         if self.kind == WEEKLY:
             self._check_weeks(batch)
+            return []
+        if self.kind == PRODUCT_WEEKLY:
+            self._check_product_weeks(batch)
             return []
         return self._check_products(batch) if self.kind == PRODUCT else self._check_stores(batch)
 
@@ -349,6 +355,35 @@ class RowValidator:
                 found[1] += tickets
                 found[2] += customers
 
+    def _check_product_weeks(self, batch: list[tuple[int, list[Any]]]) -> None:
+        """Weekly product rows: filed under the week of the row's date (`periods.week_start`); rows of one
+        store, week and product add up."""
+        for number, cells in batch:
+            fact = self.check(number, cells)
+            if fact is None:
+                continue
+            store_id, day, product_id, qty, amount = fact  # type: ignore[misc]
+            key = (store_id, week_start(day).isoformat(), product_id)
+            found = self._product_weeks.get(key)
+            if found is None:
+                self._product_weeks[key] = [Decimal(qty), Decimal(amount), number]
+            else:
+                found[0] += Decimal(qty)
+                found[1] += Decimal(amount)
+
+    def product_week_rows(self) -> list[StagedProduct]:
+        """The summed product-weeks as staged rows: (first row, store id, first day of the week, product id,
+        qty, amount); a sum out of range is an error at the first row of its group."""
+        rows: list[StagedProduct] = []
+        for (store_id, first_day, product_id), (qty, amount, first) in self._product_weeks.items():
+            qty, amount = _rounded(qty, _MILLI), _rounded(amount, _CENT)
+            if abs(qty) >= _LIMITS["qty"] or abs(amount) >= _LIMIT:
+                self.error(first, "qty", _("合计超出范围"))
+                continue
+            rows.append((first, store_id, first_day, product_id, str(qty), str(amount)))
+        rows.sort()
+        return rows
+
     def week_rows(self) -> list[tuple[int, int, str, str, int, int]]:
         """The summed store-weeks as staged rows: (first row, store id, Monday, net sales, tickets, customers)."""
         rows = [
@@ -418,7 +453,11 @@ class RowValidator:
             self.error(number, exc.key, exc.message)
             failed, day = True, None
         try:
-            rest = self._product(values) if self.kind == PRODUCT else self._store_values(values)
+            rest = (
+                self._product(values)
+                if self.kind in (PRODUCT, PRODUCT_WEEKLY)
+                else self._store_values(values)
+            )
         except CellError as exc:
             self.error(number, exc.key, exc.message)
             return None

@@ -26,11 +26,21 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from yunying.analytics import aggregates
-from yunying.analytics.models import SalesDay, SalesProductDay, SalesStoreDay, SalesWeek
+from yunying.analytics.models import (
+    SalesDay,
+    SalesProductDay,
+    SalesProductWeek,
+    SalesStoreDay,
+    SalesWeek,
+)
 from yunying.analytics.periods import add_months, month_start
 
 STORE, PRODUCT, WEEKLY = aggregates.STORE, aggregates.PRODUCT, aggregates.WEEKLY
-KINDS = (STORE, PRODUCT, WEEKLY)
+PRODUCT_WEEKLY = aggregates.PRODUCT_WEEKLY
+KINDS = (STORE, PRODUCT, WEEKLY, PRODUCT_WEEKLY)
+WEEK_KINDS = (WEEKLY, PRODUCT_WEEKLY)  # a row is a whole week, dated on its first day
+# Products without a total of their own: the kind whose facts hold the total summed from them.
+TOTAL_OF = {PRODUCT: STORE, PRODUCT_WEEKLY: WEEKLY}
 
 # What the validator produces (date as a date), as the demo loader writes it:
 # (store_id, date, channel, net_sales, tickets, customers, discounts)
@@ -67,12 +77,19 @@ _STAGE = {
         ("customers", "integer"),
     ),
 }
+_STAGE[PRODUCT_WEEKLY] = _STAGE[PRODUCT]
 _KEY = {
     STORE: ("store_id", "date", "channel"),
     PRODUCT: ("store_id", "date", "product_id"),
     WEEKLY: ("store_id", "date"),
+    PRODUCT_WEEKLY: ("store_id", "date", "product_id"),
 }
-_FACT: dict[str, Any] = {STORE: SalesDay, PRODUCT: SalesProductDay, WEEKLY: SalesWeek}
+_FACT: dict[str, Any] = {
+    STORE: SalesDay,
+    PRODUCT: SalesProductDay,
+    WEEKLY: SalesWeek,
+    PRODUCT_WEEKLY: SalesProductWeek,
+}
 
 
 @dataclass
@@ -83,6 +100,7 @@ class WriteCounts:
     store_days_replaced: int = 0
     store_days_derived: int = 0  # store-days without a store total: their products summed
     weeks_with_days: int = 0  # store-weeks written that daily rows already cover (the days count)
+    weeks_derived: int = 0  # store-weeks without a weekly store total: their products summed
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -92,6 +110,7 @@ class WriteCounts:
             "store_days_replaced": self.store_days_replaced,
             "store_days_derived": self.store_days_derived,
             "weeks_with_days": self.weeks_with_days,
+            "weeks_derived": self.weeks_derived,
         }
 
     def add(self, other: WriteCounts) -> None:
@@ -101,6 +120,7 @@ class WriteCounts:
         self.store_days_replaced += other.store_days_replaced
         self.store_days_derived += other.store_days_derived
         self.weeks_with_days += other.weeks_with_days
+        self.weeks_derived += other.weeks_derived
 
 
 class DuplicateRows(Exception):
@@ -130,7 +150,10 @@ def _backup_table(kind: str) -> str:
     return f"analytics_stage_{kind}_backup"
 
 
-_DERIVED_BACKUP = "analytics_stage_derived_backup"
+def _derived_backup(kind: str) -> str:
+    return f"analytics_stage_{kind}_derived_backup"
+
+
 _DERIVED = "products"  # SalesDay.origin of a store-day total summed from its products
 
 
@@ -186,8 +209,8 @@ class SalesWriter:
         with connection.cursor() as cursor:
             for table in (_stage_table(kind), _days_table(kind), _backup_table(kind)):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
-            if kind == PRODUCT:
-                cursor.execute(f"DROP TABLE IF EXISTS {_DERIVED_BACKUP}")
+            if kind in TOTAL_OF:
+                cursor.execute(f"DROP TABLE IF EXISTS {_derived_backup(kind)}")
 
     def discard(self) -> None:
         """Forget everything staged (an import refused before writing)."""
@@ -198,15 +221,16 @@ class SalesWriter:
 
     def remap_products(self, ids: dict[int, int]) -> None:
         """Staged provisional product ids (negative, for products created only when the import writes)."""
-        if not ids or PRODUCT not in self._staged:
-            return
-        table = _stage_table(PRODUCT)
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE INDEX {table}_product ON {table} (product_id)")
-            for provisional, real in ids.items():
-                cursor.execute(
-                    f"UPDATE {table} SET product_id = %s WHERE product_id = %s", [real, provisional]
-                )
+        for kind in (PRODUCT, PRODUCT_WEEKLY):
+            if not ids or kind not in self._staged:
+                continue
+            table = _stage_table(kind)
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE INDEX {table}_product ON {table} (product_id)")
+                for provisional, real in ids.items():
+                    cursor.execute(
+                        f"UPDATE {table} SET product_id = %s WHERE product_id = %s", [real, provisional]
+                    )
 
     # ---- checks -------------------------------------------------------------------------------------------
 
@@ -278,8 +302,8 @@ class SalesWriter:
                         step(len(done), total)
             for kind, (_chunks, spans) in plans.items():
                 _recompute_in_parts(spans, kind)
-            if self._derives():
-                _recompute_in_parts(plans[PRODUCT][1], STORE)
+                if self._derives(kind):
+                    _recompute_in_parts(spans, TOTAL_OF[kind])
         except BaseException:
             self._restore(done, plans)
             raise
@@ -295,11 +319,11 @@ class SalesWriter:
             return int(self.chunk_rows)
         return CHUNK_ROWS_POSTGRESQL if connection.vendor == "postgresql" else CHUNK_ROWS
 
-    def _derives(self) -> bool:
-        """Product rows staged without store rows: a store-day with no store total gets its products summed
-        (SalesDay.origin "products"), so store and product figures agree and the page can say where a total
-        came from. A store total imported later replaces it."""
-        return PRODUCT in self._staged and STORE not in self._staged
+    def _derives(self, kind: str) -> bool:
+        """Product rows staged without store rows: a store-day (store-week, for weekly products) with no store
+        total gets its products summed (origin "products"), so store and product figures agree and the page
+        can say where a total came from. A store total imported later replaces it."""
+        return kind in TOTAL_OF and kind in self._staged and TOTAL_OF[kind] not in self._staged
 
     def _replaced(self, kind: str, alias: str, chunk: bool) -> str:
         """The condition on fact rows (as `alias`) a write of the staged store-days replaces: the rows of those
@@ -341,9 +365,10 @@ class SalesWriter:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {backup} AS SELECT f.* FROM {fact} f WHERE {self._replaced(kind, 'f', False)}"
             )
-            if kind == PRODUCT and self._derives():
+            if self._derives(kind):
                 cursor.execute(
-                    f"CREATE TEMPORARY TABLE {_DERIVED_BACKUP} AS SELECT f.* FROM {SalesDay._meta.db_table} f "
+                    f"CREATE TEMPORARY TABLE {_derived_backup(kind)} AS SELECT f.* FROM "
+                    f"{_FACT[TOTAL_OF[kind]]._meta.db_table} f "
                     f"WHERE f.origin = '{_DERIVED}' AND EXISTS (SELECT 1 FROM {days} d WHERE {on})"
                 )
             if connection.vendor == "postgresql":
@@ -358,12 +383,14 @@ class SalesWriter:
             cursor.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT store_id, date FROM {backup}) t")
             store_days_replaced = cursor.fetchone()[0]
             cursor.execute(f"SELECT store_id, MIN(date), MAX(date) FROM {days} GROUP BY store_id")
-            extra = timedelta(days=6 if kind == WEEKLY else 0)  # a week's row is its Monday
+            extra = timedelta(days=6 if kind in WEEK_KINDS else 0)  # a week's row is its first day
             spans = {store_id: (_as_date(lo), _as_date(hi) + extra) for store_id, lo, hi in cursor.fetchall()}
             covered = 0
-            if kind == WEEKLY:
+            if kind in WEEK_KINDS:
+                daily = (SalesStoreDay if kind == WEEKLY else SalesProductDay)._meta.db_table
                 cursor.execute(
-                    f"SELECT COUNT(*) FROM {days} w WHERE {aggregates._no_days('w', SalesStoreDay._meta.db_table)}"
+                    f"SELECT COUNT(*) FROM (SELECT DISTINCT store_id, date FROM {days}) w "
+                    f"WHERE {aggregates._no_days('w', daily)}"
                 )
                 covered = store_days - int(cursor.fetchone()[0])
         self.counts.add(
@@ -384,20 +411,38 @@ class SalesWriter:
                 replaced = self._replaced(kind, fact, True)
                 cursor.execute(f"DELETE FROM {fact} WHERE {replaced}", [chunk] * replaced.count("%s"))
                 cursor.execute(self._insert_sql(kind, stage, days, fact), [chunk])
-                if kind == PRODUCT and self._derives():
-                    self.counts.store_days_derived += self._derive(cursor, chunk)
+                if self._derives(kind):
+                    derived = self._derive(cursor, kind, chunk)
+                    if kind == PRODUCT:
+                        self.counts.store_days_derived += derived
+                    else:
+                        self.counts.weeks_derived += derived
         except IntegrityError:
             raise ConcurrentWrite from None
 
-    def _derive(self, cursor: Any, chunk: int) -> int:
-        """The chunk's store-days without a store total imported get their products summed (dine-in, no
-        tickets: a product line says nothing of tickets); a total summed earlier is summed again."""
-        days, facts, products = _days_table(PRODUCT), SalesDay._meta.db_table, SalesProductDay._meta.db_table
+    def _derive(self, cursor: Any, kind: str, chunk: int) -> int:
+        """The chunk's store-days (store-weeks) without a store total imported get their products summed
+        (dine-in, no tickets: a product line says nothing of tickets); a total summed earlier is summed again.
+        A store-week with daily store totals gets none: its days are its total."""
+        days, facts = _days_table(kind), _FACT[TOTAL_OF[kind]]._meta.db_table
+        products = _FACT[kind]._meta.db_table
         cursor.execute(
             f"DELETE FROM {facts} WHERE origin = '{_DERIVED}' AND (store_id, date) IN "
             f"(SELECT store_id, date FROM {days} WHERE chunk = %s)",
             [chunk],
         )
+        if kind == PRODUCT_WEEKLY:
+            cursor.execute(
+                f"INSERT INTO {facts} (store_id, date, net_sales, tickets, customers, origin) "
+                f"SELECT d.store_id, d.date, SUM(p.amount), 0, 0, '{_DERIVED}' "
+                f"FROM {days} d JOIN {products} p ON p.store_id = d.store_id AND p.date = d.date "
+                f"WHERE d.chunk = %s AND NOT EXISTS "
+                f"(SELECT 1 FROM {facts} x WHERE x.store_id = d.store_id AND x.date = d.date) "
+                f"AND {aggregates._no_days('d', SalesDay._meta.db_table)} "  # daily totals there: they count
+                f"GROUP BY d.store_id, d.date",
+                [chunk],
+            )
+            return max(cursor.rowcount, 0)
         cursor.execute(
             f"INSERT INTO {facts} (store_id, date, month, week, channel, net_sales, tickets, customers, "
             f"discounts, origin) "
@@ -414,10 +459,12 @@ class SalesWriter:
     def _insert_sql(self, kind: str, stage: str, days: str, fact: str) -> str:
         columns = [name for name, _type in _STAGE[kind]]
         month = aggregates._month_of("s.date")
-        extra = {"month": month} if kind != WEEKLY else {}
+        extra = {"month": month} if kind not in WEEK_KINDS else {}
         if kind == STORE:
             extra["week"] = aggregates._week_of("s.date")
             extra["origin"] = f"'{self.store_origin}'"
+        if kind == WEEKLY:
+            extra["origin"] = "'imported'"
         names = ", ".join([*columns, *extra])
         values = ", ".join([*(f"s.{c}" for c in columns), *extra.values()])
         on = " AND ".join(f"s.{k} = d.{k}" for k in self._day_key(kind))
@@ -438,24 +485,25 @@ class SalesWriter:
                     f"INSERT INTO {fact} ({columns}) SELECT {columns} FROM {backup} b WHERE {kept}",
                     [chunk] * kept.count("%s"),
                 )
-                if kind == PRODUCT and self._derives():
-                    self._restore_derived(cursor, chunk)
+                if self._derives(kind):
+                    self._restore_derived(cursor, kind, chunk)
         for kind in {kind for kind, _chunk in done}:
             _recompute_in_parts(plans[kind][1], kind)
-            if kind == PRODUCT and self._derives():
-                _recompute_in_parts(plans[kind][1], STORE)
+            if self._derives(kind):
+                _recompute_in_parts(plans[kind][1], TOTAL_OF[kind])
 
     @staticmethod
-    def _restore_derived(cursor: Any, chunk: int) -> None:
-        days, facts = _days_table(PRODUCT), SalesDay._meta.db_table
-        columns = ", ".join(str(f.column) for f in SalesDay._meta.concrete_fields)
+    def _restore_derived(cursor: Any, kind: str, chunk: int) -> None:
+        model = _FACT[TOTAL_OF[kind]]
+        days, facts = _days_table(kind), model._meta.db_table
+        columns = ", ".join(str(f.column) for f in model._meta.concrete_fields)
         cursor.execute(
             f"DELETE FROM {facts} WHERE origin = '{_DERIVED}' AND (store_id, date) IN "
             f"(SELECT store_id, date FROM {days} WHERE chunk = %s)",
             [chunk],
         )
         cursor.execute(
-            f"INSERT INTO {facts} ({columns}) SELECT {columns} FROM {_DERIVED_BACKUP} b "
+            f"INSERT INTO {facts} ({columns}) SELECT {columns} FROM {_derived_backup(kind)} b "
             f"WHERE EXISTS (SELECT 1 FROM {days} d WHERE d.chunk = %s AND d.store_id = b.store_id AND d.date = b.date)",
             [chunk],
         )

@@ -66,6 +66,7 @@ class ProductReport:
     promote: list[ProductLine] = field(default_factory=list)
     class_counts: dict[str, int] = field(default_factory=dict)
     charts: dict[str, str] = field(default_factory=dict)
+    weekly_stores: int = 0  # stores whose products this month come (partly) from weekly data, apportioned
 
 
 def classify(lines: list[ProductLine]) -> None:
@@ -179,6 +180,14 @@ def product_report(
         and ((p.change_pct is not None and p.change_pct <= -MOVE) or p.coverage_pct < FEW_STORES * 100)
     ]
     report.class_counts = {c: sum(1 for p in lines if p.abc == c) for c in "ABC"}
+    report.weekly_stores = (
+        only_stores(
+            SalesStoreProductMonth.objects.filter(month=month, weekly_days__gt=0), store_set.filter_ids()
+        )
+        .values("store_id")
+        .distinct()
+        .count()
+    )
     if with_charts:
         report.charts = _charts(report, store_set)
     return report

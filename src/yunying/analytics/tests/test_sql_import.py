@@ -185,3 +185,21 @@ def test_weeks_may_start_on_sunday(chain, ops, settings):
     call_command("rebuild_sales_aggregates")
     weeks = set(SalesStoreWeek.objects.filter(store__code="A1").values_list("week", flat=True))
     assert {dt.date(2025, 2, 24), dt.date(2025, 3, 3), dt.date(2025, 3, 10)} <= weeks
+
+
+def test_rows_of_totals_are_left_out_on_either_path(chain, ops, monkeypatch):
+    """A 合计 row below the data (and a 小计 between): not data, named back, and the database still takes the
+    file (no fall-back to the row-by-row path for it)."""
+    ProductFactory(code="P001")
+    text = (
+        "门店编码,日期,商品编码,数量,金额\n"
+        "A1,2025-03-01,P001,1,10.00\n"
+        "小计,,,1,10.00\n"
+        "A1,2025-03-02,P001,2,20.00\n"
+        " 合计 ,,,3,30.00\n"
+    )
+    staged, database, rows, result = _both_ways(ops, text.encode(), "totals.csv", monkeypatch)
+    assert staged == ([2] if ON_POSTGRESQL else [])
+    assert database == rows
+    assert len(database[0]) == 2
+    assert "合计行未导入：第 3、5 行" in result.message
