@@ -560,7 +560,7 @@ def sync(
                     data={"paused": paused} if paused else None,
                 )
                 _alert(instance, row)
-                _set_current(instance, still_open)
+                set_current(instance, still_open)
                 return False
             if how:
                 same_as = got.same_as
@@ -593,7 +593,7 @@ def sync(
         fire_rules(instance, "instance_completed", eng.last_data(), outcome="approved")
     elif instance.status == InstanceStatus.RUNNING and not instance.waiting_for_requester:
         _check_in_sight(eng, ready, still_open)
-    _set_current(instance, still_open)
+    set_current(instance, still_open)
     setattr(instance, OPEN_ROWS, still_open)  # the inbox cards are written from them (cards.py)
     return True
 
@@ -689,7 +689,7 @@ def refresh_current(instance: ProcessInstance) -> None:
     instance.current_steps = "、".join(names)[:300]
 
 
-def _set_current(instance: ProcessInstance, rows: list[WorkTask]) -> None:
+def set_current(instance: ProcessInstance, rows: list[WorkTask]) -> None:
     """:func:`refresh_current` from the open rows at hand, in the order the database gives them
     (``WorkTask.Meta.ordering``: due time — with the database's place for "none" —, arrival, id)."""
     nulls_last = connection.features.nulls_order_largest
