@@ -41,8 +41,13 @@ def authority_rule_for(
     *, category: str, amount: Decimal | None, unit: OrgUnit | None, on: date | None = None
 ) -> AuthorityRule | None:
     """The rule that applies: the most specific unit (the unit itself, then its ancestors, then the
-    whole chain), then the latest effective date."""
-    candidates = [r for r in rules_in_force(category=category, on=on) if _matches(r, amount)]
+    whole chain), then the latest effective date. The rules in force are memoised per process until
+    one changes (``yunying.workflow.hotcache``)."""
+    from yunying.workflow.hotcache import memo
+
+    day = on or clock.today()
+    in_force = memo(f"authority:{category}:{day}", lambda: list(rules_in_force(category=category, on=day)))
+    candidates = [r for r in in_force if _matches(r, amount)]
     scoped = {r.unit_id for r in candidates if r.unit_id is not None}
     current = unit if scoped else None  # no rule for a unit: the chain's rules, no walk up the tree
     while current is not None and scoped:

@@ -437,13 +437,20 @@ def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
         rule,
         assignment.Context(requester=instance.requester, unit=instance.unit, data=instance.data),
     )
-    copied = []
-    for user in res.users:
-        row, created = CarbonCopy.objects.get_or_create(instance=instance, user=user, defaults={"step": step})
-        if created:
-            _on_failure(instance, CarbonCopy.objects.filter(pk=row.pk).delete)
-            copied.append(user)
+    people = {u.pk: u for u in res.users}
+    if not people:
+        return
+    # The instance is locked (or new): who already has a copy, then the others in one INSERT.
+    have = set(
+        CarbonCopy.objects.filter(instance=instance, user_id__in=list(people)).values_list(
+            "user_id", flat=True
+        )
+    )
+    copied = [u for pk, u in people.items() if pk not in have]
     if copied:
+        CarbonCopy.objects.bulk_create([CarbonCopy(instance=instance, user=u, step=step) for u in copied])
+        ids = [u.pk for u in copied]
+        _on_failure(instance, CarbonCopy.objects.filter(instance=instance, user_id__in=ids).delete)
         from yunying.workflow.notify import notify_copied
 
         notify_copied(instance, copied, step)
