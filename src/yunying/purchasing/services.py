@@ -74,7 +74,7 @@ def _next_number(on: str) -> str:
     return f"{prefix}{sequence:04d}"
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the step's own savepoint when the workflow calls it
 def purchase_order_from_request(*, instance: ProcessInstance, data: dict[str, Any]) -> PurchaseOrder:
     """The purchase order of an approved request (items, total, store, final approver); a second call for
     the same request (a retried step) answers the order already made."""

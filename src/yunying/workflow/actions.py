@@ -138,6 +138,17 @@ def _open_rows_locked(instance: ProcessInstance) -> list[WorkTask]:
     return [r for r in rows if r.status in OPEN_STATUSES]
 
 
+def _rows_add(instance: ProcessInstance, row: WorkTask) -> bool:
+    """A row the action opened after ``runtime.sync``: added to the open rows the sync left, so the
+    current steps and the inbox cards need no second read. False when the sync left none."""
+    rows = getattr(instance, runtime.OPEN_ROWS, None)
+    if rows is None:
+        return False
+    rows.append(row)
+    runtime.set_current(instance, rows)
+    return True
+
+
 def may_act(user: Any, task: WorkTask) -> bool:
     if task.status != TaskStatus.OPEN:
         return False
@@ -437,17 +448,19 @@ def task_return(*, actor: Any, task_id: int, to: str, comment: str = "", attachm
         files = file_names(attachments_save(instance, attachments, user=actor, task=task))
         sla.step_returned(instance, task)
         eng = runtime.engine_load(instance)
+        rows = _open_rows_locked(instance)
 
-        def work() -> None:
+        def work() -> bool:
             eng.reset_to(target)
             if to == "requester":
                 instance.waiting_for_requester = True
-            runtime.sync(instance, eng, actor=actor, dedup=False)
+            fresh = runtime.sync(instance, eng, actor=actor, dedup=False, rows=rows)
             runtime.engine_save(instance, eng)
+            return fresh
 
-        runtime.guarded(instance, work)
+        fresh = bool(runtime.guarded(instance, work))
         if to == "requester" and instance.is_running:
-            WorkTask.objects.create(
+            waiting = WorkTask.objects.create(
                 instance=instance,
                 kind=TaskKind.RESUBMIT,
                 element_id="__requester__",
@@ -455,6 +468,7 @@ def task_return(*, actor: Any, task_id: int, to: str, comment: str = "", attachm
                 assignee=instance.requester,
                 **sla.resubmit_deadlines(instance).fields(),
             )
+            fresh = fresh and _rows_add(instance, waiting)
         runtime.event(
             instance,
             "return",
@@ -464,7 +478,8 @@ def task_return(*, actor: Any, task_id: int, to: str, comment: str = "", attachm
             comment=comment,
             data={"to": to, "step": targets.get(target, target), **files},
         )
-        _save(instance)
+        _save(instance, current_fresh=fresh)
+        setattr(instance, runtime.ROWS_FINAL, fresh)
         return task
 
 
@@ -495,16 +510,19 @@ def task_resubmit(
         instance.data = {k: v for k, v in to_json(submission.store_files()).items() if k not in RESERVED}
         instance.waiting_for_requester = False
         eng = runtime.engine_load(instance)
+        rows = _open_rows_locked(instance)
 
-        def work() -> None:
+        def work() -> bool:
             for info in eng.ready_user_tasks():
                 eng.reset_to(info.element_id, dict(cleaned))
-            runtime.sync(instance, eng, actor=actor, dedup=False)
+            fresh = runtime.sync(instance, eng, actor=actor, dedup=False, rows=rows)
             runtime.engine_save(instance, eng)
+            return fresh
 
-        runtime.guarded(instance, work)
+        fresh = bool(runtime.guarded(instance, work))
         runtime.event(instance, "resubmit", actor=actor, task=task, comment=comment, data=files_sent)
-        _save(instance)
+        _save(instance, current_fresh=fresh)
+        setattr(instance, runtime.ROWS_FINAL, fresh)
         return task
 
 

@@ -16,13 +16,17 @@ class WorkflowConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from yunying.accounts.models import User
-        from yunying.core.models import Setting
-        from yunying.org.models import Appointment, Employee
+        from yunying.core.models import CalendarOverride, CalendarYear, Setting, WorkingHours
+        from yunying.org.models import Appointment, Employee, OrgUnit, Position
         from yunying.workflow import hotcache
-        from yunying.workflow.models import Delegation
+        from yunying.workflow.models import AuthorityRule, Delegation
 
-        # What the hot path memoises (yunying.workflow.hotcache): settings, delegations, seats, groups.
-        for model in (Setting, Delegation, Appointment, Employee):
+        # What the hot path memoises (yunying.workflow.hotcache): settings, delegations, seats, groups,
+        # holders (users too), calendars, the authority matrix.
+        memoised = (Setting, Delegation, Appointment, Employee, Position, OrgUnit)
+        for model in (*memoised, WorkingHours, CalendarOverride, CalendarYear, AuthorityRule):
             post_save.connect(hotcache.bump, sender=model, dispatch_uid=f"hotcache-save-{model.__name__}")
             post_delete.connect(hotcache.bump, sender=model, dispatch_uid=f"hotcache-delete-{model.__name__}")
         m2m_changed.connect(hotcache.bump, sender=User.groups.through, dispatch_uid="hotcache-user-groups")
+        post_save.connect(hotcache.bump_user, sender=User, dispatch_uid="hotcache-save-User")
+        post_delete.connect(hotcache.bump, sender=User, dispatch_uid="hotcache-delete-User")

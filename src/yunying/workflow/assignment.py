@@ -20,6 +20,7 @@ Rule syntax (a step's ``yunying:assignee``; alternatives separated by ``|``, the
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -106,17 +107,28 @@ def check_rule(rule: str) -> str | None:
 
 # --------------------------------------------------------------------------- resolution
 def _holders(position_code: str, unit: OrgUnit | None = None) -> list[User]:
-    qs = Appointment.objects.active().filter(
-        position__code=position_code, employee__is_active=True, employee__user__is_active=True
-    )
-    if unit is not None:
-        qs = qs.filter(unit=unit)
-    users: dict[int, User] = {}  # one query: the holders' users come with their appointments
-    for appointment in qs.select_related("employee__user").order_by("employee__employee_no"):
-        user = appointment.employee.user
-        if user is not None:
-            users.setdefault(user.pk, user)
-    return list(users.values())
+    """The active holders of a position (in ``unit``), by employee number. Memoised per process
+    until an appointment, an employee or a user changes (``yunying.workflow.hotcache``); each call
+    gets its own copies of the users."""
+    from yunying.workflow.hotcache import memo
+
+    today = clock.today()
+
+    def load() -> list[User]:
+        qs = Appointment.objects.active(today).filter(
+            position__code=position_code, employee__is_active=True, employee__user__is_active=True
+        )
+        if unit is not None:
+            qs = qs.filter(unit=unit)
+        users: dict[int, User] = {}  # one query: the holders' users come with their appointments
+        for appointment in qs.select_related("employee__user").order_by("employee__employee_no"):
+            user = appointment.employee.user
+            if user is not None:
+                users.setdefault(user.pk, user)
+        return list(users.values())
+
+    unit_id = unit.pk if unit is not None else ""
+    return [copy.copy(u) for u in memo(f"holders:{position_code}:{unit_id}:{today}", load)]
 
 
 def _store_of(ctx: Context) -> OrgUnit | None:

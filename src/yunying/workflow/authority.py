@@ -41,19 +41,23 @@ def authority_rule_for(
     *, category: str, amount: Decimal | None, unit: OrgUnit | None, on: date | None = None
 ) -> AuthorityRule | None:
     """The rule that applies: the most specific unit (the unit itself, then its ancestors, then the
-    whole chain), then the latest effective date."""
-    lineage: list[int | None] = []
-    current = unit
-    while current is not None:
-        lineage.append(current.pk)
-        current = current.parent
-    lineage.append(None)
-    candidates = [r for r in rules_in_force(category=category, on=on) if _matches(r, amount)]
-    for unit_id in lineage:
-        here = [r for r in candidates if r.unit_id == unit_id]
+    whole chain), then the latest effective date. The rules in force are memoised per process until
+    one changes (``yunying.workflow.hotcache``)."""
+    from yunying.workflow.hotcache import memo
+
+    day = on or clock.today()
+    in_force = memo(f"authority:{category}:{day}", lambda: list(rules_in_force(category=category, on=day)))
+    candidates = [r for r in in_force if _matches(r, amount)]
+    scoped = {r.unit_id for r in candidates if r.unit_id is not None}
+    current = unit if scoped else None  # no rule for a unit: the chain's rules, no walk up the tree
+    while current is not None and scoped:
+        here = [r for r in candidates if r.unit_id == current.pk]
         if here:
             return max(here, key=lambda r: (r.effective_from, r.pk))
-    return None
+        scoped.discard(current.pk)
+        current = current.parent
+    here = [r for r in candidates if r.unit_id is None]
+    return max(here, key=lambda r: (r.effective_from, r.pk)) if here else None
 
 
 def sample_values(sample: dict[str, str]) -> dict[str, Any]:

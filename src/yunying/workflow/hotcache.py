@@ -1,5 +1,6 @@
 """Per-process memos of small, rarely changed tables the hot path reads at every action or inbox
-request (policy settings, who delegates at all, a person's seats and groups), invalidated on change.
+request (policy settings, who delegates at all, a person's seats and groups, a position's holders),
+invalidated on change.
 
 Each memo is kept with the generation it was read at. A change (``post_save``/``post_delete`` of the
 rows concerned, connected in ``apps.py``) bumps one generation number in Django's cache — Redis when
@@ -58,6 +59,14 @@ def bump(*_args: Any, **_kwargs: Any) -> None:
             cache.set(_KEY, 1, None)
     except Exception:  # without the cache, the TTL bounds how stale others are
         pass
+
+
+def bump_user(*_args: Any, update_fields: Any = None, **_kwargs: Any) -> None:
+    """A user changed (a signal receiver): a login's own save (``last_login`` only) changes nothing
+    the memos hold."""
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    bump()
 
 
 def clear() -> None:

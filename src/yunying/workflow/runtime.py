@@ -437,13 +437,20 @@ def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
         rule,
         assignment.Context(requester=instance.requester, unit=instance.unit, data=instance.data),
     )
-    copied = []
-    for user in res.users:
-        row, created = CarbonCopy.objects.get_or_create(instance=instance, user=user, defaults={"step": step})
-        if created:
-            _on_failure(instance, CarbonCopy.objects.filter(pk=row.pk).delete)
-            copied.append(user)
+    people = {u.pk: u for u in res.users}
+    if not people:
+        return
+    # The instance is locked (or new): who already has a copy, then the others in one INSERT.
+    have = set(
+        CarbonCopy.objects.filter(instance=instance, user_id__in=list(people)).values_list(
+            "user_id", flat=True
+        )
+    )
+    copied = [u for pk, u in people.items() if pk not in have]
     if copied:
+        CarbonCopy.objects.bulk_create([CarbonCopy(instance=instance, user=u, step=step) for u in copied])
+        ids = [u.pk for u in copied]
+        _on_failure(instance, CarbonCopy.objects.filter(instance=instance, user_id__in=ids).delete)
         from yunying.workflow.notify import notify_copied
 
         notify_copied(instance, copied, step)
@@ -560,7 +567,7 @@ def sync(
                     data={"paused": paused} if paused else None,
                 )
                 _alert(instance, row)
-                _set_current(instance, still_open)
+                set_current(instance, still_open)
                 return False
             if how:
                 same_as = got.same_as
@@ -593,7 +600,7 @@ def sync(
         fire_rules(instance, "instance_completed", eng.last_data(), outcome="approved")
     elif instance.status == InstanceStatus.RUNNING and not instance.waiting_for_requester:
         _check_in_sight(eng, ready, still_open)
-    _set_current(instance, still_open)
+    set_current(instance, still_open)
     setattr(instance, OPEN_ROWS, still_open)  # the inbox cards are written from them (cards.py)
     return True
 
@@ -689,7 +696,7 @@ def refresh_current(instance: ProcessInstance) -> None:
     instance.current_steps = "、".join(names)[:300]
 
 
-def _set_current(instance: ProcessInstance, rows: list[WorkTask]) -> None:
+def set_current(instance: ProcessInstance, rows: list[WorkTask]) -> None:
     """:func:`refresh_current` from the open rows at hand, in the order the database gives them
     (``WorkTask.Meta.ordering``: due time — with the database's place for "none" —, arrival, id)."""
     nulls_last = connection.features.nulls_order_largest

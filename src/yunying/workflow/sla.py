@@ -220,7 +220,15 @@ class Deadlines:
 def _time_for(instance: ProcessInstance, basis: str) -> _Time:
     if basis == "elapsed":
         return _Time(None)
-    return _Time(unit_calendar(instance.unit if basis == "unit" else None))
+    return _Time(calendar_of(instance.unit if basis == "unit" else None))
+
+
+def calendar_of(unit: Any) -> UnitCalendar:
+    """``unit_calendar(unit)``, memoised per process until working hours, a calendar override or
+    year, or an org unit changes (``yunying.workflow.hotcache``)."""
+    from yunying.workflow.hotcache import memo
+
+    return memo(f"calendar:{unit.pk if unit is not None else ''}", lambda: unit_calendar(unit))
 
 
 def time_left(task: WorkTask, now: dt.datetime | None = None) -> dt.timedelta | None:
