@@ -87,7 +87,7 @@ def test_design_publish_and_fill_a_form(page):
     page.goto("/forms/shop_repair/fill/")
     page.fill("input[name=qty]", "0")
     page.click("[data-testid=fill-submit]")
-    assert page.locator("[data-yy-error=problem]").inner_text() == "此项必填。"
+    expect(page.locator("[data-yy-error=problem]")).to_have_text("此项必填。")
     assert page.locator("[data-yy-error=qty]").inner_text() == "不能小于 1。"
     screenshot(page, "form-fill-invalid")
 
@@ -119,7 +119,7 @@ def test_purchase_form_rows_and_live_totals(page):
     expect(page.locator("tr[data-yy-row]")).to_have_count(2)
     assert page.locator("[data-yy-cell=amount] output").first.inner_text() == "850.00"
     page.click("[data-testid=fill-submit]")
-    assert page.locator("[data-yy-error='items[1].price']").inner_text() == "请输入数字。"
+    expect(page.locator("[data-yy-error='items[1].price']")).to_have_text("请输入数字。")
     screenshot(page, "form-purchase-invalid")
 
     page.fill("input[name='items[1].price']", "120.5")
