@@ -36,6 +36,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from harness import run_child
+
 ROOT = Path(__file__).resolve().parent.parent
 CHANNELS = ("dine_in", "takeaway", "delivery")
 
@@ -538,22 +540,6 @@ def main() -> None:
         flush=True,
     )  # type: ignore[index]
     for db in args.db.split(","):
-        env = {**os.environ, "YUNYING_DATA_DIR": str(args.workdir / db), "YUNYING_HUEY_IMMEDIATE": "1"}
-        env.pop("DATABASE_URL", None)
-        env.pop("REDIS_URL", None)
-        if db == "postgres":
-            subprocess.run(
-                ["psql", args.pg_url + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {args.pg_db}"],
-                check=True,
-            )
-            subprocess.run(
-                ["psql", args.pg_url + "/postgres", "-qc", f"CREATE DATABASE {args.pg_db}"], check=True
-            )
-            env["DATABASE_URL"] = f"{args.pg_url}/{args.pg_db}"
-        else:
-            sqlite = args.workdir / db / "yunying.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{sqlite}{suffix}").unlink(missing_ok=True)
         command = [
             sys.executable,
             __file__,
@@ -565,18 +551,8 @@ def main() -> None:
             "--port",
             str(args.port),
         ]
-        t0 = time.perf_counter()
-        out = subprocess.run(command, env=env, capture_output=True, text=True)
-        if db == "postgres":
-            subprocess.run(
-                ["psql", args.pg_url + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {args.pg_db}"],
-                check=True,
-            )
-        if out.returncode != 0:
-            print(out.stdout[-2000:], out.stderr[-4000:])
-            raise SystemExit(f"{db}: child failed")
-        result = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])
-        _report(db, result, duck, time.perf_counter() - t0)
+        result, seconds = run_child(db, command, workdir=args.workdir, pg_url=args.pg_url, pg_db=args.pg_db)
+        _report(db, result, duck, seconds)
 
 
 def _report(db: str, r: dict, duck: dict, total: float) -> None:  # type: ignore[type-arg]

@@ -26,11 +26,12 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from harness import run_child
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2026  # a year whose holidays the calendar knows
@@ -227,17 +228,6 @@ def main() -> None:
         return
     print(f"chain: {args.stores} stores, every shipped duty, the year {YEAR}", flush=True)
     for db in args.db.split(","):
-        env = {**os.environ, "YUNYING_DATA_DIR": str(args.workdir / db), "YUNYING_HUEY_IMMEDIATE": "1"}
-        env.pop("DATABASE_URL", None)
-        env.pop("REDIS_URL", None)
-        if db == "postgres":
-            for sql in (f"DROP DATABASE IF EXISTS {args.pg_db}", f"CREATE DATABASE {args.pg_db}"):
-                subprocess.run(["psql", args.pg_url + "/postgres", "-qc", sql], check=True)
-            env["DATABASE_URL"] = f"{args.pg_url}/{args.pg_db}"
-        else:
-            (args.workdir / db).mkdir(parents=True, exist_ok=True)
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{args.workdir / db / 'yunying.sqlite3'}{suffix}").unlink(missing_ok=True)
         command = [
             sys.executable,
             __file__,
@@ -247,18 +237,8 @@ def main() -> None:
             "--runs",
             str(args.runs),
         ]
-        t0 = time.perf_counter()
-        out = subprocess.run(command, env=env, capture_output=True, text=True)
-        if db == "postgres":
-            subprocess.run(
-                ["psql", args.pg_url + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {args.pg_db}"],
-                check=True,
-            )
-        if out.returncode != 0:
-            print(out.stdout[-2000:], out.stderr[-4000:])
-            raise SystemExit(f"{db}: child failed")
-        result = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])
-        _report(db, result, time.perf_counter() - t0)
+        result, seconds = run_child(db, command, workdir=args.workdir, pg_url=args.pg_url, pg_db=args.pg_db)
+        _report(db, result, seconds)
 
 
 if __name__ == "__main__":
