@@ -58,19 +58,7 @@ def seed_workflow() -> dict[str, int]:
             key=key, defaults={"value": value, "description": description}
         )
         created["workflow_settings"] += int(was_created)
-    if not AuthorityRule.objects.filter(category="purchase").exists():
-        for name, lo, lo_inc, hi, hi_inc, approver in PURCHASE_TIERS:
-            AuthorityRule.objects.create(
-                category="purchase",
-                name=name,
-                min_amount=lo,
-                min_inclusive=lo_inc,
-                max_amount=hi,
-                max_inclusive=hi_inc,
-                approver=approver,
-                effective_from=date(2020, 1, 1),
-            )
-            created["authority_rules"] += 1
+    created["authority_rules"] += seed_tiers("purchase", PURCHASE_TIERS)
     for key, name, category, icon, filename, description in SHIPPED:
         if ProcessDefinition.objects.filter(key=key).exists():
             created["processes"] += int(_shipped_update(key, (PROCESSES / filename).read_bytes()))
@@ -125,6 +113,25 @@ Tier = tuple[str, Decimal | None, bool, Decimal | None, bool, str]  # name, low,
 ProcessFile = tuple[str, str, str, str, str]  # key, name, category, icon, description (file: <key>.bpmn)
 
 
+def seed_tiers(category: str, rows: Any) -> int:
+    """The shipped authority tiers of ``category`` — (name, low, low inclusive, high, high inclusive, approver)
+    rows — unless the category has tiers already; how many were created."""
+    if AuthorityRule.objects.filter(category=category).exists():
+        return 0
+    for name, lo, lo_inc, hi, hi_inc, approver in rows:
+        AuthorityRule.objects.create(
+            category=category,
+            name=name,
+            min_amount=lo,
+            min_inclusive=lo_inc,
+            max_amount=hi,
+            max_inclusive=hi_inc,
+            approver=approver,
+            effective_from=date(2020, 1, 1),
+        )
+    return len(rows)
+
+
 def seed_bundle(
     *,
     prefix: str,
@@ -148,20 +155,7 @@ def seed_bundle(
         form_version_publish(actor=None, definition=definition)
         created[f"{prefix}_forms"] += 1
     for category, rows in tiers.items():
-        if AuthorityRule.objects.filter(category=category).exists():
-            continue
-        for name, lo, lo_inc, hi, hi_inc, approver in rows:
-            AuthorityRule.objects.create(
-                category=category,
-                name=name,
-                min_amount=lo,
-                min_inclusive=lo_inc,
-                max_amount=hi,
-                max_inclusive=hi_inc,
-                approver=approver,
-                effective_from=date(2020, 1, 1),
-            )
-            created[f"{prefix}_authority_rules"] += 1
+        created[f"{prefix}_authority_rules"] += seed_tiers(category, rows)
     for key, name, category, icon, description in processes:
         if ProcessDefinition.objects.filter(key=key).exists():
             continue
