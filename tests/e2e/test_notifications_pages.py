@@ -96,3 +96,23 @@ def test_robot_page_adds_a_robot_and_sends_a_test_message(page: Any) -> None:
         assert got.query["sign"] and "苏州区域群" in got.body["markdown"]["text"]
         assert secret not in page.content() and "t0ken" not in page.content()
         screenshot(page, "notifications-robots")
+
+        # Quiet hours: half filled is refused with a message and changes nothing; both ends are kept.
+        row.get_by_role("link", name="苏州区域群").click()
+        expect(page.get_by_role("heading", name="修改机器人")).to_be_visible()
+        page.get_by_test_id("robot-quiet-start").fill("22:00")
+        page.get_by_test_id("robot-save").click()
+        expect(page.get_by_test_id("message")).to_contain_text("免打扰时段需要同时填写开始和结束时间")
+        robot.refresh_from_db()
+        assert robot.quiet_start is None and not robot.quiet_outside_hours
+        page.get_by_test_id("robot-quiet-start").fill("22:00")
+        page.get_by_test_id("robot-quiet-end").fill("08:00")
+        page.get_by_test_id("robot-quiet-outside").check()
+        page.get_by_test_id("robot-save").click()
+        expect(page.get_by_test_id("message")).to_contain_text("机器人已保存")
+        expect(page.locator(f"[data-robot='{robot.pk}']").get_by_test_id("robot-quiet")).to_have_text(
+            "免打扰 22:00–08:00"
+        )
+        robot.refresh_from_db()
+        assert (robot.quiet_start.hour, robot.quiet_end.hour, robot.quiet_outside_hours) == (22, 8, True)
+        screenshot(page, "notifications-robot-quiet")

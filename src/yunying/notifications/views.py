@@ -127,6 +127,7 @@ def _robot_form(request: HttpRequest, robot: Robot | None) -> Robot:
         digest_max = int(post.get("digest_max") or 10)
     except ValueError:
         raise DomainError(_("请输入有效的数字。"), field="rate_per_minute") from None
+    quiet_hours = (_time(post.get("quiet_start", "")), _time(post.get("quiet_end", "")))
     return services.robot_save(
         actor=request.user,
         robot=robot,
@@ -139,6 +140,8 @@ def _robot_form(request: HttpRequest, robot: Robot | None) -> Robot:
         is_active=post.get("is_active") == "on",
         rate_per_minute=rate,
         digest_max=digest_max,
+        quiet_hours=quiet_hours,
+        quiet_outside_hours=post.get("quiet_outside_hours") == "on",
     )
 
 
