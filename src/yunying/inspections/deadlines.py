@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
+from yunying.core.calendar import unit_calendars
 from yunying.core.settings_store import setting_get_int
 from yunying.inspections.models import Finding, FindingStatus
 from yunying.inspections.services import working_days_after
@@ -59,8 +60,13 @@ def findings_deadline_tick(now: dt.datetime | None = None) -> TickResult:
             .filter(due_on__lte=today + dt.timedelta(days=remind_days + 14))
             .select_related("store", "owner__user")[:BATCH]
         )
-        for finding in candidates:
-            if working_days_after(finding.store, today, remind_days) < finding.due_on:
+        findings = list(candidates)
+        calendars = unit_calendars(f.store for f in findings)  # one read for every store, not one per finding
+        for finding in findings:
+            remind_from = working_days_after(
+                finding.store, today, remind_days, calendar=calendars.get(finding.store_id)
+            )
+            if remind_from < finding.due_on:
                 continue
             reminded += _claim_and_notify(finding, "reminded_at", now, _remind)
     overdue = Finding.objects.filter(

@@ -92,3 +92,18 @@ def test_answered_and_closed_findings_are_left_alone(chain):
         result = findings_deadline_tick()
     assert (result.reminded, result.escalated) == (0, 0)
     assert not Notification.objects.filter(kind__startswith="finding_").exists()
+
+
+@pytest.mark.django_db
+def test_the_reminder_scan_reads_every_store_calendar_at_once(chain, monkeypatch):
+    with time_machine.travel(_at(2026, 11, 2), tick=False):
+        findings = _submit(chain)
+    Finding.objects.filter(pk=findings[1].pk).update(store=chain.stores_a[1])
+
+    def one_by_one(unit):  # the per-store read the scan must not fall back to
+        raise AssertionError(f"calendar of {unit} read on its own")
+
+    monkeypatch.setattr(services, "unit_calendar", one_by_one)
+    with time_machine.travel(_at(2026, 11, 3), tick=False):
+        result = findings_deadline_tick()
+    assert result.reminded == 1  # the red line due today; the other (due 11-05) not yet
