@@ -235,12 +235,13 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
         posted = form.posted(request.POST)[0]
     the_task.refresh_from_db()
     initial = posted or (instance.data if the_task.kind == TaskKind.RESUBMIT else {})
+    paused = is_paused(the_task, instance)
     context = {
         "task": the_task,
         "instance": instance,
-        "paused": is_paused(the_task, instance),
-        "can_act": may_act(request.user, the_task) and not is_paused(the_task, instance),
-        "can_claim": may_claim(request.user, the_task) and not is_paused(the_task, instance),
+        "paused": paused,
+        "can_act": not paused and may_act(request.user, the_task),
+        "can_claim": not paused and may_claim(request.user, the_task),
         "form_html": form.render(initial, errors, prefix="f_", user=request.user),
         "data_html": _readonly(instance, request.user),
         "events": selectors.instance_events(instance),
