@@ -9,6 +9,14 @@ to deliver what was queued after the load stopped.
 
     .venv/bin/python bench/bench_scale.py --redis-url redis://127.0.0.1:6379/3
     .venv/bin/python bench/bench_scale.py --redis-url redis://127.0.0.1:6379/3 --seconds 5 --tasks 10000
+    # the issue's HTTP row: 4 web processes, 8 approving clients and no readers, one worker
+    .venv/bin/python bench/bench_scale.py --redis-url redis://127.0.0.1:6379/3 --web 4 --bg 1 --clients 8 \
+        --readers 0 --seconds 20
+
+Each approval is a whole instance: the total (150) is within the 管理部's own limit, so its approval
+completes the request (the final tier step approves itself). Also printed: each API call's p50 and p99,
+and the SQL statements of one instance over the API (start + approval, the same code path as a request to
+gunicorn, counted in-process through Django's test client).
 
 On a 2-core machine expect little from a second process (the clients share the cores); the script is for
 bigger machines. It creates and drops ONE database (``--db``, starting with ``bench_``) and uses the
@@ -42,11 +50,42 @@ def tokens() -> None:
     from yunying.accounts.models import User
     from yunying.accounts.services import token_create
 
-    out = {}
+    out: dict[str, Any] = {}
     for login in ("store", "mgmt"):
         _token, secret = token_create(user=User.objects.get(username=login), name="bench")
         out[login] = secret
+    out["statements"] = statements(out)
     print("TOKENS " + json.dumps(out))
+
+
+def statements(toks: dict[str, str]) -> dict[str, int]:
+    """(child) SQL statements of one instance over the API: the start and the approval that completes it
+    (after two warm-up instances, so per-process caches are as a running server has them)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    counts: dict[str, int] = {}
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as start:
+            started = client.post(
+                "/api/workflow/instances",
+                APPROVAL_BODY,
+                content_type="application/json",
+                headers={"authorization": f"Bearer {toks['store']}"},
+            )
+        task = started.json()["open_tasks"][0]["id"]
+        with CaptureQueriesContext(connection) as approve:
+            answer = client.post(
+                f"/api/workflow/tasks/{task}/complete",
+                {"action": "approve"},
+                content_type="application/json",
+                headers={"authorization": f"Bearer {toks['mgmt']}"},
+            )
+        assert answer.status_code == 200, answer.content
+        counts = {"start": len(start), "approve": len(approve)}
+    return counts
 
 
 def queued(env: dict[str, str]) -> int:
@@ -78,21 +117,30 @@ async def _post(reader: Any, writer: Any, path: str, token: str, body: dict[str,
     return int(head[9:12]), json.loads(payload or b"null")
 
 
+APPROVAL_BODY = {
+    "key": "purchase",
+    "data": {
+        "store": "S1",
+        "reason": "bench",
+        "items": [{"name": "纸巾", "qty": 1, "unit": "箱", "price": "150"}],
+    },
+}
+
+
 async def _approver(
-    port: int, toks: dict[str, str], deadline: float, done: list[float], errors: list[str]
+    port: int,
+    toks: dict[str, str],
+    deadline: float,
+    done: list[float],
+    calls: list[float],
+    errors: list[str],
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    body = {
-        "key": "purchase",
-        "data": {
-            "store": "S1",
-            "reason": "bench",
-            "items": [{"name": "纸巾", "qty": 1, "unit": "箱", "price": "150"}],
-        },
-    }
     while time.perf_counter() < deadline:
         t0 = time.perf_counter()
-        status, started = await _post(reader, writer, "/api/workflow/instances", toks["store"], body)
+        status, started = await _post(reader, writer, "/api/workflow/instances", toks["store"], APPROVAL_BODY)
+        t1 = time.perf_counter()
+        calls.append(t1 - t0)
         if status != 201:
             errors.append(str(status))
             continue
@@ -100,6 +148,7 @@ async def _approver(
         status, _answer = await _post(
             reader, writer, f"/api/workflow/tasks/{task}/complete", toks["mgmt"], {"action": "approve"}
         )
+        calls.append(time.perf_counter() - t1)
         if status != 200:
             errors.append(str(status))
             continue
@@ -107,26 +156,36 @@ async def _approver(
     writer.close()
 
 
-def mixed(port: int, cookie: str, toks: dict[str, str], clients: int, seconds: float) -> dict[str, float]:
+def _pct(values: list[float], share: float) -> float:
+    return values[max(0, int(len(values) * share) - 1)] * 1000 if values else 0.0
+
+
+def mixed(
+    port: int, cookie: str, toks: dict[str, str], clients: int, readers: int, seconds: float
+) -> dict[str, float]:
     approvals: list[float] = []
+    calls: list[float] = []
     reads: list[float] = []
     errors: list[str] = []
 
     async def run() -> None:
         deadline = time.perf_counter() + seconds
         await asyncio.gather(
-            *(_approver(port, toks, deadline, approvals, errors) for _ in range(clients)),
-            *(base._client(port, base.INBOX, cookie, deadline, reads, errors) for _ in range(clients)),
+            *(_approver(port, toks, deadline, approvals, calls, errors) for _ in range(clients)),
+            *(base._client(port, base.INBOX, cookie, deadline, reads, errors) for _ in range(readers)),
         )
 
     t0 = time.perf_counter()
     asyncio.run(run())
     elapsed = time.perf_counter() - t0
     approvals.sort()
+    calls.sort()
     reads.sort()
     return {
         "approvals_per_s": len(approvals) / elapsed,
-        "approval_p99_ms": approvals[max(0, int(len(approvals) * 0.99) - 1)] * 1000 if approvals else 0.0,
+        "approval_p99_ms": _pct(approvals, 0.99),
+        "call_p50_ms": _pct(calls, 0.5),
+        "call_p99_ms": _pct(calls, 0.99),
         "reads_per_s": len(reads) / elapsed,
         "read_p50_ms": statistics.median(reads) * 1000 if reads else 0.0,
         "errors": len(errors),
@@ -141,7 +200,12 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--db", default="bench_scale")
     parser.add_argument("--tasks", type=int, default=20_000)
-    parser.add_argument("--clients", type=int, default=4, help="approving clients (and as many readers)")
+    parser.add_argument("--clients", type=int, default=4, help="approving clients")
+    parser.add_argument(
+        "--readers", type=int, default=None, help="inbox-reading clients (default: --clients)"
+    )
+    parser.add_argument("--web", default="1,2", help="gunicorn process counts to measure, e.g. 1,2 or 4")
+    parser.add_argument("--bg", default="1,2", help="background worker counts to measure, e.g. 1,2 or 1")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--src", default="")
@@ -151,6 +215,9 @@ def main() -> None:
         tokens()
         return
     args.keep = False
+    readers = args.clients if args.readers is None else args.readers
+    webs = [int(n) for n in args.web.split(",")]
+    bgs = [int(n) for n in args.bg.split(",")]
     env = base.environment(args)
     env["YUNYING_HUEY_IMMEDIATE"] = "0"
     env["YUNYING_QUEUE_NAME"] = args.db
@@ -182,8 +249,8 @@ def main() -> None:
             text=True,
         )
         toks = json.loads(next(x for x in out.stdout.splitlines() if x.startswith("TOKENS "))[7:])
-        for web in (1, 2):
-            for workers in (1, 2):
+        for web in webs:
+            for workers in bgs:
                 port = base.free_port()
                 server = base.gunicorn(env, port, web, args.threads)
                 bg = [
@@ -197,8 +264,8 @@ def main() -> None:
                 ]
                 try:
                     base.wait_for(port, cookie)
-                    mixed(port, cookie, toks, args.clients, 1)  # warm-up
-                    result = mixed(port, cookie, toks, args.clients, args.seconds)
+                    mixed(port, cookie, toks, args.clients, readers, 1)  # warm-up
+                    result = mixed(port, cookie, toks, args.clients, readers, args.seconds)
                     t0 = time.perf_counter()
                     while queued(env) and time.perf_counter() - t0 < 120:
                         time.sleep(0.5)
@@ -215,21 +282,28 @@ def main() -> None:
         base.database(args, "drop")
         subprocess.run(["redis-cli", "-u", args.redis_url, "FLUSHDB"], check=False, capture_output=True)
     print(
-        f"scale-out: {args.clients} approving + {args.clients} reading clients, {args.seconds:g} s per configuration,"
-        f" PostgreSQL + Redis, gunicorn --threads {args.threads}; {os.cpu_count()} CPUs"
+        f"scale-out: {args.clients} approving + {readers} reading clients, {args.seconds:g} s per configuration,"
+        f" PostgreSQL + Redis, gunicorn --threads {args.threads}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}"
+    )
+    per = toks["statements"]
+    print(
+        f"SQL statements per instance over the API: {per['start'] + per['approve']}"
+        f" (start {per['start']}, approval {per['approve']})"
     )
     print(
-        f"{'web procs':>9}{'workers':>9}{'approvals/s':>13}{'p99 ms':>9}{'reads/s':>9}{'drain s':>9}{'errors':>8}"
+        f"{'web procs':>9}{'workers':>9}{'instances/s':>13}{'p99 ms':>9}{'call p50':>9}{'call p99':>9}"
+        f"{'reads/s':>9}{'drain s':>9}{'errors':>8}"
     )
     for web, workers, r in rows:
         print(
             f"{web:>9}{workers:>9}{r['approvals_per_s']:>13.1f}{r['approval_p99_ms']:>9.0f}"
+            f"{r['call_p50_ms']:>9.0f}{r['call_p99_ms']:>9.0f}"
             f"{r['reads_per_s']:>9.0f}{r['drain_s']:>9.1f}{r['errors']:>8}"
         )
     one = rows[0][2]
     for web, workers, r in rows[1:]:
         print(
-            f"  {web} web / {workers} workers vs 1/1: approvals ×{r['approvals_per_s'] / one['approvals_per_s']:.2f},"
+            f"  {web} web / {workers} workers vs {rows[0][0]}/{rows[0][1]}: instances ×{r['approvals_per_s'] / one['approvals_per_s']:.2f},"
             f" reads ×{r['reads_per_s'] / max(one['reads_per_s'], 1e-9):.2f}"
         )
 
