@@ -62,7 +62,7 @@ def _run_worker_until_done(result, token: str, log) -> None:  # type: ignore[no-
         stderr=subprocess.STDOUT,
     )
     try:
-        pid = result.get(blocking=True, timeout=60)
+        pid = result.get(blocking=True, timeout=180)  # a waiting bound, not a speed check: loaded CI machines
         deadline = time.monotonic() + 30
         while not TaskProbe.objects.filter(token=token).exists() and time.monotonic() < deadline:
             time.sleep(0.2)
