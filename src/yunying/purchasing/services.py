@@ -84,7 +84,12 @@ def purchase_order_from_request(*, instance: ProcessInstance, data: dict[str, An
     items = _items(data)
     total = sum((Decimal(i["amount"]) for i in items), Decimal("0"))
     store_code = str(data.get("store") or "").strip()
-    store = OrgUnit.objects.filter(code=store_code, kind=UnitKind.STORE).first() if store_code else None
+    store = None
+    unit = instance.unit if instance.unit_id is not None else None  # at hand with the locked instance
+    if store_code and unit is not None and unit.code == store_code and unit.kind == UnitKind.STORE:
+        store = unit
+    elif store_code:
+        store = OrgUnit.objects.filter(code=store_code, kind=UnitKind.STORE).first()
     if store is None and instance.unit_id is not None:
         store = OrgUnit.objects.filter(pk=instance.unit_id).first()
     now = clock.now()
@@ -104,17 +109,23 @@ def purchasing_staff() -> list[Any]:
     """The people who handle purchase orders: holders of a position granted 处理采购单 (采购部)."""
     from yunying.accounts.models import User
     from yunying.org.models import Appointment
+    from yunying.workflow.hotcache import memo
 
-    user_ids = (
-        Appointment.objects.active()
-        .filter(
-            position__permissions__content_type__app_label="purchasing",
-            position__permissions__codename="handle_purchaseorder",
-            employee__is_active=True,
+    def load() -> list[Any]:
+        user_ids = (
+            Appointment.objects.active()
+            .filter(
+                position__permissions__content_type__app_label="purchasing",
+                position__permissions__codename="handle_purchaseorder",
+                employee__is_active=True,
+            )
+            .values_list("employee__user_id", flat=True)
         )
-        .values_list("employee__user_id", flat=True)
-    )
-    return list(User.objects.filter(pk__in=user_ids, is_active=True))
+        return list(User.objects.filter(pk__in=user_ids, is_active=True))
+
+    # Appointments, positions (and their permissions) and users change rarely: memoised per process
+    # until one does (yunying.workflow.hotcache).
+    return list(memo("purchasing-staff", load))
 
 
 def tell_purchasing(order: PurchaseOrder) -> None:
