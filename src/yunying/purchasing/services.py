@@ -12,7 +12,7 @@ from yunying.core import clock
 from yunying.core.errors import DomainError
 from yunying.org.models import OrgUnit, UnitKind
 from yunying.purchasing.models import PurchaseOrder
-from yunying.workflow.models import ProcessInstance, TaskStatus, WorkTask
+from yunying.workflow.models import ProcessInstance
 
 MAX_ITEMS = 200
 
@@ -52,12 +52,9 @@ def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _final_approver(instance: ProcessInstance) -> Any:
-    task = (
-        WorkTask.objects.filter(instance=instance, status=TaskStatus.COMPLETED, outcome="approved")
-        .select_related("acted_by")
-        .order_by("-completed_at", "-pk")
-        .first()
-    )
+    from yunying.workflow.runtime import latest_approval
+
+    task = latest_approval(instance)  # the approval the current action just made: no query
     return task.acted_by if task is not None else None
 
 

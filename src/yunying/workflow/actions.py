@@ -248,6 +248,8 @@ def _complete_engine_step(
     (:func:`runtime.guarded`) and the step's row stays finished: retry completes it again."""
     merged = _step_values(instance, task, values)
     eng = runtime.engine_load(instance)
+    approved = task.status == TaskStatus.COMPLETED and task.outcome == "approved" and task.completed_at
+    setattr(instance, runtime.LAST_APPROVED, task if approved else None)  # the latest approval now
 
     def work() -> bool:
         data = runtime.decision(eng.task_data(task.engine_task_id), task.element_id, outcome, merged)

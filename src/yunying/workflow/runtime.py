@@ -272,6 +272,23 @@ def event(
     return row
 
 
+LAST_APPROVED = "_yunying_last_approved"  # the step row the current action just approved
+
+
+def latest_approval(instance: ProcessInstance) -> WorkTask | None:
+    """The instance's latest approved step row (with its ``acted_by``): the one the current action
+    just approved when there is one (no query), else read."""
+    found = getattr(instance, LAST_APPROVED, None)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    return (
+        WorkTask.objects.filter(instance=instance, status=TaskStatus.COMPLETED, outcome="approved")
+        .select_related("acted_by")
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+
+
 _PENDING_EVENTS = "_yunying_pending_events"
 LOCKED_ROWS = "_yunying_locked_rows"  # the open rows actions.locked read with the lock
 OPEN_ROWS = "_yunying_open_rows"  # the open rows as sync left them (valid while ROWS_FINAL is set)

@@ -48,16 +48,21 @@ def _unit_for(requester: Any, unit: OrgUnit | str | None) -> OrgUnit | None:
         if unit.pk not in own and not scope_for(requester).sees_unit(unit.pk):
             raise NotFound(_("找不到单位 %(code)s。") % {"code": unit.code})
         return unit
-    seats = list(
-        Appointment.objects.active()
-        .filter(employee__user=requester)
-        .select_related("unit", "unit__parent")
-        .order_by("-position__is_head", "pk")
-    )
-    stores = [a.unit for a in seats if a.unit.kind == UnitKind.STORE]
-    if stores:
-        return stores[0]
-    return seats[0].unit if seats else None
+
+    def load() -> OrgUnit | None:
+        seats = list(
+            Appointment.objects.active()
+            .filter(employee__user=requester)
+            .select_related("unit", "unit__parent")
+            .order_by("-position__is_head", "pk")
+        )
+        stores = [a.unit for a in seats if a.unit.kind == UnitKind.STORE]
+        if stores:
+            return stores[0]
+        return seats[0].unit if seats else None
+
+    # The requester's own unit: memoised per process until an appointment, position or unit changes.
+    return memo(f"start-unit:{requester.pk}", load) if requester.pk else load()
 
 
 def instance_start(
