@@ -280,6 +280,26 @@ def inbox_run(total: int, users: dict[str, Any], requests: int) -> tuple[float, 
     return statistics.median(times), times[max(0, int(len(times) * 0.99) - 1)], open_total
 
 
+def profile(n: int, users: dict[str, Any], sort: str) -> None:
+    """cProfile of ``n`` instances through the service layer (after the warm-up), top functions by
+    cumulative and by own time."""
+    import cProfile
+    import pstats
+
+    _run_instances(3, users)
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    _run_instances(n, users)
+    prof.disable()
+    elapsed = time.perf_counter() - t0
+    print(f"{n} instances in {elapsed:.2f} s under the profiler: {elapsed / n * 1000:.1f} ms per instance")
+    stats = pstats.Stats(prof)
+    for key in sort.split(","):
+        stats.sort_stats(key).print_stats(45)
+    print("RESULT " + json.dumps({"profiled": n}))
+
+
 def child(args: argparse.Namespace) -> None:
     import django
 
@@ -292,6 +312,9 @@ def child(args: argparse.Namespace) -> None:
 
     seed_defaults()
     users = _org()
+    if args.profile:
+        profile(args.profile, users, args.profile_sort)
+        return
     result: dict[str, float] = {
         "engine": engine_run(args.instances),
         "services": services_run(args.instances, users),
@@ -300,8 +323,9 @@ def child(args: argparse.Namespace) -> None:
     if args.workers > 1:
         result["engine_n"] = _in_processes(args.workers, "engine", args.instances, users)
         result["services_n"] = _in_processes(args.workers, "services", args.instances, users)
-    median, p99, open_total = inbox_run(args.tasks, users, args.requests)
-    result.update(inbox_median_ms=median, inbox_p99_ms=p99, open_tasks=open_total)
+    if args.tasks:
+        median, p99, open_total = inbox_run(args.tasks, users, args.requests)
+        result.update(inbox_median_ms=median, inbox_p99_ms=p99, open_tasks=open_total)
     print("RESULT " + json.dumps(result))
 
 
@@ -333,8 +357,14 @@ def run_db(db: str, args: argparse.Namespace) -> dict[str, float]:
         str(args.requests),
         "--workers",
         str(args.workers),
+        "--profile",
+        str(args.profile),
+        "--profile-sort",
+        args.profile_sort,
     ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+    if args.profile:
+        print(out.stdout, out.stderr[-4000:])
     if db != "sqlite":  # the bench's own database goes when it is done
         subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
@@ -381,12 +411,18 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--instances", type=int, default=300, help="instances per timed run (per process)")
-    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--tasks", type=int, default=100_000, help="open tasks of the inbox run (0: none)")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2, help="processes of the parallel runs (1: none)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/bench_workflow")
     parser.add_argument("--src", default="", help="run another checkout's src/ (default: this one)")
+    parser.add_argument(
+        "--profile", type=int, default=0, help="only profile this many service-layer instances (cProfile)"
+    )
+    parser.add_argument(
+        "--profile-sort", default="cumulative,tottime", help="pstats sort keys, comma-separated"
+    )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

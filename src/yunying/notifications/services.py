@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -67,9 +68,7 @@ def notify(
     title = (title or (_(event_kind.name) if event_kind else "") or message)[:200]
     now = company_clock.now()
     window = dt.timedelta(minutes=event_kind.digest_minutes if event_kind else 0)
-    preferences = (
-        {p.user_id: p for p in Preference.objects.filter(user_id__in=list(people))} if people else {}
-    )
+    preferences = preferences_of(list(people)) if people else {}
     rows: list[Notification] = []
     for user in people.values():
         preference = preferences.get(user.pk)
@@ -206,6 +205,61 @@ def _cached(name: str, load: Any) -> Any:
 
 def cache_clear() -> None:
     _cache.clear()
+    with _PREFERENCES_LOCK:
+        _preferences.clear()
+
+
+# People's preferences, read at every notification: memoised per person and process, dropped when one
+# changes (``preferences_changed``, a signal receiver): here at once, in other processes at their next
+# read through a generation number in Django's cache (Redis when set; else at the latest after
+# CACHE_SECONDS).
+_PREFERENCES_KEY = "yunying:notifications:preferences-generation"
+_PREFERENCES_LOCK = threading.Lock()
+_preferences: dict[int, Preference | None] = {}
+_preferences_seen: list[Any] = [None, 0.0]  # the generation they were read at, until when
+
+
+def _preferences_generation() -> Any:
+    from django.core.cache import cache
+
+    try:
+        return cache.get(_PREFERENCES_KEY, 0)
+    except Exception:  # a cache outage: read the database
+        return None
+
+
+def preferences_of(user_ids: list[int]) -> dict[int, Preference]:
+    """The preference rows of ``user_ids`` (people who never changed theirs have none)."""
+    gen = _preferences_generation()
+    if gen is None:
+        return {p.user_id: p for p in Preference.objects.filter(user_id__in=user_ids)}
+    now = time.monotonic()
+    with _PREFERENCES_LOCK:
+        if _preferences_seen[0] != gen or _preferences_seen[1] < now or len(_preferences) > 20_000:
+            _preferences.clear()
+            _preferences_seen[:] = [gen, now + CACHE_SECONDS]
+        missing = [pk for pk in user_ids if pk not in _preferences]
+    if missing:
+        found = {p.user_id: p for p in Preference.objects.filter(user_id__in=missing)}
+        with _PREFERENCES_LOCK:
+            for pk in missing:
+                _preferences[pk] = found.get(pk)
+    return {pk: pref for pk in user_ids if (pref := _preferences.get(pk)) is not None}
+
+
+def preferences_changed(*_args: Any, **_kwargs: Any) -> None:
+    """A preference row changed (a signal receiver): every process reads them again."""
+    from django.core.cache import cache
+
+    with _PREFERENCES_LOCK:
+        _preferences.clear()
+    try:
+        try:
+            cache.incr(_PREFERENCES_KEY)
+        except ValueError:
+            cache.set(_PREFERENCES_KEY, 1, None)
+    except Exception:  # without the cache, CACHE_SECONDS bounds how stale others are
+        pass
 
 
 def _kinds() -> dict[str, EventKind]:

@@ -12,7 +12,7 @@ from yunying.core import clock
 from yunying.core.errors import DomainError
 from yunying.org.models import OrgUnit, UnitKind
 from yunying.purchasing.models import PurchaseOrder
-from yunying.workflow.models import ProcessInstance, TaskStatus, WorkTask
+from yunying.workflow.models import ProcessInstance
 
 MAX_ITEMS = 200
 
@@ -52,12 +52,9 @@ def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _final_approver(instance: ProcessInstance) -> Any:
-    task = (
-        WorkTask.objects.filter(instance=instance, status=TaskStatus.COMPLETED, outcome="approved")
-        .select_related("acted_by")
-        .order_by("-completed_at", "-pk")
-        .first()
-    )
+    from yunying.workflow.runtime import latest_approval
+
+    task = latest_approval(instance)  # the approval the current action just made: no query
     return task.acted_by if task is not None else None
 
 
@@ -84,7 +81,12 @@ def purchase_order_from_request(*, instance: ProcessInstance, data: dict[str, An
     items = _items(data)
     total = sum((Decimal(i["amount"]) for i in items), Decimal("0"))
     store_code = str(data.get("store") or "").strip()
-    store = OrgUnit.objects.filter(code=store_code, kind=UnitKind.STORE).first() if store_code else None
+    store = None
+    unit = instance.unit if instance.unit_id is not None else None  # at hand with the locked instance
+    if store_code and unit is not None and unit.code == store_code and unit.kind == UnitKind.STORE:
+        store = unit
+    elif store_code:
+        store = OrgUnit.objects.filter(code=store_code, kind=UnitKind.STORE).first()
     if store is None and instance.unit_id is not None:
         store = OrgUnit.objects.filter(pk=instance.unit_id).first()
     now = clock.now()
@@ -104,17 +106,23 @@ def purchasing_staff() -> list[Any]:
     """The people who handle purchase orders: holders of a position granted 处理采购单 (采购部)."""
     from yunying.accounts.models import User
     from yunying.org.models import Appointment
+    from yunying.workflow.hotcache import memo
 
-    user_ids = (
-        Appointment.objects.active()
-        .filter(
-            position__permissions__content_type__app_label="purchasing",
-            position__permissions__codename="handle_purchaseorder",
-            employee__is_active=True,
+    def load() -> list[Any]:
+        user_ids = (
+            Appointment.objects.active()
+            .filter(
+                position__permissions__content_type__app_label="purchasing",
+                position__permissions__codename="handle_purchaseorder",
+                employee__is_active=True,
+            )
+            .values_list("employee__user_id", flat=True)
         )
-        .values_list("employee__user_id", flat=True)
-    )
-    return list(User.objects.filter(pk__in=user_ids, is_active=True))
+        return list(User.objects.filter(pk__in=user_ids, is_active=True))
+
+    # Appointments, positions (and their permissions) and users change rarely: memoised per process
+    # until one does (yunying.workflow.hotcache).
+    return list(memo("purchasing-staff", load))
 
 
 def tell_purchasing(order: PurchaseOrder) -> None:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,67 +54,62 @@ def is_paused(task: WorkTask, instance: ProcessInstance) -> bool:
 _VERSION_DOCUMENTS = ("version__spec", "version__bpmn_xml", "version__dmn_xml", "version__bpmn_extra")
 
 
-def _involved(actor: Any, task_id: int) -> tuple[int | None, bool]:
-    """The task's instance id, and whether ``actor`` is certainly allowed to see it: they requested
-    the instance, hold or held this task (also on someone's behalf), or were offered it as a
-    candidate (或签) or through a queue they belong to. Otherwise the full visibility check decides.
+def _involved(actor: Any, instance: ProcessInstance, task: WorkTask) -> bool:
+    """Whether ``actor`` is certainly allowed to see the (locked) task: they requested the instance,
+    hold or held this task (also on someone's behalf), or were offered it as a candidate (或签) or
+    through a queue they belong to. Otherwise the full visibility check decides.
 
     A candidate stays involved after someone else took the task: two people acting on the same task
-    at once get "already handled", not "not found", whoever's check runs after the other's commit."""
-    row = (
-        WorkTask.objects.filter(pk=task_id)
-        .values_list(
-            "instance_id",
-            "instance__requester_id",
-            "assignee_id",
-            "acted_by_id",
-            "on_behalf_of_id",
-            "candidate_position_id",
-            "candidate_unit_id",
-            "candidate_group_id",
-        )
-        .first()
-    )
-    if row is None or not actor.is_authenticated:
-        return None if row is None else row[0], False
-    instance_id, requester_id, assignee_id, acted_by_id, behalf_id, position_id, unit_id, group_id = row
-    if actor.is_superuser or actor.pk in (requester_id, assignee_id, acted_by_id, behalf_id):
-        return instance_id, True
+    at once get "already handled", not "not found" (the check runs once the other one committed)."""
+    if not actor.is_authenticated:
+        return False
+    people = (instance.requester_id, task.assignee_id, task.acted_by_id, task.on_behalf_of_id)
+    if actor.is_superuser or actor.pk in people:
+        return True
+    position_id, unit_id = task.candidate_position_id, task.candidate_unit_id
     if position_id is not None and any(
         p == position_id and (unit_id is None or u == unit_id) for p, u in selectors.seats(actor)
     ):
-        return instance_id, True
-    if group_id is not None and actor.groups.filter(pk=group_id).exists():
-        return instance_id, True
-    return instance_id, WorkTask.candidate_users.through.objects.filter(
-        worktask_id=task_id, user_id=actor.pk
-    ).exists()
+        return True
+    if task.candidate_group_id is not None and actor.groups.filter(pk=task.candidate_group_id).exists():
+        return True
+    return WorkTask.candidate_users.through.objects.filter(worktask_id=task.pk, user_id=actor.pk).exists()
 
 
 @contextmanager
 def locked(actor: Any, task_id: int) -> Iterator[tuple[ProcessInstance, WorkTask]]:
-    """Lock instance then task; NotFound outside the actor's sight, Conflict when no longer open."""
-    instance_id, involved = _involved(actor, task_id)
-    if instance_id is None or (
-        not involved and not selectors.instances_visible_to(actor).filter(pk=instance_id).exists()
-    ):
-        raise NotFound(_("找不到任务 #%(id)s。") % {"id": task_id})
+    """Lock instance then task; NotFound outside the actor's sight, Conflict when no longer open.
+
+    Two statements: the task's instance (found through the task, locked), then the task with the
+    instance's other open rows (locked, read once: open_rows reuses them). Who may see the task is
+    decided from those rows; someone outside it learns nothing (the transaction is rolled back)."""
+
+    def not_found() -> NotFound:
+        return NotFound(_("找不到任务 #%(id)s。") % {"id": task_id})
+
     with files_discarded_on_error(), transaction.atomic():
         instance = (
             ProcessInstance.objects.select_for_update(of=("self",))
             .select_related("version", "definition", "requester", "unit")
             .defer(*_VERSION_DOCUMENTS)
-            .get(pk=instance_id)
+            .filter(pk=Subquery(WorkTask.objects.filter(pk=task_id).values("instance_id")[:1]))
+            .first()
         )
-        # The task and the instance's other open rows, locked and read once (open_rows reuses them).
+        if instance is None:
+            raise not_found()
         rows = list(
             WorkTask.objects.select_for_update(of=("self",)).filter(
-                Q(pk=task_id) | Q(instance_id=instance_id, status__in=OPEN_STATUSES)
+                Q(pk=task_id) | Q(instance_id=instance.pk, status__in=OPEN_STATUSES)
             )
         )
+        task = next((r for r in rows if r.pk == task_id), None)
+        if task is None or (
+            not _involved(actor, instance, task)
+            and not selectors.instances_visible_to(actor).filter(pk=instance.pk).exists()
+        ):
+            raise not_found()
         for row in rows:
             row.instance = instance  # their instance is at hand: no query when a row needs it
-        task = next(r for r in rows if r.pk == task_id)
         setattr(instance, runtime.LOCKED_ROWS, [r for r in rows if r.status in OPEN_STATUSES])
         if is_paused(task, instance):
             raise instance_paused()
@@ -205,11 +200,14 @@ def _finish(
     task.acted_by = actor
     task.completed_at = timezone.now()
     task.comment = comment or ""
+    fields = ["status", "outcome", "acted_by", "completed_at", "comment"]
     if task.assignee_id is None:
         task.assignee = actor
+        fields.append("assignee")
     if data:
         task.data = to_json(data)
-    task.save()
+        fields.append("data")
+    task.save(update_fields=fields)
 
 
 def _step_props(instance: ProcessInstance, task: WorkTask) -> dict[str, str]:
@@ -250,6 +248,8 @@ def _complete_engine_step(
     (:func:`runtime.guarded`) and the step's row stays finished: retry completes it again."""
     merged = _step_values(instance, task, values)
     eng = runtime.engine_load(instance)
+    approved = task.status == TaskStatus.COMPLETED and task.outcome == "approved" and task.completed_at
+    setattr(instance, runtime.LAST_APPROVED, task if approved else None)  # the latest approval now
 
     def work() -> bool:
         data = runtime.decision(eng.task_data(task.engine_task_id), task.element_id, outcome, merged)

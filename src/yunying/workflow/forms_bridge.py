@@ -51,12 +51,17 @@ def form_version(key: str) -> Any:
     if not key or not _forms_app():
         return None
     from yunying.forms.models import FormVersion
+    from yunying.workflow.hotcache import memo
 
-    return (
-        FormVersion.objects.filter(definition__key=key, is_published=True)
-        .select_related("definition")
-        .order_by("-number")
-        .first()
+    # Read at every start and step: memoised per process until a form (or its version) changes.
+    return memo(
+        f"form:{key}",
+        lambda: (
+            FormVersion.objects.filter(definition__key=key, is_published=True)
+            .select_related("definition")
+            .order_by("-number")
+            .first()
+        ),
     )
 
 

@@ -1,6 +1,6 @@
 """Per-process memos of small, rarely changed tables the hot path reads at every action or inbox
-request (policy settings, who delegates at all, a person's seats and groups, a position's holders),
-invalidated on change.
+request (policy settings, who delegates at all, a person's seats and groups, a position's holders,
+deployed versions, published start forms, units by code, 采购部's staff), invalidated on change.
 
 Each memo is kept with the generation it was read at. A change (``post_save``/``post_delete`` of the
 rows concerned, connected in ``apps.py``) bumps one generation number in Django's cache — Redis when

@@ -127,11 +127,16 @@ def _created(instance: ProcessInstance, row: WorkTask) -> None:
     _on_failure(instance, lambda: WorkTask.objects.filter(pk=row.pk).delete())
 
 
-def _writes_elsewhere(instance: ProcessInstance) -> bool:
-    """System steps or rules may write rows of any kind while the engine runs: a savepoint is needed."""
-    if instance.definition.rules_snapshot:
-        return True
-    return any("yunying:action" in p for p in definition_of(instance.version).properties.values())
+_LAZY_SAVEPOINT = "_yunying_lazy_savepoint"
+
+
+def before_writes(instance: ProcessInstance) -> None:
+    """A system step is about to write rows of any kind: inside :func:`guarded` the savepoint that
+    takes them back if the engine then fails is set now (only actions that run a system step pay
+    for it)."""
+    holder = getattr(instance, _LAZY_SAVEPOINT, None)
+    if holder is not None and holder[0] is None:
+        holder[0] = transaction.savepoint()
 
 
 def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
@@ -140,22 +145,34 @@ def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
     undone and the instance goes to **error** with the reason (see :func:`fail`); the caller's own
     changes (the person's action) stay. Returns ``work()``'s value, or None.
 
-    Undoing: a savepoint when system steps or rules may have written anything; otherwise (the hot
-    path, no extra query) the task rows and copies the sync wrote are taken back one by one."""
+    Undoing: a savepoint when rules may write anything; otherwise (the hot path, no extra query) the
+    task rows and copies the sync wrote are taken back one by one, and a system step (which may write
+    rows of any kind) sets a savepoint just before it runs (:func:`before_writes`), rolled back too."""
     pending = getattr(instance, _PENDING_EVENTS, None)
     mark = len(pending) if pending is not None else 0
     saved = {f: getattr(instance, f) for f in _STATUS_FIELDS}
     undo: list[Callable[[], Any]] = []
     outer = getattr(instance, _UNDO, None)
+    outer_lazy = getattr(instance, _LAZY_SAVEPOINT, None)
+    lazy: list[Any] = [None]
     try:
-        if _writes_elsewhere(instance):
+        if instance.definition.rules_snapshot:
             with transaction.atomic():
                 return work()
         setattr(instance, _UNDO, undo)
+        setattr(instance, _LAZY_SAVEPOINT, lazy)
         try:
-            return work()
+            result = work()
+        except (EngineError, ProcessError):
+            if lazy[0] is not None:
+                transaction.savepoint_rollback(lazy[0])
+            raise
         finally:
             setattr(instance, _UNDO, outer)
+            setattr(instance, _LAZY_SAVEPOINT, outer_lazy)
+        if lazy[0] is not None:
+            transaction.savepoint_commit(lazy[0])
+        return result
     except (EngineError, ProcessError) as exc:
         for step in reversed(undo):
             step()
@@ -253,6 +270,23 @@ def event(
 
     notify_event(instance, action, actor=actor, task=task, data=row.data)
     return row
+
+
+LAST_APPROVED = "_yunying_last_approved"  # the step row the current action just approved
+
+
+def latest_approval(instance: ProcessInstance) -> WorkTask | None:
+    """The instance's latest approved step row (with its ``acted_by``): the one the current action
+    just approved when there is one (no query), else read."""
+    found = getattr(instance, LAST_APPROVED, None)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    return (
+        WorkTask.objects.filter(instance=instance, status=TaskStatus.COMPLETED, outcome="approved")
+        .select_related("acted_by")
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
 
 
 _PENDING_EVENTS = "_yunying_pending_events"
@@ -518,8 +552,10 @@ def sync(
     first = True
     while True:
         ready = {t.id: t for t in eng.ready_user_tasks()}
-        # All open rows of the instance, kept up to date below: they give the current steps.
-        still_open = list(rows) if rows is not None and first else open_rows(instance)
+        # All open rows of the instance, kept up to date below: they give the current steps. After an
+        # automatic step they are the ones the previous round left (system steps write no task rows).
+        if first:
+            still_open = list(rows) if rows is not None else open_rows(instance)
         first = False
         # Any open part of a step (its task, or a signer added to it) covers the engine task.
         steps = [t for t in still_open if t.kind != TaskKind.RESUBMIT]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils.translation import gettext as _
 from lxml import etree
 
@@ -147,6 +147,12 @@ def definition_for_start(*, user: Any, key: str) -> ProcessDefinition:
         .annotate(
             has_starter_positions=Exists(_STARTER_POSITIONS.filter(processdefinition_id=OuterRef("pk"))),
             has_starter_units=Exists(_STARTER_UNITS.filter(processdefinition_id=OuterRef("pk"))),
+            # the latest version's id: version_of reads the (immutable) version row from a memo
+            latest_version_id=Subquery(
+                ProcessVersion.objects.filter(definition_id=OuterRef("pk"))
+                .order_by("-number")
+                .values("pk")[:1]
+            ),
         )
         .first()
     )
@@ -187,7 +193,14 @@ def version_of(
     qs = definition.versions.order_by("-number")
     if not documents:
         qs = qs.defer("spec", "bpmn_xml", "dmn_xml", "bpmn_extra")
-    found = qs.first() if version is None else qs.filter(number=version).first()
+    latest = getattr(definition, "latest_version_id", None)
+    if version is None and not documents and latest is not None:
+        # A deployed version never changes (a deploy adds a row): memoised per process by id.
+        from yunying.workflow.hotcache import memo
+
+        found = memo(f"version:{latest}", lambda: qs.filter(pk=latest).first())
+    else:
+        found = qs.first() if version is None else qs.filter(number=version).first()
     if found is None:
         raise NotFound(_("找不到流程“%(key)s”的版本 %(n)s。") % {"key": definition.key, "n": version})
     found.definition = definition

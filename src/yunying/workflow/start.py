@@ -18,6 +18,7 @@ from yunying.workflow import runtime, selectors
 from yunying.workflow.attachments import attachments_check, attachments_save
 from yunying.workflow.engine import EngineError, start_instance
 from yunying.workflow.forms_bridge import StepForm, to_json
+from yunying.workflow.hotcache import memo
 from yunying.workflow.models import ProcessInstance, ProcessVersion
 from yunying.workflow.system_actions import step_handler
 
@@ -30,27 +31,38 @@ def start_form(version: ProcessVersion) -> StepForm:
 
 def _unit_for(requester: Any, unit: OrgUnit | str | None) -> OrgUnit | None:
     if isinstance(unit, str) and unit:
-        found = OrgUnit.objects.filter(code=unit).select_related("parent").first()
+        code = unit
+        # Units change rarely: memoised per process until one changes (yunying.workflow.hotcache).
+        found = memo(
+            f"unit-code:{code}", lambda: OrgUnit.objects.filter(code=code).select_related("parent").first()
+        )
         if found is None:
             raise NotFound(_("找不到单位 %(code)s。") % {"code": unit})
         unit = found
     if isinstance(unit, OrgUnit):
+        if any(unit_id == unit.pk for _position, unit_id in selectors.seats(requester)):
+            return unit  # one of the requester's own seats (memoised)
         own = set(
             Appointment.objects.active().filter(employee__user=requester).values_list("unit_id", flat=True)
         )
         if unit.pk not in own and not scope_for(requester).sees_unit(unit.pk):
             raise NotFound(_("找不到单位 %(code)s。") % {"code": unit.code})
         return unit
-    seats = list(
-        Appointment.objects.active()
-        .filter(employee__user=requester)
-        .select_related("unit", "unit__parent")
-        .order_by("-position__is_head", "pk")
-    )
-    stores = [a.unit for a in seats if a.unit.kind == UnitKind.STORE]
-    if stores:
-        return stores[0]
-    return seats[0].unit if seats else None
+
+    def load() -> OrgUnit | None:
+        seats = list(
+            Appointment.objects.active()
+            .filter(employee__user=requester)
+            .select_related("unit", "unit__parent")
+            .order_by("-position__is_head", "pk")
+        )
+        stores = [a.unit for a in seats if a.unit.kind == UnitKind.STORE]
+        if stores:
+            return stores[0]
+        return seats[0].unit if seats else None
+
+    # The requester's own unit: memoised per process until an appointment, position or unit changes.
+    return memo(f"start-unit:{requester.pk}", load) if requester.pk else load()
 
 
 def instance_start(

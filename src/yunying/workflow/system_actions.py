@@ -266,6 +266,7 @@ def step_handler(instance: ProcessInstance) -> Callable[[Any], dict[str, Any] | 
         raw = props.get("yunying:params", "")
         step_name = (info.name or info.element_id)[:200]
         data = {**info.data, "_step_name": step_name}
+        runtime.before_writes(instance)  # inside runtime.guarded: its savepoint, from here on
         try:
             updates = run(instance, name, raw, data)
         except ProcessError as exc:

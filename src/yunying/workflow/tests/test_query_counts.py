@@ -38,24 +38,25 @@ TIERED = b"""<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>"""
 
-# definition (starter lists only when it has some), version, requester's seats; in one transaction:
-# instance, task, history (one INSERT), inbox cards (one INSERT), instance, savepoint/release (2); the
-# notification of the new task: the holder's preferences, the in-app row (policy settings, delegators,
-# kinds, robots, the step's holders: memoised per process)
-START_BUDGET = 12
-# visibility, savepoint, lock the instance, lock the task with the instance's open rows (one read); the
-# step; the next step's task; instance, history (one INSERT), inbox cards (DELETE + INSERT), release;
-# the notification of the next step or of the approval (preferences, the in-app row)
-APPROVE_BUDGET = 13
+# the definition (with its latest version's id; the version row, the start form, the requester's unit and
+# seats are memoised per process); in one transaction (savepoint/release: 2): instance, task, history
+# (one INSERT), inbox cards (one INSERT), instance; the notification of the new task: the in-app row
+# (preferences, policy settings, delegators, kinds, robots, the step's holders: memoised per process)
+START_BUDGET = 9
+# savepoint; the instance, found through the task and locked; the task with the instance's open rows
+# (locked, read once; who may act is decided from them); the step; the next step's task; instance,
+# history (one INSERT), inbox cards (DELETE + INSERT), release; the notification of the next step or of
+# the approval (the in-app row). No savepoint of its own unless a system step runs.
+APPROVE_BUDGET = 11
 # as an approval, plus the steps it may go back to and the requester's notification; the open rows
 # are the ones read with the lock; to the requester: their task (due in the unit's working hours: a
 # memoised calendar) instead of the step's
-RETURN_BUDGET = 16
+RETURN_BUDGET = 13
 # as an approval without the step's own task row (the form is the start form)
-RESUBMIT_BUDGET = 13
+RESUBMIT_BUDGET = 11
 # the shipped 物料申购 of the demo chain over its three tiers (start, 管理部审核, 分级审批 or the
 # automatic 终审, 抄送 to the supervisor, the purchase order and 采购部's notification), per instance
-PURCHASE_BUDGET = 53
+PURCHASE_BUDGET = 40
 INBOX_BUDGET = (
     5  # session, user, seats, groups, one page of cards (no COUNT when it fits): not one more per row
 )
