@@ -4,7 +4,8 @@ deployed versions, published start forms, units by code, 采购部's staff), inv
 
 Each memo is kept with the generation it was read at. A change (``post_save``/``post_delete`` of the
 rows concerned, connected in ``apps.py``) bumps one generation number in Django's cache — Redis when
-``REDIS_URL`` is set, so every web process and worker sees it at its next read — and drops this
+``REDIS_URL`` is set, so every web process and worker sees it within ``GENERATION_SECONDS`` (the number
+is read once per that time, not at every memo: an approval reads a dozen memos) — and drops this
 process's memos at once. Without Redis (the local-memory cache) other processes notice at the latest
 after ``TTL`` seconds."""
 
@@ -19,17 +20,26 @@ from django.core.cache import cache
 
 T = TypeVar("T")
 TTL = 30.0
+GENERATION_SECONDS = 1.0
 MAX_ENTRIES = 20_000
 _KEY = "yunying:workflow:hot-generation"
 _LOCK = threading.Lock()
 _MEMO: dict[str, tuple[Any, float, Any]] = {}
+_SEEN: list[Any] = [None, 0.0]  # the generation last read from the cache, and until when it holds
 
 
 def _generation() -> Any:
+    now = time.monotonic()
+    with _LOCK:
+        if _SEEN[1] > now:
+            return _SEEN[0]
     try:
-        return cache.get(_KEY, 0)
+        generation = cache.get(_KEY, 0)
     except Exception:  # a cache outage must not stop approvals: read the database
         return None
+    with _LOCK:
+        _SEEN[:] = [generation, now + GENERATION_SECONDS]
+    return generation
 
 
 def memo(name: str, load: Callable[[], T]) -> T:
@@ -73,3 +83,4 @@ def clear() -> None:
     """Drop this process's memos (tests start each from their own database)."""
     with _LOCK:
         _MEMO.clear()
+        _SEEN[:] = [None, 0.0]
