@@ -10,7 +10,9 @@ the same flags in the same run (the baseline). Prints requests/s, p50/p99 and th
 
 PostgreSQL only. The bench creates (and drops afterwards) ONE database, named by ``--db`` — it must
 start with ``bench_`` (default ``bench_inbox_load``); nothing else is touched. The server listens on a
-free loopback port. ``--redis-url`` runs it with Redis as the cache (as in production).
+free loopback port (or ``--port``). ``--redis-url`` runs it with Redis as the cache (as in production).
+``--keep`` leaves the database; ``--reuse`` runs again on the database a ``--keep`` run left (no set-up:
+before/after comparisons with ``--src`` on the same rows).
 
 ``--profile`` (no server): cProfile of the inbox request through Django's test client, top functions
 by cumulative time, plus the SQL statements of one request.
@@ -52,8 +54,6 @@ def setup(tasks: int) -> None:
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
@@ -115,12 +115,31 @@ def setup(tasks: int) -> None:
         rebuild()
     with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would give them
         cursor.execute("ANALYZE")
+    print("SETUP " + json.dumps({"session": login_session(target), "user_id": target.pk}))
+
+
+def login_session(target: Any) -> str:
+    """A signed-in session of ``target`` (its key: the cookie the load sends)."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
     session = SessionStore()
     session["_auth_user_id"] = str(target.pk)
     session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
     session["_auth_user_hash"] = target.get_session_auth_hash()
     session.create()
-    print("SETUP " + json.dumps({"session": session.session_key, "user_id": target.pk}))
+    return str(session.session_key)
+
+
+def reuse() -> None:
+    """A database a previous ``--keep`` run left: a new session of the reader; print it."""
+    import django
+
+    django.setup()
+    from yunying.accounts.models import User
+
+    target = User.objects.get(username="area")
+    print("SETUP " + json.dumps({"session": login_session(target), "user_id": target.pk}))
 
 
 def profile(requests: int) -> None:
@@ -281,12 +300,16 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
 
 
 def database(args: argparse.Namespace, action: str) -> None:
-    if not args.db.startswith("bench_") or not args.db.replace("_", "").isalnum():
-        raise SystemExit("--db must start with bench_ (letters, digits and _ only)")
+    check_name(args)
     admin = f"{args.pg_url.rstrip('/')}/postgres"
     subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {args.db}"], check=True)
     if action == "create":
         subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {args.db}"], check=True)
+
+
+def check_name(args: argparse.Namespace) -> None:
+    if not args.db.startswith("bench_") or not args.db.replace("_", "").isalnum():
+        raise SystemExit("--db must start with bench_ (letters, digits and _ only)")
 
 
 def main() -> None:
@@ -307,23 +330,37 @@ def main() -> None:
     parser.add_argument(
         "--redis-url", default="", help="use Redis as the cache (e.g. redis://127.0.0.1:6379/3)"
     )
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--src", default="", help="run another checkout's src/ (default: this one)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the database a previous --keep run left (no set-up; kept afterwards)",
+    )
     parser.add_argument("--profile", action="store_true", help="profile one request instead of the load")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", choices=("setup", "profile"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("setup", "reuse", "profile"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "setup":
         setup(args.tasks)
         return
+    if args.child == "reuse":
+        reuse()
+        return
     if args.child == "profile":
         profile(50)
         return
+    check_name(args)
     env = environment(args)
-    database(args, "create")
+    if args.reuse:
+        args.keep = True
+    else:
+        database(args, "create")
     try:
+        child = ["--child", "reuse"] if args.reuse else ["--child", "setup", "--tasks", str(args.tasks)]
         out = subprocess.run(
-            [sys.executable, __file__, "--child", "setup", "--tasks", str(args.tasks)],
+            [sys.executable, __file__, *child],
             env=env,
             capture_output=True,
             text=True,
@@ -336,7 +373,7 @@ def main() -> None:
         if args.profile:
             subprocess.run([sys.executable, __file__, "--child", "profile"], env=env, cwd=ROOT, check=True)
             return
-        port = free_port()
+        port = args.port or free_port()
         server = gunicorn(env, port, args.workers, args.threads)
         try:
             wait_for(port, cookie)
