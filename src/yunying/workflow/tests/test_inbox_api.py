@@ -82,3 +82,21 @@ def test_a_new_appointment_shows_its_queue_at_once(deploy: Any, chain: Any, clie
     appoint(gm.employee, "SUPERVISOR", supervisor_seat.unit)
     body = client.get("/api/workflow/tasks").json()
     assert body["count"] == 2 and {item["queue"] for item in body["items"]} == {True}
+
+
+def test_the_done_tab_answers_in_the_same_shape(deploy: Any, chain: Any, client: Any) -> None:
+    from yunying.workflow.tests.conftest import open_tasks
+
+    deploy("single.bpmn", key="mine", xml=single_xml("user:supervisor"))
+    instance = services.instance_start(actor=chain.users["store_a1"], key="mine", data={})
+    [task] = open_tasks(instance)
+    services.task_approve(actor=chain.users["supervisor"], task_id=task.pk)
+    client.force_login(chain.users["supervisor"])
+    body = client.get("/api/workflow/tasks", {"tab": "done"}).json()
+    assert body["count"] == 1 and body["counts"] == {"done": 1}
+    [item] = body["items"]
+    assert item["id"] == task.pk and item["status"] == "completed" and item["overdue"] is False
+    assert item["assignee"] == "supervisor" and item["outcome"] and item["next_steps"] is None
+    validated = TaskListOut.model_validate(body).model_dump()
+    assert json.loads(json.dumps(validated, cls=NinjaJSONEncoder)) == body
+    assert client.get("/api/workflow/tasks").json() == {"count": 0, "counts": {"todo": 0}, "items": []}
