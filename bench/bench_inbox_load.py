@@ -10,10 +10,16 @@ the same flags in the same run (the baseline). Prints requests/s, p50/p99 and th
 
 PostgreSQL only. The bench creates (and drops afterwards) ONE database, named by ``--db`` — it must
 start with ``bench_`` (default ``bench_inbox_load``); nothing else is touched. The server listens on a
-free loopback port. ``--redis-url`` runs it with Redis as the cache (as in production).
+free loopback port (or ``--port``). ``--redis-url`` runs it with Redis as the cache (as in production).
+``--keep`` leaves the database; ``--reuse`` runs again on the database a ``--keep`` run left (no set-up:
+before/after comparisons with ``--src`` on the same rows).
 
 ``--profile`` (no server): cProfile of the inbox request through Django's test client, top functions
 by cumulative time, plus the SQL statements of one request.
+
+The baseline and the inbox alternate in ``--slices`` slices (the machine's other work falls on both);
+besides requests/s the bench prints the CPU the server spends per request — its gunicorn workers and
+their PostgreSQL backends, read from /proc — and the ratio of those, which other load disturbs less.
 """
 
 from __future__ import annotations
@@ -52,8 +58,6 @@ def setup(tasks: int) -> None:
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
@@ -115,12 +119,31 @@ def setup(tasks: int) -> None:
         rebuild()
     with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would give them
         cursor.execute("ANALYZE")
+    print("SETUP " + json.dumps({"session": login_session(target), "user_id": target.pk}))
+
+
+def login_session(target: Any) -> str:
+    """A signed-in session of ``target`` (its key: the cookie the load sends)."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
     session = SessionStore()
     session["_auth_user_id"] = str(target.pk)
     session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
     session["_auth_user_hash"] = target.get_session_auth_hash()
     session.create()
-    print("SETUP " + json.dumps({"session": session.session_key, "user_id": target.pk}))
+    return str(session.session_key)
+
+
+def reuse() -> None:
+    """A database a previous ``--keep`` run left: a new session of the reader; print it."""
+    import django
+
+    django.setup()
+    from yunying.accounts.models import User
+
+    target = User.objects.get(username="area")
+    print("SETUP " + json.dumps({"session": login_session(target), "user_id": target.pk}))
 
 
 def profile(requests: int) -> None:
@@ -200,8 +223,11 @@ async def _client(
         writer.close()
 
 
-def load(port: int, path: str, cookie: str, connections: int, seconds: float) -> dict[str, float]:
-    """``connections`` keep-alive clients for ``seconds``: requests/s, p50 and p99 in ms, errors."""
+def load(
+    port: int, path: str, cookie: str, connections: int, seconds: float, into: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``connections`` keep-alive clients for ``seconds``: their latencies, errors and the time taken,
+    added to ``into`` (a phase run in several slices) when given."""
     latencies: list[float] = []
     errors: list[str] = []
 
@@ -213,17 +239,64 @@ def load(port: int, path: str, cookie: str, connections: int, seconds: float) ->
 
     t0 = time.perf_counter()
     asyncio.run(run())
-    elapsed = time.perf_counter() - t0
-    latencies.sort()
+    phase = into if into is not None else {"latencies": [], "errors": [], "elapsed": 0.0, "cpu": 0.0}
+    phase["latencies"].extend(latencies)
+    phase["errors"].extend(errors)
+    phase["elapsed"] += time.perf_counter() - t0
+    return phase
+
+
+def summary(phase: dict[str, Any]) -> dict[str, Any]:
+    """Requests/s, p50 and p99 in ms, errors, and the server's CPU (web workers + their PostgreSQL
+    backends) per request in ms."""
+    latencies = sorted(phase["latencies"])
     n = len(latencies)
+    errors = phase["errors"]
     return {
-        "rps": n / elapsed,
+        "rps": n / phase["elapsed"] if phase["elapsed"] else 0.0,
         "p50_ms": statistics.median(latencies) * 1000 if n else 0.0,
         "p99_ms": latencies[max(0, int(n * 0.99) - 1)] * 1000 if n else 0.0,
         "requests": n,
+        "cpu_ms": phase["cpu"] * 1000 / n if n else 0.0,
         "errors": len(errors),
         "first_error": errors[0] if errors else "",
     }
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _backends(args: argparse.Namespace) -> list[int]:
+    """The PostgreSQL backends connected to the bench's database (on this machine)."""
+    out = subprocess.run(
+        ["psql", f"{args.pg_url.rstrip('/')}/postgres", "-Atqc",
+         f"SELECT pid FROM pg_stat_activity WHERE datname = '{args.db}' AND pid <> pg_backend_pid()"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return [int(line) for line in out.stdout.split() if line.isdigit()]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of ``pids`` so far (0 for those gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def free_port() -> int:
@@ -281,12 +354,16 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
 
 
 def database(args: argparse.Namespace, action: str) -> None:
-    if not args.db.startswith("bench_") or not args.db.replace("_", "").isalnum():
-        raise SystemExit("--db must start with bench_ (letters, digits and _ only)")
+    check_name(args)
     admin = f"{args.pg_url.rstrip('/')}/postgres"
     subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {args.db}"], check=True)
     if action == "create":
         subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {args.db}"], check=True)
+
+
+def check_name(args: argparse.Namespace) -> None:
+    if not args.db.startswith("bench_") or not args.db.replace("_", "").isalnum():
+        raise SystemExit("--db must start with bench_ (letters, digits and _ only)")
 
 
 def main() -> None:
@@ -296,6 +373,9 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--slices", type=int, default=4, help="baseline and inbox alternate in this many slices each"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument(
         "--threads", type=int, default=4, help="gunicorn threads per worker (yunying serve: 4)"
@@ -307,23 +387,37 @@ def main() -> None:
     parser.add_argument(
         "--redis-url", default="", help="use Redis as the cache (e.g. redis://127.0.0.1:6379/3)"
     )
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--src", default="", help="run another checkout's src/ (default: this one)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the database a previous --keep run left (no set-up; kept afterwards)",
+    )
     parser.add_argument("--profile", action="store_true", help="profile one request instead of the load")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", choices=("setup", "profile"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("setup", "reuse", "profile"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "setup":
         setup(args.tasks)
         return
+    if args.child == "reuse":
+        reuse()
+        return
     if args.child == "profile":
         profile(50)
         return
+    check_name(args)
     env = environment(args)
-    database(args, "create")
+    if args.reuse:
+        args.keep = True
+    else:
+        database(args, "create")
     try:
+        child = ["--child", "reuse"] if args.reuse else ["--child", "setup", "--tasks", str(args.tasks)]
         out = subprocess.run(
-            [sys.executable, __file__, "--child", "setup", "--tasks", str(args.tasks)],
+            [sys.executable, __file__, *child],
             env=env,
             capture_output=True,
             text=True,
@@ -336,15 +430,26 @@ def main() -> None:
         if args.profile:
             subprocess.run([sys.executable, __file__, "--child", "profile"], env=env, cwd=ROOT, check=True)
             return
-        port = free_port()
+        port = args.port or free_port()
         server = gunicorn(env, port, args.workers, args.threads)
         try:
             wait_for(port, cookie)
-            results = {}
             for path in (BASELINE, INBOX):
                 load(port, path, cookie, args.connections, 2)  # warm-up
-            for name, path in (("baseline", BASELINE), ("inbox", INBOX)):
-                results[name] = load(port, path, cookie, args.connections, args.seconds)
+            # Interleaved slices, so that a change in the machine's other load falls on both alike; the
+            # CPU the server spends per request (its workers and their database backends) is counted too.
+            pids = _children(server.pid) + _backends(args)
+            phases: dict[str, dict[str, Any]] = {
+                name: {"latencies": [], "errors": [], "elapsed": 0.0, "cpu": 0.0}
+                for name in ("baseline", "inbox")
+            }
+            order = [("baseline", BASELINE), ("inbox", INBOX)]
+            for n in range(args.slices):
+                for name, path in order if n % 2 == 0 else order[::-1]:
+                    before = cpu_seconds(pids)
+                    load(port, path, cookie, args.connections, args.seconds / args.slices, phases[name])
+                    phases[name]["cpu"] += cpu_seconds(pids) - before
+            results = {name: summary(phase) for name, phase in phases.items()}
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -354,13 +459,21 @@ def main() -> None:
     b, i = results["baseline"], results["inbox"]
     print(
         f"inbox under load: {args.tasks:,} open tasks (200 the reader's), {args.connections} connections,"
-        f" {args.seconds:g} s each, gunicorn --workers {args.workers} --threads {args.threads},"
+        f" {args.seconds:g} s each in {args.slices} interleaved slices, gunicorn --workers {args.workers} --threads {args.threads},"
         f" {'Redis' if args.redis_url else 'local-memory'} cache; {os.cpu_count()} CPUs"
     )
-    print(f"{'':<36}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    print(f"{'':<36}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'CPU ms':>10}{'errors':>8}")
     for label, r in (("baseline: Django 20-row indexed view", b), ("inbox API (20 rows)", i)):
-        print(f"{label:<36}{r['rps']:>10.0f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['errors']:>8}")
+        print(
+            f"{label:<36}{r['rps']:>10.0f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['cpu_ms']:>10.2f}"
+            f"{r['errors']:>8}"
+        )
     print(f"{'ratio inbox / baseline (req/s)':<36}{i['rps'] / b['rps']:>10.2f}")
+    if i["cpu_ms"]:
+        print(f"{'ratio by server CPU per request':<36}{b['cpu_ms'] / i['cpu_ms']:>10.2f}")
+    print(
+        f"load average {os.getloadavg()[0]:.2f} (the machine's other work counts in req/s, less in CPU/request)"
+    )
     for label, r in (("baseline", b), ("inbox", i)):
         if r["errors"]:
             print(f"WARNING: {label}: {r['errors']} failed requests (first: {r['first_error']})")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import Count, Q, QuerySet, Window
 
 from yunying.workflow import cards
 from yunying.workflow.models import (
@@ -143,28 +145,37 @@ def _card_filters(qs: QuerySet[InboxCard], f: InboxFilters) -> QuerySet[InboxCar
     return qs
 
 
-def _card_row(c: InboxCard, login: str) -> InboxRow:
-    extra = c.extra or {}
+# What a to-do line shows: the card's narrow columns (no search words, no audience ids).
+_CARD_FIELDS = ("ref", "title", "url", "topic", "topic_name", "step", "requester", "summary", "extra",
+                "on_behalf_of", "due_at", "created_at", "kind")  # fmt: skip
+
+
+def _card_row(c: tuple[Any, ...], login: str) -> InboxRow:
+    """One to-do line from a card's ``_CARD_FIELDS``."""
+    ref, title, url, topic, topic_name, step, requester, summary, extra, behalf, due_at, created_at, kind = c[
+        :13
+    ]
+    extra = extra or {}
     shared = bool(extra.get("shared"))
     return InboxRow(
-        pk=int(c.ref) if c.ref.isdigit() else 0,
+        pk=int(ref) if ref.isdigit() else 0,
         instance_id=extra.get("instance_id"),
-        title=c.title,
-        url=c.url,
-        process=c.topic,
-        process_name=c.topic_name,
-        step=c.step,
-        requester=c.requester,
-        summary=c.summary or [],
+        title=title,
+        url=url,
+        process=topic,
+        process_name=topic_name,
+        step=step,
+        requester=requester,
+        summary=summary or [],
         shared=shared,
         assignee=None if shared else login,  # a person's card is the reader's own
-        delegated=bool(c.on_behalf_of),
-        due_at=c.due_at,
-        created_at=c.created_at,
-        kind=c.kind,
+        delegated=bool(behalf),
+        due_at=due_at,
+        created_at=created_at,
+        kind=kind,
         element_id=str(extra.get("element_id") or ""),
         task_kind=str(extra.get("task_kind") or ""),
-        on_behalf_of=c.on_behalf_of or None,
+        on_behalf_of=behalf or None,
         requester_login=str(extra.get("requester") or ""),
     )
 
@@ -269,6 +280,35 @@ _DONE_DEFERRED = ("instance__state", "instance__version__spec", "instance__versi
                   "instance__version__dmn_xml", "instance__version__bpmn_extra")  # fmt: skip
 
 
+_COMPILED_MAX = 2000
+
+
+def _run_compiled(key: tuple[Any, ...], build: Callable[[], QuerySet[Any]]) -> list[tuple[Any, ...]]:
+    """The rows of the query ``build()`` makes, whose SQL ``key`` determines entirely (the reader, their
+    seats and groups, the order and the page): the statement is compiled once per database connection
+    (building and compiling the query costs more than running it) and run as it is; the rows get the
+    ORM's conversions (dates, JSON)."""
+    conn = connections[InboxCard.objects.db]
+    compiled: dict[tuple[Any, ...], Any] | None = getattr(conn, "_yunying_inbox_sql", None)
+    if compiled is None or len(compiled) > _COMPILED_MAX:
+        compiled = {}
+        conn._yunying_inbox_sql = compiled  # type: ignore[attr-defined]
+    hit = compiled.get(key)
+    if hit is None:
+        qs = build()
+        compiler = qs.query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        hit = compiled[key] = (sql, tuple(params), compiler, converters)
+    sql, params, compiler, converters = hit
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converters:
+        return [tuple(r) for r in compiler.apply_converters(rows, converters)]
+    return [tuple(r) for r in rows]
+
+
 def inbox_tasks(
     *,
     user: Any,
@@ -289,17 +329,33 @@ def inbox_tasks(
             .order_by("-completed_at", "-pk")[offset : offset + limit]
         )
         return [_task_row(t) for t in done], found
-    cqs = _card_filters(todo_cards(user), filters)
     ordering = ("due_at", "created_at", "pk") if filters.order == "due" else ("-created_at", "-pk")
     filtered = bool(filters.q or filters.process or filters.overdue)
-    page = cqs.defer("search").order_by(*ordering)[offset : offset + limit]
-    rows = [_card_row(c, user.username) for c in page]
-    if total is not None and not filtered:
-        found = total
-    elif offset == 0 and len(rows) < limit:
-        found = len(rows)  # the whole list is on this page: no COUNT
+    known = total is not None and not filtered
+
+    def cards() -> QuerySet[InboxCard]:
+        return _card_filters(todo_cards(user), filters)
+
+    def page_qs() -> QuerySet[Any]:
+        cqs = cards() if known else cards().annotate(found=Window(Count("pk")))  # the count rides along
+        fields = (*_CARD_FIELDS, *(() if known else ("found",)))
+        return cqs.order_by(*ordering).values_list(*fields)[offset : offset + limit]
+
+    if filtered or not user.is_authenticated:
+        page = list(page_qs())
+    else:  # the plain list, asked for again and again: its statement compiled once
+        key = (user.pk, tuple(seats(user)), tuple(user_groups(user)), filters.order, known, offset, limit)
+        page = _run_compiled(key, page_qs)
+    login = user.username
+    rows = [_card_row(c, login) for c in page]
+    if known:
+        found = int(total or 0)
+    elif page:
+        found = int(page[0][-1])
+    elif offset == 0:
+        found = 0
     else:
-        found = cqs.count()
+        found = cards().count()  # paged past the end: the page cannot tell
     return rows, found
 
 
