@@ -355,6 +355,9 @@ def _stage(validator: RowValidator, writer: SalesWriter, header_row: int, width:
     if kind == columns.LINES:
         return _stage_lines(validator, writer, header_row, not_blank, joins, in_bounds)
     _dates(validator, date_cell)
+    writer.stage(kind, [])
+    if _exact_rows(validator, writer, header_row, not_blank):
+        return True
     joins += f" LEFT JOIN {DATES} d ON d.t = {date_cell}"
     day = "d.day"
     if kind == columns.PRODUCT:
@@ -386,7 +389,6 @@ def _stage(validator: RowValidator, writer: SalesWriter, header_row: int, width:
         )
         names = "store_id, date, channel, net_sales, tickets, customers, discounts"
         required = ("store_id", "date", "channel", "net_sales", "tickets", "customers", "discounts")
-    writer.stage(kind, [])
     table = _stage_table(kind)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -401,6 +403,77 @@ def _stage(validator: RowValidator, writer: SalesWriter, header_row: int, width:
         cursor.execute(f"SELECT 1 FROM {table} WHERE {missing} LIMIT 1")
         if cursor.fetchone():
             return False
+    writer._staged[kind] = staged
+    return True
+
+
+def _exact_rows(validator: RowValidator, writer: SalesWriter, header_row: int, not_blank: str) -> bool:
+    """Product-day or store-day rows whose cells are exactly what the SQL takes as they are (see
+    `_exact_lines`): each cell cast once, codes joined as they are, no regular expression. False (nothing
+    left behind): the general statement reads the file, with the same values wherever this one gives one."""
+    at = validator.positions
+    kind = validator.kind
+    store, date_cell = _cell("store_code", at), _cell("date", at)
+    assert store is not None and date_cell is not None
+    joins = f"LEFT JOIN {STORES} s ON s.code = r.{store[2:]} LEFT JOIN {DATES} d ON d.t = r.{date_cell[2:]}"
+    casts: dict[str, str] = {}
+    if kind == columns.PRODUCT:
+        product = _cell("product_code", at)
+        assert product is not None
+        joins += f" LEFT JOIN {PRODUCTS} p ON p.code = r.{product[2:]}"
+        casts = {
+            "v_qty": f"CAST({_cell('qty', at)} AS numeric)",
+            "v_amount": f"CAST({_cell('amount', at)} AS numeric)",
+        }
+        values = (
+            f"s.id, day, p.id, {_fixed('r.v_qty', 3, '1000000000')}, {_fixed('r.v_amount', 2, '10000000000')}"
+        )
+        names = "store_id, date, product_id, qty, amount"
+        required: tuple[str, ...] = ("store_id", "date", "product_id", "qty", "amount")
+    else:
+        discounts, channel = _cell("discounts", at), _cell("channel", at)
+        tickets, customers = _cell("tickets", at), _cell("customers", at)
+        casts = {"v_net_sales": f"CAST({_cell('net_sales', at)} AS numeric)"}
+        discount = "0"
+        if discounts:
+            casts["v_discounts"] = f"CAST(NULLIF({discounts}, '') AS numeric)"
+            discount = f"(CASE WHEN r.v_discounts IS NULL THEN 0 ELSE {_fixed('r.v_discounts', 2, '10000000000')} END)"
+        counts = {"tickets": "NULL", "customers": "0"}
+        if tickets:
+            casts["v_tickets"] = f"CAST({tickets} AS integer)"
+            counts["tickets"] = "(CASE WHEN r.v_tickets BETWEEN 0 AND 10000000 THEN r.v_tickets END)"
+        if customers:
+            casts["v_customers"] = f"COALESCE(CAST(NULLIF({customers}, '') AS integer), 0)"
+            counts["customers"] = "(CASE WHEN r.v_customers BETWEEN 0 AND 10000000 THEN r.v_customers END)"
+        channel_code = "'dine_in'"
+        if channel:
+            joins += f" LEFT JOIN {CHANNELS} k ON k.label = r.{channel[2:]}"
+            channel_code = (
+                f"(CASE WHEN r.{channel[2:]} IS NULL OR r.{channel[2:]} = '' THEN 'dine_in' ELSE k.code END)"
+            )
+        net_sales = _fixed("r.v_net_sales", 2, "10000000000", minimum="0")
+        values = (
+            f"s.id, day, {channel_code}, {net_sales}, {counts['tickets']}, {counts['customers']}, {discount}"
+        )
+        names = "store_id, date, channel, net_sales, tickets, customers, discounts"
+        required = ("store_id", "date", "channel", "net_sales", "tickets", "customers", "discounts")
+    cells = ", ".join(f"{cast} AS {name}" for name, cast in casts.items())
+    day = "CASE WHEN d.day IS NOT NULL AND (s.opened IS NULL OR d.day >= s.opened) AND d.day < s.until THEN d.day END"
+    filled = f"(r.c0 <> '' AND r.c0 NOT LIKE ' %') OR {not_blank}"
+    table = _stage_table(kind)
+    missing = " OR ".join(f"{name} IS NULL" for name in required)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (row, {names}) SELECT {header_row} + r.n, {values.replace('day,', day + ',', 1)} "
+                f"FROM (SELECT r.*, {cells} FROM {RAW} r OFFSET 0) r {joins} WHERE {filled}"
+            )
+            staged = cursor.rowcount
+            cursor.execute(f"SELECT 1 FROM {table} WHERE {missing} LIMIT 1")
+            if cursor.fetchone():
+                raise _NotExact
+    except (_NotExact, DatabaseError):
+        return False
     writer._staged[kind] = staged
     return True
 

@@ -270,3 +270,37 @@ def test_a_bad_order_line_is_named_after_the_exact_statement_refused_it(chain, o
     assert result.status == "failed"
     assert [(e["row"], e["column"]) for e in result.errors] == [(10, "数量")]
     assert not SalesProductDay.objects.exists() and not SalesDay.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "exact"),
+    [
+        (
+            "store_code,date,product_code,qty,amount\nA1,2025-03-01,P001,2,116.00\nA2,2025-03-01,P001,-1,-58\n",
+            True,
+        ),
+        ("store_code,date,product_code,qty,amount\nA1,2025-03-01,P001,2,53.849999999999994\n", True),
+        ('store_code,date,product_code,qty,amount\nA1,2025-03-01,P001,2,"1,076.5"\n', False),
+        (
+            "store_code,date,net_sales,tickets,customers,discounts,channel\n"
+            "A1,2025-03-01,100.5,3,,,堂食\nA1,2025-03-01,20,1,2,1.5,外卖\nA2,2025-03-01,0,0,0,0,\n",
+            True,
+        ),
+        ("store_code,date,net_sales,tickets,channel\nA1,2025-03-01,100,3, 外卖 \n", False),
+    ],
+)
+def test_plain_product_and_store_rows_take_the_exact_statement(chain, ops, monkeypatch, content, exact):
+    ProductFactory(code="P001")
+    tried: list[bool] = []
+    real = sqlimport._exact_rows
+
+    def spy(*args, **kwargs):
+        tried.append(real(*args, **kwargs))
+        return tried[-1]
+
+    monkeypatch.setattr(sqlimport, "_exact_rows", spy)
+    staged, database, rows, _result = _both_ways(ops, content.encode(), "day.csv", monkeypatch)
+    assert database == rows
+    if ON_POSTGRESQL:
+        assert tried == [exact]
+        assert staged == [content.count("\n") - 1]
