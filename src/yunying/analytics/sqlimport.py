@@ -70,7 +70,7 @@ def stage_file(
         return None
     try:
         with transaction.atomic():  # a failed statement rolls back to here, never the caller's transaction
-            _local_setting("work_mem", WORK_MEM)
+            work_mem = _local_setting("work_mem", WORK_MEM)  # put back below (a failure rolls it back)
             _copy(path, encoding, start, width, progress)
             skipped = _drop_summaries(width, header_row)
             rows = _count()
@@ -78,6 +78,7 @@ def stage_file(
             staged = _stage(validator, writer, header_row, width)
             if not staged:
                 raise _Fallback
+            _local_setting("work_mem", work_mem)
     except (_Fallback, DatabaseError):
         writer.discard()
         validator.new_products.clear()
