@@ -7,6 +7,11 @@ by a table of the column's distinct texts read once by the row-by-row check's ow
 the rows (order lines summed to product-days and store-days: tickets = distinct ticket ids) for the same writer
 as every other import.
 
+Two statements, tried in turn: the exact one (`_exact_lines`, `_exact_rows`) takes a file whose cells need no
+cleaning — codes as the tables hold them, numbers a cast takes, known products — with no regular expression or
+text function per cell (most of the time a general statement spends); the general one cleans what it can. Where
+the exact one gives a value the general one gives the same.
+
 The SQL accepts a subset of what the row-by-row check (`validation.RowValidator`) accepts, with the same
 values. A file with anything outside it — a bad cell, a code with odd spaces, a row of another width, a
 multi-line title — goes through the row-by-row path instead, which names every problem with its row and
