@@ -7,6 +7,11 @@ by a table of the column's distinct texts read once by the row-by-row check's ow
 the rows (order lines summed to product-days and store-days: tickets = distinct ticket ids) for the same writer
 as every other import.
 
+Two statements, tried in turn: the exact one (`_exact_lines`, `_exact_rows`) takes a file whose cells need no
+cleaning — codes as the tables hold them, numbers a cast takes, known products — with no regular expression or
+text function per cell (most of the time a general statement spends); the general one cleans what it can. Where
+the exact one gives a value the general one gives the same.
+
 The SQL accepts a subset of what the row-by-row check (`validation.RowValidator`) accepts, with the same
 values. A file with anything outside it — a bad cell, a code with odd spaces, a row of another width, a
 multi-line title — goes through the row-by-row path instead, which names every problem with its row and
@@ -31,8 +36,10 @@ STORES = "analytics_sql_stores"
 PRODUCTS = "analytics_sql_products"
 CHANNELS = "analytics_sql_channels"
 DATES = "analytics_sql_dates"
+CLOCKS = "analytics_sql_clocks"
 LINES = "analytics_sql_lines"
-_TEMP = (RAW, STORES, PRODUCTS, CHANNELS, DATES, LINES)
+_TEMP = (RAW, STORES, PRODUCTS, CHANNELS, DATES, CLOCKS, LINES)
+WORK_MEM = "256MB"  # the import's sorts and hash tables in memory (its own transaction only)
 COPY_CHUNK = 1 << 20
 _JUNK = "¥￥元$,， \u00a0\u3000"  # what `validation._number` drops from a number
 _PLAIN_NUMBER = r"^-?[0-9]{1,15}(\.[0-9]{1,20})?$"
@@ -68,6 +75,7 @@ def stage_file(
         return None
     try:
         with transaction.atomic():  # a failed statement rolls back to here, never the caller's transaction
+            work_mem = _local_setting("work_mem", WORK_MEM)  # put back below (a failure rolls it back)
             _copy(path, encoding, start, width, progress)
             skipped = _drop_summaries(width, header_row)
             rows = _count()
@@ -75,6 +83,7 @@ def stage_file(
             staged = _stage(validator, writer, header_row, width)
             if not staged:
                 raise _Fallback
+            _local_setting("work_mem", work_mem)
     except (_Fallback, DatabaseError):
         writer.discard()
         validator.new_products.clear()
@@ -90,9 +99,13 @@ def _drop_summaries(width: int, header_row: int) -> list[int]:
     """Delete the rows of totals (`columns.summary_row`: 合计 … in the first filled cell); their row numbers."""
     first = "COALESCE(" + ", ".join(f"NULLIF(btrim(c{i}), '')" for i in range(width)) + ")"
     marks = " OR ".join(f"{first} LIKE %s" for _mark in columns.SUMMARY_MARKS)
+    # Only a row whose first cell is blank or starts like a mark can be one: a cheap test before the full one.
+    starts = sorted({mark[0] for mark in columns.SUMMARY_MARKS})
+    maybe = "c0 IS NULL OR c0 = '' OR c0 LIKE %s OR " + " OR ".join("c0 LIKE %s" for _start in starts)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {RAW} WHERE {marks} RETURNING n", [f"{mark}%" for mark in columns.SUMMARY_MARKS]
+            f"DELETE FROM {RAW} WHERE CASE WHEN {maybe} THEN {marks} ELSE false END RETURNING n",
+            [" %", *(f"{start}%" for start in starts), *(f"{mark}%" for mark in columns.SUMMARY_MARKS)],
         )
         return sorted(header_row + int(n) for (n,) in cursor.fetchall())
 
@@ -143,7 +156,17 @@ def _copy(path: Path, encoding: str, start: int, width: int, progress: Progress 
                 copy.write(chunk)
                 if progress:
                     progress(handle.tell() / size)
+        # The planner needs the table's size and rough figures, not a fine sample of a million rows.
+        target = _local_setting("default_statistics_target", "10")
         cursor.execute(f"ANALYZE {RAW}")
+        _local_setting("default_statistics_target", target)
+
+
+def _local_setting(name: str, value: str) -> str:
+    """Set a setting for the rest of the transaction only; its value before."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
+        return str(cursor.fetchone()[0])
 
 
 def _count() -> int:
@@ -181,12 +204,35 @@ def _lookups(validator: RowValidator) -> None:
         cursor.executemany(f"INSERT INTO {CHANNELS} VALUES (%s, %s)", list(columns.CHANNELS.items()))
 
 
-def _dates(validator: RowValidator, expression: str) -> None:
+def _dates(validator: RowValidator, expression: str, clock: str | None = None) -> None:
     """The distinct texts of `expression` (a date, or the date part of a time) read by the row-by-row date
-    reader, so a date means the same on both paths; a text it refuses has no row (the row is refused)."""
+    reader, so a date means the same on both paths; a text it refuses has no row (the row is refused).
+
+    With `clock` (the time part of an order line's time), in the same pass: the table of its distinct texts,
+    each with the days it moves its line back (1 before the company clock's cut-off, else 0; none when it is
+    not HH:MM[:SS])."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT DISTINCT {expression} FROM {RAW} r")
-        texts = [text for (text,) in cursor.fetchall() if text is not None]
+        if clock is None:
+            cursor.execute(f"SELECT DISTINCT {expression} FROM {RAW} r")
+            texts = [text for (text,) in cursor.fetchall() if text is not None]
+        else:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {CLOCKS} AS SELECT GROUPING(day) AS part, day, clock "
+                f"FROM (SELECT {expression} AS day, {clock} AS clock FROM {RAW} r) t "
+                f"GROUP BY GROUPING SETS ((day), (clock))"
+            )
+            cursor.execute(f"SELECT day FROM {CLOCKS} WHERE part = 0 AND day IS NOT NULL")
+            texts = [text for (text,) in cursor.fetchall()]
+            cut = validator._cut
+            before = (
+                f"clock COLLATE \"C\" < substr('{cut}', 1, length(clock)) AND ltrim(clock, '0:') <> ''"
+                if cut
+                else "false"
+            )
+            cursor.execute(f"DELETE FROM {CLOCKS} WHERE part = 0 OR clock IS NULL OR clock !~ '{_CLOCK}'")
+            cursor.execute(f"ALTER TABLE {CLOCKS} ADD COLUMN back integer")
+            cursor.execute(f"UPDATE {CLOCKS} SET back = CASE WHEN {before} THEN 1 ELSE 0 END")
+            cursor.execute(f"ANALYZE {CLOCKS}")
         cursor.execute(f"CREATE TEMPORARY TABLE {DATES} (t text PRIMARY KEY, day date)")
         days = []
         for text in texts:
@@ -315,6 +361,9 @@ def _stage(validator: RowValidator, writer: SalesWriter, header_row: int, width:
     if kind == columns.LINES:
         return _stage_lines(validator, writer, header_row, not_blank, joins, in_bounds)
     _dates(validator, date_cell)
+    writer.stage(kind, [])
+    if _exact_rows(validator, writer, header_row, not_blank):
+        return True
     joins += f" LEFT JOIN {DATES} d ON d.t = {date_cell}"
     day = "d.day"
     if kind == columns.PRODUCT:
@@ -346,7 +395,6 @@ def _stage(validator: RowValidator, writer: SalesWriter, header_row: int, width:
         )
         names = "store_id, date, channel, net_sales, tickets, customers, discounts"
         required = ("store_id", "date", "channel", "net_sales", "tickets", "customers", "discounts")
-    writer.stage(kind, [])
     table = _stage_table(kind)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -365,6 +413,77 @@ def _stage(validator: RowValidator, writer: SalesWriter, header_row: int, width:
     return True
 
 
+def _exact_rows(validator: RowValidator, writer: SalesWriter, header_row: int, not_blank: str) -> bool:
+    """Product-day or store-day rows whose cells are exactly what the SQL takes as they are (see
+    `_exact_lines`): each cell cast once, codes joined as they are, no regular expression. False (nothing
+    left behind): the general statement reads the file, with the same values wherever this one gives one."""
+    at = validator.positions
+    kind = validator.kind
+    store, date_cell = _cell("store_code", at), _cell("date", at)
+    assert store is not None and date_cell is not None
+    joins = f"LEFT JOIN {STORES} s ON s.code = r.{store[2:]} LEFT JOIN {DATES} d ON d.t = r.{date_cell[2:]}"
+    casts: dict[str, str] = {}
+    if kind == columns.PRODUCT:
+        product = _cell("product_code", at)
+        assert product is not None
+        joins += f" LEFT JOIN {PRODUCTS} p ON p.code = r.{product[2:]}"
+        casts = {
+            "v_qty": f"CAST({_cell('qty', at)} AS numeric)",
+            "v_amount": f"CAST({_cell('amount', at)} AS numeric)",
+        }
+        values = (
+            f"s.id, day, p.id, {_fixed('r.v_qty', 3, '1000000000')}, {_fixed('r.v_amount', 2, '10000000000')}"
+        )
+        names = "store_id, date, product_id, qty, amount"
+        required: tuple[str, ...] = ("store_id", "date", "product_id", "qty", "amount")
+    else:
+        discounts, channel = _cell("discounts", at), _cell("channel", at)
+        tickets, customers = _cell("tickets", at), _cell("customers", at)
+        casts = {"v_net_sales": f"CAST({_cell('net_sales', at)} AS numeric)"}
+        discount = "0"
+        if discounts:
+            casts["v_discounts"] = f"CAST(NULLIF({discounts}, '') AS numeric)"
+            discount = f"(CASE WHEN r.v_discounts IS NULL THEN 0 ELSE {_fixed('r.v_discounts', 2, '10000000000')} END)"
+        counts = {"tickets": "NULL", "customers": "0"}
+        if tickets:
+            casts["v_tickets"] = f"CAST({tickets} AS integer)"
+            counts["tickets"] = "(CASE WHEN r.v_tickets BETWEEN 0 AND 10000000 THEN r.v_tickets END)"
+        if customers:
+            casts["v_customers"] = f"COALESCE(CAST(NULLIF({customers}, '') AS integer), 0)"
+            counts["customers"] = "(CASE WHEN r.v_customers BETWEEN 0 AND 10000000 THEN r.v_customers END)"
+        channel_code = "'dine_in'"
+        if channel:
+            joins += f" LEFT JOIN {CHANNELS} k ON k.label = r.{channel[2:]}"
+            channel_code = (
+                f"(CASE WHEN r.{channel[2:]} IS NULL OR r.{channel[2:]} = '' THEN 'dine_in' ELSE k.code END)"
+            )
+        net_sales = _fixed("r.v_net_sales", 2, "10000000000", minimum="0")
+        values = (
+            f"s.id, day, {channel_code}, {net_sales}, {counts['tickets']}, {counts['customers']}, {discount}"
+        )
+        names = "store_id, date, channel, net_sales, tickets, customers, discounts"
+        required = ("store_id", "date", "channel", "net_sales", "tickets", "customers", "discounts")
+    cells = ", ".join(f"{cast} AS {name}" for name, cast in casts.items())
+    day = "CASE WHEN d.day IS NOT NULL AND (s.opened IS NULL OR d.day >= s.opened) AND d.day < s.until THEN d.day END"
+    filled = f"(r.c0 <> '' AND r.c0 NOT LIKE ' %') OR {not_blank}"
+    table = _stage_table(kind)
+    missing = " OR ".join(f"{name} IS NULL" for name in required)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (row, {names}) SELECT {header_row} + r.n, {values.replace('day,', day + ',', 1)} "
+                f"FROM (SELECT r.*, {cells} FROM {RAW} r OFFSET 0) r {joins} WHERE {filled}"
+            )
+            staged = cursor.rowcount
+            cursor.execute(f"SELECT 1 FROM {table} WHERE {missing} LIMIT 1")
+            if cursor.fetchone():
+                raise _NotExact
+    except (_NotExact, DatabaseError):
+        return False
+    writer._staged[kind] = staged
+    return True
+
+
 def _stage_lines(
     validator: RowValidator, writer: SalesWriter, header_row: int, not_blank: str, joins: str, in_bounds: str
 ) -> bool:
@@ -375,7 +494,7 @@ def _stage_lines(
     assert date_cell is not None and product is not None and ticket is not None
     date_part = f"split_part({date_cell}, ' ', 1)"
     clock_part = f"substr({date_cell}, length({date_part}) + 2)"
-    _dates(validator, date_part)
+    _dates(validator, date_part, clock_part)
     cut = validator._cut
     shift = (
         f"WHEN {clock_part} COLLATE \"C\" < substr('{cut}', 1, length({clock_part})) "
@@ -402,6 +521,10 @@ def _stage_lines(
         else by_price
     )
     ticket_text = f"btrim({ticket})"
+    writer.stage(columns.PRODUCT, [])
+    writer.stage(columns.STORE, [])
+    if _exact_lines(validator, writer, header_row, not_blank):
+        return True
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE {LINES} AS SELECT {header_row} + r.n AS n, s.id AS store_id, "
@@ -419,8 +542,6 @@ def _stage_lines(
         )
         if cursor.fetchone():
             return False
-        writer.stage(columns.PRODUCT, [])
-        writer.stage(columns.STORE, [])
         cursor.execute(
             f"INSERT INTO {_stage_table(columns.PRODUCT)} (row, store_id, date, product_id, qty, amount) "
             f"SELECT MIN(n), store_id, day, product_id, round(SUM(qty), 3), round(SUM(amount), 2) "
@@ -430,8 +551,8 @@ def _stage_lines(
         cursor.execute(
             f"INSERT INTO {_stage_table(columns.STORE)} "
             f"(row, store_id, date, channel, net_sales, tickets, customers, discounts) "
-            f"SELECT MIN(n), store_id, day, channel, round(SUM(amount), 2), COUNT(DISTINCT ticket), "
-            f"COUNT(DISTINCT ticket), 0 FROM {LINES} GROUP BY store_id, day, channel"
+            f"SELECT MIN(n), store_id, day, channel, round(SUM(amount), 2), COUNT(*), COUNT(*), 0 "
+            f"FROM ({_BY_TICKET}) t GROUP BY store_id, day, channel"
         )
         stores = cursor.rowcount
         cursor.execute(
@@ -440,6 +561,103 @@ def _stage_lines(
         )
         if cursor.fetchone():
             return False
+    writer._staged[columns.PRODUCT] = products
+    writer._staged[columns.STORE] = stores
+    return True
+
+
+# A store-day-channel's tickets: its lines summed per ticket first (one hash aggregate each, no sort).
+_BY_TICKET = (
+    f"SELECT MIN(n) AS n, store_id, day, channel, SUM(amount) AS amount FROM {LINES} "
+    f"GROUP BY store_id, day, channel, ticket"
+)
+
+
+class _NotExact(Exception):
+    """A cell the exact statement does not take as it is: the general statement reads the file instead."""
+
+
+def _exact_lines(validator: RowValidator, writer: SalesWriter, header_row: int, not_blank: str) -> bool:
+    """Order lines whose cells are exactly what the SQL takes without trimming or cleaning — codes as the tables
+    hold them, plain numbers, known products, HH:MM[:SS] times — converted without a regular expression, text
+    function or lateral row per cell: the common export, in one pass over the file. Anything else (an error in
+    a cast, a cell converted to nothing) leaves nothing behind and returns False: the general statement then
+    reads the file, with the same values wherever this one gives one.
+
+    The row checks ride on the sums: a product-day (store-day-channel) any of whose lines lacks a value gets
+    none itself, so the small staged tables are checked instead of the lines."""
+    at = validator.positions
+    store, date_cell, product = _cell("store_code", at), _cell("date", at), _cell("product_code", at)
+    ticket, qty_cell, channel = _cell("ticket_id", at), _cell("qty", at), _cell("channel", at)
+    amount_cell, price_cell = _cell("amount", at), _cell("price", at)
+    assert store and date_cell and product and ticket and qty_cell
+    qty = f"CAST({qty_cell} AS numeric)"
+    by_price = f"{qty} * CAST({price_cell} AS numeric)" if price_cell else "NULL"
+    amount = (
+        f"(CASE WHEN {amount_cell} IS NOT NULL AND {amount_cell} <> '' THEN CAST({amount_cell} AS numeric) "
+        f"ELSE {by_price} END)"
+        if amount_cell
+        else by_price
+    )
+    # The clock read once per distinct text (`_dates`): none when it is not HH:MM[:SS], as in the general one.
+    day = "(CASE WHEN r.clock = '' THEN d.day ELSE d.day - t.back END)"
+    kept = f"(CASE WHEN {ticket} NOT LIKE ' %' AND {ticket} NOT LIKE '% ' AND length({ticket}) BETWEEN 1 AND 100 THEN {ticket} END)"
+    joins = (
+        f"LEFT JOIN {STORES} s ON s.code = r.{store[2:]} LEFT JOIN {DATES} d ON d.t = r.date_part "
+        f"LEFT JOIN {CLOCKS} t ON t.clock = r.clock "
+        f"LEFT JOIN {PRODUCTS} p ON p.code = r.{product[2:]}"
+    )
+    channel_code = "'dine_in'"
+    if channel:
+        joins += f" LEFT JOIN {CHANNELS} k ON k.label = r.{channel[2:]}"
+        channel_code = f"(CASE WHEN {channel} IS NULL OR {channel} = '' THEN 'dine_in' ELSE k.code END)"
+    # A row with a first cell not blank is not a blank row (no text function on it).
+    filled = f"(r.c0 <> '' AND r.c0 NOT LIKE ' %') OR {not_blank}"
+    split = (
+        f"SELECT r.*, split_part({date_cell}, ' ', 1) AS date_part, "
+        f"substr({date_cell}, length(split_part({date_cell}, ' ', 1)) + 2) AS clock FROM {RAW} r OFFSET 0"
+    )
+    lines = (
+        f"SELECT {header_row} + r.n AS n, s.id AS store_id, s.opened, s.until, {day} AS day, p.id AS product_id, "
+        f"{qty} AS qty, {amount} AS amount, {kept} AS ticket, {channel_code} AS channel "
+        f"FROM ({split}) r {joins} WHERE {filled} OFFSET 0"
+    )
+    in_bounds = "(l.opened IS NULL OR l.day >= l.opened) AND l.day < l.until"
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {LINES} AS SELECT l.n, l.store_id, CASE WHEN {in_bounds} THEN l.day END "
+                f"AS day, l.product_id, l.qty, l.amount, l.ticket, l.channel FROM ({lines}) l"
+            )
+            whole = "COUNT(*) = COUNT({0})"
+            cursor.execute(
+                f"INSERT INTO {_stage_table(columns.PRODUCT)} (row, store_id, date, product_id, qty, amount) "
+                f"SELECT MIN(n), store_id, day, product_id, "
+                f"CASE WHEN {whole.format('qty')} THEN round(SUM(qty), 3) END, "
+                f"CASE WHEN {whole.format('amount')} THEN round(SUM(amount), 2) END "
+                f"FROM {LINES} GROUP BY store_id, day, product_id"
+            )
+            products = cursor.rowcount
+            cursor.execute(
+                f"INSERT INTO {_stage_table(columns.STORE)} "
+                f"(row, store_id, date, channel, net_sales, tickets, customers, discounts) "
+                f"SELECT MIN(n), store_id, day, channel, "
+                f"CASE WHEN {whole.format('amount')} AND {whole.format('ticket')} THEN round(SUM(amount), 2) END, "
+                f"COUNT(*), COUNT(*), 0 FROM (SELECT MIN(n) AS n, store_id, day, channel, ticket, "
+                f"SUM(amount) AS amount FROM {LINES} GROUP BY store_id, day, channel, ticket) t "
+                f"GROUP BY store_id, day, channel"
+            )
+            stores = cursor.rowcount
+            cursor.execute(
+                f"SELECT 1 FROM {_stage_table(columns.PRODUCT)} WHERE store_id IS NULL OR date IS NULL "
+                f"OR product_id IS NULL OR qty IS NULL OR amount IS NULL OR abs(qty) >= 1000000000 "
+                f"OR abs(amount) >= 10000000000 UNION ALL SELECT 1 FROM {_stage_table(columns.STORE)} "
+                f"WHERE channel IS NULL OR net_sales IS NULL OR abs(net_sales) >= 10000000000 LIMIT 1"
+            )
+            if cursor.fetchone():
+                raise _NotExact
+    except (_NotExact, DatabaseError):
+        return False
     writer._staged[columns.PRODUCT] = products
     writer._staged[columns.STORE] = stores
     return True

@@ -203,3 +203,116 @@ def test_rows_of_totals_are_left_out_on_either_path(chain, ops, monkeypatch):
     assert database == rows
     assert len(database[0]) == 2
     assert "合计行未导入：第 3、5 行" in result.message
+
+
+# Order lines as a POS exports them: known products, codes as they are, plain numbers, HH:MM[:SS] times.
+PLAIN_LINES = (
+    "门店编号,单号,下单时间,菜品编号,数量,单价,金额,渠道\n"
+    "A1,T1,2025-03-01 12:00:00,P001,1,58,58.00,堂食\n"
+    "A1,T1,2025-03-01 12:00:00,P002,2,38,76.00,堂食\n"
+    "A1,T2,2025-03-02 01:30:00,P001,1,58,58.0,外卖\n"
+    "A1,T3,2025-03-02 00:00:00,P001,1,58,58,\n"
+    "A1,T6,2025-03-02 03:59,P002,1,38,38.000000000001,外卖\n"
+    "A1,T7,2025-03-02 04:00,P002,-1,38,-38,外卖\n"
+    "A2,T4,2025-03-01 19:05,P001,3,4.1,,外带\n"
+    "A2,T5,2025-03-01,P001,1,4.1,4.1,外带\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "exact"),
+    [
+        ("", True),
+        (
+            "A1,T9,2025-03-02 01:00:00,P001, 1 ,58,58,外卖\n",
+            True,
+        ),  # spaces around a number: the cast takes them
+        ("A1,T9,2025-03-02 01:00:00,P001,1,58,¥58,外卖\n", False),  # a currency mark: the general statement
+        ("A1 ,T9,2025-03-02 01:00:00,P001,1,58,58,外卖\n", False),  # a code with a space after it
+        ("A1,T9,2025-03-02 1:00,P001,1,58,58,外卖\n", False),  # not HH:MM: the row-by-row path
+        ("A1,T9,2025-03-02 01:00:00,P001,1,58,58, 外卖\n", False),
+    ],
+)
+def test_plain_order_lines_take_the_exact_statement_with_the_same_facts(
+    chain, ops, monkeypatch, change, exact
+):
+    ProductFactory(code="P001")
+    ProductFactory(code="P002")
+    tried: list[bool] = []
+    real = sqlimport._exact_lines
+
+    def spy(*args, **kwargs):
+        tried.append(real(*args, **kwargs))
+        return tried[-1]
+
+    monkeypatch.setattr(sqlimport, "_exact_lines", spy)
+    content = (PLAIN_LINES + change).encode()
+    staged, database, rows, _result = _both_ways(ops, content, "pos.csv", monkeypatch)
+    if ON_POSTGRESQL:  # the rows the database staged, or None: read row by row
+        assert staged == [None if ":00," in change and " 1:00" in change else 8 + bool(change)]
+    assert database == rows
+    if ON_POSTGRESQL:
+        assert tried == [exact]
+    products, days = database
+    march_1 = dt.date(2025, 3, 1)
+    # 01:30 and 03:59 on the 2nd are the 1st's business (cut-off 04:00); 00:00:00 and 04:00 are the 2nd's.
+    assert products[("A1", march_1, "P002")] == (Decimal("3.000"), Decimal("114.00"))
+    assert products[("A2", march_1, "P001")] == (Decimal("4.000"), Decimal("16.40"))
+    assert days[("A1", dt.date(2025, 3, 2), "delivery")][:2] == (Decimal("-38.00"), 1)
+    assert days[("A2", march_1, "takeaway")] == (Decimal("16.40"), 2, 2, "lines")
+
+
+def test_a_bad_order_line_is_named_after_the_exact_statement_refused_it(chain, ops):
+    ProductFactory(code="P001")
+    ProductFactory(code="P002")
+    content = (PLAIN_LINES + "A1,T9,2025-03-02 01:00:00,P001,x,58,58,外卖\n").encode()
+    result = run_file(ops, content, "pos.csv")
+    assert result.status == "failed"
+    assert [(e["row"], e["column"]) for e in result.errors] == [(10, "数量")]
+    assert not SalesProductDay.objects.exists() and not SalesDay.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "exact"),
+    [
+        (
+            "store_code,date,product_code,qty,amount\nA1,2025-03-01,P001,2,116.00\nA2,2025-03-01,P001,-1,-58\n",
+            True,
+        ),
+        ("store_code,date,product_code,qty,amount\nA1,2025-03-01,P001,2,53.849999999999994\n", True),
+        ('store_code,date,product_code,qty,amount\nA1,2025-03-01,P001,2,"1,076.5"\n', False),
+        (
+            "store_code,date,net_sales,tickets,customers,discounts,channel\n"
+            "A1,2025-03-01,100.5,3,,,堂食\nA1,2025-03-01,20,1,2,1.5,外卖\nA2,2025-03-01,0,0,0,0,\n",
+            True,
+        ),
+        ("store_code,date,net_sales,tickets,channel\nA1,2025-03-01,100,3, 外卖 \n", False),
+    ],
+)
+def test_plain_product_and_store_rows_take_the_exact_statement(chain, ops, monkeypatch, content, exact):
+    ProductFactory(code="P001")
+    tried: list[bool] = []
+    real = sqlimport._exact_rows
+
+    def spy(*args, **kwargs):
+        tried.append(real(*args, **kwargs))
+        return tried[-1]
+
+    monkeypatch.setattr(sqlimport, "_exact_rows", spy)
+    staged, database, rows, _result = _both_ways(ops, content.encode(), "day.csv", monkeypatch)
+    assert database == rows
+    if ON_POSTGRESQL:
+        assert tried == [exact]
+        assert staged == [content.count("\n") - 1]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the database's own settings")
+def test_the_import_leaves_the_connection_settings_as_they_were(chain, ops):
+    ProductFactory(code="P001")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('default_statistics_target')")
+        before = cursor.fetchone()
+        content = b"store_code,date,product_code,qty,amount\nA1,2025-03-01,P001,2,116.00\n"
+        assert run_file(ops, content, "day.csv").status == "done"
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('default_statistics_target')")
+        assert cursor.fetchone() == before
