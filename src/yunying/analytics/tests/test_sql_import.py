@@ -306,13 +306,22 @@ def test_plain_product_and_store_rows_take_the_exact_statement(chain, ops, monke
         assert staged == [content.count("\n") - 1]
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="the database's own settings")
+def _connection_settings(cursor) -> tuple:
+    """The session settings an import might change: PostgreSQL's memory and sampling, SQLite's pragmas."""
+    if ON_POSTGRESQL:
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('default_statistics_target')")
+        return tuple(cursor.fetchone())
+    found = []
+    for pragma in ("synchronous", "cache_size", "journal_mode", "busy_timeout", "temp_store"):
+        cursor.execute(f"PRAGMA {pragma}")
+        found.append(cursor.fetchone()[0])
+    return tuple(found)
+
+
 def test_the_import_leaves_the_connection_settings_as_they_were(chain, ops):
     ProductFactory(code="P001")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('work_mem'), current_setting('default_statistics_target')")
-        before = cursor.fetchone()
+        before = _connection_settings(cursor)
         content = b"store_code,date,product_code,qty,amount\nA1,2025-03-01,P001,2,116.00\n"
         assert run_file(ops, content, "day.csv").status == "done"
-        cursor.execute("SELECT current_setting('work_mem'), current_setting('default_statistics_target')")
-        assert cursor.fetchone() == before
+        assert _connection_settings(cursor) == before
