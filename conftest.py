@@ -79,6 +79,25 @@ def chain(seeded: None) -> Chain:
     return Chain(company, mgmt, region_a, region_b, stores_a, stores_b, direct, users)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """The test database on PostgreSQL commits without waiting for its log to reach the disk
+    (``synchronous_commit = off`` for every connection to it: this process's, the live servers' and the workers').
+    A test's data never has to survive a crash of the server; each commit of a browser test, a worker or a flush
+    otherwise waits for a flush of the log."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            name = connection.settings_dict["NAME"]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"ALTER DATABASE {connection.ops.quote_name(name)} SET synchronous_commit = off"
+                )
+                cursor.execute("SET synchronous_commit = off")
+    return django_db_setup
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_by_delete() -> Any:
     """Tests that commit (browser tests, workers) have every table emptied afterwards. PostgreSQL's ``TRUNCATE`` of
