@@ -3,6 +3,8 @@
     .venv/bin/python bench/bench_analytics.py                       # 300 stores × 730 days × 60 products
     .venv/bin/python bench/bench_analytics.py --stores 30 --days 365 # smaller
     .venv/bin/python bench/bench_analytics.py --db sqlite            # one database only
+    .venv/bin/python bench/bench_analytics.py --imports-only         # the imports (and writes during them)
+    .venv/bin/python bench/bench_analytics.py --src /tmp/old/src     # the same bench on other code
 
 For each database (SQLite file; PostgreSQL at --pg-url) in a fresh child process:
   raw load    the product rows into a bare table the fastest way (PostgreSQL COPY, SQLite executemany in one
@@ -173,9 +175,14 @@ def duckdb_latency(data: dict[str, object], months: list[str], runs: int) -> dic
 # ---- the child: one database -------------------------------------------------------------------------------
 
 
+def _src(args: argparse.Namespace) -> Path:
+    """The code measured: this checkout's src/, or another's (`--src`, for before/after figures)."""
+    return Path(args.src).resolve() if args.src else ROOT / "src"
+
+
 def child(args: argparse.Namespace) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunying.settings")
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(_src(args)))
     import django
 
     django.setup()
@@ -364,7 +371,7 @@ def _serve(
     session[BACKEND_SESSION_KEY] = "yunying.accounts.backends.ThrottledModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    env = {**os.environ, "YUNYING_INSECURE_COOKIES": "1", "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "YUNYING_INSECURE_COOKIES": "1", "PYTHONPATH": str(_src(args))}
     port = args.port
     server = subprocess.Popen(
         [
@@ -411,7 +418,7 @@ def _serve(
         duck = duckdb.connect()
         duck.execute(f"CREATE TABLE p AS SELECT * FROM read_csv_auto('{data['products_csv']}')")
         duck.execute(f"CREATE TABLE s AS SELECT * FROM read_csv_auto('{data['stores_csv']}')")
-        for name, (path, headers) in targets.items():
+        for name, (path, headers) in ({} if args.imports_only else targets).items():
             timings, baseline = [], []
             sql, params = (DUCK_PRODUCTS, 2) if "products" in name else (DUCK_MONTHLY, 3)
             for i in range(args.requests + 3):
@@ -507,6 +514,10 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench-analytics")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--src", default="", help="run another checkout's src/ (default: this one)")
+    parser.add_argument(
+        "--imports-only", action="store_true", help="measure the imports only (no page latencies)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -531,7 +542,7 @@ def main() -> None:
         if month > first:
             months.append(month)
     payload = {**data, "stores": stores, "products": args.products, "months": months}
-    duck = duckdb_latency(data, months, args.requests)
+    duck = duckdb_latency(data, months, 3 if args.imports_only else args.requests)
     print(
         f"duckdb: load {duck['load_s']:.1f}s; monthly median {duck['monthly']['median_ms']:.1f} ms "  # type: ignore[index]
         f"p99 {duck['monthly']['p99_ms']:.1f} ms; products median {duck['products']['median_ms']:.1f} ms "  # type: ignore[index]
@@ -549,6 +560,8 @@ def main() -> None:
             str(args.requests),
             "--port",
             str(args.port),
+            *(["--src", args.src] if args.src else []),
+            *(["--imports-only"] if args.imports_only else []),
         ]
         result, seconds = run_child(db, command, workdir=args.workdir, pg_url=args.pg_url, pg_db=args.pg_db)
         _report(db, result, duck, seconds)
@@ -575,6 +588,8 @@ def _report(db: str, r: dict, duck: dict, total: float) -> None:  # type: ignore
         ("page_monthly_repeat", "monthly"),
         ("page_products", "products"),
     ):
+        if name not in serve:
+            continue
         ours, base = serve[name], serve[name].get("duckdb") or duck[baseline]
         print(
             f"{name:19s} median {ours['median_ms']:7.1f} ms  p99 {ours['p99_ms']:7.1f} ms   "
