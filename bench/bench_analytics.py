@@ -8,7 +8,8 @@
 
 For each database (SQLite file; PostgreSQL at --pg-url) in a fresh child process:
   raw load    the product rows into a bare table the fastest way (PostgreSQL COPY, SQLite executemany in one
-              transaction) — the floor for any importer;
+              transaction) — the floor for any importer; measured before and after the import, the mean
+              taken (the load of a shared machine drifts);
   import      the same files through Yunying's importer (validation, idempotent replace, aggregates);
   latency     /api/analytics/monthly and /api/analytics/products (and the two pages) served by a gunicorn
               worker: median and p99 over --requests calls (the pages' months in turn: mostly first views;
@@ -193,7 +194,7 @@ def child(args: argparse.Namespace) -> None:
     data = json.loads(args.data)
     _setup_org(data["stores"], data["products"])
     result: dict[str, object] = {"db": connection.vendor}
-    result["raw_load"] = _raw_load(data["products_csv"], connection, transaction)
+    before = _raw_load(data["products_csv"], connection, transaction)
     from yunying.analytics.services import sales_import_file
 
     for kind in ("stores", "products"):
@@ -202,6 +203,8 @@ def child(args: argparse.Namespace) -> None:
         elapsed = time.perf_counter() - t0
         assert done.status == "done", (done.message, done.errors[:3])
         result[f"import_{kind}"] = {"rows": done.rows, "seconds": elapsed, "rows_per_s": done.rows / elapsed}
+    # The baseline once before and once after the import: on a shared machine the load drifts.
+    result["raw_load"] = _mean_load(before, _raw_load(data["products_csv"], connection, transaction))
     result["serve"] = _serve(args, data["months"], lines=data["lines_csv"], data=data)
     print("RESULT " + json.dumps(result), flush=True)
 
@@ -232,6 +235,12 @@ RAW_LINES = (
     "store_code varchar(30), ticket_id varchar(40), date timestamp, product_code varchar(40), "
     "qty numeric(12,3), price numeric(14,2), amount double precision, channel varchar(10)"
 )
+
+
+def _mean_load(*runs: dict[str, float]) -> dict[str, float]:
+    seconds = statistics.mean(run["seconds"] for run in runs)
+    rows = runs[0]["rows"]
+    return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
 
 
 def _raw_load(path: str, connection, transaction, columns: str = RAW_PRODUCTS) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -437,8 +446,9 @@ def _serve(
             result[name] = {**_summary(timings), "duckdb": _summary(baseline)}
         duck.close()
         result["worker_peak_rss_mb"] = _peak_rss_of_children(server.pid)
-        result["raw_lines"] = _raw_load(lines, connection, transaction, RAW_LINES)
+        before = _raw_load(lines, connection, transaction, RAW_LINES)
         result["lines"] = _lines_import(base, secret, tasks, users, Path(lines))
+        result["raw_lines"] = _mean_load(before, _raw_load(lines, connection, transaction, RAW_LINES))
         return result
     finally:
         server.terminate()
