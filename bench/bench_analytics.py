@@ -447,7 +447,7 @@ def _serve(
         duck.close()
         result["worker_peak_rss_mb"] = _peak_rss_of_children(server.pid)
         before = _raw_load(lines, connection, transaction, RAW_LINES)
-        result["lines_alone"] = _lines_import(base, secret, tasks, users, Path(lines), writes=False)
+        result["lines_alone"] = _lines_import(base, secret, tasks, users, Path(lines), others_write=False)
         result["raw_lines"] = _mean_load(before, _raw_load(lines, connection, transaction, RAW_LINES))
         result["lines"] = _lines_import(base, secret, tasks, users, Path(lines))
         return result
@@ -457,10 +457,10 @@ def _serve(
 
 
 def _lines_import(
-    base: str, secret: str, tasks: list[int], users: list[str], path: Path, writes: bool = True
+    base: str, secret: str, tasks: list[int], users: list[str], path: Path, others_write: bool = True
 ) -> dict[str, object]:
     """The order-line import in this process (as the worker runs it) while a thread writes through the web
-    (`writes`), or alone: the rate set beside the raw load, measured alone too."""
+    (`others_write`), or alone: the rate set beside the raw load, measured alone too."""
     import threading
 
     from django.db import connection
@@ -471,10 +471,13 @@ def _lines_import(
     writes: dict[str, object] = {}
 
     def client() -> None:
-        writes.update(_writes_during(base, secret, tasks, users, lambda: not done.is_set()))
+        try:
+            writes.update(_writes_during(base, secret, tasks, users, lambda: not done.is_set()))
+        except Exception as exc:  # reported, not lost with the thread
+            writes.update({"failures": 1, "first_failures": [f"{type(exc).__name__}: {exc}"]})
 
     thread = threading.Thread(target=client)
-    if writes:
+    if others_write:
         thread.start()
     t0 = time.perf_counter()
     try:
@@ -482,7 +485,7 @@ def _lines_import(
     finally:
         elapsed = time.perf_counter() - t0
         done.set()
-        if writes:
+        if others_write:
             thread.join(600)
     assert result.status == "done", (result.message, result.errors[:3])
     assert connection.vendor
