@@ -3,10 +3,13 @@
     .venv/bin/python bench/bench_analytics.py                       # 300 stores × 730 days × 60 products
     .venv/bin/python bench/bench_analytics.py --stores 30 --days 365 # smaller
     .venv/bin/python bench/bench_analytics.py --db sqlite            # one database only
+    .venv/bin/python bench/bench_analytics.py --imports-only         # the imports (and writes during them)
+    .venv/bin/python bench/bench_analytics.py --src /tmp/old/src     # the same bench on other code
 
 For each database (SQLite file; PostgreSQL at --pg-url) in a fresh child process:
   raw load    the product rows into a bare table the fastest way (PostgreSQL COPY, SQLite executemany in one
-              transaction) — the floor for any importer;
+              transaction) — the floor for any importer; measured before and after the import, the mean
+              taken (the load of a shared machine drifts);
   import      the same files through Yunying's importer (validation, idempotent replace, aggregates);
   latency     /api/analytics/monthly and /api/analytics/products (and the two pages) served by a gunicorn
               worker: median and p99 over --requests calls (the pages' months in turn: mostly first views;
@@ -14,9 +17,9 @@ For each database (SQLite file; PostgreSQL at --pg-url) in a fresh child process
               aggregating the raw rows in memory, one query before each request (interleaved);
   memory      the peak RSS (VmHWM) of that web worker;
   order lines --lines POS order lines (several per ticket and product-day): the raw load of the file into a
-              bare table beside Yunying's order-line import (summing to product-days and store-days), and,
-              while that import runs, other users' writes through the web worker (logins, approvals through
-              the API): median, p99 and failures.
+              bare table beside Yunying's order-line import (summing to product-days and store-days), alone;
+              then the same import again while other users write through the web worker (logins, approvals
+              through the API): their median, p99 and failures.
 
 The PostgreSQL database is created and dropped under a name of its own (`--pg-db`, by default
 bench_analytics_<pid>); nothing else is touched.
@@ -173,9 +176,14 @@ def duckdb_latency(data: dict[str, object], months: list[str], runs: int) -> dic
 # ---- the child: one database -------------------------------------------------------------------------------
 
 
+def _src(args: argparse.Namespace) -> Path:
+    """The code measured: this checkout's src/, or another's (`--src`, for before/after figures)."""
+    return Path(args.src).resolve() if args.src else ROOT / "src"
+
+
 def child(args: argparse.Namespace) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunying.settings")
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(_src(args)))
     import django
 
     django.setup()
@@ -186,7 +194,7 @@ def child(args: argparse.Namespace) -> None:
     data = json.loads(args.data)
     _setup_org(data["stores"], data["products"])
     result: dict[str, object] = {"db": connection.vendor}
-    result["raw_load"] = _raw_load(data["products_csv"], connection, transaction)
+    before = _raw_load(data["products_csv"], connection, transaction)
     from yunying.analytics.services import sales_import_file
 
     for kind in ("stores", "products"):
@@ -195,6 +203,8 @@ def child(args: argparse.Namespace) -> None:
         elapsed = time.perf_counter() - t0
         assert done.status == "done", (done.message, done.errors[:3])
         result[f"import_{kind}"] = {"rows": done.rows, "seconds": elapsed, "rows_per_s": done.rows / elapsed}
+    # The baseline once before and once after the import: on a shared machine the load drifts.
+    result["raw_load"] = _mean_load(before, _raw_load(data["products_csv"], connection, transaction))
     result["serve"] = _serve(args, data["months"], lines=data["lines_csv"], data=data)
     print("RESULT " + json.dumps(result), flush=True)
 
@@ -225,6 +235,12 @@ RAW_LINES = (
     "store_code varchar(30), ticket_id varchar(40), date timestamp, product_code varchar(40), "
     "qty numeric(12,3), price numeric(14,2), amount double precision, channel varchar(10)"
 )
+
+
+def _mean_load(*runs: dict[str, float]) -> dict[str, float]:
+    seconds = statistics.mean(run["seconds"] for run in runs)
+    rows = runs[0]["rows"]
+    return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
 
 
 def _raw_load(path: str, connection, transaction, columns: str = RAW_PRODUCTS) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -364,7 +380,7 @@ def _serve(
     session[BACKEND_SESSION_KEY] = "yunying.accounts.backends.ThrottledModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    env = {**os.environ, "YUNYING_INSECURE_COOKIES": "1", "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "YUNYING_INSECURE_COOKIES": "1", "PYTHONPATH": str(_src(args))}
     port = args.port
     server = subprocess.Popen(
         [
@@ -411,7 +427,7 @@ def _serve(
         duck = duckdb.connect()
         duck.execute(f"CREATE TABLE p AS SELECT * FROM read_csv_auto('{data['products_csv']}')")
         duck.execute(f"CREATE TABLE s AS SELECT * FROM read_csv_auto('{data['stores_csv']}')")
-        for name, (path, headers) in targets.items():
+        for name, (path, headers) in ({} if args.imports_only else targets).items():
             timings, baseline = [], []
             sql, params = (DUCK_PRODUCTS, 2) if "products" in name else (DUCK_MONTHLY, 3)
             for i in range(args.requests + 3):
@@ -430,7 +446,9 @@ def _serve(
             result[name] = {**_summary(timings), "duckdb": _summary(baseline)}
         duck.close()
         result["worker_peak_rss_mb"] = _peak_rss_of_children(server.pid)
-        result["raw_lines"] = _raw_load(lines, connection, transaction, RAW_LINES)
+        before = _raw_load(lines, connection, transaction, RAW_LINES)
+        result["lines_alone"] = _lines_import(base, secret, tasks, users, Path(lines), others_write=False)
+        result["raw_lines"] = _mean_load(before, _raw_load(lines, connection, transaction, RAW_LINES))
         result["lines"] = _lines_import(base, secret, tasks, users, Path(lines))
         return result
     finally:
@@ -439,9 +457,10 @@ def _serve(
 
 
 def _lines_import(
-    base: str, secret: str, tasks: list[int], users: list[str], path: Path
+    base: str, secret: str, tasks: list[int], users: list[str], path: Path, others_write: bool = True
 ) -> dict[str, object]:
-    """The order-line import in this process (as the worker runs it) while a thread writes through the web."""
+    """The order-line import in this process (as the worker runs it) while a thread writes through the web
+    (`others_write`), or alone: the rate set beside the raw load, measured alone too."""
     import threading
 
     from django.db import connection
@@ -452,17 +471,22 @@ def _lines_import(
     writes: dict[str, object] = {}
 
     def client() -> None:
-        writes.update(_writes_during(base, secret, tasks, users, lambda: not done.is_set()))
+        try:
+            writes.update(_writes_during(base, secret, tasks, users, lambda: not done.is_set()))
+        except Exception as exc:  # reported, not lost with the thread
+            writes.update({"failures": 1, "first_failures": [f"{type(exc).__name__}: {exc}"]})
 
     thread = threading.Thread(target=client)
-    thread.start()
+    if others_write:
+        thread.start()
     t0 = time.perf_counter()
     try:
         result = sales_import_file(actor=None, path=path)
     finally:
         elapsed = time.perf_counter() - t0
         done.set()
-        thread.join(600)
+        if others_write:
+            thread.join(600)
     assert result.status == "done", (result.message, result.errors[:3])
     assert connection.vendor
     return {"rows": result.rows, "seconds": elapsed, "rows_per_s": result.rows / elapsed, "writes": writes}
@@ -507,6 +531,10 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench-analytics")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--src", default="", help="run another checkout's src/ (default: this one)")
+    parser.add_argument(
+        "--imports-only", action="store_true", help="measure the imports only (no page latencies)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -531,7 +559,7 @@ def main() -> None:
         if month > first:
             months.append(month)
     payload = {**data, "stores": stores, "products": args.products, "months": months}
-    duck = duckdb_latency(data, months, args.requests)
+    duck = duckdb_latency(data, months, 3 if args.imports_only else args.requests)
     print(
         f"duckdb: load {duck['load_s']:.1f}s; monthly median {duck['monthly']['median_ms']:.1f} ms "  # type: ignore[index]
         f"p99 {duck['monthly']['p99_ms']:.1f} ms; products median {duck['products']['median_ms']:.1f} ms "  # type: ignore[index]
@@ -549,6 +577,8 @@ def main() -> None:
             str(args.requests),
             "--port",
             str(args.port),
+            *(["--src", args.src] if args.src else []),
+            *(["--imports-only"] if args.imports_only else []),
         ]
         result, seconds = run_child(db, command, workdir=args.workdir, pg_url=args.pg_url, pg_db=args.pg_db)
         _report(db, result, duck, seconds)
@@ -575,19 +605,25 @@ def _report(db: str, r: dict, duck: dict, total: float) -> None:  # type: ignore
         ("page_monthly_repeat", "monthly"),
         ("page_products", "products"),
     ):
+        if name not in serve:
+            continue
         ours, base = serve[name], serve[name].get("duckdb") or duck[baseline]
         print(
             f"{name:19s} median {ours['median_ms']:7.1f} ms  p99 {ours['p99_ms']:7.1f} ms   "
             f"duckdb (interleaved) median {base['median_ms']:6.1f} ms  (ratio {ours['median_ms'] / base['median_ms']:.2f})"
         )
     print(f"web worker peak RSS: {serve['worker_peak_rss_mb']:.0f} MB")
-    raw_lines, lines = serve["raw_lines"], serve["lines"]
+    raw_lines, alone, lines = serve["raw_lines"], serve["lines_alone"], serve["lines"]
     print(
         f"raw load of order lines:     {raw_lines['rows']:,} rows in {raw_lines['seconds']:.1f}s = "
         f"{raw_lines['rows_per_s']:,.0f} rows/s"
     )
     print(
-        f"import order lines:          {lines['rows']:,} rows in {lines['seconds']:.1f}s = {lines['rows_per_s']:,.0f} rows/s"
+        f"import order lines:          {alone['rows']:,} rows in {alone['seconds']:.1f}s = {alone['rows_per_s']:,.0f} rows/s"
+        f"  (ratio to raw: {alone['rows_per_s'] / raw_lines['rows_per_s']:.2f})"
+    )
+    print(
+        f"again, while others write:   {lines['rows']:,} rows in {lines['seconds']:.1f}s = {lines['rows_per_s']:,.0f} rows/s"
         f"  (ratio to raw: {lines['rows_per_s'] / raw_lines['rows_per_s']:.2f})"
     )
     writes = lines["writes"]

@@ -169,6 +169,7 @@ def unused(header: list[str], positions: dict[str, int]) -> list[str]:
 
 # The first text of a row of totals below (or between) the data rows of a POS export.
 SUMMARY_MARKS = ("合计", "总计", "小计", "合 计", "总 计")
+SUMMARY_STARTS = frozenset(mark[0] for mark in SUMMARY_MARKS)
 
 
 def summary_row(cells: list[Any]) -> bool:

@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 
 from yunying.analytics import columns, sqlimport
 from yunying.analytics.validation import RowValidator
-from yunying.analytics.writer import ConcurrentWrite, DuplicateRows, SalesWriter, WriteCounts
+from yunying.analytics.writer import (
+    ConcurrentWrite,
+    DuplicateRows,
+    SalesWriter,
+    WriteCounts,
+    import_settings,
+)
 from yunying.core.errors import DomainError
 from yunying.core.tabular import RowError
 
@@ -103,6 +109,41 @@ def import_rows(
     )
     if write_chunk_rows:
         writer.chunk_rows = write_chunk_rows
+    with import_settings():
+        _run(
+            validator,
+            writer,
+            outcome,
+            rows,
+            len(header),
+            key_column,
+            chunk_rows,
+            progress,
+            fraction,
+            source_file,
+        )
+    outcome.errors, outcome.error_count = validator.errors, validator.error_count
+    if outcome.error_count:
+        outcome.counts = WriteCounts()
+    if progress:
+        progress(outcome.rows, 1.0)
+    return outcome
+
+
+def _run(
+    validator: RowValidator,
+    writer: SalesWriter,
+    outcome: ImportOutcome,
+    rows: Iterable[tuple[int, list[Any]]],
+    width: int,
+    key_column: str,
+    chunk_rows: int,
+    progress: Progress | None,
+    fraction: Callable[[], float] | None,
+    source_file: SourceFile | None,
+) -> None:
+    """Read, check, stage and write (see `import_rows`); the errors go to the validator."""
+    kind = outcome.kind
     try:
         in_database = None
         if source_file is not None and sqlimport.possible(filename=source_file.path.name, kind=kind):
@@ -117,7 +158,7 @@ def import_rows(
                 path=source_file.path,
                 encoding=source_file.encoding,
                 header_row=source_file.header_row,
-                width=len(header),
+                width=width,
                 progress=copied,
                 summaries=outcome.summary_rows,
             )
@@ -154,19 +195,21 @@ def import_rows(
             _write(validator, writer, key_column, outcome, progress)
     finally:
         writer.discard()
-    outcome.errors, outcome.error_count = validator.errors, validator.error_count
-    if outcome.error_count:
-        outcome.counts = WriteCounts()
-    if progress:
-        progress(outcome.rows, 1.0)
-    return outcome
 
 
 def _without_summaries(
     rows: Iterable[tuple[int, list[Any]]], found: list[int]
 ) -> Iterator[tuple[int, list[Any]]]:
-    """The data rows; the numbers of rows of totals (合计, 总计, 小计) go to `found` (named back to the user)."""
+    """The data rows; the numbers of rows of totals (合计, 总计, 小计) go to `found` (named back to the user).
+
+    A row whose first cell is a text starting with neither a space nor the first letter of a mark is data:
+    told without `columns.summary_row` (most rows of most files)."""
+    starts = columns.SUMMARY_STARTS
     for number, cells in rows:
+        first = cells[0] if cells else None
+        if first.__class__ is str and first and first[0] not in starts and not first[0].isspace():
+            yield number, cells
+            continue
         if columns.summary_row(cells):
             found.append(number)
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -378,9 +379,15 @@ def sales_import_execute(*, import_id: int, echo: Callable[[int, float], None] |
         sales_import.status = ImportStatus.RUNNING
         sales_import.save(update_fields=["status", "updated_at"])
     beat = [timezone.now()]
+    shown = [-1, 0.0]  # the percent last published, and when (time.monotonic)
 
     def progress(rows: int, fraction: float) -> None:
-        progress_set(import_id, fraction=fraction, rows=rows)
+        # Published when the percent moves or a second has passed: a write to the cache (or a file) per chunk
+        # of a large import would cost more than the chunk's own rows.
+        percent, moment = int(fraction * 100), time.monotonic()
+        if percent != shown[0] or moment - shown[1] >= 1.0 or fraction >= 1.0:
+            shown[:] = [percent, moment]
+            progress_set(import_id, fraction=fraction, rows=rows)
         now = timezone.now()
         if now - beat[0] >= HEARTBEAT:  # tells the stale-import sweep this one is alive
             beat[0] = now

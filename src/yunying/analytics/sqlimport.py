@@ -76,9 +76,9 @@ def stage_file(
     try:
         with transaction.atomic():  # a failed statement rolls back to here, never the caller's transaction
             work_mem = _local_setting("work_mem", WORK_MEM)  # put back below (a failure rolls it back)
-            _copy(path, encoding, start, width, progress)
+            copied = _copy(path, encoding, start, width, progress)
             skipped = _drop_summaries(width, header_row)
-            rows = _count()
+            rows = copied - len(skipped)  # COPY counts the rows it wrote: no pass over the table to count
             _lookups(validator)
             staged = _stage(validator, writer, header_row, width)
             if not staged:
@@ -136,7 +136,8 @@ def _data_offset(path: Path, encoding: str, header_row: int) -> int | None:
     return offset if len(records) == header_row and lines[-1].endswith(b"\n") else None
 
 
-def _copy(path: Path, encoding: str, start: int, width: int, progress: Progress | None) -> None:
+def _copy(path: Path, encoding: str, start: int, width: int, progress: Progress | None) -> int:
+    """The file's data rows into the raw table; how many."""
     names = ", ".join(f"c{i}" for i in range(width))
     database_encoding = "UTF8" if encoding.startswith("utf") else "GB18030"
     size = max(path.stat().st_size, 1)
@@ -156,10 +157,12 @@ def _copy(path: Path, encoding: str, start: int, width: int, progress: Progress 
                 copy.write(chunk)
                 if progress:
                     progress(handle.tell() / size)
+        copied = int(cursor.rowcount)
         # The planner needs the table's size and rough figures, not a fine sample of a million rows.
         target = _local_setting("default_statistics_target", "10")
         cursor.execute(f"ANALYZE {RAW}")
         _local_setting("default_statistics_target", target)
+    return copied
 
 
 def _local_setting(name: str, value: str) -> str:
@@ -167,12 +170,6 @@ def _local_setting(name: str, value: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
         return str(cursor.fetchone()[0])
-
-
-def _count() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {RAW}")
-        return int(cursor.fetchone()[0])
 
 
 def _drop() -> None:

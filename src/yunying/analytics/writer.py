@@ -457,8 +457,13 @@ class SalesWriter:
         return max(cursor.rowcount, 0)
 
     def _insert_sql(self, kind: str, stage: str, days: str, fact: str) -> str:
+        """The chunk's staged rows into the fact table. PostgreSQL: in the order of the table's unique key, so
+        its index is written page after page (a third less time than in the join's order); SQLite's join
+        already reads them in that order, a store-day at a time. The staged date is ISO text on SQLite: its
+        month is its first eight characters and "01", without a date function per row."""
         columns = [name for name, _type in _STAGE[kind]]
-        month = aggregates._month_of("s.date")
+        postgresql = connection.vendor == "postgresql"
+        month = aggregates._month_of("s.date") if postgresql else "substr(s.date, 1, 8) || '01'"
         extra = {"month": month} if kind not in WEEK_KINDS else {}
         if kind == STORE:
             extra["week"] = aggregates._week_of("s.date")
@@ -468,7 +473,11 @@ class SalesWriter:
         names = ", ".join([*columns, *extra])
         values = ", ".join([*(f"s.{c}" for c in columns), *extra.values()])
         on = " AND ".join(f"s.{k} = d.{k}" for k in self._day_key(kind))
-        return f"INSERT INTO {fact} ({names}) SELECT {values} FROM {days} d JOIN {stage} s ON {on} WHERE d.chunk = %s"
+        order = f" ORDER BY {', '.join(f's.{k}' for k in _KEY[kind])}" if postgresql else ""
+        return (
+            f"INSERT INTO {fact} ({names}) SELECT {values} FROM {days} d JOIN {stage} s ON {on} "
+            f"WHERE d.chunk = %s{order}"
+        )
 
     def _restore(self, done: list[tuple[str, int]], plans: dict[str, Any]) -> None:
         """Put back the rows of every chunk already committed, then rebuild their aggregates."""
@@ -562,6 +571,33 @@ def _private_transaction() -> Iterator[None]:
         raw.execute("ROLLBACK")
         raise
     raw.execute("COMMIT")
+
+
+# SQLite: an import connection's page caches (KiB when negative), large enough to hold the pages of the fact
+# table's indexes it writes and of its own temporary tables, instead of SQLite's default 2 MB (bounded memory,
+# given back when the import ends); and the write-ahead log checkpointed every 64 MB of it instead of every 4:
+# each checkpoint waits for the disk, and an import's many short transactions would meet one every few.
+SQLITE_IMPORT_CACHE = {"main.cache_size": -131072, "temp.cache_size": -65536, "wal_autocheckpoint": 16384}
+
+
+@contextmanager
+def import_settings() -> Iterator[None]:
+    """The connection tuned for one import (SQLite: larger page caches), put back as it was afterwards."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    before = {name: raw.execute(f"PRAGMA {name}").fetchone()[0] for name in SQLITE_IMPORT_CACHE}
+    for name, value in SQLITE_IMPORT_CACHE.items():
+        raw.execute(f"PRAGMA {name} = {int(value)}")
+    try:
+        yield
+    finally:
+        if connection.connection is raw:  # not closed meanwhile (a new connection has the defaults)
+            for name, value in before.items():
+                raw.execute(f"PRAGMA {name} = {int(value)}")
 
 
 def _append(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -312,7 +312,15 @@ def _connection_settings(cursor) -> tuple:
         cursor.execute("SELECT current_setting('work_mem'), current_setting('default_statistics_target')")
         return tuple(cursor.fetchone())
     found = []
-    for pragma in ("synchronous", "cache_size", "journal_mode", "busy_timeout", "temp_store"):
+    pragmas = (
+        "synchronous",
+        "cache_size",
+        "temp.cache_size",
+        "wal_autocheckpoint",
+        "journal_mode",
+        "busy_timeout",
+    )
+    for pragma in (*pragmas, "temp_store"):
         cursor.execute(f"PRAGMA {pragma}")
         found.append(cursor.fetchone()[0])
     return tuple(found)
