@@ -148,8 +148,11 @@ def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
     Undoing: a savepoint when rules may write anything; otherwise (the hot path, no extra query) the
     task rows and copies the sync wrote are taken back one by one, and a system step (which may write
     rows of any kind) sets a savepoint just before it runs (:func:`before_writes`), rolled back too."""
+    from yunying.notifications.services import batch_mark, batch_undo
+
     pending = getattr(instance, _PENDING_EVENTS, None)
     mark = len(pending) if pending is not None else 0
+    told = batch_mark()
     saved = {f: getattr(instance, f) for f in _STATUS_FIELDS}
     undo: list[Callable[[], Any]] = []
     outer = getattr(instance, _UNDO, None)
@@ -180,6 +183,7 @@ def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
             setattr(instance, f, value)
         if pending is not None:
             del pending[mark:]
+        batch_undo(told)
         if isinstance(exc, EngineError):
             message, element = str(engine_error(exc).message), (exc.details[0][0] if exc.details else "")
         else:
@@ -303,15 +307,18 @@ def batched_events(instance: ProcessInstance) -> Iterator[None]:
     if getattr(instance, _PENDING_EVENTS, None) is not None:  # already batching
         yield
         return
+    from yunying.notifications.services import batched
+
     pending: list[InstanceEvent] = []
     setattr(instance, _PENDING_EVENTS, pending)
     try:
-        yield
-        if pending:
-            InstanceEvent.objects.bulk_create(pending)
-        from yunying.workflow.cards import sync_instance
+        with batched():  # the action's notifications too: one INSERT at the end
+            yield
+            if pending:
+                InstanceEvent.objects.bulk_create(pending)
+            from yunying.workflow.cards import sync_instance
 
-        sync_instance(instance, fresh=bool(getattr(instance, FRESH, False)))  # its inbox cards
+            sync_instance(instance, fresh=bool(getattr(instance, FRESH, False)))  # its inbox cards
     finally:
         delattr(instance, _PENDING_EVENTS)
 
