@@ -134,9 +134,17 @@ def before_writes(instance: ProcessInstance) -> None:
     """A system step is about to write rows of any kind: inside :func:`guarded` the savepoint that
     takes them back if the engine then fails is set now (only actions that run a system step pay
     for it)."""
+    ensure_saved(instance)
     holder = getattr(instance, _LAZY_SAVEPOINT, None)
     if holder is not None and holder[0] is None:
         holder[0] = transaction.savepoint()
+
+
+def under_savepoint(instance: ProcessInstance) -> bool:
+    """Inside :func:`guarded`, after :func:`before_writes`: a failure from here on is rolled back to
+    the savepoint already set (a system step needs none of its own)."""
+    holder = getattr(instance, _LAZY_SAVEPOINT, None)
+    return holder is not None and holder[0] is not None
 
 
 def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
@@ -169,6 +177,9 @@ def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
         except (EngineError, ProcessError):
             if lazy[0] is not None:
                 transaction.savepoint_rollback(lazy[0])
+                # Everything since the savepoint is gone, so is a failed inner block's mark (it was
+                # clear when the savepoint was set: a broken transaction could not have set it).
+                transaction.set_rollback(False)
             raise
         finally:
             setattr(instance, _UNDO, outer)
@@ -211,6 +222,7 @@ def fail(instance: ProcessInstance, message: str, *, element_id: str = "") -> No
 def pause_open(instance: ProcessInstance) -> int:
     """An instance in error: its open task rows leave the inboxes (status ``paused``, which no inbox,
     reminder or escalation reads) until :func:`resume_paused`. Returns how many were paused."""
+    ensure_saved(instance)
     return instance.tasks.filter(status=TaskStatus.OPEN).update(status=TaskStatus.PAUSED)
 
 
@@ -222,11 +234,15 @@ def resume_paused(instance: ProcessInstance) -> int:
 def engine_save(instance: ProcessInstance, eng: EngineInstance) -> None:
     from yunying.workflow.messages import record_waits
 
+    if definition_of(instance.version).message_keys:
+        ensure_saved(instance)  # its message waits refer to it
     record_waits(instance, eng)
     instance.state = dump_state(eng)
     instance.has_timers = instance.is_running and "WAITING" in eng.task_states().values()
     if instance.has_timers:
         from yunying.workflow.timers import schedule_next
+
+        ensure_saved(instance)  # the worker's timer task names it
 
         schedule_next(instance, eng)
 
@@ -298,6 +314,47 @@ LOCKED_ROWS = "_yunying_locked_rows"  # the open rows actions.locked read with t
 OPEN_ROWS = "_yunying_open_rows"  # the open rows as sync left them (valid while ROWS_FINAL is set)
 ROWS_FINAL = "_yunying_rows_final"  # nothing changed the task rows after the last sync
 FRESH = "_yunying_fresh"  # the instance was created in this transaction (it has no inbox cards yet)
+_DEFERRED = "_yunying_deferred_tasks"  # a starting instance not written yet: its task rows, waiting
+
+
+def defer_writes(instance: ProcessInstance) -> None:
+    """A new, unsaved instance (``instance_start``) is written once, at :func:`store_started`, with the
+    state the engine left — and its first task rows with it — unless something writes a row that
+    refers to it before (:func:`ensure_saved`)."""
+    setattr(instance, _DEFERRED, [])
+
+
+def ensure_saved(instance: ProcessInstance) -> None:
+    """A starting instance whose write is deferred gets written now, with the task rows waiting for it:
+    a row about to be written (a copy, a system step's row, a candidate list…) refers to it."""
+    pending = getattr(instance, _DEFERRED, None)
+    if pending is None:
+        return
+    if instance.pk is None:
+        instance.save(force_insert=True)
+    if pending:
+        WorkTask.objects.bulk_create(pending)
+        pending.clear()
+
+
+def store_started(instance: ProcessInstance) -> None:
+    """The end of a start: one INSERT of the instance with its state (an UPDATE when something needed
+    it written before), then its task rows in one INSERT."""
+    written = getattr(instance, _DEFERRED, None) is None or instance.pk is not None
+    ensure_saved(instance)
+    if written:
+        instance.save()
+    if hasattr(instance, _DEFERRED):
+        delattr(instance, _DEFERRED)
+
+
+def _save_new(instance: ProcessInstance, task: WorkTask) -> None:
+    """A new task row: written now, or with its starting instance (:func:`defer_writes`)."""
+    pending = getattr(instance, _DEFERRED, None)
+    if pending is not None and instance.pk is None:
+        pending.append(task)
+    else:
+        task.save()
 
 
 @contextmanager
@@ -338,6 +395,7 @@ _UNKNOWN: Any = object()
 
 
 def _previous(instance: ProcessInstance) -> _Done | None:
+    ensure_saved(instance)
     row = (
         instance.tasks.filter(status__in=(TaskStatus.COMPLETED, TaskStatus.SKIPPED))
         .exclude(completed_at__isnull=True)
@@ -445,7 +503,11 @@ def _assign(
         task.completed_at = now
         if how == "dedup":
             task.assignee = task.acted_by = res.users[0]
-        task.save()
+        if how == "stop":
+            ensure_saved(instance)
+            task.save()
+        else:
+            _save_new(instance, task)
         _created(instance, task)
         return _Assigned(task, how, fallback, same_as)
     if len(res.users) == 1:
@@ -455,9 +517,10 @@ def _assign(
         )
         task.assignee = delegate or user
         task.on_behalf_of = user if delegate else None
-        task.save()
+        _save_new(instance, task)
     else:
         task.candidate_position, task.candidate_unit, task.candidate_group = res.position, res.unit, res.group
+        ensure_saved(instance)  # its candidates are rows of their own
         task.save()
         if res.users:  # 或签: everyone may act (or whoever they delegate to); no query per person
             delegates = assignment.delegates_for(
@@ -481,6 +544,7 @@ def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
     people = {u.pk: u for u in res.users}
     if not people:
         return
+    ensure_saved(instance)
     # The instance is locked (or new): who already has a copy, then the others in one INSERT.
     have = set(
         CarbonCopy.objects.filter(instance=instance, user_id__in=list(people)).values_list(
@@ -499,6 +563,7 @@ def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
 
 def open_rows(instance: ProcessInstance) -> list[WorkTask]:
     """The instance's open task rows (steps, added signers, a return to the requester)."""
+    ensure_saved(instance)
     return list(instance.tasks.filter(status__in=OPEN_STATUSES))
 
 
@@ -704,12 +769,14 @@ def fire_rules(
     """The instance's rules for ``event_name`` (see :func:`yunying.workflow.rules.fire`)."""
     if not instance.definition.rules_snapshot:
         return 0
+    ensure_saved(instance)
     from yunying.workflow.rules import fire
 
     return fire(instance, event_name, data, step=step, outcome=outcome)
 
 
 def _cancel(row: WorkTask, instance: ProcessInstance) -> None:
+    ensure_saved(instance)
     now, was = timezone.now(), row.status
     row.status = TaskStatus.CANCELLED
     row.completed_at = now
@@ -726,6 +793,7 @@ def _cancel(row: WorkTask, instance: ProcessInstance) -> None:
 
 
 def cancel_all(instance: ProcessInstance) -> None:
+    ensure_saved(instance)
     now = timezone.now()
     instance.tasks.filter(status__in=(*OPEN_STATUSES, TaskStatus.PAUSED)).update(
         status=TaskStatus.CANCELLED, completed_at=now
@@ -733,6 +801,7 @@ def cancel_all(instance: ProcessInstance) -> None:
 
 
 def refresh_current(instance: ProcessInstance) -> None:
+    ensure_saved(instance)
     names = list(
         dict.fromkeys(instance.tasks.filter(status__in=OPEN_STATUSES).values_list("name", flat=True))
     )
@@ -746,7 +815,8 @@ def set_current(instance: ProcessInstance, rows: list[WorkTask]) -> None:
 
     def key(t: WorkTask) -> tuple[bool, dt.datetime, dt.datetime, int]:
         missing = t.due_at is None
-        return (missing if nulls_last else not missing, t.due_at or t.created_at, t.created_at, t.pk)
+        # (a row of a starting instance not written yet has no id: the rows are in creation order)
+        return (missing if nulls_last else not missing, t.due_at or t.created_at, t.created_at, t.pk or 0)
 
     names = dict.fromkeys(t.name for t in sorted(rows, key=key) if t.status in OPEN_STATUSES)
     instance.current_steps = "、".join(names)[:300]

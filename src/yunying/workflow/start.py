@@ -115,7 +115,7 @@ def instance_start(
     now = timezone.now()
     # The engine runs inside the transaction: system steps write their rows with the instance's.
     with files_discarded_on_error(), transaction.atomic():
-        instance = ProcessInstance.objects.create(
+        instance = ProcessInstance(
             version=the_version,
             definition=definition,
             title=(title or str(cleaned.get("title") or "")).strip()[:200]
@@ -126,11 +126,14 @@ def instance_start(
             started_at=now,
         )
         setattr(instance, runtime.FRESH, True)
+        runtime.defer_writes(instance)  # written once, with the engine's state (runtime.store_started)
         with runtime.batched_events(instance):
             runtime.event(
                 instance, "start", actor=actor, to_state="running", data={"version": the_version.number}
             )
             instance.data = {k: v for k, v in to_json(submission.store_files()).items() if k not in RESERVED}
+            if attachments:
+                runtime.ensure_saved(instance)
             attachments_save(instance, attachments, user=actor)
             for username in cc:
                 runtime.copy_to(instance, f"user:{username}", _("发起"))
@@ -150,5 +153,5 @@ def instance_start(
             except EngineError as exc:
                 raise runtime.engine_error(exc) from None
             runtime.engine_save(instance, eng)
-        instance.save()
+            runtime.store_started(instance)
     return instance
