@@ -176,10 +176,11 @@ def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
             result = work()
         except (EngineError, ProcessError):
             if lazy[0] is not None:
-                transaction.savepoint_rollback(lazy[0])
-                # Everything since the savepoint is gone, so is a failed inner block's mark (it was
-                # clear when the savepoint was set: a broken transaction could not have set it).
+                # The savepoint takes back everything since it was set, a failed statement included:
+                # an inner block's "roll back" mark (clear when the savepoint was set, or setting it
+                # would have failed) is done with it.
                 transaction.set_rollback(False)
+                transaction.savepoint_rollback(lazy[0])
             raise
         finally:
             setattr(instance, _UNDO, outer)
