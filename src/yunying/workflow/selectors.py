@@ -149,7 +149,7 @@ def _start_query(key: str) -> QuerySet[ProcessDefinition]:
     )[:1]
 
 
-_START_SQL: dict[str, str | None] = {}
+_START_SQL: dict[str, tuple[str, tuple[Any, ...], int] | None] = {}
 
 
 def _definition_to_start(key: str) -> ProcessDefinition | None:
@@ -158,13 +158,15 @@ def _definition_to_start(key: str) -> ProcessDefinition | None:
     from django.db import connection
 
     if connection.vendor not in _START_SQL:
-        probe = "probe-key"
+        probe = "\x00probe"
         sql, params = _start_query(probe).query.sql_with_params()
-        _START_SQL[connection.vendor] = sql if tuple(params) == (probe,) else None
-    sql = _START_SQL[connection.vendor]
-    if sql is None:  # a statement with other parameters: the ORM each time
+        at = [i for i, value in enumerate(params) if value == probe]
+        _START_SQL[connection.vendor] = (sql, tuple(params), at[0]) if len(at) == 1 else None
+    built = _START_SQL[connection.vendor]
+    if built is None:  # the key is not one parameter of it: the ORM each time
         return _start_query(key).first()
-    return next(iter(ProcessDefinition.objects.raw(sql, [key])), None)
+    sql, params, at = built
+    return next(iter(ProcessDefinition.objects.raw(sql, [*params[:at], key, *params[at + 1 :]])), None)
 
 
 def definition_for_start(*, user: Any, key: str) -> ProcessDefinition:
