@@ -130,7 +130,9 @@ def replace_group(
     rows = [_row(kind, str(ref), str(group_ref), c) for ref, c in cards]
     if not fresh and had == 1 and len(rows) == 1:
         row = rows[0]
-        values = {f.attname: getattr(row, f.attname) for f in InboxCard._meta.concrete_fields if not f.primary_key}
+        values = {
+            f.attname: getattr(row, f.attname) for f in InboxCard._meta.concrete_fields if not f.primary_key
+        }
         found = InboxCard.objects.filter(kind=kind, group_ref=str(group_ref)).update(**values)
         if found == 1:
             return
