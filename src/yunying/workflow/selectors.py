@@ -160,13 +160,13 @@ def _definition_to_start(key: str) -> ProcessDefinition | None:
     if connection.vendor not in _START_SQL:
         probe = "\x00probe"
         sql, params = _start_query(probe).query.sql_with_params()
-        at = [i for i, value in enumerate(params) if value == probe]
-        _START_SQL[connection.vendor] = (sql, tuple(params), at[0]) if len(at) == 1 else None
+        places = [i for i, value in enumerate(params) if value == probe]
+        _START_SQL[connection.vendor] = (sql, tuple(params), places[0]) if len(places) == 1 else None
     built = _START_SQL[connection.vendor]
     if built is None:  # the key is not one parameter of it: the ORM each time
         return _start_query(key).first()
-    sql, params, at = built
-    return next(iter(ProcessDefinition.objects.raw(sql, [*params[:at], key, *params[at + 1 :]])), None)
+    statement, values, at = built
+    return next(iter(ProcessDefinition.objects.raw(statement, [*values[:at], key, *values[at + 1 :]])), None)
 
 
 def definition_for_start(*, user: Any, key: str) -> ProcessDefinition:
