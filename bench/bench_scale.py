@@ -209,6 +209,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--src", default="")
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--child", choices=("tokens",), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "tokens":
@@ -251,7 +252,7 @@ def main() -> None:
         toks = json.loads(next(x for x in out.stdout.splitlines() if x.startswith("TOKENS "))[7:])
         for web in webs:
             for workers in bgs:
-                port = base.free_port()
+                port = args.port or base.free_port()
                 server = base.gunicorn(env, port, web, args.threads)
                 bg = [
                     subprocess.Popen(

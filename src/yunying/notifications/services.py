@@ -11,7 +11,8 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
@@ -38,6 +39,66 @@ from yunying.notifications.secrets import seal, unseal, url_hint
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 300
+
+
+class _Batch:
+    """The notifications of one action, written at its end (:func:`batched`)."""
+
+    def __init__(self) -> None:
+        self.rows: list[Notification] = []
+        self.outbox: list[Delivery] = []
+
+
+_LOCAL = threading.local()
+
+
+def _batch() -> _Batch | None:
+    return getattr(_LOCAL, "batch", None)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Inside: ``notify`` keeps its rows, and they are written when the block ends without an error —
+    every in-app row of the block in one INSERT, the outbox in another — still inside the caller's
+    transaction (same rows, same order; each keeps the time it was raised at). An error drops them,
+    as the rollback would. Nested blocks join the outer one. A part of the block that is rolled back
+    to a savepoint (and carries on) takes its notifications back with :func:`batch_mark` and
+    :func:`batch_undo`."""
+    if _batch() is not None:
+        yield
+        return
+    batch = _Batch()
+    _LOCAL.batch = batch
+    try:
+        yield
+    finally:
+        _LOCAL.batch = None
+    _write(batch.rows, batch.outbox)
+
+
+def batch_mark() -> tuple[int, int]:
+    """Where the open batch stands (to undo back to it); (0, 0) outside one."""
+    batch = _batch()
+    return (len(batch.rows), len(batch.outbox)) if batch is not None else (0, 0)
+
+
+def batch_undo(mark: tuple[int, int]) -> None:
+    """Forget what the open batch got since ``mark`` (its savepoint was rolled back)."""
+    batch = _batch()
+    if batch is not None:
+        del batch.rows[mark[0] :]
+        del batch.outbox[mark[1] :]
+
+
+def _write(rows: list[Notification], outbox: list[Delivery]) -> None:
+    if rows:
+        Notification.objects.bulk_create(rows)
+    if outbox:
+        for delivery in outbox:  # the in-app row's id, now that it has one
+            if delivery.notification is not None:
+                delivery.notification_id = delivery.notification.pk
+        Delivery.objects.bulk_create(outbox)
+        _wake_after_commit()
 
 
 def notify(
@@ -88,7 +149,9 @@ def notify(
                 read_at=None if Channel.IN_APP in channels else now,
             )
         )
-    Notification.objects.bulk_create(rows)
+    batch = _batch()
+    if batch is None:
+        Notification.objects.bulk_create(rows)
     outbox: list[Delivery] = []
     for row in rows:
         user = row.recipient
@@ -104,7 +167,10 @@ def notify(
         if window and not is_urgent:
             due = _in_window(due, window, kind, channel=Channel.ROBOT, robot_id=robot.pk)
         outbox.append(_delivery(Channel.ROBOT, kind, title, message, url, robot=robot, due=due))
-    if outbox:
+    if batch is not None:
+        batch.rows += rows
+        batch.outbox += outbox
+    elif outbox:
         Delivery.objects.bulk_create(outbox)
         _wake_after_commit()
     return rows
@@ -120,6 +186,16 @@ def _in_window(due: dt.datetime, window: dt.timedelta, kind: str, **target: Any)
         .values_list("due_at", flat=True)
         .first()
     )
+    batch = _batch()
+    if batch is not None:  # the open batch's outbox is not written yet: it is waiting too
+        mine = [
+            d.due_at
+            for d in batch.outbox
+            if d.kind == kind
+            and d.due_at >= due
+            and all(getattr(d, name) == value for name, value in target.items())
+        ]
+        waiting = min([*mine, *([waiting] if waiting is not None else [])], default=None)
     return waiting if waiting is not None else due + window
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -108,6 +109,22 @@ def scope_for(user: Any) -> Scope:
         with contextlib.suppress(AttributeError):  # AnonymousUser and friends
             setattr(user, _CACHE_ATTR, cached)
     return cached
+
+
+def scope_prime(user: Any, load: Callable[[Any], Scope]) -> Scope:
+    """:func:`scope_for` with ``load(user)`` computing it on a miss (a caller's memo across requests,
+    e.g. the workflow's start, invalidated when appointments change); kept on the user object too."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = load(user)
+        with contextlib.suppress(AttributeError):
+            setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def scope_compute(user: Any) -> Scope:
+    """The user's scope read from the database now (no cache)."""
+    return _compute(user)
 
 
 def scope_reset(user: Any) -> None:

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
@@ -58,26 +59,35 @@ def _final_approver(instance: ProcessInstance) -> Any:
     return task.acted_by if task is not None else None
 
 
-def _next_number(on: str) -> str:
+def _existing_or_next(instance: ProcessInstance, on: str) -> tuple[int | None, str]:
+    """The id of the request's order if it has one, else the next number of day ``on`` — one
+    statement: the request's own order first, otherwise the day's last number (locked, so two
+    approvals at once do not take the same one)."""
     prefix = f"PO{on}"
-    last = (
+    row = (
         PurchaseOrder.objects.select_for_update()
-        .filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
+        .filter(Q(number__startswith=prefix) | Q(instance=instance))
+        .annotate(
+            mine=Case(When(instance=instance, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+        .order_by("-mine", "-number")
+        .values_list("pk", "number", "mine")
         .first()
     )
+    if row is not None and row[2]:
+        return row[0], ""
+    last = row[1] if row is not None else None
     sequence = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
+    return None, f"{prefix}{sequence:04d}"
 
 
 @transaction.atomic(savepoint=False)  # inside the step's own savepoint when the workflow calls it
 def purchase_order_from_request(*, instance: ProcessInstance, data: dict[str, Any]) -> PurchaseOrder:
     """The purchase order of an approved request (items, total, store, final approver); a second call for
     the same request (a retried step) answers the order already made."""
-    existing = PurchaseOrder.objects.filter(instance=instance).first()
+    existing, number = _existing_or_next(instance, clock.today().strftime("%Y%m%d"))
     if existing is not None:
-        return existing
+        return PurchaseOrder.objects.get(pk=existing)
     items = _items(data)
     total = sum((Decimal(i["amount"]) for i in items), Decimal("0"))
     store_code = str(data.get("store") or "").strip()
@@ -91,7 +101,7 @@ def purchase_order_from_request(*, instance: ProcessInstance, data: dict[str, An
         store = OrgUnit.objects.filter(pk=instance.unit_id).first()
     now = clock.now()
     return PurchaseOrder.objects.create(
-        number=_next_number(clock.today().strftime("%Y%m%d")),
+        number=number,
         instance=instance,
         store=store,
         requester=instance.requester,

@@ -111,6 +111,9 @@ def locked(actor: Any, task_id: int) -> Iterator[tuple[ProcessInstance, WorkTask
         for row in rows:
             row.instance = instance  # their instance is at hand: no query when a row needs it
         setattr(instance, runtime.LOCKED_ROWS, [r for r in rows if r.status in OPEN_STATUSES])
+        from yunying.workflow.cards import CARDS_BEFORE, cards_of
+
+        setattr(instance, CARDS_BEFORE, cards_of(r for r in rows if r.instance_id == instance.pk))
         if is_paused(task, instance):
             raise instance_paused()
         if task.status not in OPEN_STATUSES or instance.status != InstanceStatus.RUNNING:

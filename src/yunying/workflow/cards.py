@@ -116,13 +116,31 @@ def upsert_many(kind: str, items: Iterable[tuple[Any, Card | None]]) -> None:
 
 
 def replace_group(
-    kind: str, group_ref: Any, cards: Iterable[tuple[Any, Card]], *, fresh: bool = False
+    kind: str,
+    group_ref: Any,
+    cards: Iterable[tuple[Any, Card]],
+    *,
+    fresh: bool = False,
+    had: int | None = None,
 ) -> None:
     """Replace every card of record ``group_ref`` with ``cards`` (``(ref, card)`` pairs); ``fresh``:
-    the record is new in this transaction and has no cards yet (saves the DELETE)."""
+    the record is new in this transaction and has no cards yet (saves the DELETE); ``had``: how many
+    cards the record has, when the caller knows (one card replaced by one: rewritten in place, one
+    UPDATE)."""
+    rows = [_row(kind, str(ref), str(group_ref), c) for ref, c in cards]
+    if not fresh and had == 1 and len(rows) == 1:
+        row = rows[0]
+        values = {
+            f.attname: getattr(row, f.attname) for f in InboxCard._meta.concrete_fields if not f.primary_key
+        }
+        found = InboxCard.objects.filter(kind=kind, group_ref=str(group_ref)).update(**values)
+        if found == 1:
+            return
+        if found == 0:  # not there after all (a card written before cards were kept): add it
+            InboxCard.objects.bulk_create(rows)
+            return
     if not fresh:
         close(kind, group_ref=group_ref)
-    rows = [_row(kind, str(ref), str(group_ref), c) for ref, c in cards]
     if rows:
         InboxCard.objects.bulk_create(rows)
 
@@ -301,6 +319,22 @@ def _open_rows(instance: ProcessInstance) -> list[tuple[Any, ...]]:
     )
 
 
+CARDS_BEFORE = "_yunying_cards_before"  # how many approval cards the instance had (set with the lock)
+
+
+def cards_of(rows: Iterable[WorkTask]) -> int | None:
+    """How many approval cards open task ``rows`` have (one each when held by a person, a position or a
+    group); None when a row's cards depend on its candidates (或签: one per person)."""
+    count = 0
+    for row in rows:
+        if row.status != TaskStatus.OPEN:
+            continue
+        if row.assignee_id is None and row.candidate_position_id is None and row.candidate_group_id is None:
+            return None
+        count += 1
+    return count
+
+
 def sync_instance(instance: ProcessInstance, *, fresh: bool = False) -> None:
     """Rewrite the ``approval`` cards of ``instance`` from its open task rows (inside the action's
     transaction). A finished instance has none. ``fresh``: created in this transaction (no cards yet)."""
@@ -308,6 +342,7 @@ def sync_instance(instance: ProcessInstance, *, fresh: bool = False) -> None:
     if instance.status != InstanceStatus.RUNNING:
         if not fresh:
             close(APPROVAL, group_ref=instance.pk)
+        setattr(instance, CARDS_BEFORE, 0)
         return
     rows = _open_rows(instance)
     by_task: dict[int, list[int]] = {}
@@ -370,7 +405,8 @@ def sync_instance(instance: ProcessInstance, *, fresh: bool = False) -> None:
                 )
             else:
                 cards.extend((pk, Card(assignee_id=u, shared=True, **common)) for u in by_task.get(pk, []))
-    replace_group(APPROVAL, instance.pk, cards, fresh=fresh)
+    replace_group(APPROVAL, instance.pk, cards, fresh=fresh, had=getattr(instance, CARDS_BEFORE, None))
+    setattr(instance, CARDS_BEFORE, len(cards))
 
 
 def rebuild(instance_ids: Iterable[int] | None = None) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from yunying.notifications import services as notifications
@@ -22,11 +23,11 @@ def notify(
     instance: ProcessInstance | None = None,
     task: WorkTask | None = None,
 ) -> list[Notification]:
-    url = ""
+    url: Any = ""
     if task is not None:
-        url = reverse("workflow:task", args=[task.pk])
+        url = _link("workflow:task", task)
     elif instance is not None:
-        url = reverse("workflow:instance", args=[instance.pk])
+        url = _link("workflow:instance", instance)
     return notifications.notify(
         recipients,
         kind=kind,
@@ -36,6 +37,14 @@ def notify(
         instance=instance,
         task=task,
     )
+
+
+def _link(name: str, row: Any) -> Any:
+    """The row's page; for a row of a starting instance not written yet (no id until the action's end,
+    when the notifications are written too), the link is made when the notification is written."""
+    if row.pk is not None:
+        return reverse(name, args=[row.pk])
+    return lazy(lambda: reverse(name, args=[row.pk]), str)()
 
 
 def summary_text(instance: ProcessInstance) -> str:

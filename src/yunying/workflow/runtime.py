@@ -134,9 +134,17 @@ def before_writes(instance: ProcessInstance) -> None:
     """A system step is about to write rows of any kind: inside :func:`guarded` the savepoint that
     takes them back if the engine then fails is set now (only actions that run a system step pay
     for it)."""
+    ensure_saved(instance)
     holder = getattr(instance, _LAZY_SAVEPOINT, None)
     if holder is not None and holder[0] is None:
         holder[0] = transaction.savepoint()
+
+
+def under_savepoint(instance: ProcessInstance) -> bool:
+    """Inside :func:`guarded`, after :func:`before_writes`: a failure from here on is rolled back to
+    the savepoint already set (a system step needs none of its own)."""
+    holder = getattr(instance, _LAZY_SAVEPOINT, None)
+    return holder is not None and holder[0] is not None
 
 
 def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
@@ -148,8 +156,11 @@ def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
     Undoing: a savepoint when rules may write anything; otherwise (the hot path, no extra query) the
     task rows and copies the sync wrote are taken back one by one, and a system step (which may write
     rows of any kind) sets a savepoint just before it runs (:func:`before_writes`), rolled back too."""
+    from yunying.notifications.services import batch_mark, batch_undo
+
     pending = getattr(instance, _PENDING_EVENTS, None)
     mark = len(pending) if pending is not None else 0
+    told = batch_mark()
     saved = {f: getattr(instance, f) for f in _STATUS_FIELDS}
     undo: list[Callable[[], Any]] = []
     outer = getattr(instance, _UNDO, None)
@@ -165,6 +176,10 @@ def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
             result = work()
         except (EngineError, ProcessError):
             if lazy[0] is not None:
+                # The savepoint takes back everything since it was set, a failed statement included:
+                # an inner block's "roll back" mark (clear when the savepoint was set, or setting it
+                # would have failed) is done with it.
+                transaction.set_rollback(False)
                 transaction.savepoint_rollback(lazy[0])
             raise
         finally:
@@ -180,6 +195,7 @@ def guarded(instance: ProcessInstance, work: Callable[[], T]) -> T | None:
             setattr(instance, f, value)
         if pending is not None:
             del pending[mark:]
+        batch_undo(told)
         if isinstance(exc, EngineError):
             message, element = str(engine_error(exc).message), (exc.details[0][0] if exc.details else "")
         else:
@@ -207,6 +223,7 @@ def fail(instance: ProcessInstance, message: str, *, element_id: str = "") -> No
 def pause_open(instance: ProcessInstance) -> int:
     """An instance in error: its open task rows leave the inboxes (status ``paused``, which no inbox,
     reminder or escalation reads) until :func:`resume_paused`. Returns how many were paused."""
+    ensure_saved(instance)
     return instance.tasks.filter(status=TaskStatus.OPEN).update(status=TaskStatus.PAUSED)
 
 
@@ -218,11 +235,15 @@ def resume_paused(instance: ProcessInstance) -> int:
 def engine_save(instance: ProcessInstance, eng: EngineInstance) -> None:
     from yunying.workflow.messages import record_waits
 
+    if definition_of(instance.version).message_keys:
+        ensure_saved(instance)  # its message waits refer to it
     record_waits(instance, eng)
     instance.state = dump_state(eng)
     instance.has_timers = instance.is_running and "WAITING" in eng.task_states().values()
     if instance.has_timers:
         from yunying.workflow.timers import schedule_next
+
+        ensure_saved(instance)  # the worker's timer task names it
 
         schedule_next(instance, eng)
 
@@ -294,6 +315,47 @@ LOCKED_ROWS = "_yunying_locked_rows"  # the open rows actions.locked read with t
 OPEN_ROWS = "_yunying_open_rows"  # the open rows as sync left them (valid while ROWS_FINAL is set)
 ROWS_FINAL = "_yunying_rows_final"  # nothing changed the task rows after the last sync
 FRESH = "_yunying_fresh"  # the instance was created in this transaction (it has no inbox cards yet)
+_DEFERRED = "_yunying_deferred_tasks"  # a starting instance not written yet: its task rows, waiting
+
+
+def defer_writes(instance: ProcessInstance) -> None:
+    """A new, unsaved instance (``instance_start``) is written once, at :func:`store_started`, with the
+    state the engine left — and its first task rows with it — unless something writes a row that
+    refers to it before (:func:`ensure_saved`)."""
+    setattr(instance, _DEFERRED, [])
+
+
+def ensure_saved(instance: ProcessInstance) -> None:
+    """A starting instance whose write is deferred gets written now, with the task rows waiting for it:
+    a row about to be written (a copy, a system step's row, a candidate list…) refers to it."""
+    pending = getattr(instance, _DEFERRED, None)
+    if pending is None:
+        return
+    if instance.pk is None:
+        instance.save(force_insert=True)
+    if pending:
+        WorkTask.objects.bulk_create(pending)
+        pending.clear()
+
+
+def store_started(instance: ProcessInstance) -> None:
+    """The end of a start: one INSERT of the instance with its state (an UPDATE when something needed
+    it written before), then its task rows in one INSERT."""
+    written = getattr(instance, _DEFERRED, None) is None or instance.pk is not None
+    ensure_saved(instance)
+    if written:
+        instance.save()
+    if hasattr(instance, _DEFERRED):
+        delattr(instance, _DEFERRED)
+
+
+def _save_new(instance: ProcessInstance, task: WorkTask) -> None:
+    """A new task row: written now, or with its starting instance (:func:`defer_writes`)."""
+    pending = getattr(instance, _DEFERRED, None)
+    if pending is not None and instance.pk is None:
+        pending.append(task)
+    else:
+        task.save()
 
 
 @contextmanager
@@ -303,15 +365,18 @@ def batched_events(instance: ProcessInstance) -> Iterator[None]:
     if getattr(instance, _PENDING_EVENTS, None) is not None:  # already batching
         yield
         return
+    from yunying.notifications.services import batched
+
     pending: list[InstanceEvent] = []
     setattr(instance, _PENDING_EVENTS, pending)
     try:
-        yield
-        if pending:
-            InstanceEvent.objects.bulk_create(pending)
-        from yunying.workflow.cards import sync_instance
+        with batched():  # the action's notifications too: one INSERT at the end
+            yield
+            if pending:
+                InstanceEvent.objects.bulk_create(pending)
+            from yunying.workflow.cards import sync_instance
 
-        sync_instance(instance, fresh=bool(getattr(instance, FRESH, False)))  # its inbox cards
+            sync_instance(instance, fresh=bool(getattr(instance, FRESH, False)))  # its inbox cards
     finally:
         delattr(instance, _PENDING_EVENTS)
 
@@ -331,6 +396,7 @@ _UNKNOWN: Any = object()
 
 
 def _previous(instance: ProcessInstance) -> _Done | None:
+    ensure_saved(instance)
     row = (
         instance.tasks.filter(status__in=(TaskStatus.COMPLETED, TaskStatus.SKIPPED))
         .exclude(completed_at__isnull=True)
@@ -438,7 +504,11 @@ def _assign(
         task.completed_at = now
         if how == "dedup":
             task.assignee = task.acted_by = res.users[0]
-        task.save()
+        if how == "stop":
+            ensure_saved(instance)
+            task.save()
+        else:
+            _save_new(instance, task)
         _created(instance, task)
         return _Assigned(task, how, fallback, same_as)
     if len(res.users) == 1:
@@ -448,9 +518,10 @@ def _assign(
         )
         task.assignee = delegate or user
         task.on_behalf_of = user if delegate else None
-        task.save()
+        _save_new(instance, task)
     else:
         task.candidate_position, task.candidate_unit, task.candidate_group = res.position, res.unit, res.group
+        ensure_saved(instance)  # its candidates are rows of their own
         task.save()
         if res.users:  # 或签: everyone may act (or whoever they delegate to); no query per person
             delegates = assignment.delegates_for(
@@ -474,6 +545,7 @@ def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
     people = {u.pk: u for u in res.users}
     if not people:
         return
+    ensure_saved(instance)
     # The instance is locked (or new): who already has a copy, then the others in one INSERT.
     have = set(
         CarbonCopy.objects.filter(instance=instance, user_id__in=list(people)).values_list(
@@ -492,6 +564,7 @@ def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
 
 def open_rows(instance: ProcessInstance) -> list[WorkTask]:
     """The instance's open task rows (steps, added signers, a return to the requester)."""
+    ensure_saved(instance)
     return list(instance.tasks.filter(status__in=OPEN_STATUSES))
 
 
@@ -697,12 +770,14 @@ def fire_rules(
     """The instance's rules for ``event_name`` (see :func:`yunying.workflow.rules.fire`)."""
     if not instance.definition.rules_snapshot:
         return 0
+    ensure_saved(instance)
     from yunying.workflow.rules import fire
 
     return fire(instance, event_name, data, step=step, outcome=outcome)
 
 
 def _cancel(row: WorkTask, instance: ProcessInstance) -> None:
+    ensure_saved(instance)
     now, was = timezone.now(), row.status
     row.status = TaskStatus.CANCELLED
     row.completed_at = now
@@ -719,6 +794,7 @@ def _cancel(row: WorkTask, instance: ProcessInstance) -> None:
 
 
 def cancel_all(instance: ProcessInstance) -> None:
+    ensure_saved(instance)
     now = timezone.now()
     instance.tasks.filter(status__in=(*OPEN_STATUSES, TaskStatus.PAUSED)).update(
         status=TaskStatus.CANCELLED, completed_at=now
@@ -726,6 +802,7 @@ def cancel_all(instance: ProcessInstance) -> None:
 
 
 def refresh_current(instance: ProcessInstance) -> None:
+    ensure_saved(instance)
     names = list(
         dict.fromkeys(instance.tasks.filter(status__in=OPEN_STATUSES).values_list("name", flat=True))
     )
@@ -739,7 +816,8 @@ def set_current(instance: ProcessInstance, rows: list[WorkTask]) -> None:
 
     def key(t: WorkTask) -> tuple[bool, dt.datetime, dt.datetime, int]:
         missing = t.due_at is None
-        return (missing if nulls_last else not missing, t.due_at or t.created_at, t.created_at, t.pk)
+        # (a row of a starting instance not written yet has no id: the rows are in creation order)
+        return (missing if nulls_last else not missing, t.due_at or t.created_at, t.created_at, t.pk or 0)
 
     names = dict.fromkeys(t.name for t in sorted(rows, key=key) if t.status in OPEN_STATUSES)
     instance.current_steps = "、".join(names)[:300]

@@ -138,24 +138,42 @@ def _prefetch_starters(definition: Any) -> None:
             cache[name] = empty
 
 
+def _start_query(key: str) -> QuerySet[ProcessDefinition]:
+    return ProcessDefinition.objects.filter(key=key, versions__isnull=False).annotate(
+        has_starter_positions=Exists(_STARTER_POSITIONS.filter(processdefinition_id=OuterRef("pk"))),
+        has_starter_units=Exists(_STARTER_UNITS.filter(processdefinition_id=OuterRef("pk"))),
+        # the latest version's id: version_of reads the (immutable) version row from a memo
+        latest_version_id=Subquery(
+            ProcessVersion.objects.filter(definition_id=OuterRef("pk")).order_by("-number").values("pk")[:1]
+        ),
+    )[:1]
+
+
+_START_SQL: dict[str, tuple[str, tuple[Any, ...], int] | None] = {}
+
+
+def _definition_to_start(key: str) -> ProcessDefinition | None:
+    """The definition with its starter flags and latest version's id. The statement is built by the ORM
+    once per process and database, then run with each key (building it is most of the cost)."""
+    from django.db import connection
+
+    if connection.vendor not in _START_SQL:
+        probe = "\x00probe"
+        sql, params = _start_query(probe).query.sql_with_params()
+        places = [i for i, value in enumerate(params) if value == probe]
+        _START_SQL[connection.vendor] = (sql, tuple(params), places[0]) if len(places) == 1 else None
+    built = _START_SQL[connection.vendor]
+    if built is None:  # the key is not one parameter of it: the ORM each time
+        return _start_query(key).first()
+    statement, values, at = built
+    return next(iter(ProcessDefinition.objects.raw(statement, [*values[:at], key, *values[at + 1 :]])), None)
+
+
 def definition_for_start(*, user: Any, key: str) -> ProcessDefinition:
     """The definition ``user`` wants to start; a clear refusal when they may not start it."""
     from yunying.core.errors import PermissionDenied
 
-    found = (
-        ProcessDefinition.objects.filter(key=key, versions__isnull=False)
-        .annotate(
-            has_starter_positions=Exists(_STARTER_POSITIONS.filter(processdefinition_id=OuterRef("pk"))),
-            has_starter_units=Exists(_STARTER_UNITS.filter(processdefinition_id=OuterRef("pk"))),
-            # the latest version's id: version_of reads the (immutable) version row from a memo
-            latest_version_id=Subquery(
-                ProcessVersion.objects.filter(definition_id=OuterRef("pk"))
-                .order_by("-number")
-                .values("pk")[:1]
-            ),
-        )
-        .first()
-    )
+    found = _definition_to_start(key)
     if found is None:
         raise NotFound(_("找不到流程“%(key)s”。") % {"key": key})
     _prefetch_starters(found)

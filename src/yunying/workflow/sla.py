@@ -291,6 +291,9 @@ def deadlines_for(
     except CalendarUnknown as exc:
         # A year whose holidays nobody maintains: the limit is counted in clock time, said so in the
         # request's history and marked on the step (basis "fallback"), which the monitor lists.
+        from yunying.workflow.runtime import ensure_saved
+
+        ensure_saved(instance)  # a starting instance is written now: the line refers to it
         log.warning("step %s of instance %s: %s; due time in clock time", element_id, instance.pk, exc)
         if instance.pk is not None:
             InstanceEvent.objects.create(

@@ -13,7 +13,7 @@ from yunying.core import clock
 from yunying.core.errors import NotFound
 from yunying.forms.files import files_discarded_on_error
 from yunying.org.models import Appointment, OrgUnit, UnitKind
-from yunying.org.scope import scope_for
+from yunying.org.scope import scope_compute, scope_for, scope_prime
 from yunying.workflow import runtime, selectors
 from yunying.workflow.attachments import attachments_check, attachments_save
 from yunying.workflow.engine import EngineError, start_instance
@@ -65,6 +65,20 @@ def _unit_for(requester: Any, unit: OrgUnit | str | None) -> OrgUnit | None:
     return memo(f"start-unit:{requester.pk}", load) if requester.pk else load()
 
 
+def _starter_scope(user: Any) -> None:
+    """The requester's scope (the form's store and people pickers check against it), memoised per
+    process across requests until an appointment, position, unit or user changes."""
+    if user.pk:
+        scope_prime(user, lambda u: memo(f"scope:{u.pk}", lambda: scope_compute(u)))
+
+
+def _display_name(user: Any) -> str:
+    """The requester's name for the title (memoised like the scope: an employee's rename is a change)."""
+    if not user.pk or "employee" in user._state.fields_cache:
+        return str(user.display_name)
+    return memo(f"display-name:{user.pk}", lambda: str(user.display_name))
+
+
 def instance_start(
     *,
     actor: Any,
@@ -85,6 +99,7 @@ def instance_start(
     definition = selectors.definition_for_start(user=actor, key=key)
     the_version = selectors.version_of(definition, version, documents=False)
     form = start_form(the_version)
+    _starter_scope(actor)
     submission = form.validate(dict(data or {}), files=files, user=actor)
     attachments = attachments_check(attachments, user=actor)
     cleaned = {k: v for k, v in submission.values.items() if k not in RESERVED}
@@ -100,22 +115,25 @@ def instance_start(
     now = timezone.now()
     # The engine runs inside the transaction: system steps write their rows with the instance's.
     with files_discarded_on_error(), transaction.atomic():
-        instance = ProcessInstance.objects.create(
+        instance = ProcessInstance(
             version=the_version,
             definition=definition,
             title=(title or str(cleaned.get("title") or "")).strip()[:200]
-            or f"{definition.name} · {actor.display_name} · {clock.business_date(now):%m-%d}",
+            or f"{definition.name} · {_display_name(actor)} · {clock.business_date(now):%m-%d}",
             requester=actor,
             unit=concerned,
             data={},
             started_at=now,
         )
         setattr(instance, runtime.FRESH, True)
+        runtime.defer_writes(instance)  # written once, with the engine's state (runtime.store_started)
         with runtime.batched_events(instance):
             runtime.event(
                 instance, "start", actor=actor, to_state="running", data={"version": the_version.number}
             )
             instance.data = {k: v for k, v in to_json(submission.store_files()).items() if k not in RESERVED}
+            if attachments:
+                runtime.ensure_saved(instance)
             attachments_save(instance, attachments, user=actor)
             for username in cc:
                 runtime.copy_to(instance, f"user:{username}", _("发起"))
@@ -135,5 +153,5 @@ def instance_start(
             except EngineError as exc:
                 raise runtime.engine_error(exc) from None
             runtime.engine_save(instance, eng)
-        instance.save()
+            runtime.store_started(instance)
     return instance

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,7 +167,10 @@ def render(template: str, data: Mapping[str, Any]) -> str:
 def run(
     instance: ProcessInstance, name: str, raw: str | Mapping[str, Any] | None, data: dict[str, Any]
 ) -> dict[str, Any]:
-    """Run action ``name`` in a savepoint; returns the data it sets. Raises :class:`ActionFailed`."""
+    """Run action ``name`` in a savepoint (the action's own, or the one :func:`runtime.guarded` set
+    before the step); returns the data it sets. Raises :class:`ActionFailed`."""
+    from yunying.workflow import runtime
+
     action = REGISTRY.get(name)
     if action is None:
         raise ActionFailed(_("未知的系统动作“%(name)s”。") % {"name": name})
@@ -175,7 +179,7 @@ def run(
     except ValueError as exc:
         raise ActionFailed(str(exc)) from None
     try:
-        with transaction.atomic():
+        with nullcontext() if runtime.under_savepoint(instance) else transaction.atomic():
             return action.run(instance, params, data) or {}
     except ProcessError:
         raise

@@ -125,3 +125,28 @@ def test_a_retried_step_makes_no_second_order(demo: None) -> None:
     assert order is not None
     again = purchase_order_from_request(instance=order.instance, data=dict(order.instance.data))
     assert again.pk == order.pk
+
+
+def test_numbers_follow_the_day_and_a_retry_answers_its_own_order(demo: None) -> None:
+    """One statement finds the request's own order or the day's last number: a request's second call
+    answers its order even when later orders of the day exist; a new order takes the next number."""
+    from yunying.core import clock
+    from yunying.purchasing.services import purchase_order_from_request
+
+    store01 = User.objects.get(username="store01")
+    data = {
+        "store": "S01",
+        "reason": "补货",
+        "items": [{"name": "食用油", "qty": 1, "unit": "桶", "price": "150"}],
+    }
+    made = []
+    for _i in range(2):
+        instance = services.instance_start(actor=store01, key="purchase", data=data)
+        _approve_all(instance)
+        made.append(PurchaseOrder.objects.get(instance=instance))
+    prefix = f"PO{clock.today():%Y%m%d}"
+    first, second = made
+    assert first.number.startswith(prefix) and second.number.startswith(prefix)
+    assert int(second.number[len(prefix) :]) == int(first.number[len(prefix) :]) + 1
+    again = purchase_order_from_request(instance=first.instance, data=dict(first.instance.data))
+    assert again.pk == first.pk and PurchaseOrder.objects.filter(instance=first.instance).count() == 1

@@ -10,7 +10,7 @@ from yunying.core.errors import DomainError
 from yunying.notifications.models import Delivery, Notification
 from yunying.workflow import services, system_actions
 from yunying.workflow.errors import DeployRefused
-from yunying.workflow.models import CarbonCopy, InstanceEvent, ProcessRule, TaskStatus
+from yunying.workflow.models import CarbonCopy, InstanceEvent, ProcessRule, TaskStatus, WorkTask
 from yunying.workflow.rules import process_rule_save
 from yunying.workflow.tests.conftest import open_tasks
 
@@ -179,6 +179,36 @@ def test_a_failing_action_puts_the_instance_in_error_and_retry_goes_on(
     services.instance_retry(actor=deployer, instance_id=instance.pk)
     instance.refresh_from_db()
     assert instance.status != "error" and instance.archived_at is not None
+
+
+def test_a_database_error_in_an_action_is_undone_with_the_step(
+    deploy: Any, chain: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A system step inside an action runs in the action's savepoint (none of its own): a statement the
+    database refuses takes back what the step wrote, and the action still records the error."""
+    from django.db import IntegrityError
+
+    from yunying.accounts.models import User
+
+    deploy("sys.bpmn", key="sys-db", xml=system_xml())
+    instance = _start(chain, "sys-db", "10")
+
+    def clash(inst: Any, params: Any, data: Any) -> None:
+        User.objects.create(username="written-then-undone")
+        User.objects.create(username=chain.users["gm"].username)  # taken: the database refuses
+
+    original = system_actions.REGISTRY["archive"]
+    monkeypatch.setitem(
+        system_actions.REGISTRY, "archive", system_actions.SystemAction("archive", "", original.params, clash)
+    )
+    [task] = open_tasks(instance)
+    services.task_approve(actor=chain.users["area_a"], task_id=task.pk)
+    instance.refresh_from_db()
+    assert instance.status == "error" and IntegrityError.__name__ in instance.error
+    assert not User.objects.filter(username="written-then-undone").exists()
+    assert WorkTask.objects.get(pk=task.pk).status == TaskStatus.COMPLETED  # the decision stands
+    actions = list(InstanceEvent.objects.filter(instance=instance).values_list("action", flat=True))
+    assert actions[-2:] == ["approve", "error"]
 
 
 def test_rule_on_start_notifies_the_gm_only_above_1000(deploy: Any, chain: Any, deployer: Any) -> None:
