@@ -18,6 +18,9 @@ completes the request (the final tier step approves itself). Also printed: each 
 and the SQL statements of one instance over the API (start + approval, the same code path as a request to
 gunicorn, counted in-process through Django's test client).
 
+``--profile`` (no server): cProfile of the API's start and approval through Django's test client
+(Bearer tokens, as the load sends them), top functions by cumulative time, plus the SQL of one of each.
+
 On a 2-core machine expect little from a second process (the clients share the cores); the script is for
 bigger machines. It creates and drops ONE database (``--db``, starting with ``bench_``) and uses the
 Redis database given (it flushes that database at the start and the end: give it one of its own).
@@ -86,6 +89,76 @@ def statements(toks: dict[str, str]) -> dict[str, int]:
         assert answer.status_code == 200, answer.content
         counts = {"start": len(start), "approve": len(approve)}
     return counts
+
+
+def profile(requests: int) -> None:
+    """(child) cProfile of the API's start and approval (Django's test client, in-process, Bearer tokens)
+    and the SQL of one of each, after warm-up instances."""
+    import cProfile
+    import pstats
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from yunying.accounts.models import User
+    from yunying.accounts.services import token_create
+
+    toks = {
+        login: token_create(user=User.objects.get(username=login), name="bench")[1]
+        for login in ("store", "mgmt")
+    }
+    client = Client()
+
+    def start() -> int:
+        answer = client.post(
+            "/api/workflow/instances",
+            APPROVAL_BODY,
+            content_type="application/json",
+            headers={"authorization": f"Bearer {toks['store']}"},
+        )
+        assert answer.status_code == 201, answer.content
+        return int(answer.json()["open_tasks"][0]["id"])
+
+    def approve(task: int) -> None:
+        answer = client.post(
+            f"/api/workflow/tasks/{task}/complete",
+            {"action": "approve"},
+            content_type="application/json",
+            headers={"authorization": f"Bearer {toks['mgmt']}"},
+        )
+        assert answer.status_code == 200, answer.content
+
+    for _ in range(3):
+        approve(start())
+    with CaptureQueriesContext(connection) as started:
+        task = start()
+    with CaptureQueriesContext(connection) as approved:
+        approve(task)
+    for label, ctx in (("start", started), ("approval", approved)):
+        print(f"SQL statements of one {label}: {len(ctx.captured_queries)}")
+        for q in ctx.captured_queries:
+            print(f"  {q['time']}s  {q['sql'][:150]}")
+    tasks = []
+    for label in ("start", "approval"):
+        prof = cProfile.Profile()
+        t0 = time.perf_counter()
+        for n in range(requests):
+            if label == "start":
+                prof.enable()
+                tasks.append(start())
+                prof.disable()
+            else:
+                prof.enable()
+                approve(tasks[n])
+                prof.disable()
+        print(
+            f"{requests} {label} calls in-process: {(time.perf_counter() - t0) * 1000 / requests:.1f} ms each"
+        )
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
 
 
 def queued(env: dict[str, str]) -> int:
@@ -210,10 +283,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--src", default="")
     parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
-    parser.add_argument("--child", choices=("tokens",), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the API's start and approval instead of the load"
+    )
+    parser.add_argument("--child", choices=("tokens", "profile"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "tokens":
         tokens()
+        return
+    if args.child == "profile":
+        profile(50)
         return
     args.keep = False
     readers = args.clients if args.readers is None else args.readers
@@ -243,6 +322,13 @@ def main() -> None:
         if not lines:
             raise SystemExit(f"setup failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
         cookie = json.loads(lines[0][6:])["session"]
+        if args.profile:
+            subprocess.run(
+                [sys.executable, __file__, "--child", "profile", "--redis-url", args.redis_url],
+                env=env,
+                check=True,
+            )
+            return
         out = subprocess.run(
             [sys.executable, __file__, "--child", "tokens", "--redis-url", args.redis_url],
             env=env,

@@ -42,6 +42,13 @@ def token_create(*, user: User, name: str, days: int | None = None) -> tuple[Api
 
 
 def token_authenticate(secret: str) -> User | None:
+    token = token_valid(secret)
+    return token.user if token is not None else None
+
+
+def token_valid(secret: str) -> ApiToken | None:
+    """The token of ``secret`` (with its user) when it is not revoked or expired and its user is active;
+    its last use is noted (at most once a minute)."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
@@ -54,7 +61,7 @@ def token_authenticate(secret: str) -> User | None:
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
 
 
 @transaction.atomic
