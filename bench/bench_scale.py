@@ -5,7 +5,9 @@ The load, per configuration, for ``--seconds``: ``--clients`` keep-alive clients
 物料申购 request over the API (token of the store manager) and approving its first step (token of the
 管理部 head) — every approval queues notifications for the background workers — while as many clients
 read the inbox. Printed: completed approvals/s, inbox reads/s, their p99, and how long the workers took
-to deliver what was queued after the load stopped.
+to deliver what was queued after the load stopped, and the server's CPU per completed instance (gunicorn
+workers, background workers and their PostgreSQL backends, from /proc, the delivery included; the reads'
+too when there are readers): on a machine shared with other work it moves less than the rates.
 
     .venv/bin/python bench/bench_scale.py --redis-url redis://127.0.0.1:6379/3
     .venv/bin/python bench/bench_scale.py --redis-url redis://127.0.0.1:6379/3 --seconds 5 --tasks 10000
@@ -255,6 +257,7 @@ def mixed(
     calls.sort()
     reads.sort()
     return {
+        "approvals": len(approvals),
         "approvals_per_s": len(approvals) / elapsed,
         "approval_p99_ms": _pct(approvals, 0.99),
         "call_p50_ms": _pct(calls, 0.5),
@@ -352,11 +355,16 @@ def main() -> None:
                 try:
                     base.wait_for(port, cookie)
                     mixed(port, cookie, toks, args.clients, readers, 1)  # warm-up
+                    # The CPU the server side spends (gunicorn workers, background workers, their database
+                    # backends; read from /proc): other work on the machine disturbs it less than rates.
+                    pids = base._children(server.pid) + [p.pid for p in bg] + base._backends(args)
+                    before = base.cpu_seconds(pids)
                     result = mixed(port, cookie, toks, args.clients, readers, args.seconds)
                     t0 = time.perf_counter()
                     while queued(env) and time.perf_counter() - t0 < 120:
                         time.sleep(0.5)
                     result["drain_s"] = time.perf_counter() - t0
+                    result["cpu_s"] = base.cpu_seconds(pids) - before  # with the delivery of what was queued
                     rows.append((web, workers, result))
                 finally:
                     server.terminate()
@@ -379,13 +387,14 @@ def main() -> None:
     )
     print(
         f"{'web procs':>9}{'workers':>9}{'instances/s':>13}{'p99 ms':>9}{'call p50':>9}{'call p99':>9}"
-        f"{'reads/s':>9}{'drain s':>9}{'errors':>8}"
+        f"{'reads/s':>9}{'drain s':>9}{'CPU ms':>8}{'errors':>8}"
     )
     for web, workers, r in rows:
         print(
             f"{web:>9}{workers:>9}{r['approvals_per_s']:>13.1f}{r['approval_p99_ms']:>9.0f}"
             f"{r['call_p50_ms']:>9.0f}{r['call_p99_ms']:>9.0f}"
-            f"{r['reads_per_s']:>9.0f}{r['drain_s']:>9.1f}{r['errors']:>8}"
+            f"{r['reads_per_s']:>9.0f}{r['drain_s']:>9.1f}"
+            f"{r['cpu_s'] * 1000 / max(r['approvals'], 1):>8.1f}{r['errors']:>8}"
         )
     one = rows[0][2]
     for web, workers, r in rows[1:]:
