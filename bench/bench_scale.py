@@ -357,14 +357,20 @@ def main() -> None:
                     mixed(port, cookie, toks, args.clients, readers, 1)  # warm-up
                     # The CPU the server side spends (gunicorn workers, background workers, their database
                     # backends; read from /proc): other work on the machine disturbs it less than rates.
-                    pids = base._children(server.pid) + [p.pid for p in bg] + base._backends(args)
-                    before = base.cpu_seconds(pids)
+                    groups = {
+                        "web": base._children(server.pid),
+                        "bg": [p.pid for p in bg],
+                        "db": base._backends(args),
+                    }
+                    before = {name: base.cpu_seconds(pids) for name, pids in groups.items()}
                     result = mixed(port, cookie, toks, args.clients, readers, args.seconds)
                     t0 = time.perf_counter()
                     while queued(env) and time.perf_counter() - t0 < 120:
                         time.sleep(0.5)
                     result["drain_s"] = time.perf_counter() - t0
-                    result["cpu_s"] = base.cpu_seconds(pids) - before  # with the delivery of what was queued
+                    for name, pids in groups.items():  # with the delivery of what was queued
+                        result[f"cpu_{name}_s"] = base.cpu_seconds(pids) - before[name]
+                    result["cpu_s"] = sum(result[f"cpu_{name}_s"] for name in groups)
                     rows.append((web, workers, result))
                 finally:
                     server.terminate()
@@ -395,6 +401,12 @@ def main() -> None:
             f"{r['call_p50_ms']:>9.0f}{r['call_p99_ms']:>9.0f}"
             f"{r['reads_per_s']:>9.0f}{r['drain_s']:>9.1f}"
             f"{r['cpu_s'] * 1000 / max(r['approvals'], 1):>8.1f}{r['errors']:>8}"
+        )
+    for web, workers, r in rows:
+        ms = 1000 / max(r["approvals"], 1)
+        print(
+            f"  CPU ms per instance, {web} web / {workers} workers: gunicorn {r['cpu_web_s'] * ms:.1f},"
+            f" background {r['cpu_bg_s'] * ms:.1f}, PostgreSQL {r['cpu_db_s'] * ms:.1f}"
         )
     one = rows[0][2]
     for web, workers, r in rows[1:]:

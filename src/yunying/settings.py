@@ -2,6 +2,8 @@
 
 YUNYING_DATA_DIR   where the embedded database, the queue and the generated secret live (default ./var)
 DATABASE_URL       PostgreSQL (or any dj-database-url URL); SQLite in the data directory when unset
+YUNYING_DB_CONN_MAX_AGE seconds a PostgreSQL connection is kept between requests (default 60)
+YUNYING_DB_HEALTH_CHECKS 1 to check a kept connection (`SELECT 1`) before each request uses it (default off)
 REDIS_URL          Redis for the job queue and the cache; SQLite queue in the data directory when unset
 YUNYING_DEBUG      1 to run in debug mode
 YUNYING_SECRET_KEY overrides the generated secret key
@@ -118,7 +120,16 @@ TEMPLATES = [
 
 # Database: SQLite (WAL) in the data directory, PostgreSQL when DATABASE_URL is set.
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Persistent connections (each gunicorn thread keeps its own for a minute: no connect per request).
+    # No health check by default: it costs a `SELECT 1` before each request's first statement; without it a
+    # connection the server dropped fails one request and is replaced (YUNYING_DB_HEALTH_CHECKS=1 to check).
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ["DATABASE_URL"],
+            conn_max_age=int(os.environ.get("YUNYING_DB_CONN_MAX_AGE", "60")),
+            conn_health_checks=os.environ.get("YUNYING_DB_HEALTH_CHECKS", "") in ("1", "true", "yes"),
+        )
+    }
     # The tests' database is named after the configured one (test_<name>), so runs against different
     # databases never drop each other's.
     _test_db = os.environ.get("YUNYING_TEST_DB_NAME") or f"test_{DATABASES['default']['NAME']}"

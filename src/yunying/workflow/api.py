@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any, Literal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -583,7 +584,12 @@ def tasks(
     )
 
 
+_JSON_DEFAULT = DjangoJSONEncoder().default  # what NinjaJSONEncoder does with a datetime, called directly
+
+
 def _row_out(r: inbox.InboxRow, now: datetime | None = None) -> dict[str, Any]:
+    """A to-do line as its JSON answer has it (times as the encoder writes them: the encoder does not
+    call back into Python for each of them)."""
     if now is None:
         now = timezone.now()
     return {
@@ -599,8 +605,8 @@ def _row_out(r: inbox.InboxRow, now: datetime | None = None) -> dict[str, Any]:
         "queue": r.shared,
         "on_behalf_of": r.on_behalf_of,
         "requester": r.requester_login,
-        "created_at": r.created_at,
-        "due_at": r.due_at,
+        "created_at": _JSON_DEFAULT(r.created_at) if r.created_at is not None else None,
+        "due_at": _JSON_DEFAULT(r.due_at) if r.due_at is not None else None,
         "overdue": r.status == "open" and r.due_at is not None and r.due_at < now,
         "outcome": r.outcome,
         "instance_status": r.instance_status,
