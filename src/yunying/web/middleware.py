@@ -140,13 +140,13 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def _caller(request: HttpRequest) -> Any:
-    """The session's user, or the owner of a Bearer token (the API authenticates it again later)."""
+    """The session's user, or the owner of a Bearer token (through the API's own memoised look-up)."""
     user = request.user
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not user.is_authenticated and header.lower().startswith("bearer "):
-        from yunying.accounts.services import token_authenticate
+        from yunying.core.api_auth import token_user
 
-        return token_authenticate(header[7:].strip()) or user
+        return token_user(header[7:].strip()) or user
     return user
 
 
