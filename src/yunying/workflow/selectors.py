@@ -191,6 +191,9 @@ def version_get(*, user: Any, key: str, version: int | None = None) -> ProcessVe
     return version_of(definition_get(user=user, key=key), version)
 
 
+_VERSION_DOCUMENTS = ("spec", "bpmn_xml", "dmn_xml", "bpmn_extra")
+
+
 def version_of(
     definition: ProcessDefinition, version: int | None = None, *, documents: bool = True
 ) -> ProcessVersion:
@@ -198,16 +201,20 @@ def version_of(
 
     ``documents=False`` leaves the BPMN/DMN text and the stored spec out of the query (they load
     on access); whoever only runs the version needs ``runtime.definition_of``, which is cached."""
-    qs = definition.versions.order_by("-number")
-    if not documents:
-        qs = qs.defer("spec", "bpmn_xml", "dmn_xml", "bpmn_extra")
     latest = getattr(definition, "latest_version_id", None)
     if version is None and not documents and latest is not None:
-        # A deployed version never changes (a deploy adds a row): memoised per process by id.
+        # A deployed version never changes (a deploy adds a row): memoised per process by id (the
+        # query is built only when the memo misses).
         from yunying.workflow.hotcache import memo
 
-        found = memo(f"version:{latest}", lambda: qs.filter(pk=latest).first())
+        found = memo(
+            f"version:{latest}",
+            lambda: ProcessVersion.objects.defer(*_VERSION_DOCUMENTS).filter(pk=latest).first(),
+        )
     else:
+        qs = definition.versions.order_by("-number")
+        if not documents:
+            qs = qs.defer(*_VERSION_DOCUMENTS)
         found = qs.first() if version is None else qs.filter(number=version).first()
     if found is None:
         raise NotFound(_("找不到流程“%(key)s”的版本 %(n)s。") % {"key": definition.key, "n": version})

@@ -159,3 +159,27 @@ def test_a_locked_task_blocks_another_lock_until_the_action_ends(deploy: Any, ch
         assert [
             i.pk for i in ProcessInstance.objects.select_for_update(nowait=True).filter(pk=instance.pk)
         ] == [instance.pk]
+
+
+def test_a_copy_is_written_and_notified_once_per_person(
+    started: list[ProcessInstance], chain: Any, django_assert_num_queries: Any
+) -> None:
+    """抄送 in one statement: those who already have a copy get no second one and no second notice."""
+    from yunying.notifications.models import Notification
+    from yunying.notifications.services import batched
+    from yunying.workflow import runtime
+    from yunying.workflow.models import CarbonCopy
+
+    instance = ProcessInstance.objects.get(pk=started[0].pk)
+    supervisor, gm = chain.users["supervisor"], chain.users["gm"]
+    with batched():
+        with django_assert_num_queries(1):
+            assert runtime._copies_added(instance, {supervisor.pk: supervisor}, "一") == [supervisor]
+        with django_assert_num_queries(1):
+            added = runtime._copies_added(instance, {supervisor.pk: supervisor, gm.pk: gm}, "二")
+        assert added == [gm]
+    copies = dict(CarbonCopy.objects.filter(instance=instance).values_list("user_id", "step"))
+    assert copies == {supervisor.pk: "一", gm.pk: "二"}
+    assert CarbonCopy.objects.get(instance=instance, user=gm).created_at is not None
+    runtime.copy_to(instance, "user:supervisor", "三")  # already copied: nobody to tell
+    assert not Notification.objects.filter(instance=instance, kind="cc").exists()
