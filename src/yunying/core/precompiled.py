@@ -13,7 +13,8 @@ or appears twice), or a call's value is not of its probe's type (``None`` would 
 ``IS NULL``), the query is built by the ORM for that call, as if this helper were not there.
 
 Probes must be values the statement's other parameters never equal: unusual numbers or strings
-(``Precompiled.probe_int(n)``, ``"\\x00probe"``)."""
+(``Precompiled.probe_int(n)``, ``"\\x00probe"``). A locking query (``select_for_update``) compiles, and
+runs, only inside a transaction, as with the ORM."""
 
 from __future__ import annotations
 
