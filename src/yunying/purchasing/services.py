@@ -6,11 +6,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from yunying.core import clock
 from yunying.core.errors import DomainError
+from yunying.core.precompiled import Precompiled
 from yunying.org.models import OrgUnit, UnitKind
 from yunying.purchasing.models import PurchaseOrder
 from yunying.workflow.models import ProcessInstance
@@ -59,21 +60,33 @@ def _final_approver(instance: ProcessInstance) -> Any:
     return task.acted_by if task is not None else None
 
 
+def _order_or_last_query(low: str, high: str, instance_id: int, mine_id: int) -> QuerySet[Any]:
+    """The request's order first, else the day's last number (numbers ``low`` to ``high``), locked."""
+    return (
+        PurchaseOrder.objects.select_for_update()
+        .filter(Q(number__gte=low, number__lte=high) | Q(instance_id=instance_id))
+        .annotate(
+            mine=Case(When(instance_id=mine_id, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+        .order_by("-mine", "-number")
+        .values_list("pk", "number", "mine")[:1]
+    )
+
+
+# built and compiled once per process and database (core.precompiled); the instance is a probe twice
+_ORDER_OR_LAST = Precompiled(
+    _order_or_last_query, "\x00low", "\x00high", Precompiled.probe_int(0), Precompiled.probe_int(1)
+)
+
+
 def _existing_or_next(instance: ProcessInstance, on: str) -> tuple[int | None, str]:
     """The id of the request's order if it has one, else the next number of day ``on`` — one
     statement: the request's own order first, otherwise the day's last number (locked, so two
-    approvals at once do not take the same one)."""
+    approvals at once do not take the same one). The day's numbers are ``PO<day>`` and four digits
+    or more: between ``PO<day>0000`` and ``PO<day>9999`` (digits only: the same under any collation)."""
     prefix = f"PO{on}"
-    row = (
-        PurchaseOrder.objects.select_for_update()
-        .filter(Q(number__startswith=prefix) | Q(instance=instance))
-        .annotate(
-            mine=Case(When(instance=instance, then=Value(1)), default=Value(0), output_field=IntegerField())
-        )
-        .order_by("-mine", "-number")
-        .values_list("pk", "number", "mine")
-        .first()
-    )
+    rows = _ORDER_OR_LAST(f"{prefix}0000", f"{prefix}9999", instance.pk, instance.pk)
+    row = rows[0] if rows else None
     if row is not None and row[2]:
         return row[0], ""
     last = row[1] if row is not None else None

@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunying.accounts.models import User
 from yunying.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from yunying.core.precompiled import Precompiled
 from yunying.forms.files import files_discarded_on_error
 from yunying.workflow import runtime, selectors, sla
 from yunying.workflow.attachments import attachments_check, attachments_save, file_names
@@ -76,6 +77,30 @@ def _involved(actor: Any, instance: ProcessInstance, task: WorkTask) -> bool:
     return WorkTask.candidate_users.through.objects.filter(worktask_id=task.pk, user_id=actor.pk).exists()
 
 
+def _lock_instance_query(task_id: int) -> QuerySet[ProcessInstance]:
+    """The task's instance, found through the task, locked (not its joined rows), without the
+    version's documents."""
+    return (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .select_related("version", "definition", "requester", "unit")
+        .defer(*_VERSION_DOCUMENTS)
+        .filter(pk=Subquery(WorkTask.objects.filter(pk=task_id).values("instance_id")[:1]))
+        .order_by("pk")[:1]
+    )
+
+
+def _lock_rows_query(task_id: int, instance_id: int) -> QuerySet[WorkTask]:
+    """The task and the instance's other open rows, locked."""
+    return WorkTask.objects.select_for_update(of=("self",)).filter(
+        Q(pk=task_id) | Q(instance_id=instance_id, status__in=OPEN_STATUSES)
+    )
+
+
+# Both built and compiled once per process and database (most of their cost), run with each task.
+_LOCK_INSTANCE = Precompiled(_lock_instance_query, Precompiled.probe_int(0))
+_LOCK_ROWS = Precompiled(_lock_rows_query, Precompiled.probe_int(1), Precompiled.probe_int(2))
+
+
 @contextmanager
 def locked(actor: Any, task_id: int) -> Iterator[tuple[ProcessInstance, WorkTask]]:
     """Lock instance then task; NotFound outside the actor's sight, Conflict when no longer open.
@@ -88,20 +113,10 @@ def locked(actor: Any, task_id: int) -> Iterator[tuple[ProcessInstance, WorkTask
         return NotFound(_("找不到任务 #%(id)s。") % {"id": task_id})
 
     with files_discarded_on_error(), transaction.atomic():
-        instance = (
-            ProcessInstance.objects.select_for_update(of=("self",))
-            .select_related("version", "definition", "requester", "unit")
-            .defer(*_VERSION_DOCUMENTS)
-            .filter(pk=Subquery(WorkTask.objects.filter(pk=task_id).values("instance_id")[:1]))
-            .first()
-        )
+        instance = next(iter(_LOCK_INSTANCE(task_id)), None)
         if instance is None:
             raise not_found()
-        rows = list(
-            WorkTask.objects.select_for_update(of=("self",)).filter(
-                Q(pk=task_id) | Q(instance_id=instance.pk, status__in=OPEN_STATUSES)
-            )
-        )
+        rows = _LOCK_ROWS(task_id, instance.pk)
         task = next((r for r in rows if r.pk == task_id), None)
         if task is None or (
             not _involved(actor, instance, task)

@@ -39,12 +39,20 @@ def notify(
     )
 
 
+def _reverse_row(name: str, row: Any) -> str:
+    return reverse(name, args=[row.pk])
+
+
+# made once: ``lazy`` builds a proxy class at each call of its own (milliseconds), its result is cheap
+_reverse_later = lazy(_reverse_row, str)
+
+
 def _link(name: str, row: Any) -> Any:
     """The row's page; for a row of a starting instance not written yet (no id until the action's end,
     when the notifications are written too), the link is made when the notification is written."""
     if row.pk is not None:
         return reverse(name, args=[row.pk])
-    return lazy(lambda: reverse(name, args=[row.pk]), str)()
+    return _reverse_later(name, row)
 
 
 def summary_text(instance: ProcessInstance) -> str:

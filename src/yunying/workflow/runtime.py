@@ -11,9 +11,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -534,6 +535,38 @@ def _assign(
     return _Assigned(task, "", fallback)
 
 
+def _copies_added(instance: ProcessInstance, people: dict[int, Any], step: str) -> list[Any]:
+    """The copies of those in ``people`` who have none yet, written; who got one. The instance is
+    locked (or new). PostgreSQL and SQLite: one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (the
+    unique (instance, user) pair); elsewhere who already has a copy, then the others in one INSERT."""
+    if connection.vendor in ("postgresql", "sqlite"):
+        meta, qn = CarbonCopy._meta, connection.ops.quote_name
+        fields = [
+            cast(Field, meta.get_field(n)) for n in ("instance", "user", "step", "created_at", "read_at")
+        ]
+        columns = [qn(str(f.column)) for f in fields]
+        created = fields[3].get_db_prep_save(timezone.now(), connection)
+        params = [value for pk in people for value in (instance.pk, pk, step, created, None)]
+        sql = (
+            f"INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s)"] * len(people))
+            + f" ON CONFLICT ({columns[0]}, {columns[1]}) DO NOTHING RETURNING {columns[1]}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            added = {row[0] for row in cursor.fetchall()}
+        return [u for pk, u in people.items() if pk in added]
+    have = set(
+        CarbonCopy.objects.filter(instance=instance, user_id__in=list(people)).values_list(
+            "user_id", flat=True
+        )
+    )
+    copied = [u for pk, u in people.items() if pk not in have]
+    if copied:
+        CarbonCopy.objects.bulk_create([CarbonCopy(instance=instance, user=u, step=step) for u in copied])
+    return copied
+
+
 def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
     """抄送: resolve ``rule`` and give those people read access plus the "copied to me" entry."""
     if not rule:
@@ -546,15 +579,8 @@ def copy_to(instance: ProcessInstance, rule: str, step: str) -> None:
     if not people:
         return
     ensure_saved(instance)
-    # The instance is locked (or new): who already has a copy, then the others in one INSERT.
-    have = set(
-        CarbonCopy.objects.filter(instance=instance, user_id__in=list(people)).values_list(
-            "user_id", flat=True
-        )
-    )
-    copied = [u for pk, u in people.items() if pk not in have]
+    copied = _copies_added(instance, people, step)
     if copied:
-        CarbonCopy.objects.bulk_create([CarbonCopy(instance=instance, user=u, step=step) for u in copied])
         ids = [u.pk for u in copied]
         _on_failure(instance, CarbonCopy.objects.filter(instance=instance, user_id__in=ids).delete)
         from yunying.workflow.notify import notify_copied

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from yunying.core.errors import DomainError, NotFound
+from yunying.core.precompiled import Precompiled
 from yunying.org.models import Appointment
 from yunying.org.scope import scope_for
 from yunying.workflow.deploy import can_deploy
@@ -149,24 +150,13 @@ def _start_query(key: str) -> QuerySet[ProcessDefinition]:
     )[:1]
 
 
-_START_SQL: dict[str, tuple[str, tuple[Any, ...], int] | None] = {}
+_START = Precompiled(_start_query, "\x00probe")
 
 
 def _definition_to_start(key: str) -> ProcessDefinition | None:
     """The definition with its starter flags and latest version's id. The statement is built by the ORM
     once per process and database, then run with each key (building it is most of the cost)."""
-    from django.db import connection
-
-    if connection.vendor not in _START_SQL:
-        probe = "\x00probe"
-        sql, params = _start_query(probe).query.sql_with_params()
-        places = [i for i, value in enumerate(params) if value == probe]
-        _START_SQL[connection.vendor] = (sql, tuple(params), places[0]) if len(places) == 1 else None
-    built = _START_SQL[connection.vendor]
-    if built is None:  # the key is not one parameter of it: the ORM each time
-        return _start_query(key).first()
-    statement, values, at = built
-    return next(iter(ProcessDefinition.objects.raw(statement, [*values[:at], key, *values[at + 1 :]])), None)
+    return next(iter(_START(key)), None)
 
 
 def definition_for_start(*, user: Any, key: str) -> ProcessDefinition:
@@ -201,6 +191,9 @@ def version_get(*, user: Any, key: str, version: int | None = None) -> ProcessVe
     return version_of(definition_get(user=user, key=key), version)
 
 
+_VERSION_DOCUMENTS = ("spec", "bpmn_xml", "dmn_xml", "bpmn_extra")
+
+
 def version_of(
     definition: ProcessDefinition, version: int | None = None, *, documents: bool = True
 ) -> ProcessVersion:
@@ -208,16 +201,20 @@ def version_of(
 
     ``documents=False`` leaves the BPMN/DMN text and the stored spec out of the query (they load
     on access); whoever only runs the version needs ``runtime.definition_of``, which is cached."""
-    qs = definition.versions.order_by("-number")
-    if not documents:
-        qs = qs.defer("spec", "bpmn_xml", "dmn_xml", "bpmn_extra")
     latest = getattr(definition, "latest_version_id", None)
     if version is None and not documents and latest is not None:
-        # A deployed version never changes (a deploy adds a row): memoised per process by id.
+        # A deployed version never changes (a deploy adds a row): memoised per process by id (the
+        # query is built only when the memo misses).
         from yunying.workflow.hotcache import memo
 
-        found = memo(f"version:{latest}", lambda: qs.filter(pk=latest).first())
+        found = memo(
+            f"version:{latest}",
+            lambda: ProcessVersion.objects.defer(*_VERSION_DOCUMENTS).filter(pk=latest).first(),
+        )
     else:
+        qs = definition.versions.order_by("-number")
+        if not documents:
+            qs = qs.defer(*_VERSION_DOCUMENTS)
         found = qs.first() if version is None else qs.filter(number=version).first()
     if found is None:
         raise NotFound(_("找不到流程“%(key)s”的版本 %(n)s。") % {"key": definition.key, "n": version})
