@@ -216,9 +216,9 @@ def _wake_after_commit() -> None:
 
 
 def _wake_worker() -> None:
-    from yunying.notifications.tasks import deliver_outbox
+    from yunying.notifications.tasks import wake
 
-    deliver_outbox()
+    wake()
 
 
 def _channels_for(preference: Preference | None, kind: str, defaults: list[str]) -> set[str]:

@@ -538,3 +538,35 @@ def test_a_store_robot_quiet_outside_its_opening_hours_waits_for_the_store_to_op
         unit=chain.stores_a[0],
     )
     assert Robot.objects.get(pk=store.pk).quiet_outside_hours
+
+
+def test_wake_ups_coalesce_while_a_run_waits_in_the_queue(admin: Any, held_queue: Any) -> None:
+    from yunying.notifications import tasks
+
+    with receiver() as hook:
+        services.robot_save(actor=admin, name="群", platform="wecom", url=hook.url, kinds=["cc"])
+        for i in range(3):
+            services.notify([], kind="cc", message=f"第{i}条")
+            tasks.wake()  # what each commit does: three commits while no worker has started
+        assert held_queue.pending_count() == 1
+        assert held_queue.dequeue().name.endswith("deliver_outbox")
+        tasks.deliver_outbox.call_local()  # the run takes the flag before it reads the outbox
+        assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 3
+        assert held_queue.result_count() == 0  # no flag left, and the run's answer is not kept
+        tasks.wake()
+        assert held_queue.pending_count() == 1  # a commit after the run started queues the next one
+
+
+def test_the_sweep_drops_a_wake_flag_left_by_a_lost_run(admin: Any, held_queue: Any) -> None:
+    from yunying.notifications import tasks
+
+    held_queue.put(tasks.WAKE_FLAG, "1")  # a run was queued and then lost
+    with receiver() as hook:
+        services.robot_save(actor=admin, name="群", platform="wecom", url=hook.url, kinds=["cc"])
+        services.notify([], kind="cc", message="等待")
+        tasks.wake()
+        assert held_queue.pending_count() == 0  # the flag says a run is coming
+        tasks.outbox_sweep.call_local()  # the per-minute sweep sends it and drops the flag
+        assert Delivery.objects.get().state == DeliveryState.SENT
+        tasks.wake()
+        assert held_queue.pending_count() == 1
