@@ -217,7 +217,12 @@ def _like_for_like_year(into: Figures, lines: list[StoreLine]) -> None:
 
 
 def monthly_report(
-    *, user: Any, month: date, region: str | None = None, with_charts: bool = True
+    *,
+    user: Any,
+    month: date,
+    region: str | None = None,
+    with_charts: bool = True,
+    with_mismatches: bool = True,
 ) -> MonthlyReport:
     lines, store_set = store_lines(user=user, month=month, region=region)
     regions: dict[str, RegionLine] = {}
@@ -236,10 +241,46 @@ def monthly_report(
     region_lines = list(regions.values())
     rank(region_lines, lambda r: r.sales if r.days else None, lambda r, n: setattr(r, "rank", n))
     report = MonthlyReport(month=month, stores=lines, regions=region_lines, total=total)
-    report.mismatches = totals_mismatches(lines, month, store_set.filter_ids())
+    if with_mismatches:  # the page lists them; the figures alone (API, board) do not
+        report.mismatches = totals_mismatches(lines, month, store_set.filter_ids())
     if with_charts:
         report.charts = _charts(report, store_set.filter_ids())
     return report
+
+
+def monthly_figures(*, user: Any, month: date, region: str | None = None) -> dict[str, Any]:
+    """The month's totals and store lines as plain data (`/api/analytics/monthly`)."""
+    report = monthly_report(user=user, month=month, region=region, with_charts=False, with_mismatches=False)
+    total = report.total
+    return {
+        "month": report.month.strftime("%Y-%m"),
+        "sales": total.sales,
+        "tickets": total.tickets,
+        "average_ticket": total.avg_ticket,
+        "mom_pct": total.mom_pct,
+        "yoy_pct": total.yoy_pct,
+        "target": total.target,
+        "attainment_pct": total.attainment_pct,
+        "stores": [
+            {
+                "code": s.store.code,
+                "name": s.store.name,
+                "region_code": s.store.region_code,
+                "region_name": s.store.region_name,
+                "sales": s.sales,
+                "tickets": s.tickets,
+                "customers": s.customers,
+                "average_ticket": s.avg_ticket,
+                "mom_pct": s.mom_pct,
+                "yoy_pct": s.yoy_pct,
+                "target": s.target,
+                "attainment_pct": s.attainment_pct,
+                "rank": s.rank,
+            }
+            for s in report.stores
+            if s.store is not None
+        ],
+    }
 
 
 def daily_series(*, ids: list[int] | None, month: date, months: int = 1) -> dict[date, Decimal]:
