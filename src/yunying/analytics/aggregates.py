@@ -2,7 +2,8 @@
 delete the store's aggregate rows of the covering days/months/weeks and rebuild them with INSERT … SELECT.
 
 Store-day rows (SalesDay) feed SalesStoreDay, and SalesStoreDay feeds SalesStoreMonth and SalesStoreWeek (a
-third of the rows to read); product rows (SalesProductDay) feed SalesStoreProductMonth. An import rebuilds only
+third of the rows to read); product rows (SalesProductDay) feed SalesStoreProductMonth, and
+that feeds SalesStoreProductTotal (each store-month's products summed). An import rebuilds only
 the aggregates of the kind it wrote. Portable SQL (SQLite and PostgreSQL).
 """
 
@@ -21,6 +22,7 @@ from yunying.analytics.models import (
     SalesStoreDay,
     SalesStoreMonth,
     SalesStoreProductMonth,
+    SalesStoreProductTotal,
     SalesStoreWeek,
     SalesWeek,
 )
@@ -180,12 +182,27 @@ def _store_product_month_sql(stores: str) -> tuple[str, str, str]:
     return delete, insert, "month"
 
 
-# In order: the month and week totals read the store-day table rebuilt just before them.
+def _store_product_total_sql(stores: str) -> tuple[str, str, str]:
+    """Each store-month's product lines summed, from the product months rebuilt just before."""
+    target, source = SalesStoreProductTotal._meta.db_table, SalesStoreProductMonth._meta.db_table
+    delete = f"DELETE FROM {target} WHERE store_id IN ({stores}) AND month >= %s AND month < %s"
+    insert = f"""
+        INSERT INTO {target} (store_id, month, amount)
+        SELECT store_id, month, SUM(amount)
+        FROM {source}
+        WHERE store_id IN ({stores}) AND month >= %s AND month < %s
+        GROUP BY store_id, month
+        ORDER BY month, store_id"""
+    return delete, insert, "month"
+
+
+# In order: the month and week totals read the store-day table rebuilt just before them, the product totals the
+# product months.
 BUILDS: dict[str, tuple[Build, ...]] = {
     STORE: (_store_day_sql, _store_month_sql, _store_week_sql),
-    PRODUCT: (_store_product_month_sql,),
+    PRODUCT: (_store_product_month_sql, _store_product_total_sql),
     WEEKLY: (_store_month_sql, _store_week_sql),
-    PRODUCT_WEEKLY: (_store_product_month_sql,),
+    PRODUCT_WEEKLY: (_store_product_month_sql, _store_product_total_sql),
 }
 
 

@@ -14,7 +14,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yunying.analytics.models import SalesStoreDay, SalesStoreMonth, SalesStoreProductMonth, StoreTarget
+from yunying.analytics.models import SalesStoreDay, SalesStoreMonth, SalesStoreProductTotal, StoreTarget
 from yunying.analytics.periods import add_months, month_days, month_end
 from yunying.analytics.reports import charts
 from yunying.analytics.reports.common import (
@@ -129,10 +129,7 @@ def totals_mismatches(lines: list[StoreLine], month: date, ids: list[int] | None
     """Stores whose store total and product total for the month disagree by a cent or more (stores without
     product lines are not compared: their products were not imported)."""
     products = dict(
-        only_stores(SalesStoreProductMonth.objects.filter(month=month), ids)
-        .values("store_id")
-        .annotate(amount=Sum("amount"))
-        .values_list("store_id", "amount")
+        only_stores(SalesStoreProductTotal.objects.filter(month=month), ids).values_list("store_id", "amount")
     )
     found = []
     for line in lines:

@@ -166,3 +166,46 @@ def test_a_second_view_takes_the_table_and_the_pickers_from_the_cache(imported: 
     assert 'data-store="A1"' in again and 'data-region="RA"' in again
     read = " ".join(q["sql"] for q in queries.captured_queries)
     assert "analytics_sales" not in read and "'region'" not in read, read  # no figures, no picker look-ups
+
+
+def _product_totals_agree() -> dict[tuple[int, date], Decimal]:
+    """The store-month product totals are the product months summed, row for row."""
+    from django.db.models import Sum
+
+    from yunying.analytics.models import SalesStoreProductMonth, SalesStoreProductTotal
+
+    summed = {
+        (r["store_id"], r["month"]): r["amount"]
+        for r in SalesStoreProductMonth.objects.values("store_id", "month").annotate(amount=Sum("amount"))
+    }
+    kept = {(t.store_id, t.month): t.amount for t in SalesStoreProductTotal.objects.all()}
+    assert kept == summed and kept
+    return kept
+
+
+def test_store_product_totals_follow_every_product_import(chain: Any, ops: Any) -> None:
+    from yunying.analytics import aggregates
+    from yunying.analytics.factories import ProductFactory
+    from yunying.analytics.models import SalesStoreProductTotal
+    from yunying.analytics.tests.conftest import run_file
+    from yunying.analytics.tests.test_weekly_products import _weekly_export
+    from yunying.org.models import Store
+
+    for code in ("P1", "P2", "W01", "W02", "W03"):
+        ProductFactory(code=code)
+    rows = ["store_code,date,product_code,qty,amount"]
+    rows += [
+        f"{s},2025-04-{d:02d},{p},1,{d}" for s in ("A1", "A2") for d in (1, 15, 30) for p in ("P1", "P2")
+    ]
+    assert run_file(ops, "\n".join(rows).encode(), "p.csv").status == "done"
+    a1 = Store.objects.get(code="A1").pk
+    assert _product_totals_agree()[(a1, date(2025, 4, 1))] == Decimal("92.00")
+    content, _frame = _weekly_export()  # weekly rows, one week apportioned to two months
+    assert run_file(ops, content, "products-weekly.csv").status == "done"
+    _product_totals_agree()
+    again = ["store_code,date,product_code,qty,amount", "A1,2025-04-01,P1,1,5"]  # A1's 1 April again
+    assert run_file(ops, "\n".join(again).encode(), "again.csv").status == "done"
+    assert _product_totals_agree()[(a1, date(2025, 4, 1))] == Decimal("95.00")  # the day replaced: 92 - 2 + 5
+    SalesStoreProductTotal.objects.all().delete()
+    aggregates.recompute_all()  # the repair tool rebuilds them too
+    _product_totals_agree()
