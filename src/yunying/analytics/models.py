@@ -1,7 +1,7 @@
 """Sales facts from the stores' POS, their pre-aggregated totals, imports, products and store targets.
 
 Facts (SalesDay, SalesProductDay) are written only by `analytics.writer`; the aggregates (SalesStoreDay,
-SalesStoreMonth, SalesStoreWeek, SalesStoreProductMonth, SalesStoreProductTotal) are recomputed from the facts for every store-period an
+SalesStoreMonth, SalesStoreWeek, SalesStoreProductMonth, SalesStoreProductTotal, SalesDayTotal) are recomputed from the facts for every store-period an
 import touches, and the reports read only the aggregates.
 
 Facts and aggregates carry no database foreign-key constraints (`db_constraint=False`): the importer resolves
@@ -219,6 +219,14 @@ class SalesStoreDay(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "date"], name="salesstoreday_unique")]
         indexes = [models.Index(fields=["date"], name="salesstoreday_date")]
+
+
+class SalesDayTotal(models.Model):
+    """One day, all stores: the store-days summed, rebuilt with them (the monthly page's daily trend of the whole
+    company reads a row a day, not one per store and day)."""
+
+    date = models.DateField(unique=True)
+    net_sales = _money()
 
 
 class SalesStoreMonth(models.Model):

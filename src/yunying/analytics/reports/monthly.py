@@ -1,6 +1,7 @@
 """月业绩分析: per store and region — sales, tickets, average ticket, month-on-month, year-on-year (none for a
 store not open for the whole of last year's month), target attainment, rank; with the month's daily trend,
-weekday pattern and channel mix. Reads SalesStoreMonth (and SalesStoreDay for the month's daily figures,
+weekday pattern and channel mix. Reads SalesStoreMonth (and SalesDayTotal, or SalesStoreDay for some stores, for
+the month's daily figures,
 SalesStoreProductTotal for the stores whose product lines do not add up to their total)."""
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yunying.analytics.models import SalesStoreDay, SalesStoreMonth, SalesStoreProductTotal, StoreTarget
+from yunying.analytics.models import (
+    SalesDayTotal,
+    SalesStoreDay,
+    SalesStoreMonth,
+    SalesStoreProductTotal,
+    StoreTarget,
+)
 from yunying.analytics.periods import add_months, month_days, month_end
 from yunying.analytics.reports import charts
 from yunying.analytics.reports.common import (
@@ -283,7 +290,11 @@ def monthly_figures(*, user: Any, month: date, region: str | None = None) -> dic
 
 def daily_series(*, ids: list[int] | None, month: date, months: int = 1) -> dict[date, Decimal]:
     """Sales per day of `month` (and of the `months` - 1 before it, in the same query)."""
-    days = SalesStoreDay.objects.filter(date__gte=add_months(month, 1 - months), date__lt=month_end(month))
+    first, end = add_months(month, 1 - months), month_end(month)
+    if ids is None:  # every store: the day totals kept with the store-days
+        totals = SalesDayTotal.objects.filter(date__gte=first, date__lt=end).values_list("date", "net_sales")
+        return {day: money(sales) for day, sales in totals}
+    days = SalesStoreDay.objects.filter(date__gte=first, date__lt=end)
     rows = only_stores(days, ids).values_list("date").annotate(s=Sum("net_sales")).order_by()
     return {day: money(sales) for day, sales in rows}
 

@@ -209,3 +209,44 @@ def test_store_product_totals_follow_every_product_import(chain: Any, ops: Any) 
     SalesStoreProductTotal.objects.all().delete()
     aggregates.recompute_all()  # the repair tool rebuilds them too
     _product_totals_agree()
+
+
+def _day_totals_agree() -> dict[date, Decimal]:
+    """The all-stores day totals are the store-days summed, day for day."""
+    from django.db.models import Sum
+
+    from yunying.analytics.models import SalesDayTotal, SalesStoreDay
+
+    summed = dict(SalesStoreDay.objects.values_list("date").annotate(s=Sum("net_sales")).order_by())
+    kept = dict(SalesDayTotal.objects.values_list("date", "net_sales"))
+    assert kept == summed and kept
+    return kept
+
+
+def test_day_totals_follow_every_store_day_import(chain: Any, ops: Any) -> None:
+    from yunying.analytics import aggregates
+    from yunying.analytics.factories import ProductFactory
+    from yunying.analytics.models import SalesDayTotal
+    from yunying.analytics.reports.monthly import daily_series
+    from yunying.analytics.tests.conftest import run_file
+    from yunying.org.models import Store
+
+    ProductFactory(code="P1")
+    days = ["store_code,date,net_sales,tickets,customers,channel"]
+    days += [f"{s},2025-04-{d:02d},{100 * d},5,6,堂食" for s in ("A1", "A2", "B1") for d in (1, 2, 30)]
+    assert run_file(ops, "\n".join(days).encode(), "days.csv").status == "done"
+    assert _day_totals_agree()[date(2025, 4, 2)] == Decimal("600.00")
+    again = ["store_code,date,net_sales,tickets,customers,channel", "A1,2025-04-02,50,5,6,堂食"]
+    assert run_file(ops, "\n".join(again).encode(), "again.csv").status == "done"
+    assert _day_totals_agree()[date(2025, 4, 2)] == Decimal("450.00")
+    # Product lines of a store without a store total: its day's total is its products summed.
+    products = ["store_code,date,product_code,qty,amount", "B2,2025-05-03,P1,2,77"]
+    assert run_file(ops, "\n".join(products).encode(), "p.csv").status == "done"
+    assert _day_totals_agree()[date(2025, 5, 3)] == Decimal("77.00")
+    every = list(Store.objects.values_list("pk", flat=True))
+    for month in (date(2025, 4, 1), date(2025, 5, 1)):
+        kept = daily_series(ids=None, month=month, months=2)
+        assert kept == daily_series(ids=every, month=month, months=2) and kept
+    SalesDayTotal.objects.all().delete()
+    aggregates.recompute_all()  # the repair tool rebuilds them too
+    _day_totals_agree()
