@@ -2,9 +2,9 @@
 delete the store's aggregate rows of the covering days/months/weeks and rebuild them with INSERT … SELECT.
 
 Store-day rows (SalesDay) feed SalesStoreDay, and SalesStoreDay feeds SalesStoreMonth and SalesStoreWeek (a
-third of the rows to read) and SalesDayTotal (all stores a day); product rows (SalesProductDay) feed SalesStoreProductMonth, and
-that feeds SalesStoreProductTotal (each store-month's products summed). An import rebuilds only
-the aggregates of the kind it wrote. Portable SQL (SQLite and PostgreSQL).
+third of the rows to read) and SalesDayTotal (all stores a day); product rows (SalesProductDay) feed
+SalesStoreProductMonth, and that feeds SalesStoreProductTotal (each store-month's products summed). An import
+rebuilds only the aggregates of the kind it wrote. Portable SQL (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """月业绩分析: per store and region — sales, tickets, average ticket, month-on-month, year-on-year (none for a
 store not open for the whole of last year's month), target attainment, rank; with the month's daily trend,
 weekday pattern and channel mix. Reads SalesStoreMonth (and SalesDayTotal, or SalesStoreDay for some stores, for
-the month's daily figures,
-SalesStoreProductTotal for the stores whose product lines do not add up to their total)."""
+the month's daily figures; SalesStoreProductTotal for the stores whose product lines do not add up to their
+total)."""
 
 from __future__ import annotations
 
