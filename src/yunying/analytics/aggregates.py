@@ -2,8 +2,9 @@
 delete the store's aggregate rows of the covering days/months/weeks and rebuild them with INSERT … SELECT.
 
 Store-day rows (SalesDay) feed SalesStoreDay, and SalesStoreDay feeds SalesStoreMonth and SalesStoreWeek (a
-third of the rows to read); product rows (SalesProductDay) feed SalesStoreProductMonth. An import rebuilds only
-the aggregates of the kind it wrote. Portable SQL (SQLite and PostgreSQL).
+third of the rows to read) and SalesDayTotal (all stores a day); product rows (SalesProductDay) feed
+SalesStoreProductMonth, and that feeds SalesStoreProductTotal (each store-month's products summed). An import
+rebuilds only the aggregates of the kind it wrote. Portable SQL (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from datetime import date, timedelta
 from django.db import connection
 
 from yunying.analytics.models import (
+    ReportsVersion,
     SalesDay,
+    SalesDayTotal,
     SalesProductDay,
     SalesProductWeek,
     SalesStoreDay,
     SalesStoreMonth,
     SalesStoreProductMonth,
+    SalesStoreProductTotal,
     SalesStoreWeek,
     SalesWeek,
 )
@@ -180,12 +184,27 @@ def _store_product_month_sql(stores: str) -> tuple[str, str, str]:
     return delete, insert, "month"
 
 
-# In order: the month and week totals read the store-day table rebuilt just before them.
+def _store_product_total_sql(stores: str) -> tuple[str, str, str]:
+    """Each store-month's product lines summed, from the product months rebuilt just before."""
+    target, source = SalesStoreProductTotal._meta.db_table, SalesStoreProductMonth._meta.db_table
+    delete = f"DELETE FROM {target} WHERE store_id IN ({stores}) AND month >= %s AND month < %s"
+    insert = f"""
+        INSERT INTO {target} (store_id, month, amount)
+        SELECT store_id, month, SUM(amount)
+        FROM {source}
+        WHERE store_id IN ({stores}) AND month >= %s AND month < %s
+        GROUP BY store_id, month
+        ORDER BY month, store_id"""
+    return delete, insert, "month"
+
+
+# In order: the month and week totals read the store-day table rebuilt just before them, the product totals the
+# product months.
 BUILDS: dict[str, tuple[Build, ...]] = {
     STORE: (_store_day_sql, _store_month_sql, _store_week_sql),
-    PRODUCT: (_store_product_month_sql,),
+    PRODUCT: (_store_product_month_sql, _store_product_total_sql),
     WEEKLY: (_store_month_sql, _store_week_sql),
-    PRODUCT_WEEKLY: (_store_product_month_sql,),
+    PRODUCT_WEEKLY: (_store_product_month_sql, _store_product_total_sql),
 }
 
 
@@ -222,6 +241,25 @@ def recompute(spans: dict[int, tuple[date, date]], kinds: Iterable[str] = (STORE
                     cursor.execute(delete, [*part, lo, hi])
                     repeats = insert.count("%s") // (len(part) + 2)  # each source of the insert: stores, span
                     cursor.execute(insert, [*part, lo, hi] * repeats)
+        if STORE in kinds:
+            _day_totals(*ranges["day"])
+
+
+def _day_totals(first: date, end: date) -> None:
+    """Rebuild the all-stores day totals of [first, end) from the store-days (every store's, not only those
+    just rebuilt). Under the lock of the reports' version row (taken by `reports_changed` in this transaction,
+    and again here should that have created the row): two imports never rebuild a day from each other's
+    uncommitted store-days, the second reads the first's once it committed."""
+    if connection.in_atomic_block:  # (a repair in autocommit mode runs alone)
+        list(ReportsVersion.objects.select_for_update().filter(pk=1).values_list("pk"))
+    target, source = SalesDayTotal._meta.db_table, SalesStoreDay._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {target} WHERE date >= %s AND date < %s", [first, end])
+        cursor.execute(
+            f"INSERT INTO {target} (date, net_sales) SELECT date, SUM(net_sales) FROM {source} "
+            "WHERE date >= %s AND date < %s GROUP BY date ORDER BY date",
+            [first, end],
+        )
 
 
 def recompute_all() -> None:

@@ -12,7 +12,8 @@ from ninja import Router, Schema
 
 from yunying.analytics import services
 from yunying.analytics.periods import parse_month
-from yunying.analytics.reports.monthly import monthly_report
+from yunying.analytics.reportcache import cached_page
+from yunying.analytics.reports.monthly import monthly_figures
 from yunying.analytics.reports.products import product_report
 
 sales_router = Router(tags=["sales"])
@@ -107,37 +108,13 @@ class MonthlyOut(Schema):
 
 @analytics_router.get("/monthly", response=MonthlyOut, summary="Monthly analysis per store")
 def monthly(request: HttpRequest, month: str, region: str | None = None) -> dict[str, Any]:
-    report = monthly_report(user=request.user, month=parse_month(month), region=region, with_charts=False)
-    total = report.total
-    return {
-        "month": report.month.strftime("%Y-%m"),
-        "sales": total.sales,
-        "tickets": total.tickets,
-        "average_ticket": total.avg_ticket,
-        "mom_pct": total.mom_pct,
-        "yoy_pct": total.yoy_pct,
-        "target": total.target,
-        "attainment_pct": total.attainment_pct,
-        "stores": [
-            {
-                "code": s.store.code,
-                "name": s.store.name,
-                "region_code": s.store.region_code,
-                "region_name": s.store.region_name,
-                "sales": s.sales,
-                "tickets": s.tickets,
-                "customers": s.customers,
-                "average_ticket": s.avg_ticket,
-                "mom_pct": s.mom_pct,
-                "yoy_pct": s.yoy_pct,
-                "target": s.target,
-                "attainment_pct": s.attainment_pct,
-                "rank": s.rank,
-            }
-            for s in report.stores
-            if s.store is not None
-        ],
-    }
+    wanted = parse_month(month)
+    return cached_page(
+        user=request.user,
+        page="api_monthly",
+        params=(wanted, region),
+        build=lambda: monthly_figures(user=request.user, month=wanted, region=region),
+    )
 
 
 class ProductOut(Schema):

@@ -1,7 +1,7 @@
 """Sales facts from the stores' POS, their pre-aggregated totals, imports, products and store targets.
 
 Facts (SalesDay, SalesProductDay) are written only by `analytics.writer`; the aggregates (SalesStoreDay,
-SalesStoreMonth, SalesStoreWeek, SalesStoreProductMonth) are recomputed from the facts for every store-period an
+SalesStoreMonth, SalesStoreWeek, SalesStoreProductMonth, SalesStoreProductTotal, SalesDayTotal) are recomputed from the facts for every store-period an
 import touches, and the reports read only the aggregates.
 
 Facts and aggregates carry no database foreign-key constraints (`db_constraint=False`): the importer resolves
@@ -221,6 +221,14 @@ class SalesStoreDay(models.Model):
         indexes = [models.Index(fields=["date"], name="salesstoreday_date")]
 
 
+class SalesDayTotal(models.Model):
+    """One day, all stores: the store-days summed, rebuilt with them (the monthly page's daily trend of the whole
+    company reads a row a day, not one per store and day)."""
+
+    date = models.DateField(unique=True)
+    net_sales = _money()
+
+
 class SalesStoreMonth(models.Model):
     store = _store_fk()
     month = models.DateField()
@@ -266,6 +274,21 @@ class SalesStoreProductMonth(models.Model):
             models.UniqueConstraint(
                 fields=["month", "store", "product"], name="salesstoreproductmonth_unique"
             )
+        ]
+
+
+class SalesStoreProductTotal(models.Model):
+    """One store, one month: its product lines summed (SalesStoreProductMonth over the products), rebuilt with
+    them. The monthly page compares it with the store's own total (a few hundred rows to read, not the month's
+    tens of thousands of product rows)."""
+
+    store = _store_fk()
+    month = models.DateField()
+    amount = _money()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "store"], name="salesstoreproducttotal_unique")
         ]
 
 

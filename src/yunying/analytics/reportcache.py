@@ -1,4 +1,4 @@
-"""Rendered report pages kept until their figures change.
+"""Rendered report pages (and the monthly API's figures) kept until their figures change.
 
 `ReportsVersion.number` changes whenever what the reports show changes: aggregates rebuilt (every import, push,
 restore and repair goes through `aggregates.recompute`), a target set. A page fragment is cached under the

@@ -72,13 +72,19 @@ def monthly(request: HttpRequest) -> HttpResponse:
         )
         context = _context(request, "monthly", month=month, body=body)
         context["regions"] = list(context["regions"])
+        context["filters"] = render_to_string("analytics/_filters.html", context)  # the pickers
         del context["can_import"]  # the viewer's permission: asked on every view
         return context
 
     parts = cached_page(
         user=request.user, page="monthly", params=(request.GET.get("month"), region), build=build
     )
-    context = {**parts, "body": mark_safe(parts["body"]), "can_import": request.user.has_perm(IMPORT_PERM)}
+    context = {
+        **parts,
+        "body": mark_safe(parts["body"]),
+        "filters": mark_safe(parts["filters"]),
+        "can_import": request.user.has_perm(IMPORT_PERM),
+    }
     return render(request, "analytics/monthly.html", context)
 
 

@@ -135,9 +135,11 @@ def complaint_rate(complaints: int, tickets: Any) -> Any:
 
 
 def kpi_board(*, user: Any, month: date, region: str | None = None) -> KpiBoard:
-    report = monthly_report(user=user, month=month, region=region, with_charts=False)
+    report = monthly_report(user=user, month=month, region=region, with_charts=False, with_mismatches=False)
     total = report.total
-    previous = monthly_report(user=user, month=add_months(month, -1), region=region, with_charts=False).total
+    previous = monthly_report(
+        user=user, month=add_months(month, -1), region=region, with_charts=False, with_mismatches=False
+    ).total
     cards: list[dict[str, Any]] = [
         {"key": "sales", "label": _("销售额"), "value": total.sales, "change": total.mom_pct},
         {

@@ -1,6 +1,8 @@
 """月业绩分析: per store and region — sales, tickets, average ticket, month-on-month, year-on-year (none for a
 store not open for the whole of last year's month), target attainment, rank; with the month's daily trend,
-weekday pattern and channel mix. Reads SalesStoreMonth (and SalesStoreDay for the month's daily figures)."""
+weekday pattern and channel mix. Reads SalesStoreMonth (and SalesDayTotal, or SalesStoreDay for some stores, for
+the month's daily figures; SalesStoreProductTotal for the stores whose product lines do not add up to their
+total)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,13 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yunying.analytics.models import SalesStoreDay, SalesStoreMonth, SalesStoreProductMonth, StoreTarget
+from yunying.analytics.models import (
+    SalesDayTotal,
+    SalesStoreDay,
+    SalesStoreMonth,
+    SalesStoreProductTotal,
+    StoreTarget,
+)
 from yunying.analytics.periods import add_months, month_days, month_end
 from yunying.analytics.reports import charts
 from yunying.analytics.reports.common import (
@@ -129,10 +137,7 @@ def totals_mismatches(lines: list[StoreLine], month: date, ids: list[int] | None
     """Stores whose store total and product total for the month disagree by a cent or more (stores without
     product lines are not compared: their products were not imported)."""
     products = dict(
-        only_stores(SalesStoreProductMonth.objects.filter(month=month), ids)
-        .values("store_id")
-        .annotate(amount=Sum("amount"))
-        .values_list("store_id", "amount")
+        only_stores(SalesStoreProductTotal.objects.filter(month=month), ids).values_list("store_id", "amount")
     )
     found = []
     for line in lines:
@@ -217,7 +222,12 @@ def _like_for_like_year(into: Figures, lines: list[StoreLine]) -> None:
 
 
 def monthly_report(
-    *, user: Any, month: date, region: str | None = None, with_charts: bool = True
+    *,
+    user: Any,
+    month: date,
+    region: str | None = None,
+    with_charts: bool = True,
+    with_mismatches: bool = True,
 ) -> MonthlyReport:
     lines, store_set = store_lines(user=user, month=month, region=region)
     regions: dict[str, RegionLine] = {}
@@ -236,15 +246,55 @@ def monthly_report(
     region_lines = list(regions.values())
     rank(region_lines, lambda r: r.sales if r.days else None, lambda r, n: setattr(r, "rank", n))
     report = MonthlyReport(month=month, stores=lines, regions=region_lines, total=total)
-    report.mismatches = totals_mismatches(lines, month, store_set.filter_ids())
+    if with_mismatches:  # the page lists them; the figures alone (API, board) do not
+        report.mismatches = totals_mismatches(lines, month, store_set.filter_ids())
     if with_charts:
         report.charts = _charts(report, store_set.filter_ids())
     return report
 
 
+def monthly_figures(*, user: Any, month: date, region: str | None = None) -> dict[str, Any]:
+    """The month's totals and store lines as plain data (`/api/analytics/monthly`)."""
+    report = monthly_report(user=user, month=month, region=region, with_charts=False, with_mismatches=False)
+    total = report.total
+    return {
+        "month": report.month.strftime("%Y-%m"),
+        "sales": total.sales,
+        "tickets": total.tickets,
+        "average_ticket": total.avg_ticket,
+        "mom_pct": total.mom_pct,
+        "yoy_pct": total.yoy_pct,
+        "target": total.target,
+        "attainment_pct": total.attainment_pct,
+        "stores": [
+            {
+                "code": s.store.code,
+                "name": s.store.name,
+                "region_code": s.store.region_code,
+                "region_name": s.store.region_name,
+                "sales": s.sales,
+                "tickets": s.tickets,
+                "customers": s.customers,
+                "average_ticket": s.avg_ticket,
+                "mom_pct": s.mom_pct,
+                "yoy_pct": s.yoy_pct,
+                "target": s.target,
+                "attainment_pct": s.attainment_pct,
+                "rank": s.rank,
+            }
+            for s in report.stores
+            if s.store is not None
+        ],
+    }
+
+
 def daily_series(*, ids: list[int] | None, month: date, months: int = 1) -> dict[date, Decimal]:
     """Sales per day of `month` (and of the `months` - 1 before it, in the same query)."""
-    days = SalesStoreDay.objects.filter(date__gte=add_months(month, 1 - months), date__lt=month_end(month))
+    first, end = add_months(month, 1 - months), month_end(month)
+    if ids is None:  # every store: the day totals kept with the store-days
+        totals = SalesDayTotal.objects.filter(date__gte=first, date__lt=end).values_list("date", "net_sales")
+        return {day: money(sales) for day, sales in totals}
+    days = SalesStoreDay.objects.filter(date__gte=first, date__lt=end)
     rows = only_stores(days, ids).values_list("date").annotate(s=Sum("net_sales")).order_by()
     return {day: money(sales) for day, sales in rows}
 

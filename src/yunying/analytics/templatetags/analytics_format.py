@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
 from django import template
 from django.utils.safestring import mark_safe
+
+from yunying.analytics import formatting
 
 register = template.Library()
 
@@ -15,21 +16,13 @@ register = template.Library()
 @register.filter
 def amount(value: Any, places: int = 0) -> str:
     """1234567.891 → '1,234,568' (or with `places` decimals); '' for None."""
-    if value is None or value == "":
-        return ""
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    return f"{number:,.{int(places)}f}"
+    return formatting.amount(value, places)
 
 
 @register.filter
 def percent(value: Any) -> str:
     """12.34 → '12.3%'; '—' for None (an attainment, a share: no sign, no colour)."""
-    if value is None or value == "":
-        return "—"
-    return f"{_one_decimal(value)}%"
+    return formatting.percent(value)
 
 
 @register.filter
@@ -43,22 +36,20 @@ def pct(value: Any) -> str:
     """A change in percent as a coloured badge: '+3.2%' (up), '-1.5%' (down), '—' for None.
 
     A filter rather than an included template: a report with hundreds of rows renders it a thousand times."""
-    if value is None or value == "":
-        return mark_safe('<span class="text-secondary">—</span>')
-    number = _one_decimal(value)
-    if float(value) >= 0:
-        return mark_safe(f'<span class="up">+{number}%</span>')
-    return mark_safe(f'<span class="down">{number}%</span>')
-
-
-def _one_decimal(value: Any) -> Decimal:
-    """Rounded half up like `floatformat:1` (3.25 → 3.3)."""
-    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) + 0  # + 0: no "-0.0"
+    return mark_safe(formatting.pct_badge(value))
 
 
 @register.simple_tag
-def monthly_rows(stores: Any, store_url: str, month: str) -> str:
-    """The monthly table's store rows in one call (see `reports.rows`)."""
-    from yunying.analytics.reports.rows import monthly_store_rows
+def monthly_body(regions: Any, store_url: str, month: str, region: str) -> str:
+    """The monthly table's region and store rows in one call (see `reports.rows`)."""
+    from yunying.analytics.reports.rows import monthly_table_body
 
-    return monthly_store_rows(stores, store_url=store_url, month=month)
+    return monthly_table_body(regions, store_url=store_url, month=month, region=region)
+
+
+@register.simple_tag
+def mismatch_rows(mismatches: Any) -> str:
+    """The rows of the stores whose store and product totals disagree, in one call (see `reports.rows`)."""
+    from yunying.analytics.reports import rows
+
+    return rows.mismatch_rows(mismatches)

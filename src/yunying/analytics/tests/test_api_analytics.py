@@ -161,3 +161,17 @@ def test_list_endpoints_query_count(pushed, django_assert_max_num_queries):
         pushed.get("/api/analytics/monthly?month=2025-04")
     with django_assert_max_num_queries(12):
         pushed.get("/api/analytics/products?month=2025-04")
+
+
+def test_monthly_endpoint_is_kept_until_the_figures_change(pushed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = pushed.get("/api/analytics/monthly?month=2025-04").json()
+    with CaptureQueriesContext(connection) as queries:
+        again = pushed.get("/api/analytics/monthly?month=2025-04").json()
+    assert again == first
+    assert not [q for q in queries.captured_queries if "analytics_sales" in q["sql"]]
+    assert _push(pushed, [_day("A2", "2025-04-05", "70", channel="堂食")]).status_code == 200
+    stores = {s["code"]: s for s in pushed.get("/api/analytics/monthly?month=2025-04").json()["stores"]}
+    assert Decimal(stores["A2"]["sales"]) == Decimal("170")  # the push dropped the kept figures
