@@ -74,23 +74,34 @@ def statements(toks: dict[str, str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for _ in range(3):
         with CaptureQueriesContext(connection) as start:
-            started = client.post(
-                "/api/workflow/instances",
-                APPROVAL_BODY,
-                content_type="application/json",
-                headers={"authorization": f"Bearer {toks['store']}"},
-            )
-        task = started.json()["open_tasks"][0]["id"]
+            task = _api_start(client, toks)
         with CaptureQueriesContext(connection) as approve:
-            answer = client.post(
-                f"/api/workflow/tasks/{task}/complete",
-                {"action": "approve"},
-                content_type="application/json",
-                headers={"authorization": f"Bearer {toks['mgmt']}"},
-            )
-        assert answer.status_code == 200, answer.content
+            _api_approve(client, toks, task)
         counts = {"start": len(start), "approve": len(approve)}
     return counts
+
+
+def _api_start(client: Any, toks: dict[str, str]) -> int:
+    """(child) One 物料申购 started over the API as the store manager; its first open task."""
+    answer = client.post(
+        "/api/workflow/instances",
+        APPROVAL_BODY,
+        content_type="application/json",
+        headers={"authorization": f"Bearer {toks['store']}"},
+    )
+    assert answer.status_code == 201, answer.content
+    return int(answer.json()["open_tasks"][0]["id"])
+
+
+def _api_approve(client: Any, toks: dict[str, str], task: int) -> None:
+    """(child) The task approved over the API as the 管理部 head."""
+    answer = client.post(
+        f"/api/workflow/tasks/{task}/complete",
+        {"action": "approve"},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {toks['mgmt']}"},
+    )
+    assert answer.status_code == 200, answer.content
 
 
 def profile(requests: int) -> None:
@@ -116,23 +127,10 @@ def profile(requests: int) -> None:
     client = Client()
 
     def start() -> int:
-        answer = client.post(
-            "/api/workflow/instances",
-            APPROVAL_BODY,
-            content_type="application/json",
-            headers={"authorization": f"Bearer {toks['store']}"},
-        )
-        assert answer.status_code == 201, answer.content
-        return int(answer.json()["open_tasks"][0]["id"])
+        return _api_start(client, toks)
 
     def approve(task: int) -> None:
-        answer = client.post(
-            f"/api/workflow/tasks/{task}/complete",
-            {"action": "approve"},
-            content_type="application/json",
-            headers={"authorization": f"Bearer {toks['mgmt']}"},
-        )
-        assert answer.status_code == 200, answer.content
+        _api_approve(client, toks, task)
 
     for _ in range(3):
         approve(start())
