@@ -101,7 +101,10 @@ def test_finding_owner_is_the_store_manager_and_deadline_follows_severity(chain,
     exit_finding = Finding.objects.get(visit=visit, item_key="exit")
     door = Finding.objects.get(visit=visit, item_key="door")
     assert exit_finding.critical and exit_finding.owner.user.username == "store_a1"
-    assert (exit_finding.due_on - visit.visited_on).days == 1 and (door.due_on - visit.visited_on).days == 3
+    # one working day for a red line, three for the rest (a weekend in between counts no days)
+    assert exit_finding.due_on == services.working_days_after(visit.store, visit.visited_on, 1)
+    assert door.due_on == services.working_days_after(visit.store, visit.visited_on, 3)
+    assert visit.visited_on < exit_finding.due_on < door.due_on
 
 
 def test_bad_submissions_change_nothing(chain, visit):
