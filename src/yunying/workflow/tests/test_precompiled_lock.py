@@ -125,8 +125,8 @@ def test_the_lock_reads_are_precompiled_and_lock(started: list[ProcessInstance],
 
 @pytest.mark.django_db(transaction=True)
 def test_a_locked_task_blocks_another_lock_until_the_action_ends(deploy: Any, chain: Any) -> None:
-    if not connection.features.has_select_for_update_nowait:
-        pytest.skip("row locks: PostgreSQL (SQLite serialises writers; test_concurrency covers both)")
+    """PostgreSQL: the instance and task rows are locked (a NOWAIT lock of either is refused). SQLite has no
+    row locks: the action's transaction holds the write lock, so another writer is refused meanwhile."""
     deploy("single.bpmn", key="single", xml=single_xml("position:AREA-MGR"))
     instance = services.instance_start(actor=chain.users["store_a1"], key="single", data={})
     [task] = open_tasks(instance)
@@ -140,7 +140,9 @@ def test_a_locked_task_blocks_another_lock_until_the_action_ends(deploy: Any, ch
         finally:
             connection.close()
 
-    if connection.get_autocommit():  # as the ORM: a lock only inside a transaction
+    if (
+        connection.features.has_select_for_update and connection.get_autocommit()
+    ):  # as the ORM: a lock only in a transaction
         with transaction.atomic():
             actions._LOCK_INSTANCE(task.pk)  # compiled (inside a transaction) before the check
         with pytest.raises(TransactionManagementError):
@@ -149,9 +151,19 @@ def test_a_locked_task_blocks_another_lock_until_the_action_ends(deploy: Any, ch
     thread.start()
     try:
         assert holding.wait(30)
-        for model, pk in ((ProcessInstance, instance.pk), (WorkTask, task.pk)):
-            with pytest.raises(DatabaseError), transaction.atomic():
-                list(model.objects.select_for_update(nowait=True).filter(pk=pk))
+        if connection.features.has_select_for_update_nowait:
+            for model, pk in ((ProcessInstance, instance.pk), (WorkTask, task.pk)):
+                with pytest.raises(DatabaseError), transaction.atomic():
+                    list(model.objects.select_for_update(nowait=True).filter(pk=pk))
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout = 0")  # refused at once instead of waiting
+            try:
+                with pytest.raises(DatabaseError, match="locked"), transaction.atomic():
+                    WorkTask.objects.filter(pk=task.pk).update(name=task.name)
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute("PRAGMA busy_timeout = 20000")
     finally:
         release.set()
         thread.join(30)
