@@ -4,6 +4,7 @@ YUNYING_DATA_DIR   where the embedded database, the queue and the generated secr
 DATABASE_URL       PostgreSQL (or any dj-database-url URL); SQLite in the data directory when unset
 YUNYING_DB_CONN_MAX_AGE seconds a PostgreSQL connection is kept between requests (default 60)
 YUNYING_DB_HEALTH_CHECKS 1 to check a kept connection (`SELECT 1`) before each request uses it (default off)
+YUNYING_DB_SERVER_BINDING 0 to bind statement parameters in the client, without prepared statements (default 1)
 REDIS_URL          Redis for the job queue and the cache; SQLite queue in the data directory when unset
 YUNYING_DEBUG      1 to run in debug mode
 YUNYING_SECRET_KEY overrides the generated secret key
@@ -132,6 +133,11 @@ if os.environ.get("DATABASE_URL"):
     }
     # The tests' database is named after the configured one (test_<name>), so runs against different
     # databases never drop each other's.
+    # Parameters travel apart from the statement and psycopg prepares a statement the connection runs often
+    # (parsed and planned once): less work in Python and in PostgreSQL per statement. A pooler in transaction
+    # mode without prepared statements (PgBouncer before 1.21) needs YUNYING_DB_SERVER_BINDING=0.
+    if os.environ.get("YUNYING_DB_SERVER_BINDING", "1") not in ("0", "false", "no"):
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     _test_db = os.environ.get("YUNYING_TEST_DB_NAME") or f"test_{DATABASES['default']['NAME']}"
     DATABASES["default"]["TEST"] = {"NAME": _test_db}
 else:
