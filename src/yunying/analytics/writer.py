@@ -597,8 +597,9 @@ def _as_date(value: Any) -> date:
 def _quick_commit() -> None:
     """PostgreSQL: this transaction's commit does not wait for its WAL to reach the disk. A crash of the server
     may lose it, never half of it; the import's own record, committed after all of its chunks, waits for
-    everything written before it: an import reported done is on disk."""
-    if connection.vendor == "postgresql":
+    everything written before it: an import reported done is on disk. Inside a caller's transaction (an API
+    push) nothing changes: that transaction's commit waits as always."""
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('synchronous_commit', 'off', true)")
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+from django.db import connection, transaction
+
 from yunying.analytics import services, writer
 from yunying.analytics.factories import ProductFactory
 from yunying.analytics.models import (
@@ -127,3 +130,20 @@ def test_a_push_of_some_channels_over_many_chunks_keeps_the_other_channels(chain
     assert len(totals) == 14
     for (code, _day), figures in totals.items():
         assert figures == (Decimal(100), Decimal(40 if code == "A2" else 30))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit setting")
+def test_only_the_writer_s_own_transactions_commit_without_waiting_for_the_disk():
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    with transaction.atomic():  # a chunk's own transaction
+        writer._quick_commit()
+        assert setting() == "off"
+    assert setting() == "on"
+    with transaction.atomic(), transaction.atomic():  # a push: the caller's transaction waits as always
+        writer._quick_commit()
+        assert setting() == "on"
