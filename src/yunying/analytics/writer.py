@@ -358,7 +358,7 @@ class SalesWriter:
         order = unit
         postgresql = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
-            # Chunk of a store-day: the rows staged before it (in date order) over `chunk_rows` — a running
+            # Chunk of a store-day: the rows staged before it (in key order) over `chunk_rows` — a running
             # total, so a chunk holds whole store-days and about `chunk_rows` rows.
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {days} AS SELECT {unit}, n, "
@@ -608,7 +608,8 @@ def _quick_commit() -> None:
 def _probing() -> Iterator[None]:
     """PostgreSQL: the statements inside find a chunk's store-days' fact rows through the fact table's unique
     index (one probe per store-day), never by reading the whole table once per chunk (its statistics, taken
-    before the import wrote, may say it is small). The settings hold inside only (a savepoint or transaction of their own)."""
+    before the import wrote, may say it is small). The settings hold inside only (a savepoint or transaction
+    of their own)."""
     if connection.vendor != "postgresql":
         yield
         return

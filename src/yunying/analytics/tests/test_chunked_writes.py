@@ -140,10 +140,17 @@ def test_only_the_writer_s_own_transactions_commit_without_waiting_for_the_disk(
             cursor.execute("SHOW synchronous_commit")
             return str(cursor.fetchone()[0])
 
-    with transaction.atomic():  # a chunk's own transaction
-        writer._quick_commit()
-        assert setting() == "off"
-    assert setting() == "on"
-    with transaction.atomic(), transaction.atomic():  # a push: the caller's transaction waits as always
-        writer._quick_commit()
+    before = setting()  # the test database's own is off: on for this connection, as in production
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = on")
+    try:
+        with transaction.atomic():  # a chunk's own transaction
+            writer._quick_commit()
+            assert setting() == "off"
         assert setting() == "on"
+        with transaction.atomic(), transaction.atomic():  # a push: the caller's transaction waits as always
+            writer._quick_commit()
+            assert setting() == "on"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET synchronous_commit = {before}")
