@@ -5,9 +5,10 @@ executemany), with the file's row number. Staging writes only connection-private
 any transaction while the rest of the app keeps writing. `finish()` then, per kind:
   1. checks the staged rows for a repeated key (one sorted pass of the database: a window function);
   2. lists the staged store-days, keeps a copy of the rows they already have, and splits them into chunks of
-     about `chunk_rows` rows;
+     about `chunk_rows` rows, in the order of the staged key (a chunk is a range of it);
   3. per chunk, in its own short transaction: deletes the rows those store-days already have (a re-import
-     replaces, it never double counts) and moves the staged rows in with one INSERT … SELECT;
+     replaces, it never double counts) and moves the staged rows in with one INSERT … SELECT (PostgreSQL: the
+     chunk's range read off the staged key's index, already in the fact table's key order: no join, no sort);
   4. rebuilds the aggregates of every store-period touched (`aggregates.recompute`), a few stores at a time.
 If any step fails after a chunk committed, every committed chunk is put back as it was (the copy from step 2)
 and the aggregates rebuilt: a failed import leaves nothing behind.
@@ -173,6 +174,8 @@ class SalesWriter:
     counts: WriteCounts = field(default_factory=WriteCounts)
     _staged: dict[str, int] = field(default_factory=dict)  # kind → rows staged
     _keyed: set[str] = field(default_factory=set)  # kinds whose staged key is checked unique (and indexed)
+    # PostgreSQL: kind → chunk → its first and last store-day (the day key's values), in the key's order.
+    _bounds: dict[str, dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]]] = field(default_factory=dict)
 
     # ---- staging ------------------------------------------------------------------------------------------
 
@@ -218,6 +221,7 @@ class SalesWriter:
             self._drop(kind)
         self._staged.clear()
         self._keyed.clear()
+        self._bounds.clear()
 
     def remap_products(self, ids: dict[int, int]) -> None:
         """Staged provisional product ids (negative, for products created only when the import writes)."""
@@ -312,6 +316,7 @@ class SalesWriter:
                 self._drop(kind)
             self._staged.clear()
             self._keyed.clear()
+            self._bounds.clear()
         return self.counts
 
     def _chunk_rows(self) -> int:
@@ -349,9 +354,11 @@ class SalesWriter:
         fact = _FACT[kind]._meta.db_table
         unit = ", ".join(self._day_key(kind))
         on = " AND ".join(f"f.{k} = d.{k}" for k in self._day_key(kind))
-        order = "date, store_id" + (", channel" if "channel" in self._day_key(kind) else "")
+        # The key's order (the day key is its first columns): a chunk is a range of the staged key's index.
+        order = unit
+        postgresql = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
-            # Chunk of a store-day: the rows staged before it (in date order) over `chunk_rows` — a running
+            # Chunk of a store-day: the rows staged before it (in key order) over `chunk_rows` — a running
             # total, so a chunk holds whole store-days and about `chunk_rows` rows.
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {days} AS SELECT {unit}, n, "
@@ -362,6 +369,8 @@ class SalesWriter:
             cursor.execute(f"CREATE INDEX {days}_chunk ON {days} (chunk)")
             if kind not in self._keyed:  # the unique key index (unit first) serves the chunks' joins
                 cursor.execute(f"CREATE INDEX {stage}_unit ON {stage} ({unit})")
+            if postgresql:
+                cursor.execute(f"ANALYZE {days}")
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {backup} AS SELECT f.* FROM {fact} f WHERE {self._replaced(kind, 'f', False)}"
             )
@@ -371,9 +380,18 @@ class SalesWriter:
                     f"{_FACT[TOTAL_OF[kind]]._meta.db_table} f "
                     f"WHERE f.origin = '{_DERIVED}' AND EXISTS (SELECT 1 FROM {days} d WHERE {on})"
                 )
-            if connection.vendor == "postgresql":
-                for table in (stage, days, backup):
+            if postgresql:
+                for table in (stage, backup):
                     cursor.execute(f"ANALYZE {table}")
+                cursor.execute(
+                    f"SELECT DISTINCT ON (chunk) chunk, {unit} FROM {days} ORDER BY chunk, {order}"
+                )
+                first = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+                descending = ", ".join(f"{k} DESC" for k in self._day_key(kind))
+                cursor.execute(
+                    f"SELECT DISTINCT ON (chunk) chunk, {unit} FROM {days} ORDER BY chunk, {descending}"
+                )
+                self._bounds[kind] = {row[0]: (first[row[0]], tuple(row[1:])) for row in cursor.fetchall()}
             cursor.execute(f"SELECT DISTINCT chunk FROM {days} ORDER BY chunk")
             chunks = [number for (number,) in cursor.fetchall()]
             cursor.execute(f"SELECT COUNT(*) FROM {backup}")
@@ -408,9 +426,15 @@ class SalesWriter:
         stage, days, fact = _stage_table(kind), _days_table(kind), _FACT[kind]._meta.db_table
         try:
             with transaction.atomic(), connection.cursor() as cursor:
+                _quick_commit()
                 replaced = self._replaced(kind, fact, True)
-                cursor.execute(f"DELETE FROM {fact} WHERE {replaced}", [chunk] * replaced.count("%s"))
-                cursor.execute(self._insert_sql(kind, stage, days, fact), [chunk])
+                with _probing():
+                    cursor.execute(f"DELETE FROM {fact} WHERE {replaced}", [chunk] * replaced.count("%s"))
+                bounds = self._bounds.get(kind, {}).get(chunk)
+                if bounds is None:
+                    cursor.execute(self._insert_sql(kind, stage, days, fact), [chunk])
+                else:
+                    cursor.execute(self._range_insert_sql(kind, stage, fact), [*bounds[0], *bounds[1]])
                 if self._derives(kind):
                     derived = self._derive(cursor, kind, chunk)
                     if kind == PRODUCT:
@@ -479,6 +503,26 @@ class SalesWriter:
             f"WHERE d.chunk = %s{order}"
         )
 
+    def _range_insert_sql(self, kind: str, stage: str, fact: str) -> str:
+        """PostgreSQL: the chunk's staged rows (a range of the day key, its bounds the parameters) into the fact
+        table, read off the staged key's index in the fact table's key order."""
+        columns = [name for name, _type in _STAGE[kind]]
+        extra = {"month": aggregates._month_of("s.date")} if kind not in WEEK_KINDS else {}
+        if kind == STORE:
+            extra["week"] = aggregates._week_of("s.date")
+            extra["origin"] = f"'{self.store_origin}'"
+        if kind == WEEKLY:
+            extra["origin"] = "'imported'"
+        names = ", ".join([*columns, *extra])
+        values = ", ".join([*(f"s.{c}" for c in columns), *extra.values()])
+        unit = ", ".join(f"s.{k}" for k in self._day_key(kind))
+        marks = ", ".join(["%s"] * len(self._day_key(kind)))
+        order = ", ".join(f"s.{k}" for k in _KEY[kind])
+        return (
+            f"INSERT INTO {fact} ({names}) SELECT {values} FROM {stage} s "
+            f"WHERE ({unit}) >= ({marks}) AND ({unit}) <= ({marks}) ORDER BY {order}"
+        )
+
     def _restore(self, done: list[tuple[str, int]], plans: dict[str, Any]) -> None:
         """Put back the rows of every chunk already committed, then rebuild their aggregates."""
         if not done:
@@ -541,12 +585,42 @@ def _recompute_in_parts(spans: dict[int, tuple[date, date]], kind: str) -> None:
             }
             if piece:
                 with transaction.atomic():
+                    _quick_commit()
                     aggregates.recompute(piece, kinds=[kind])
             window = end
 
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _quick_commit() -> None:
+    """PostgreSQL: this transaction's commit does not wait for its WAL to reach the disk. A crash of the server
+    may lose it, never half of it; the import's own record, committed after all of its chunks, waits for
+    everything written before it: an import reported done is on disk. Inside a caller's transaction (an API
+    push) nothing changes: that transaction's commit waits as always."""
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('synchronous_commit', 'off', true)")
+
+
+@contextmanager
+def _probing() -> Iterator[None]:
+    """PostgreSQL: the statements inside find a chunk's store-days' fact rows through the fact table's unique
+    index (one probe per store-day), never by reading the whole table once per chunk (its statistics, taken
+    before the import wrote, may say it is small). The settings hold inside only (a savepoint or transaction
+    of their own)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    names = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(f"current_setting('{n}'), set_config('{n}', 'off', true)" for n in names)
+        )
+        row = cursor.fetchone()
+        yield  # a failure rolls the settings back with the statements
+        cursor.execute("SELECT " + ", ".join(f"set_config('{n}', %s, true)" for n in names), list(row[0::2]))
 
 
 @contextmanager
