@@ -356,7 +356,9 @@ def _deadlines(
 REMIND, OVERDUE, ESCALATE = "sla_remind", "overdue", "escalate"
 
 
-def _due_items(now: dt.datetime, limit: int) -> list[tuple[dt.datetime, int, str, int]]:
+def due_items(now: dt.datetime, limit: int) -> list[tuple[dt.datetime, int, str, int]]:
+    """The first ``limit`` reminders, overdue notices and escalations due by ``now``, earliest first:
+    (moment, order of the kind, kind, task id)."""
     open_tasks = WorkTask.objects.filter(status__in=OPEN_STATUSES).filter(
         Q(sla_retry_at__isnull=True) | Q(sla_retry_at__lte=now)  # one that failed waits for its retry
     )
@@ -376,7 +378,7 @@ def _due_items(now: dt.datetime, limit: int) -> list[tuple[dt.datetime, int, str
 
 
 def next_due_item(now: dt.datetime) -> tuple[dt.datetime, int, str, int] | None:
-    items = _due_items(now, 1)
+    items = due_items(now, 1)
     return items[0] if items else None
 
 
@@ -385,7 +387,7 @@ def sla_tick(now: dt.datetime | None = None, *, limit: int = 500) -> int:
     several workers at once: each is claimed by a conditional update under the instance lock."""
     now = now or clock.now()
     fired = 0
-    for moment, _order, kind, task_id in _due_items(now, limit):
+    for moment, _order, kind, task_id in due_items(now, limit):
         if _fire(kind, task_id, moment, now):
             fired += 1
     return fired
