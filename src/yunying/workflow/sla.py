@@ -30,13 +30,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yunying.core import clock
 from yunying.core.calendar import CalendarUnknown, UnitCalendar, unit_calendar
 from yunying.core.errors import DomainError
+from yunying.core.precompiled import Precompiled
 from yunying.workflow.engine_timers import current_moment
 from yunying.workflow.models import OPEN_STATUSES, InstanceEvent, ProcessInstance, TaskKind, WorkTask
 
@@ -396,19 +397,37 @@ def sla_tick(now: dt.datetime | None = None, *, limit: int = 500) -> int:
 _DONE_FIELD = {REMIND: "reminded_at", OVERDUE: "overdue_notified_at", ESCALATE: "escalated_at"}
 
 
+def _lock_instance_of_task_query(task_id: int) -> QuerySet[ProcessInstance]:
+    """The instance of a task, locked (one statement: the task's instance id read inside it)."""
+    return (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .filter(pk=Subquery(WorkTask.objects.filter(pk=task_id).values("instance_id")[:1]))
+        .order_by("pk")[:1]
+    )
+
+
+def _task_query(task_id: int) -> QuerySet[WorkTask]:
+    return WorkTask.objects.select_related("assignee", "candidate_group").filter(pk=task_id)
+
+
+# Built and compiled once per process and database (most of a due item's Python cost), run per item.
+_LOCK_INSTANCE_OF_TASK = Precompiled(_lock_instance_of_task_query, Precompiled.probe_int(10))
+_TASK = Precompiled(_task_query, Precompiled.probe_int(11))
+
+
 def _fire(kind: str, task_id: int, moment: dt.datetime, now: dt.datetime) -> bool:
     with transaction.atomic():
-        instance_id = WorkTask.objects.filter(pk=task_id).values_list("instance_id", flat=True).first()
-        if instance_id is None:
+        found = _LOCK_INSTANCE_OF_TASK(task_id)
+        if not found:  # the task (or its request) is gone
             return False
-        instance = ProcessInstance.objects.select_for_update(of=("self",)).get(pk=instance_id)
+        instance = found[0]
         done = _DONE_FIELD[kind]
         claimed = WorkTask.objects.filter(
             pk=task_id, status__in=OPEN_STATUSES, **{f"{done}__isnull": True}
         ).update(**{done: now})
         if not claimed:
             return False
-        task = WorkTask.objects.select_related("assignee", "candidate_group").get(pk=task_id)
+        [task] = _TASK(task_id)
         HANDLERS[kind](instance, task, moment, now)
         if task.sla_attempts or task.sla_retry_at:
             _cleared(task_id)
