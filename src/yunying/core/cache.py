@@ -9,24 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
+        self._clients: dict[int, redis.Redis] = {}  # by the id of the pool (Django keeps its pools)
 
-    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+    def get_client(self, key: Any = None, *, write: bool = False) -> redis.Redis:
+        # Django's choice of server and its pool (not in the type stubs)
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        client = self._clients.get(id(pool))
         if client is None:
-            pool = self._pools.get(index)
-            if pool is None:  # as Django's _get_connection_pool builds it, for this index
-                pool = self._pools.setdefault(
-                    index, self._pool_class.from_url(self._servers[index], **self._pool_options)
-                )
-            client = self._clients.setdefault(index, self._client(connection_pool=pool))
+            client = self._clients.setdefault(id(pool), redis.Redis(connection_pool=pool))
         return client
 
 
