@@ -252,7 +252,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = YUNYING_IMPORT_MAX_BYTES
 # Cache: Redis when configured, else the database (shared by every process).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis backend, its client built once per process (yunying.core.cache)
+    CACHES = {"default": {"BACKEND": "yunying.core.cache.ReusedClientRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

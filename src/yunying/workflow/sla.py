@@ -30,13 +30,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yunying.core import clock
 from yunying.core.calendar import CalendarUnknown, UnitCalendar, unit_calendar
 from yunying.core.errors import DomainError
+from yunying.core.precompiled import Precompiled
 from yunying.workflow.engine_timers import current_moment
 from yunying.workflow.models import OPEN_STATUSES, InstanceEvent, ProcessInstance, TaskKind, WorkTask
 
@@ -356,7 +357,9 @@ def _deadlines(
 REMIND, OVERDUE, ESCALATE = "sla_remind", "overdue", "escalate"
 
 
-def _due_items(now: dt.datetime, limit: int) -> list[tuple[dt.datetime, int, str, int]]:
+def due_items(now: dt.datetime, limit: int) -> list[tuple[dt.datetime, int, str, int]]:
+    """The first ``limit`` reminders, overdue notices and escalations due by ``now``, earliest first:
+    (moment, order of the kind, kind, task id)."""
     open_tasks = WorkTask.objects.filter(status__in=OPEN_STATUSES).filter(
         Q(sla_retry_at__isnull=True) | Q(sla_retry_at__lte=now)  # one that failed waits for its retry
     )
@@ -376,7 +379,7 @@ def _due_items(now: dt.datetime, limit: int) -> list[tuple[dt.datetime, int, str
 
 
 def next_due_item(now: dt.datetime) -> tuple[dt.datetime, int, str, int] | None:
-    items = _due_items(now, 1)
+    items = due_items(now, 1)
     return items[0] if items else None
 
 
@@ -385,7 +388,7 @@ def sla_tick(now: dt.datetime | None = None, *, limit: int = 500) -> int:
     several workers at once: each is claimed by a conditional update under the instance lock."""
     now = now or clock.now()
     fired = 0
-    for moment, _order, kind, task_id in _due_items(now, limit):
+    for moment, _order, kind, task_id in due_items(now, limit):
         if _fire(kind, task_id, moment, now):
             fired += 1
     return fired
@@ -394,19 +397,37 @@ def sla_tick(now: dt.datetime | None = None, *, limit: int = 500) -> int:
 _DONE_FIELD = {REMIND: "reminded_at", OVERDUE: "overdue_notified_at", ESCALATE: "escalated_at"}
 
 
+def _lock_instance_of_task_query(task_id: int) -> QuerySet[ProcessInstance]:
+    """The instance of a task, locked (one statement: the task's instance id read inside it)."""
+    return (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .filter(pk=Subquery(WorkTask.objects.filter(pk=task_id).values("instance_id")[:1]))
+        .order_by("pk")[:1]
+    )
+
+
+def _task_query(task_id: int) -> QuerySet[WorkTask]:
+    return WorkTask.objects.select_related("assignee", "candidate_group").filter(pk=task_id)
+
+
+# Built and compiled once per process and database (most of a due item's Python cost), run per item.
+_LOCK_INSTANCE_OF_TASK = Precompiled(_lock_instance_of_task_query, Precompiled.probe_int(10))
+_TASK = Precompiled(_task_query, Precompiled.probe_int(11))
+
+
 def _fire(kind: str, task_id: int, moment: dt.datetime, now: dt.datetime) -> bool:
     with transaction.atomic():
-        instance_id = WorkTask.objects.filter(pk=task_id).values_list("instance_id", flat=True).first()
-        if instance_id is None:
+        found = _LOCK_INSTANCE_OF_TASK(task_id)
+        if not found:  # the task (or its request) is gone
             return False
-        instance = ProcessInstance.objects.select_for_update(of=("self",)).get(pk=instance_id)
+        instance = found[0]
         done = _DONE_FIELD[kind]
         claimed = WorkTask.objects.filter(
             pk=task_id, status__in=OPEN_STATUSES, **{f"{done}__isnull": True}
         ).update(**{done: now})
         if not claimed:
             return False
-        task = WorkTask.objects.select_related("assignee", "candidate_group").get(pk=task_id)
+        [task] = _TASK(task_id)
         HANDLERS[kind](instance, task, moment, now)
         if task.sla_attempts or task.sla_retry_at:
             _cleared(task_id)

@@ -163,20 +163,38 @@ def _next_timer(now: dt.datetime) -> tuple[dt.datetime, int, str, int] | None:
     return (row[0], 3, TIMER, row[1]) if row is not None and row[0] is not None else None
 
 
+SCAN_BATCH = 100  # due reminders, overdue notices and escalations read per look-up of the tick
+
+
 def due_work_tick(now: dt.datetime | None = None, *, limit: int = 5000) -> int:
     """Everything due by ``now`` — reminders, overdue notices, escalations and timers — one at a time,
     earliest first, each once. What fires may make more due (a late timer opens a step whose reminder
-    moment has passed too): the next item is looked up again after each.
+    moment has passed too): after a timer fires, what is due is looked up again. Reminders, overdue
+    notices and escalations make nothing else due, so they are read ``SCAN_BATCH`` at a time (each is
+    claimed when it fires: one done meanwhile is skipped).
 
     An instance whose timers fail goes to error and leaves the scan (its failure would only repeat); a
     database error stops this tick, and the next one tries again."""
     now = now or clock.now()
     fired = 0
-    for _step in range(limit):
-        candidates = [c for c in (sla.next_due_item(now), _next_timer(now)) if c is not None]
-        if not candidates:
+    queue: list[tuple[dt.datetime, int, str, int]] = []  # the next SLA items, earliest first
+    timer: tuple[dt.datetime, int, str, int] | None = None
+    more = True  # the last look-up filled its batch: more may be due after it
+    look = True
+    for step in range(limit):
+        if look or (not queue and more):
+            batch = min(SCAN_BATCH, limit - step)
+            queue = sla.due_items(now, batch)[::-1]  # popped from the end
+            more = len(queue) == batch
+            timer = _next_timer(now)
+            look = False
+        if not queue and timer is None:
             break
-        moment, _order, kind, pk = min(candidates)
+        if timer is not None and (not queue or timer < queue[-1]):
+            moment, _order, kind, pk = timer
+            look = True  # what the timer fires may make more due, earlier than the batch read
+        else:
+            moment, _order, kind, pk = queue.pop()
         try:
             if kind == TIMER:
                 n = instance_fire_timers(pk, moment, now)

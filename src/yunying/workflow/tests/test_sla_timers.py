@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from yunying.notifications.models import Notification
-from yunying.workflow import services
+from yunying.workflow import services, timers
 from yunying.workflow.errors import DeployRefused
 from yunying.workflow.models import InstanceEvent, ProcessInstance
 from yunying.workflow.tests.conftest import open_tasks, read, single_xml, task_for
@@ -100,7 +100,12 @@ def test_bad_service_level_is_refused_at_deploy(deploy: Any) -> None:
         deploy("single.bpmn", key="bad2", xml=single_xml("user:gm", ' yunying:escalate="fire"'))
 
 
-def test_a_late_tick_fires_timers_and_service_levels_once_in_order(deploy: Any, chain: Any) -> None:
+@pytest.mark.parametrize("scan_batch", [timers.SCAN_BATCH, 2, 1])
+def test_a_late_tick_fires_timers_and_service_levels_once_in_order(
+    deploy: Any, chain: Any, scan_batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also when the tick reads the due service levels a few at a time (the timers between them)."""
+    monkeypatch.setattr(timers, "SCAN_BATCH", scan_batch)
     deploy("timers.bpmn", key="timers")
     with time_machine.travel(at(2026, 3, 9, 9), tick=False):
         instance = services.instance_start(actor=chain.users["area_a"], key="timers", data={})
