@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import socket
@@ -103,7 +104,9 @@ def setup(tasks: int) -> None:
                 name="mgmt",
                 assignee=target if mine else others[n % len(others)],
                 engine_task_id=f"{n:036d}",
-                due_at=now,
+                # due in the coming week, none during a run: a backlog of overdue notices all falling due
+                # at once would be the worker's load, not the requests'
+                due_at=now + dt.timedelta(hours=24 + n % 168),
                 created_at=now,
             )
         )
