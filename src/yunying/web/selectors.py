@@ -1,4 +1,4 @@
-"""What the home page shows a user, by their scope and positions."""
+"""What the home page and every page's layout show a user, by their scope and positions."""
 
 from __future__ import annotations
 
