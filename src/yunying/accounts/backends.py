@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -53,6 +54,31 @@ class ThrottledModelBackend(ModelBackend):
             services.login_succeeded(username=username, ip=ip)
         return user
 
+    def get_user(self, user_id: Any) -> Any:
+        """The session's user with their employee record (every page's header shows their name)."""
+        model = get_user_model()
+        try:
+            user = model._default_manager.select_related("employee").get(pk=user_id)
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        """Memoised across requests (yunying.workflow.hotcache) until a user, group or permission changes."""
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            load = ModelBackend.get_all_permissions
+            user_obj._perm_cache = _memo(f"perms:{user_obj.pk}", lambda: load(self, user_obj))
+        return user_obj._perm_cache  # type: ignore[no-any-return]
+
+
+def _memo(name: str, load: Any) -> set[str]:
+    """``load()``'s permissions, memoised per process (a copy: the caller may keep it on the user)."""
+    from yunying.workflow.hotcache import memo
+
+    return set(memo(name, lambda: frozenset(load())))
+
 
 class PositionPermissionBackend(ModelBackend):
     """Grants the permissions attached to the positions a user currently holds (rules are data)."""
@@ -69,11 +95,17 @@ class PositionPermissionBackend(ModelBackend):
 
             from yunying.org.models import Appointment
 
-            position_ids = Appointment.objects.active().filter(employee__user=user_obj).values("position_id")
-            perms = Permission.objects.filter(position__in=position_ids).values_list(
-                "content_type__app_label", "codename"
-            )
-            setattr(user_obj, cache, {f"{app}.{code}" for app, code in perms})
+            def load() -> set[str]:
+                position_ids = (
+                    Appointment.objects.active().filter(employee__user=user_obj).values("position_id")
+                )
+                perms = Permission.objects.filter(position__in=position_ids).values_list(
+                    "content_type__app_label", "codename"
+                )
+                return {f"{app}.{code}" for app, code in perms}
+
+            # Across requests until an appointment, position or its permissions change (hotcache).
+            setattr(user_obj, cache, _memo(f"position-perms:{user_obj.pk}", load))
         return getattr(user_obj, cache)
 
     def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:

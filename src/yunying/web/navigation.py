@@ -1,15 +1,17 @@
-"""The navigation a user sees, decided by what they may see and do (scope and permissions)."""
+"""The navigation a user sees, decided by what they may see and do (scope and permissions).
+
+The entries depend only on a few facts about the user (:class:`Viewer`), so they are built — their URLs
+reversed — once per process for each set of facts and language; a request adds its badge counts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
-
-from yunying.org.scope import scope_for
 
 
 @dataclass(frozen=True)
@@ -38,26 +40,88 @@ SECTIONS: list[tuple[str, Any]] = [
     ("admin", _("管理")),
 ]
 
+# The permissions that show an entry (a superuser holds them all).
+PERMISSIONS = (
+    "org.add_store",
+    "org.add_employee",
+    "purchasing.handle_purchaseorder",
+    "yyforms.design_form",
+    "notifications.change_robot",
+    "core.change_calendaroverride",
+    "workflow.deploy_process",
+    "workflow.add_processdefinition",
+    "inspections.conduct_visit",
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Everything the entries depend on: users alike in these see the same navigation."""
+
+    sees_all: bool
+    sees_units: bool
+    monitors: bool
+    staff: bool
+    perms: frozenset[str]
+
+    def may(self, perm: str) -> bool:
+        return perm in self.perms
+
+
+def viewer_of(user: Any) -> Viewer:
+    from yunying.workflow.hotcache import scope_memoised
+    from yunying.workflow.monitor import can_monitor
+
+    scope = scope_memoised(user)
+    return Viewer(
+        sees_all=scope.everything,
+        sees_units=scope.everything or bool(scope.unit_ids),
+        monitors=can_monitor(user),
+        staff=bool(user.is_staff),
+        perms=frozenset(perm for perm in PERMISSIONS if user.has_perm(perm)),
+    )
+
+
+_BUILT: dict[tuple[Viewer, str, str], list[NavSection]] = {}
+_LOCK = threading.Lock()
+
 
 def sections_for(user: Any) -> list[NavSection]:
-    items = navigation_for(user)
-    sections = [NavSection(title, [i for i in items if i.section == key]) for key, title in SECTIONS]
-    return [section for section in sections if section.items]
+    if not user.is_authenticated:
+        return []
+    key = (viewer_of(user), get_language(), get_script_prefix())
+    with _LOCK:
+        built = _BUILT.get(key)
+    if built is None:
+        items = _items(key[0])
+        built = [NavSection(title, [i for i in items if i.section == k]) for k, title in SECTIONS]
+        built = [section for section in built if section.items]
+        with _LOCK:
+            if len(_BUILT) > 1000:
+                _BUILT.clear()
+            _BUILT[key] = built
+    from yunying.web.selectors import badge_counts
+
+    counts = badge_counts(user)
+    # inbox cards of every kind (approvals, duties, rectifications); the duties among them
+    badges = {"wf-inbox": counts["todo"] or None, "duties-mine": counts["duties"] or None}
+    return [
+        NavSection(s.title, [replace(i, badge=badges[i.key]) if i.key in badges else i for i in s.items])
+        for s in built
+    ]
 
 
 def navigation_for(user: Any) -> list[NavItem]:
-    if not user.is_authenticated:
-        return []
-    scope = scope_for(user)
-    items = [NavItem(_("首页"), reverse("home"), "home", "home")]
-    from yunying.duties.selectors import inbox_count
+    return [item for section in sections_for(user) for item in section.items]
 
-    duties_waiting = inbox_count(user)
-    items.extend(_workflow_items(user))
-    items.extend(_inspection_items(user, scope.everything or bool(scope.unit_ids)))
-    items.extend(_duty_items(scope.everything or bool(scope.unit_ids), duties_waiting))
+
+def _items(viewer: Viewer) -> list[NavItem]:
+    items = [NavItem(_("首页"), reverse("home"), "home", "home")]
+    items.extend(_workflow_items(viewer))
+    items.extend(_inspection_items(viewer))
+    items.extend(_duty_items(viewer.sees_units))
     items.append(NavItem(_("组织架构"), reverse("org:chart"), "sitemap", "chart", section="org"))
-    if scope.everything or scope.unit_ids:
+    if viewer.sees_units:
         items.append(
             NavItem(
                 pgettext_lazy("plural", "门店"),
@@ -68,7 +132,7 @@ def navigation_for(user: Any) -> list[NavItem]:
             )
         )
         items.append(NavItem(_("人员"), reverse("org:people"), "users", "people", section="org"))
-    if scope.everything:
+    if viewer.sees_all:
         items.append(
             NavItem(pgettext_lazy("plural", "区域"), reverse("org:regions"), "map", "regions", section="org")
         )
@@ -77,11 +141,11 @@ def navigation_for(user: Any) -> list[NavItem]:
             pgettext_lazy("plural", "岗位"), reverse("org:positions"), "id-badge", "positions", section="org"
         )
     )
-    if user.has_perm("org.add_store") or user.has_perm("org.add_employee"):
+    if viewer.may("org.add_store") or viewer.may("org.add_employee"):
         items.append(
             NavItem(_("导入导出"), reverse("org:import"), "file-spreadsheet", "import", section="org")
         )
-    if scope.everything or scope.unit_ids:
+    if viewer.sees_units:
         items.append(
             NavItem(_("固定资产"), reverse("assets:list"), "building-warehouse", "assets", section="org")
         )
@@ -90,40 +154,36 @@ def navigation_for(user: Any) -> list[NavItem]:
                 _("业绩分析"), reverse("analytics:monthly"), "chart-bar", "analytics", section="performance"
             )
         )
-    if user.has_perm("purchasing.handle_purchaseorder") or scope.everything or scope.unit_ids:
+    if viewer.may("purchasing.handle_purchaseorder") or viewer.sees_units:
         items.append(
             NavItem(
                 _("采购单"), reverse("purchasing:list"), "shopping-cart", "purchase-orders", section="org"
             )
         )
-    if user.has_perm("yyforms.design_form"):
+    if viewer.may("yyforms.design_form"):
         items.append(NavItem(_("表单设计"), reverse("yyforms:list"), "forms", "forms", section="admin"))
-    if user.is_superuser or user.has_perm("notifications.change_robot"):
+    if viewer.may("notifications.change_robot"):
         items.append(
             NavItem(_("群机器人"), reverse("notifications:robots"), "robot", "robots", section="admin")
         )
-    if user.has_perm("core.change_calendaroverride"):
+    if viewer.may("core.change_calendaroverride"):
         items.append(NavItem(_("营业日历"), reverse("calendar"), "calendar", "calendar", section="admin"))
-    if user.is_staff:
+    if viewer.staff:
         items.append(NavItem(_("系统管理"), reverse("admin:index"), "settings", "admin", section="admin"))
     return items
 
 
-def _workflow_items(user: Any) -> list[NavItem]:
-    from yunying.workflow.inbox import todo_count
-    from yunying.workflow.monitor import can_monitor
-
-    waiting = todo_count(user)  # inbox cards of every kind: approvals, duties, rectifications
+def _workflow_items(viewer: Viewer) -> list[NavItem]:
     items = [
-        NavItem(_("流程信箱"), reverse("workflow:inbox"), "inbox", "wf-inbox", waiting or None),
+        NavItem(_("流程信箱"), reverse("workflow:inbox"), "inbox", "wf-inbox"),
         NavItem(_("审批中心"), reverse("workflow:definitions"), "send", "wf-start"),
         NavItem(_("服务台"), reverse("servicedesk:desk"), "lifebuoy", "servicedesk"),
     ]
-    if can_monitor(user):
+    if viewer.monitors:
         items.append(
             NavItem(_("流程监控"), reverse("workflow:monitor"), "activity", "wf-monitor", section="admin")
         )
-    if user.has_perm("workflow.deploy_process") or user.has_perm("workflow.add_processdefinition"):
+    if viewer.may("workflow.deploy_process") or viewer.may("workflow.add_processdefinition"):
         items.append(
             NavItem(
                 _("流程设计"), reverse("workflow:designer-list"), "git-branch", "designer", section="admin"
@@ -132,10 +192,8 @@ def _workflow_items(user: Any) -> list[NavItem]:
     return items
 
 
-def _duty_items(sees_units: bool, waiting: int) -> list[NavItem]:
-    items = [
-        NavItem(_("我的职责"), reverse("duties:mine"), "checklist", "duties-mine", waiting or None, "duties")
-    ]
+def _duty_items(sees_units: bool) -> list[NavItem]:
+    items = [NavItem(_("我的职责"), reverse("duties:mine"), "checklist", "duties-mine", section="duties")]
     if sees_units:
         items.append(
             NavItem(_("完成情况"), reverse("duties:board"), "chart-dots", "duties-board", section="duties")
@@ -153,8 +211,8 @@ def _duty_items(sees_units: bool, waiting: int) -> list[NavItem]:
     return items
 
 
-def _inspection_items(user: Any, sees_stores: bool) -> list[NavItem]:
-    if not sees_stores:
+def _inspection_items(viewer: Viewer) -> list[NavItem]:
+    if not viewer.sees_units:
         return []
     return [
         NavItem(
@@ -174,7 +232,7 @@ def _inspection_items(user: Any, sees_stores: bool) -> list[NavItem]:
                     section="inspections",
                 )
             ]
-            if user.has_perm("inspections.conduct_visit")
+            if viewer.may("inspections.conduct_visit")
             else []
         ),
         NavItem(_("门店日常"), reverse("storeday:board"), "checklist", "storeday", section="inspections"),

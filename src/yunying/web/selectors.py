@@ -1,4 +1,4 @@
-"""What the home page shows a user, by their scope and positions."""
+"""What the home page and every page's layout show a user, by their scope and positions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,29 @@ from typing import Any
 from yunying.org import selectors as org_selectors
 from yunying.org.models import Appointment, Employee, Position, UnitKind
 from yunying.org.scope import scope_for, stores_visible_to, units_visible_to
-from yunying.workflow.inbox import todo_count
+from yunying.workflow.inbox import todo_cards
+
+
+def badge_counts(user: Any) -> dict[str, int]:
+    """The layout's badges — to-dos (流程信箱), duties waiting (我的职责), unread notifications (the bell) —
+    in one statement, once per request (kept on the user object)."""
+    cached = getattr(user, "_yunying_badges", None)
+    if cached is None:
+        from yunying.core.counts import count_each
+        from yunying.duties.cards import KIND as DUTY
+        from yunying.notifications.models import Notification
+
+        cards = todo_cards(user)
+        cached = count_each(
+            {
+                "todo": cards,
+                "duties": cards.filter(kind=DUTY, assignee_id=user.pk),
+                "unread": Notification.objects.filter(recipient=user, read_at__isnull=True),
+            }
+        )
+        user._yunying_badges = cached
+        user._yunying_todo_count = cached["todo"]  # yunying.workflow.inbox.todo_count
+    return cached
 
 
 def home_for(*, user: Any) -> dict[str, Any]:
@@ -35,7 +57,7 @@ def home_for(*, user: Any) -> dict[str, Any]:
         seats = org_selectors.unit_seats(my_store)
     employees = org_selectors.employee_list(user=user).count() if (scope.everything or scope.unit_ids) else 0
     return {
-        "todo_count": todo_count(user),
+        "todo_count": badge_counts(user)["todo"],
         "appointments": appointments,
         "everything": scope.everything,
         "stores": stores,

@@ -14,9 +14,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import cache
+
+if TYPE_CHECKING:
+    from yunying.org.scope import Scope
 
 T = TypeVar("T")
 TTL = 30.0
@@ -84,3 +87,13 @@ def clear() -> None:
     with _LOCK:
         _MEMO.clear()
         _SEEN[:] = [None, 0.0]
+
+
+def scope_memoised(user: Any) -> Scope:
+    """The user's scope (``yunying.org.scope``), memoised per process across requests until an
+    appointment, position, unit or user changes; kept on the user object too, like ``scope_for``."""
+    from yunying.org.scope import scope_compute, scope_for, scope_prime
+
+    if not user.pk:
+        return scope_for(user)
+    return scope_prime(user, lambda u: memo(f"scope:{u.pk}", lambda: scope_compute(u)))

@@ -242,23 +242,16 @@ def _instance_filters(qs: QuerySet[ProcessInstance], f: InboxFilters) -> QuerySe
 
 def inbox_counts(user: Any) -> dict[str, int]:
     """The four tab counts in one statement (each a sub-select on its own index)."""
-    from django.db import connection
+    from yunying.core.counts import count_each
 
-    parts = {
-        "todo": todo_cards(user).values("pk"),
-        "done": WorkTask.objects.filter(acted_by=user, status=TaskStatus.COMPLETED).values("pk"),
-        "started": ProcessInstance.objects.filter(requester=user).values("pk"),
-        "copied": CarbonCopy.objects.filter(user=user, read_at__isnull=True).values("pk"),
-    }
-    selects, params = [], []
-    for name, qs in parts.items():
-        sql, p = qs.query.get_compiler(using=qs.db).as_sql()
-        selects.append(f"(SELECT COUNT(*) FROM ({sql}) c_{name})")
-        params.extend(p)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(selects), params)
-        row = cursor.fetchone()
-    counts = dict(zip(parts, (int(v) for v in row), strict=True))
+    counts = count_each(
+        {
+            "todo": todo_cards(user),
+            "done": WorkTask.objects.filter(acted_by=user, status=TaskStatus.COMPLETED),
+            "started": ProcessInstance.objects.filter(requester=user),
+            "copied": CarbonCopy.objects.filter(user=user, read_at__isnull=True),
+        }
+    )
     with contextlib.suppress(AttributeError):
         user._yunying_todo_count = counts["todo"]
     return counts

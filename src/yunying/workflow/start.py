@@ -13,12 +13,12 @@ from yunying.core import clock
 from yunying.core.errors import NotFound
 from yunying.forms.files import files_discarded_on_error
 from yunying.org.models import Appointment, OrgUnit, UnitKind
-from yunying.org.scope import scope_compute, scope_for, scope_prime
+from yunying.org.scope import scope_for
 from yunying.workflow import runtime, selectors
 from yunying.workflow.attachments import attachments_check, attachments_save
 from yunying.workflow.engine import EngineError, start_instance
 from yunying.workflow.forms_bridge import StepForm, to_json
-from yunying.workflow.hotcache import memo
+from yunying.workflow.hotcache import memo, scope_memoised
 from yunying.workflow.models import ProcessInstance, ProcessVersion
 from yunying.workflow.system_actions import step_handler
 
@@ -68,8 +68,7 @@ def _unit_for(requester: Any, unit: OrgUnit | str | None) -> OrgUnit | None:
 def _starter_scope(user: Any) -> None:
     """The requester's scope (the form's store and people pickers check against it), memoised per
     process across requests until an appointment, position, unit or user changes."""
-    if user.pk:
-        scope_prime(user, lambda u: memo(f"scope:{u.pk}", lambda: scope_compute(u)))
+    scope_memoised(user)
 
 
 def _display_name(user: Any) -> str:

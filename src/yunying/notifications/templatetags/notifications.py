@@ -10,10 +10,13 @@ register = template.Library()
 
 
 @register.inclusion_tag("notifications/_bell.html", takes_context=True)
-def notification_bell(context: dict[str, Any]) -> dict[str, Any]:
-    """The bell in the header of every page, with the person's unread count."""
+def notification_bell(context: dict[str, Any], unread: int | None = None) -> dict[str, Any]:
+    """The bell in the header of every page, with the person's unread count (``unread`` when the page
+    read it already)."""
     user = context.get("user")
-    count = selectors.unread_count(user=user) if user is not None and user.is_authenticated else 0
+    count = unread if isinstance(unread, int) else None
+    if count is None:
+        count = selectors.unread_count(user=user) if user is not None and user.is_authenticated else 0
     return {"unread": count, "oob": False}
 
 
