@@ -8,8 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+# Assertions wait as long as actions do (the pages' own default below): a server doing heavy work (a deploy's
+# checks) on a machine running both database suites at once may answer after Playwright's 5 s.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = os.environ.get("YUNYING_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("YUNYING_TEST_ARTIFACTS", "var/test-artifacts"))
