@@ -485,9 +485,20 @@ class SalesWriter:
         its index is written page after page (a third less time than in the join's order); SQLite's join
         already reads them in that order, a store-day at a time. The staged date is ISO text on SQLite: its
         month is its first eight characters and "01", without a date function per row."""
-        columns = [name for name, _type in _STAGE[kind]]
         postgresql = connection.vendor == "postgresql"
         month = aggregates._month_of("s.date") if postgresql else "substr(s.date, 1, 8) || '01'"
+        names, values = self._fact_columns(kind, month)
+        on = " AND ".join(f"s.{k} = d.{k}" for k in self._day_key(kind))
+        order = f" ORDER BY {', '.join(f's.{k}' for k in _KEY[kind])}" if postgresql else ""
+        return (
+            f"INSERT INTO {fact} ({names}) SELECT {values} FROM {days} d JOIN {stage} s ON {on} "
+            f"WHERE d.chunk = %s{order}"
+        )
+
+    def _fact_columns(self, kind: str, month: str) -> tuple[str, str]:
+        """The fact table's columns an insert writes, and their values from the staged row ``s`` (``month``:
+        the SQL of the staged date's month)."""
+        columns = [name for name, _type in _STAGE[kind]]
         extra = {"month": month} if kind not in WEEK_KINDS else {}
         if kind == STORE:
             extra["week"] = aggregates._week_of("s.date")
@@ -496,25 +507,12 @@ class SalesWriter:
             extra["origin"] = "'imported'"
         names = ", ".join([*columns, *extra])
         values = ", ".join([*(f"s.{c}" for c in columns), *extra.values()])
-        on = " AND ".join(f"s.{k} = d.{k}" for k in self._day_key(kind))
-        order = f" ORDER BY {', '.join(f's.{k}' for k in _KEY[kind])}" if postgresql else ""
-        return (
-            f"INSERT INTO {fact} ({names}) SELECT {values} FROM {days} d JOIN {stage} s ON {on} "
-            f"WHERE d.chunk = %s{order}"
-        )
+        return names, values
 
     def _range_insert_sql(self, kind: str, stage: str, fact: str) -> str:
         """PostgreSQL: the chunk's staged rows (a range of the day key, its bounds the parameters) into the fact
         table, read off the staged key's index in the fact table's key order."""
-        columns = [name for name, _type in _STAGE[kind]]
-        extra = {"month": aggregates._month_of("s.date")} if kind not in WEEK_KINDS else {}
-        if kind == STORE:
-            extra["week"] = aggregates._week_of("s.date")
-            extra["origin"] = f"'{self.store_origin}'"
-        if kind == WEEKLY:
-            extra["origin"] = "'imported'"
-        names = ", ".join([*columns, *extra])
-        values = ", ".join([*(f"s.{c}" for c in columns), *extra.values()])
+        names, values = self._fact_columns(kind, aggregates._month_of("s.date"))
         unit = ", ".join(f"s.{k}" for k in self._day_key(kind))
         marks = ", ".join(["%s"] * len(self._day_key(kind)))
         order = ", ".join(f"s.{k}" for k in _KEY[kind])
